@@ -1,0 +1,34 @@
+// @ts-check
+// Production entry (`node server.js`, after `npm run build`): one HTTP server that carries both the
+// SvelteKit app and socket.io. The socket server must exist before the built handler is imported,
+// because importing it runs the app's init hook, which registers the realtime checks on it.
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { attachSocketServer } from './src/lib/server/realtime/socket-host.js';
+
+process.env.HEARTH_MIGRATIONS_DIR ??= fileURLToPath(new URL('./migrations', import.meta.url));
+
+const httpServer = createServer();
+attachSocketServer(httpServer);
+
+// @ts-ignore: build/ exists only after `npm run build`.
+const { handler } = await import('./build/handler.js');
+// socket.io answers its own path (/socket.io/) before this listener sees the request.
+httpServer.on('request', (req, res) => {
+	if (req.url?.startsWith('/socket.io/')) return;
+	handler(req, res);
+});
+
+const host = process.env.HOST ?? '0.0.0.0';
+const port = Number(process.env.PORT ?? 3000);
+httpServer.listen(port, host, () => {
+	const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+	console.log(`Hearth is running at ${process.env.ORIGIN ?? `http://${shown}:${port}`}`);
+});
+
+function shutDown() {
+	httpServer.close(() => process.exit(0));
+	setTimeout(() => process.exit(0), 5000).unref();
+}
+process.on('SIGTERM', shutDown);
+process.on('SIGINT', shutDown);

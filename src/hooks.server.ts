@@ -1,0 +1,55 @@
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { getDb } from '$lib/server/db';
+import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
+import { deleteExpiredSessions, validateSessionToken } from '$lib/server/auth/sessions';
+import { startRealtime } from '$lib/server/realtime';
+
+const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
+
+export const init: ServerInit = async () => {
+	const db = getDb(); // opens the database and applies pending migrations
+	if (!startRealtime(db)) {
+		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
+	}
+	await deleteExpiredSessions(db);
+	setInterval(() => deleteExpiredSessions(db).catch((e) => console.error('Session clean-up failed', e)), HOUSEKEEPING_INTERVAL).unref();
+};
+
+const securityHeaders: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	response.headers.set('X-Content-Type-Options', 'nosniff');
+	response.headers.set('X-Frame-Options', 'DENY');
+	response.headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
+	// Pages may set a stricter policy themselves (the invite page will say no-referrer).
+	if (!response.headers.has('Referrer-Policy')) {
+		response.headers.set('Referrer-Policy', 'strict-origin-when-cross-origin');
+	}
+	return response;
+};
+
+const authenticate: Handle = async ({ event, resolve }) => {
+	event.locals.user = null;
+	event.locals.session = null;
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (token) {
+		const validated = await validateSessionToken(getDb(), token);
+		if (validated) {
+			event.locals.user = validated.user;
+			event.locals.session = validated.session;
+			if (validated.renewed) setSessionCookie(event.cookies, event.url, token, validated.session.expiresAt);
+		} else {
+			deleteSessionCookie(event.cookies, event.url);
+		}
+	}
+	return resolve(event);
+};
+
+export const handle = sequence(securityHeaders, authenticate);
+
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	if (status === 404) return { message: 'Not found' };
+	const errorId = crypto.randomUUID();
+	console.error(`[error ${errorId}] ${event.request.method} ${event.url.pathname} (${status} ${message})`, error);
+	return { message: 'Something went wrong on our side.', errorId };
+};

@@ -1,0 +1,83 @@
+import { io, type Socket } from 'socket.io-client';
+import { getContext, setContext } from 'svelte';
+import type { ClientToServerEvents, HandshakeRefusal, ServerToClientEvents } from './events';
+
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'signed-out' | 'unavailable';
+
+export const LIVE_STATUS_LABELS: Record<LiveStatus, string> = {
+	connecting: 'Connecting…',
+	live: 'Live',
+	reconnecting: 'Reconnecting…',
+	'signed-out': 'Signed out',
+	unavailable: 'Live updates unavailable'
+};
+
+const RETRY_AFTER_REFUSAL_MS = 3000;
+
+/**
+ * The browser's one socket to the server. socket.io reconnects by itself after a network drop;
+ * a refused handshake is retried here when retrying can help (the server was starting).
+ */
+export class LiveConnection {
+	status = $state<LiveStatus>('connecting');
+	readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+	constructor(onSessionEnded: () => void) {
+		// WebSocket only: its handshake always carries the Origin header the server checks.
+		this.socket = io({ transports: ['websocket'], withCredentials: true });
+		this.socket.on('connect', () => {
+			this.status = 'live';
+		});
+		this.socket.on('disconnect', () => {
+			if (this.status === 'signed-out') return;
+			this.status = this.socket.active ? 'reconnecting' : 'unavailable';
+		});
+		this.socket.on('connect_error', (error) => {
+			const reason = (error as Error & { data?: { reason?: HandshakeRefusal } }).data?.reason;
+			if (reason === 'not-signed-in') {
+				this.status = 'signed-out';
+				onSessionEnded();
+				return;
+			}
+			if (this.socket.active) {
+				this.status = 'reconnecting';
+				return;
+			}
+			if (reason === 'origin-not-allowed') {
+				this.status = 'unavailable';
+				return;
+			}
+			this.status = 'reconnecting';
+			this.#retryTimer = setTimeout(() => this.socket.connect(), RETRY_AFTER_REFUSAL_MS);
+		});
+		this.socket.on('session:ended', () => {
+			this.status = 'signed-out';
+			onSessionEnded();
+		});
+	}
+
+	/** Starts again after a sign-in on this device replaced the session. */
+	reconnect(): void {
+		clearTimeout(this.#retryTimer);
+		this.status = 'connecting';
+		this.socket.disconnect().connect();
+	}
+
+	close(): void {
+		clearTimeout(this.#retryTimer);
+		this.socket.disconnect();
+	}
+}
+
+const CONTEXT_KEY = Symbol('live-connection');
+
+/** Called by the root layout, which owns the connection; the getter always returns the current one. */
+export function setLiveConnection(current: () => LiveConnection | null): void {
+	setContext(CONTEXT_KEY, current);
+}
+
+/** The page's live connection, or null when signed out or before it starts. */
+export function getLiveConnection(): LiveConnection | null {
+	return getContext<(() => LiveConnection | null) | undefined>(CONTEXT_KEY)?.() ?? null;
+}

@@ -1,0 +1,172 @@
+import type { Database } from '$lib/server/db';
+import { describeDevice } from './device';
+import { generateSessionToken, hashToken } from './tokens';
+
+const DAY = 24 * 60 * 60 * 1000;
+/** A session lasts 30 days from its last use... */
+export const SESSION_IDLE_LIFETIME = 30 * DAY;
+/** ...is renewed when fewer than 15 days are left... */
+export const SESSION_RENEW_WHEN_LEFT = 15 * DAY;
+/** ...and never outlives 90 days from sign-in, however active. */
+export const SESSION_ABSOLUTE_LIFETIME = 90 * DAY;
+/** last_seen_at is written at most this often, so reading pages does not mean writing the disk. */
+const LAST_SEEN_RESOLUTION = 60 * 1000;
+const MAX_USER_AGENT_LENGTH = 400;
+
+export interface SessionUser {
+	id: string;
+	email: string;
+	displayName: string;
+}
+
+export interface Session {
+	id: string;
+	userId: string;
+	createdAt: number;
+	expiresAt: number;
+}
+
+export interface ValidatedSession {
+	session: Session;
+	user: SessionUser;
+	/** True when the expiry moved, so the cookie must be sent again with the new date. */
+	renewed: boolean;
+}
+
+function expiryFrom(now: number, createdAt: number): number {
+	return Math.min(now + SESSION_IDLE_LIFETIME, createdAt + SESSION_ABSOLUTE_LIFETIME);
+}
+
+/** Starts a new session (a new token at every login) and returns the token for the cookie. */
+export async function createSession(
+	db: Database,
+	userId: string,
+	options: { userAgent?: string; now?: number } = {}
+): Promise<{ token: string; session: Session }> {
+	const now = options.now ?? Date.now();
+	const token = generateSessionToken();
+	const session: Session = { id: hashToken(token), userId, createdAt: now, expiresAt: expiryFrom(now, now) };
+	await db
+		.insertInto('sessions')
+		.values({
+			id: session.id,
+			user_id: userId,
+			created_at: now,
+			expires_at: session.expiresAt,
+			last_seen_at: now,
+			user_agent: (options.userAgent ?? '').slice(0, MAX_USER_AGENT_LENGTH)
+		})
+		.execute();
+	return { token, session };
+}
+
+/**
+ * The session and user behind a token, or null. With `touch` (page requests), it records the
+ * visit and slides the expiry forward; the socket handshake only reads.
+ */
+export async function validateSessionToken(
+	db: Database,
+	token: string,
+	options: { now?: number; touch?: boolean } = {}
+): Promise<ValidatedSession | null> {
+	const now = options.now ?? Date.now();
+	const touch = options.touch ?? true;
+	const id = hashToken(token);
+	const row = await db
+		.selectFrom('sessions')
+		.innerJoin('users', 'users.id', 'sessions.user_id')
+		.select([
+			'sessions.id',
+			'sessions.user_id',
+			'sessions.created_at',
+			'sessions.expires_at',
+			'sessions.last_seen_at',
+			'users.email',
+			'users.display_name'
+		])
+		.where('sessions.id', '=', id)
+		.executeTakeFirst();
+	if (!row) return null;
+	if (now >= row.expires_at) {
+		await db.deleteFrom('sessions').where('id', '=', id).execute();
+		return null;
+	}
+	const session: Session = { id, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at };
+	let renewed = false;
+	if (touch) {
+		const changes: { last_seen_at?: number; expires_at?: number } = {};
+		if (now - row.last_seen_at >= LAST_SEEN_RESOLUTION) changes.last_seen_at = now;
+		if (row.expires_at - now < SESSION_RENEW_WHEN_LEFT) {
+			const next = expiryFrom(now, row.created_at);
+			if (next > row.expires_at) {
+				changes.expires_at = next;
+				session.expiresAt = next;
+				renewed = true;
+			}
+		}
+		if (Object.keys(changes).length > 0) {
+			await db.updateTable('sessions').set(changes).where('id', '=', id).execute();
+		}
+	}
+	return {
+		session,
+		user: { id: row.user_id, email: row.email, displayName: row.display_name },
+		renewed
+	};
+}
+
+export async function invalidateSession(db: Database, sessionId: string): Promise<void> {
+	await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+/** Ends every session of a user (log out everywhere, password change). Returns the ids ended. */
+export async function invalidateUserSessions(db: Database, userId: string): Promise<string[]> {
+	const ended = await db.deleteFrom('sessions').where('user_id', '=', userId).returning('id').execute();
+	return ended.map((row) => row.id);
+}
+
+/** Ends one of the user's own sessions. False when it is not theirs (or already gone). */
+export async function endOwnSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
+	const result = await db
+		.deleteFrom('sessions')
+		.where('id', '=', sessionId)
+		.where('user_id', '=', userId)
+		.executeTakeFirst();
+	return result.numDeletedRows > 0n;
+}
+
+export interface ActiveSession {
+	id: string;
+	device: string;
+	createdAt: number;
+	lastSeenAt: number;
+	current: boolean;
+}
+
+/** The user's sessions that are still valid, most recently used first. */
+export async function listActiveSessions(
+	db: Database,
+	userId: string,
+	currentSessionId: string | null,
+	now = Date.now()
+): Promise<ActiveSession[]> {
+	const rows = await db
+		.selectFrom('sessions')
+		.select(['id', 'user_agent', 'created_at', 'last_seen_at'])
+		.where('user_id', '=', userId)
+		.where('expires_at', '>', now)
+		.orderBy('last_seen_at', 'desc')
+		.execute();
+	return rows.map((row) => ({
+		id: row.id,
+		device: describeDevice(row.user_agent),
+		createdAt: row.created_at,
+		lastSeenAt: row.last_seen_at,
+		current: row.id === currentSessionId
+	}));
+}
+
+/** Removes sessions past their expiry; run now and then so the table does not grow forever. */
+export async function deleteExpiredSessions(db: Database, now = Date.now()): Promise<void> {
+	await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+}

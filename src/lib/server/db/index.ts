@@ -1,0 +1,39 @@
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { DB } from './schema';
+import { databasePath, migrate, openSqlite } from './sqlite.js';
+
+export type Database = Kysely<DB>;
+export type { DB };
+
+export interface OpenedDatabase {
+	db: Database;
+	sqlite: BetterSqlite3.Database;
+	close(): Promise<void>;
+}
+
+/** Opens a database file, brings its schema up to date, and wraps it in Kysely. */
+export function openDatabase(file: string): OpenedDatabase {
+	const sqlite = openSqlite(file);
+	migrate(sqlite);
+	const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+	return { db, sqlite, close: () => db.destroy() };
+}
+
+let appDatabase: OpenedDatabase | undefined;
+
+/** The app's database (DATABASE_PATH or ./data/hearth.db), opened and migrated on first use. */
+export function getDb(): Database {
+	appDatabase ??= openDatabase(databasePath());
+	return appDatabase.db;
+}
+
+/** True when the database answers a trivial query. */
+export async function isDatabaseHealthy(db: Database): Promise<boolean> {
+	try {
+		await sql`SELECT 1`.execute(db);
+		return true;
+	} catch {
+		return false;
+	}
+}
