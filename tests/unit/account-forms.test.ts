@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import {
+	parseChangePasswordForm,
+	parseLogInForm,
+	parseSignUpForm
+} from '$lib/server/auth/account-forms';
+
+function formOf(fields: Record<string, string>): FormData {
+	const form = new FormData();
+	for (const [name, value] of Object.entries(fields)) form.set(name, value);
+	return form;
+}
+
+const valid = { displayName: 'Maria', email: 'maria@example.org', password: 'long enough words' };
+
+describe('sign-up form', () => {
+	it('accepts a valid form, trims the name and normalises the email', () => {
+		const parsed = parseSignUpForm(formOf({ ...valid, displayName: '  Maria  ', email: '  Maria@Example.ORG ' }));
+		expect(parsed).toEqual({
+			ok: true,
+			data: { displayName: 'Maria', email: 'maria@example.org', password: 'long enough words' }
+		});
+	});
+
+	it('asks for every missing field, and never sends the password back', () => {
+		const parsed = parseSignUpForm(new FormData());
+		expect(parsed.ok).toBe(false);
+		if (parsed.ok) return;
+		expect(Object.keys(parsed.errors).sort()).toEqual(['displayName', 'email', 'password']);
+		expect(parsed.values).not.toHaveProperty('password');
+	});
+
+	it('keeps what was typed when something else is wrong', () => {
+		const parsed = parseSignUpForm(formOf({ ...valid, password: 'short' }));
+		expect(parsed).toMatchObject({
+			ok: false,
+			errors: { password: expect.stringMatching(/at least 8 characters/) },
+			values: { displayName: 'Maria', email: 'maria@example.org' }
+		});
+	});
+
+	it('limits names to 80 characters, counting an emoji as one', () => {
+		expect(parseSignUpForm(formOf({ ...valid, displayName: '🌱'.repeat(80) })).ok).toBe(true);
+		const tooLong = parseSignUpForm(formOf({ ...valid, displayName: 'a'.repeat(300) }));
+		expect(tooLong).toMatchObject({ ok: false, errors: { displayName: expect.stringMatching(/80 characters/) } });
+	});
+
+	it('refuses control characters and direction overrides in a name', () => {
+		for (const displayName of ['Ma\u0000ria', 'Ma\u0007ria', 'Ma\u202Eria']) {
+			expect(parseSignUpForm(formOf({ ...valid, displayName })).ok).toBe(false);
+		}
+	});
+
+	it('takes HTML and SQL-looking names as plain text', () => {
+		for (const displayName of ['<script>alert(1)</script>', "Robert'); DROP TABLE users;--"]) {
+			const parsed = parseSignUpForm(formOf({ ...valid, displayName }));
+			expect(parsed).toMatchObject({ ok: true, data: { displayName } });
+		}
+	});
+
+	it('checks the email shape and its length', () => {
+		for (const email of ['maria', 'maria@', '@example.org', 'maria@example', 'ma ria@example.org']) {
+			expect(parseSignUpForm(formOf({ ...valid, email }))).toMatchObject({ ok: false, errors: { email: expect.any(String) } });
+		}
+		const long = `${'a'.repeat(250)}@example.org`;
+		expect(parseSignUpForm(formOf({ ...valid, email: long }))).toMatchObject({
+			ok: false,
+			errors: { email: expect.stringMatching(/at most 254/) }
+		});
+	});
+
+	it('follows NIST 800-63B for passwords: 8 or more, 64 and beyond allowed, any characters', () => {
+		expect(parseSignUpForm(formOf({ ...valid, password: '1234567' })).ok).toBe(false);
+		expect(parseSignUpForm(formOf({ ...valid, password: '12345678' })).ok).toBe(true);
+		expect(parseSignUpForm(formOf({ ...valid, password: 'x'.repeat(64) })).ok).toBe(true);
+		expect(parseSignUpForm(formOf({ ...valid, password: 'ÿ😀 ñ\t<>"\'ß'.repeat(10) })).ok).toBe(true);
+		expect(parseSignUpForm(formOf({ ...valid, password: 'x'.repeat(256) })).ok).toBe(true);
+		expect(parseSignUpForm(formOf({ ...valid, password: 'x'.repeat(257) })).ok).toBe(false);
+	});
+
+	it('cuts a huge echoed value down rather than sending it all back', () => {
+		const parsed = parseSignUpForm(formOf({ ...valid, displayName: 'a'.repeat(100_000) }));
+		expect(parsed.ok).toBe(false);
+		if (parsed.ok) return;
+		expect(parsed.values.displayName!.length).toBeLessThanOrEqual(160);
+	});
+
+	it('treats a file sent in place of text as missing', () => {
+		const form = formOf(valid);
+		form.set('displayName', new Blob(['x']), 'x.txt');
+		expect(parseSignUpForm(form)).toMatchObject({ ok: false, errors: { displayName: expect.any(String) } });
+	});
+});
+
+describe('log-in form', () => {
+	it('normalises the email and asks for missing fields', () => {
+		expect(parseLogInForm(formOf({ email: ' Ana@X.org ', password: 'p' }))).toEqual({
+			ok: true,
+			data: { email: 'ana@x.org', password: 'p' }
+		});
+		expect(parseLogInForm(formOf({ email: '', password: '' }))).toMatchObject({
+			ok: false,
+			errors: { email: expect.any(String), password: expect.any(String) }
+		});
+	});
+});
+
+describe('change-password form', () => {
+	it('needs the current password and a valid new one', () => {
+		expect(parseChangePasswordForm(formOf({ currentPassword: '', newPassword: 'short' }))).toMatchObject({
+			ok: false,
+			errors: { currentPassword: expect.any(String), newPassword: expect.any(String) }
+		});
+		expect(parseChangePasswordForm(formOf({ currentPassword: 'old', newPassword: 'new password' })).ok).toBe(true);
+	});
+});
