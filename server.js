@@ -11,8 +11,9 @@ process.env.HEARTH_MIGRATIONS_DIR ??= fileURLToPath(new URL('./migrations', impo
 const httpServer = createServer();
 attachSocketServer(httpServer);
 
-// @ts-ignore: build/ exists only after `npm run build`.
-const { handler } = await import('./build/handler.js');
+// build/ exists only after `npm run build`; a computed specifier keeps type-checking out of it.
+const builtHandler = './build/handler.js';
+const { handler } = await import(builtHandler);
 // socket.io answers its own path (/socket.io/) before this listener sees the request.
 httpServer.on('request', (req, res) => {
 	if (req.url?.startsWith('/socket.io/')) return;

@@ -23,8 +23,8 @@ CREATE TABLE sessions (
 
 CREATE INDEX sessions_by_user ON sessions (user_id);
 
--- Failed login attempts, keyed by "email:<address>" or "ip:<address>".
-CREATE TABLE login_throttles (
+-- Failed attempts (logins, invite links), keyed like "login-email:<email>" or "login-ip:<address>".
+CREATE TABLE attempt_throttles (
 	key TEXT PRIMARY KEY,
 	window_started_at INTEGER NOT NULL,
 	failures INTEGER NOT NULL,

@@ -4,6 +4,7 @@ import { getDb } from '$lib/server/db';
 import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { deleteExpiredSessions, validateSessionToken } from '$lib/server/auth/sessions';
 import { startRealtime } from '$lib/server/realtime';
+import { deleteStaleThrottles } from '$lib/server/throttle';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
@@ -12,8 +13,12 @@ export const init: ServerInit = async () => {
 	if (!startRealtime(db)) {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}
-	await deleteExpiredSessions(db);
-	setInterval(() => deleteExpiredSessions(db).catch((e) => console.error('Session clean-up failed', e)), HOUSEKEEPING_INTERVAL).unref();
+	const housekeeping = () =>
+		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db)]).catch((e) =>
+			console.error('Housekeeping failed', e)
+		);
+	await housekeeping();
+	setInterval(housekeeping, HOUSEKEEPING_INTERVAL).unref();
 };
 
 const securityHeaders: Handle = async ({ event, resolve }) => {

@@ -76,14 +76,14 @@ describe('logging in', () => {
 	it('counts a failure from a wrong password against the email and the address', async () => {
 		await signUp(testDb.db, ana, context);
 		await logIn(testDb.db, { email: ana.email, password: 'wrong password' }, context);
-		const keys = testDb.sqlite.prepare('SELECT key, failures FROM login_throttles ORDER BY key').all();
+		const keys = testDb.sqlite.prepare('SELECT key, failures FROM attempt_throttles ORDER BY key').all();
 		expect(keys).toEqual([
-			{ key: 'email:ana@example.org', failures: 1 },
-			{ key: 'ip:203.0.113.7', failures: 1 }
+			{ key: 'login-email:ana@example.org', failures: 1 },
+			{ key: 'login-ip:203.0.113.7', failures: 1 }
 		]);
 		await logIn(testDb.db, { email: ana.email, password: ana.password }, context);
 		// Success forgives the email's count; the address may be shared by others, so it stays.
-		expect(testDb.sqlite.prepare('SELECT key FROM login_throttles').pluck().all()).toEqual(['ip:203.0.113.7']);
+		expect(testDb.sqlite.prepare('SELECT key FROM attempt_throttles').pluck().all()).toEqual(['login-ip:203.0.113.7']);
 	});
 });
 

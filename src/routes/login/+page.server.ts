@@ -5,6 +5,7 @@ import { INCORRECT_LOGIN, logIn } from '$lib/server/auth/accounts';
 import { setSessionCookie } from '$lib/server/auth/cookies';
 import { safeRedirectPath } from '$lib/server/auth/redirects';
 import { clientAddress, readForm } from '$lib/server/forms';
+import { describeWait } from '$lib/server/throttle';
 import { readText } from '$lib/server/validation';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -13,11 +14,6 @@ export const load: PageServerLoad = ({ locals, url }) => {
 	if (locals.user) redirect(303, redirectTo);
 	return { redirectTo, askedToLogIn: url.searchParams.has('redirectTo') };
 };
-
-function minutesFrom(ms: number): string {
-	const minutes = Math.max(1, Math.ceil(ms / 60_000));
-	return minutes === 1 ? '1 minute' : `${minutes} minutes`;
-}
 
 export const actions: Actions = {
 	default: async (event) => {
@@ -34,7 +30,7 @@ export const actions: Actions = {
 		if (!result.ok && result.reason === 'throttled') {
 			event.setHeaders({ 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) });
 			return fail(429, {
-				message: `Too many attempts to log in. For your safety, please wait ${minutesFrom(result.retryAfterMs)} and try again.`,
+				message: `Too many attempts to log in. For your safety, please wait ${describeWait(result.retryAfterMs)} and try again.`,
 				values
 			});
 		}

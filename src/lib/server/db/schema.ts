@@ -18,7 +18,7 @@ export interface SessionsTable {
 	user_agent: string;
 }
 
-export interface LoginThrottlesTable {
+export interface AttemptThrottlesTable {
 	key: string;
 	window_started_at: number;
 	failures: number;
@@ -33,6 +33,6 @@ export interface SchemaMigrationsTable {
 export interface DB {
 	users: UsersTable;
 	sessions: SessionsTable;
-	login_throttles: LoginThrottlesTable;
+	attempt_throttles: AttemptThrottlesTable;
 	schema_migrations: SchemaMigrationsTable;
 }
