@@ -26,10 +26,9 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	response.headers.set('X-Content-Type-Options', 'nosniff');
 	response.headers.set('X-Frame-Options', 'DENY');
 	response.headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
-	// Pages may set a stricter policy themselves (the invite page will say no-referrer).
-	if (!response.headers.has('Referrer-Policy')) {
-		response.headers.set('Referrer-Policy', 'strict-origin-when-cross-origin');
-	}
+	// An invite page's address is its secret token: it must not travel to any other site.
+	const referrerPolicy = event.url.pathname.startsWith('/join/') ? 'no-referrer' : 'strict-origin-when-cross-origin';
+	response.headers.set('Referrer-Policy', referrerPolicy);
 	return response;
 };
 
@@ -55,6 +54,8 @@ export const handle = sequence(securityHeaders, authenticate);
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status === 404) return { message: 'Not found' };
 	const errorId = crypto.randomUUID();
-	console.error(`[error ${errorId}] ${event.request.method} ${event.url.pathname} (${status} ${message})`, error);
+	// Invite tokens are secrets: never write one to the log.
+	const path = event.url.pathname.replace(/^\/join\/[^/]+/, '/join/…');
+	console.error(`[error ${errorId}] ${event.request.method} ${path} (${status} ${message})`, error);
 	return { message: 'Something went wrong on our side.', errorId };
 };

@@ -1,4 +1,5 @@
 // Event types shared by the server (src/lib/server/realtime) and the browser client.
+import type { CircleRole } from '$lib/circles';
 
 /** Why the server ended a socket's session. */
 export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session-ended' | 'password-changed';
@@ -6,14 +7,51 @@ export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session
 /** Why a handshake was refused; sent as `err.data.reason` with a plain message. */
 export type HandshakeRefusal = 'not-signed-in' | 'origin-not-allowed' | 'starting';
 
+interface EventOf<T extends string, P> {
+	/** Increases within a circle; a client applies each id once, in order. */
+	id: number;
+	circleId: string;
+	actorId: string | null;
+	type: T;
+	payload: P;
+	createdAt: number;
+}
+
+/** One row of a circle's event log, as broadcast and as replayed on catch-up. */
+export type CircleEvent =
+	| EventOf<'circle.created', { name: string }>
+	| EventOf<'member.joined', { userId: string; displayName: string; role: CircleRole }>
+	| EventOf<'member.left', { userId: string; displayName: string }>
+	| EventOf<'member.removed', { userId: string; displayName: string }>
+	| EventOf<'member.role-changed', { userId: string; displayName: string; role: CircleRole }>
+	| EventOf<'member.profile-changed', { userId: string; displayName: string; relationship: string; inRecovery: boolean }>
+	| EventOf<'circle.ownership-transferred', { fromUserId: string; toUserId: string; toDisplayName: string }>
+	| EventOf<'invite.created', { inviteId: string }>
+	| EventOf<'invite.revoked', { inviteId: string }>;
+
+export type CircleEventType = CircleEvent['type'];
+
+export type CircleGoneReason = 'removed' | 'left' | 'deleted';
+
+export type CircleSyncResponse =
+	| { ok: true; events: CircleEvent[]; complete: boolean; online: string[] }
+	| { ok: false; reason: 'not-found' };
+
 export interface ServerToClientEvents {
 	/** Sent just before the server disconnects a socket whose session has ended. */
 	'session:ended': (payload: { reason: SessionEndReason }) => void;
+	/** A committed change in one of the user's circles. */
+	'circle:event': (event: CircleEvent) => void;
+	/** The user is no longer in this circle (sent to the user's own sockets only). */
+	'circle:gone': (payload: { circleId: string; reason: CircleGoneReason }) => void;
+	/** Someone in the circle came online or went offline. */
+	'presence:changed': (payload: { circleId: string; userId: string; online: boolean }) => void;
 }
 
-// Nothing yet: circle features add their client messages here, each re-checked on the server.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ClientToServerEvents {}
+export interface ClientToServerEvents {
+	/** "I have applied everything up to afterId": answers with what came after, membership re-checked. */
+	'circle:sync': (request: { circleId: string; afterId: number }, reply: (response: CircleSyncResponse) => void) => void;
+}
 
 export interface SocketData {
 	userId: string;
@@ -22,3 +60,4 @@ export interface SocketData {
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+export const circleRoom = (circleId: string) => `circle:${circleId}`;

@@ -77,7 +77,10 @@ export function setLiveConnection(current: () => LiveConnection | null): void {
 	setContext(CONTEXT_KEY, current);
 }
 
-/** The page's live connection, or null when signed out or before it starts. */
-export function getLiveConnection(): LiveConnection | null {
-	return getContext<(() => LiveConnection | null) | undefined>(CONTEXT_KEY)?.() ?? null;
+/**
+ * Call while a component initialises; the returned getter gives the page's live connection (null
+ * when signed out or before it starts) and, read inside an $effect, re-runs it when that changes.
+ */
+export function useLiveConnection(): () => LiveConnection | null {
+	return getContext<(() => LiveConnection | null) | undefined>(CONTEXT_KEY) ?? (() => null);
 }

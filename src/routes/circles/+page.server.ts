@@ -1,7 +1,35 @@
+import { fail, redirect } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/auth/guards';
-import type { PageServerLoad } from './$types';
+import { parseCircleForm } from '$lib/server/circles/circle-forms';
+import { createCircle, listMyCircles } from '$lib/server/circles/circles';
+import { readForm } from '$lib/server/forms';
+import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = (event) => {
+const GONE_NOTICES: Record<string, string> = {
+	removed: 'You are no longer a member of that circle.',
+	left: 'You have left the circle.',
+	deleted: 'That circle has been deleted.'
+};
+
+export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	return { displayName: user.displayName };
+	const gone = event.url.searchParams.get('gone');
+	return {
+		displayName: user.displayName,
+		circles: await listMyCircles(getDb(), user),
+		notice: gone ? (GONE_NOTICES[gone] ?? null) : null
+	};
+};
+
+export const actions: Actions = {
+	create: async (event) => {
+		const user = requireUser(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		const parsed = parseCircleForm(form);
+		if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values });
+		const { circleId } = await createCircle(getDb(), user, parsed.data);
+		redirect(303, `/circles/${circleId}`);
+	}
 };

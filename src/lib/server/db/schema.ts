@@ -1,3 +1,8 @@
+import type { Generated } from 'kysely';
+import type { CircleRole } from '$lib/circles';
+
+export type { CircleRole };
+
 // Kysely's view of the tables in migrations/. Keep in step with the SQL files.
 
 export interface UsersTable {
@@ -35,4 +40,50 @@ export interface DB {
 	sessions: SessionsTable;
 	attempt_throttles: AttemptThrottlesTable;
 	schema_migrations: SchemaMigrationsTable;
+	circles: CirclesTable;
+	memberships: MembershipsTable;
+	invites: InvitesTable;
+	circle_events: CircleEventsTable;
+}
+
+
+export interface CirclesTable {
+	id: string;
+	name: string;
+	description: string;
+	created_by: string | null;
+	created_at: number;
+	last_activity_at: number;
+}
+
+export interface MembershipsTable {
+	circle_id: string;
+	user_id: string;
+	role: CircleRole;
+	relationship: string;
+	in_recovery: number;
+	joined_at: number;
+}
+
+export interface InvitesTable {
+	id: string;
+	circle_id: string;
+	token_hash: string;
+	created_by: string | null;
+	role: Exclude<CircleRole, 'owner'>;
+	note: string;
+	max_uses: number;
+	uses: number;
+	expires_at: number;
+	revoked_at: number | null;
+	created_at: number;
+}
+
+export interface CircleEventsTable {
+	id: Generated<number>;
+	circle_id: string;
+	actor_id: string | null;
+	type: string;
+	payload: string;
+	created_at: number;
 }

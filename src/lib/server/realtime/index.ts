@@ -1,19 +1,24 @@
-import type { Server, Socket } from 'socket.io';
+import type { Socket } from 'socket.io';
 import type { Database } from '$lib/server/db';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { validateSessionToken } from '$lib/server/auth/sessions';
+import { isCircleMember, listMemberCircleIds } from '$lib/server/circles/circles';
+import { listCircleEventsAfter } from '$lib/server/circles/events';
 import {
+	circleRoom,
 	sessionRoom,
 	userRoom,
+	type CircleSyncResponse,
 	type ClientToServerEvents,
 	type HandshakeRefusal,
 	type ServerToClientEvents,
-	type SessionEndReason,
 	type SocketData
 } from '$lib/realtime/events';
+import { onlineUserIds, type HearthServer } from './publish';
 import { getSocketHost } from './socket-host.js';
 
-export type HearthServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export { disconnectSessions } from './publish';
+
 type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export const REFUSAL_MESSAGES: Record<HandshakeRefusal, string> = {
@@ -64,14 +69,23 @@ export function isAllowedOrigin(
 	return Boolean(host) && parsed.host === host;
 }
 
-let server: HearthServer | null = null;
+function isSyncRequest(value: unknown): value is { circleId: string; afterId: number } {
+	const request = value as { circleId?: unknown; afterId?: unknown } | null;
+	return (
+		typeof request?.circleId === 'string' &&
+		request.circleId.length <= 64 &&
+		typeof request.afterId === 'number' &&
+		Number.isSafeInteger(request.afterId) &&
+		request.afterId >= 0
+	);
+}
 
-/** Adds the handshake checks and room joins to the socket.io server that server.js or Vite made. */
+/** Adds the handshake checks, rooms and message handlers to the socket.io server server.js or Vite made. */
 export function startRealtime(db: Database): HearthServer | null {
 	const host = getSocketHost();
 	if (!host) return null;
 	const io = host.io as HearthServer;
-	if (host.ready) return (server = io);
+	if (host.ready) return io;
 
 	io.use(async (socket, next) => {
 		if (!isAllowedOrigin(socket.handshake.headers.origin, socket.handshake.headers)) {
@@ -86,18 +100,53 @@ export function startRealtime(db: Database): HearthServer | null {
 	});
 
 	io.on('connection', (socket: HearthSocket) => {
-		socket.join([userRoom(socket.data.userId), sessionRoom(socket.data.sessionId)]);
+		const { userId } = socket.data;
+
+		// Membership is checked again on every message, never only at connect time.
+		// (Handlers are registered before any await, so an early message is not lost.)
+		socket.on('circle:sync', async (request, reply) => {
+			if (typeof reply !== 'function') return;
+			const refused: CircleSyncResponse = { ok: false, reason: 'not-found' };
+			try {
+				if (!isSyncRequest(request)) return reply(refused);
+				if (!(await isCircleMember(db, userId, request.circleId))) {
+					socket.leave(circleRoom(request.circleId));
+					return reply(refused);
+				}
+				socket.join(circleRoom(request.circleId));
+				const { events, complete } = await listCircleEventsAfter(db, request.circleId, request.afterId);
+				reply({ ok: true, events, complete, online: await onlineUserIds(request.circleId) });
+			} catch (error) {
+				console.error('circle:sync failed', error);
+				reply(refused);
+			}
+		});
+
+		socket.on('disconnecting', () => {
+			const rooms = [...socket.rooms].filter((room) => room.startsWith('circle:'));
+			void io
+				.in(userRoom(userId))
+				.fetchSockets()
+				.then((sockets) => {
+					if (sockets.some((other) => other.id !== socket.id)) return;
+					for (const room of rooms) {
+						io.to(room).emit('presence:changed', { circleId: room.slice('circle:'.length), userId, online: false });
+					}
+				});
+		});
+
+		socket.join([userRoom(userId), sessionRoom(socket.data.sessionId)]);
+		void listMemberCircleIds(db, userId)
+			.then((circleIds) => {
+				if (socket.disconnected) return;
+				socket.join(circleIds.map(circleRoom));
+				for (const circleId of circleIds) {
+					socket.to(circleRoom(circleId)).emit('presence:changed', { circleId, userId, online: true });
+				}
+			})
+			.catch((error) => console.error('Joining circle rooms failed', error));
 	});
 
 	host.ready = true;
-	server = io;
 	return io;
-}
-
-/** Tells the sockets of these sessions why, then disconnects them (they will not reconnect). */
-export function disconnectSessions(sessionIds: string[], reason: SessionEndReason): void {
-	if (!server || sessionIds.length === 0) return;
-	const rooms = sessionIds.map(sessionRoom);
-	server.to(rooms).emit('session:ended', { reason });
-	server.in(rooms).disconnectSockets(true);
 }

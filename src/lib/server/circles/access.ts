@@ -1,0 +1,85 @@
+// The one place where circle roles turn into permissions. Every circle page load, form action and
+// socket message goes through requireMember, then requireCan for anything beyond reading.
+import { error } from '@sveltejs/kit';
+import type { Database } from '$lib/server/db';
+import type { CircleRole } from '$lib/server/db/schema';
+import type { SessionUser } from '$lib/server/auth/sessions';
+
+export type { CircleRole };
+
+/** What each circle action needs, at least. */
+export const CIRCLE_PERMISSIONS = {
+	view: 'member',
+	updateOwnProfile: 'member',
+	leave: 'member',
+	manageInvites: 'admin',
+	// Granting admin is the owner's call, as promoting a member is.
+	inviteAdmins: 'owner',
+	changeRole: 'owner',
+	removeMember: 'owner',
+	transferOwnership: 'owner',
+	deleteCircle: 'owner'
+} as const satisfies Record<string, CircleRole>;
+
+export type CircleAction = keyof typeof CIRCLE_PERMISSIONS;
+
+const RANK: Record<CircleRole, number> = { member: 1, admin: 2, owner: 3 };
+
+export function can(role: CircleRole, action: CircleAction): boolean {
+	return RANK[role] >= RANK[CIRCLE_PERMISSIONS[action]];
+}
+
+const REFUSALS: Record<CircleAction, string> = {
+	view: 'Only members of this circle can see it.',
+	updateOwnProfile: 'Only members can change their profile here.',
+	leave: 'Only members can leave a circle.',
+	manageInvites: 'Only the circle’s owner and admins can invite people.',
+	inviteAdmins: 'Only the circle’s owner can invite someone as an admin.',
+	changeRole: 'Only the circle’s owner can change roles.',
+	removeMember: 'Only the circle’s owner can remove someone.',
+	transferOwnership: 'Only the circle’s owner can hand over ownership.',
+	deleteCircle: 'Only the circle’s owner can delete it.'
+};
+
+export interface CircleAccess {
+	userId: string;
+	circle: { id: string; name: string; description: string };
+	role: CircleRole;
+}
+
+// Ids are 24 base32 characters; anything else cannot be a circle and is not looked up.
+const ID_SHAPE = /^[a-z2-7]{1,64}$/;
+
+/**
+ * The user's membership of a circle, or a 404. Non-members, removed members and made-up ids
+ * all get the same answer, so nobody learns whether a circle exists.
+ */
+export async function requireMember(db: Database, user: SessionUser | null, circleId: string): Promise<CircleAccess> {
+	if (!user || !ID_SHAPE.test(circleId)) error(404, 'Not found');
+	const row = await db
+		.selectFrom('memberships')
+		.innerJoin('circles', 'circles.id', 'memberships.circle_id')
+		.select(['circles.id', 'circles.name', 'circles.description', 'memberships.role'])
+		.where('memberships.circle_id', '=', circleId)
+		.where('memberships.user_id', '=', user.id)
+		.executeTakeFirst();
+	if (!row) error(404, 'Not found');
+	return { userId: user.id, circle: { id: row.id, name: row.name, description: row.description }, role: row.role };
+}
+
+/** Refuses (403, with a plain reason) a member whose role does not allow the action. */
+export function requireCan(access: CircleAccess, action: CircleAction): void {
+	if (!can(access.role, action)) error(403, REFUSALS[action]);
+}
+
+/** requireMember and requireCan in one step. */
+export async function requireCircleAction(
+	db: Database,
+	user: SessionUser | null,
+	circleId: string,
+	action: CircleAction
+): Promise<CircleAccess> {
+	const access = await requireMember(db, user, circleId);
+	requireCan(access, action);
+	return access;
+}

@@ -1,0 +1,207 @@
+import { fail } from '@sveltejs/kit';
+import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
+import type { Database } from '$lib/server/db';
+import type { SessionUser } from '$lib/server/auth/sessions';
+import { hashToken } from '$lib/server/auth/tokens';
+import { newId } from '$lib/server/ids';
+import { addUserToCircleRoom, publishCircleEvents } from '$lib/server/realtime/publish';
+import { checkThrottle, recordFailure, type ThrottleKey, type ThrottleVerdict } from '$lib/server/throttle';
+import { requireCan, requireCircleAction } from './access';
+import type { InviteInput } from './circle-forms';
+import { appendCircleEvent } from './events';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** 160 random bits; only its SHA-256 is stored, so the link is shown once, when it is made. */
+function generateInviteToken(): string {
+	const bytes = new Uint8Array(20);
+	crypto.getRandomValues(bytes);
+	return encodeBase32LowerCaseNoPadding(bytes);
+}
+
+// Invite tokens are 32 base32 characters; anything else is not looked up at all.
+const TOKEN_SHAPE = /^[a-z2-7]{32}$/;
+
+export async function createInvite(db: Database, user: SessionUser | null, circleId: string, input: InviteInput, now = Date.now()) {
+	const access = await requireCircleAction(db, user, circleId, 'manageInvites');
+	if (input.role === 'admin') requireCan(access, 'inviteAdmins');
+	const token = generateInviteToken();
+	const inviteId = newId();
+	const expiresAt = now + input.expiresInDays * DAY;
+	const events = await db.transaction().execute(async (trx) => {
+		await trx
+			.insertInto('invites')
+			.values({
+				id: inviteId,
+				circle_id: circleId,
+				token_hash: hashToken(token),
+				created_by: access.userId,
+				role: input.role,
+				note: input.note,
+				max_uses: input.maxUses,
+				uses: 0,
+				expires_at: expiresAt,
+				revoked_at: null,
+				created_at: now
+			})
+			.execute();
+		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'invite.created', payload: { inviteId }, now })];
+	});
+	publishCircleEvents(events);
+	return { inviteId, token, expiresAt };
+}
+
+export interface ActiveInvite {
+	id: string;
+	createdBy: string;
+	role: 'admin' | 'member';
+	note: string;
+	usesLeft: number;
+	maxUses: number;
+	expiresAt: number;
+	createdAt: number;
+}
+
+/** Invites that still work: not revoked, not expired, not used up. */
+export async function listActiveInvites(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<ActiveInvite[]> {
+	await requireCircleAction(db, user, circleId, 'manageInvites');
+	const rows = await db
+		.selectFrom('invites')
+		.leftJoin('users', 'users.id', 'invites.created_by')
+		.select([
+			'invites.id',
+			'invites.role',
+			'invites.note',
+			'invites.uses',
+			'invites.max_uses',
+			'invites.expires_at',
+			'invites.created_at',
+			'users.display_name'
+		])
+		.where('invites.circle_id', '=', circleId)
+		.where('invites.revoked_at', 'is', null)
+		.where('invites.expires_at', '>', now)
+		.whereRef('invites.uses', '<', 'invites.max_uses')
+		.orderBy('invites.created_at', 'desc')
+		.execute();
+	return rows.map((row) => ({
+		id: row.id,
+		createdBy: row.display_name ?? 'A former member',
+		role: row.role,
+		note: row.note,
+		usesLeft: row.max_uses - row.uses,
+		maxUses: row.max_uses,
+		expiresAt: row.expires_at,
+		createdAt: row.created_at
+	}));
+}
+
+export async function revokeInvite(db: Database, user: SessionUser | null, circleId: string, inviteId: string, now = Date.now()) {
+	const access = await requireCircleAction(db, user, circleId, 'manageInvites');
+	const events = await db.transaction().execute(async (trx) => {
+		const result = await trx
+			.updateTable('invites')
+			.set({ revoked_at: now })
+			.where('id', '=', inviteId)
+			.where('circle_id', '=', circleId)
+			.where('revoked_at', 'is', null)
+			.executeTakeFirst();
+		if (result.numUpdatedRows === 0n) return null;
+		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'invite.revoked', payload: { inviteId }, now })];
+	});
+	if (!events) return fail(404, { message: 'That invite was already turned off or has gone.' });
+	publishCircleEvents(events);
+	return { revoked: true as const };
+}
+
+export interface InvitePreview {
+	circleId: string;
+	circleName: string;
+	invitedBy: string;
+	role: 'admin' | 'member';
+}
+
+/**
+ * What a visitor with a link may see: the circle's name and who invited them, only while the
+ * link works. Anything else (unknown, expired, revoked, used up) is null, all alike.
+ */
+export async function previewInvite(db: Database, token: string, now = Date.now()): Promise<InvitePreview | null> {
+	if (!TOKEN_SHAPE.test(token)) return null;
+	const row = await db
+		.selectFrom('invites')
+		.innerJoin('circles', 'circles.id', 'invites.circle_id')
+		.leftJoin('users', 'users.id', 'invites.created_by')
+		.select(['circles.id', 'circles.name', 'users.display_name', 'invites.role'])
+		.where('invites.token_hash', '=', hashToken(token))
+		.where('invites.revoked_at', 'is', null)
+		.where('invites.expires_at', '>', now)
+		.whereRef('invites.uses', '<', 'invites.max_uses')
+		.executeTakeFirst();
+	if (!row) return null;
+	return { circleId: row.id, circleName: row.name, invitedBy: row.display_name ?? 'Someone in the circle', role: row.role };
+}
+
+export type AcceptInviteResult =
+	| { ok: true; circleId: string; alreadyMember: boolean }
+	| { ok: false; reason: 'invalid' };
+
+/**
+ * Joins the circle with the link, atomically: the use is counted and the membership written in
+ * one transaction, and the count only goes up while uses are left, so two people racing for
+ * the last use cannot both get in. Someone already in the circle uses nothing up.
+ */
+export async function acceptInvite(db: Database, user: SessionUser, token: string, now = Date.now()): Promise<AcceptInviteResult> {
+	if (!TOKEN_SHAPE.test(token)) return { ok: false, reason: 'invalid' };
+	const tokenHash = hashToken(token);
+	const outcome = await db.transaction().execute(async (trx) => {
+		const invite = await trx.selectFrom('invites').select(['id', 'circle_id', 'role']).where('token_hash', '=', tokenHash).executeTakeFirst();
+		if (!invite) return null;
+		const member = await trx
+			.selectFrom('memberships')
+			.select('user_id')
+			.where('circle_id', '=', invite.circle_id)
+			.where('user_id', '=', user.id)
+			.executeTakeFirst();
+		if (member) return { circleId: invite.circle_id, alreadyMember: true, events: [] };
+		const claimed = await trx
+			.updateTable('invites')
+			.set((eb) => ({ uses: eb('uses', '+', 1) }))
+			.where('id', '=', invite.id)
+			.where('revoked_at', 'is', null)
+			.where('expires_at', '>', now)
+			.whereRef('uses', '<', 'max_uses')
+			.executeTakeFirst();
+		if (claimed.numUpdatedRows === 0n) return null;
+		await trx
+			.insertInto('memberships')
+			.values({ circle_id: invite.circle_id, user_id: user.id, role: invite.role, relationship: '', in_recovery: 0, joined_at: now })
+			.execute();
+		const joined = await appendCircleEvent(trx, {
+			circleId: invite.circle_id,
+			actorId: user.id,
+			type: 'member.joined',
+			payload: { userId: user.id, displayName: user.displayName, role: invite.role },
+			now
+		});
+		return { circleId: invite.circle_id, alreadyMember: false, events: [joined] };
+	});
+	if (!outcome) return { ok: false, reason: 'invalid' };
+	if (!outcome.alreadyMember) {
+		addUserToCircleRoom(user.id, outcome.circleId);
+		publishCircleEvents(outcome.events);
+	}
+	return { ok: true, circleId: outcome.circleId, alreadyMember: outcome.alreadyMember };
+}
+
+// Guessing a 160-bit token is hopeless, but a flood of attempts is still refused per address.
+const INVITE_ADDRESS_POLICY = { slowAfter: 30, blockAfter: 30 };
+const inviteKeys = (address: string): ThrottleKey[] => [[`invite-ip:${address}`, INVITE_ADDRESS_POLICY]];
+
+export function checkInviteThrottle(db: Database, address: string, now = Date.now()): Promise<ThrottleVerdict> {
+	return checkThrottle(db, inviteKeys(address), now);
+}
+
+/** Counts a link that did not work against the address that tried it. */
+export function recordInviteFailure(db: Database, address: string, now = Date.now()): Promise<void> {
+	return recordFailure(db, inviteKeys(address), now);
+}

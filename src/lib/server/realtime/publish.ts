@@ -1,0 +1,79 @@
+// Emit helpers for domain modules. Each is a no-op when no socket server runs (CLI scripts,
+// unit tests of the domain), and is called only after the change has committed.
+import type { Server } from 'socket.io';
+import {
+	circleRoom,
+	sessionRoom,
+	userRoom,
+	type CircleEvent,
+	type CircleGoneReason,
+	type ClientToServerEvents,
+	type ServerToClientEvents,
+	type SessionEndReason,
+	type SocketData
+} from '$lib/realtime/events';
+import { getSocketHost } from './socket-host.js';
+
+export type HearthServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+function liveServer(): HearthServer | null {
+	const host = getSocketHost();
+	return host?.ready ? (host.io as HearthServer) : null;
+}
+
+/** Sends committed events to everyone in their circle's room, in order. */
+export function publishCircleEvents(events: CircleEvent[]): void {
+	const io = liveServer();
+	if (!io) return;
+	for (const event of events) io.to(circleRoom(event.circleId)).emit('circle:event', event);
+}
+
+/** Puts every open socket of a user who just joined into the circle's room, and says they're here. */
+export function addUserToCircleRoom(userId: string, circleId: string): void {
+	const io = liveServer();
+	if (!io) return;
+	io.in(userRoom(userId)).socketsJoin(circleRoom(circleId));
+	void io
+		.in(userRoom(userId))
+		.fetchSockets()
+		.then((sockets) => {
+			if (sockets.length > 0) io.to(circleRoom(circleId)).emit('presence:changed', { circleId, userId, online: true });
+		});
+}
+
+/**
+ * Takes a user's sockets out of a circle's room at once (so they receive nothing more from it)
+ * and tells only them why. Call before publishing the event that says they left.
+ */
+export function removeUserFromCircleRoom(userId: string, circleId: string, reason: CircleGoneReason): void {
+	const io = liveServer();
+	if (!io) return;
+	io.in(userRoom(userId)).socketsLeave(circleRoom(circleId));
+	io.to(userRoom(userId)).emit('circle:gone', { circleId, reason });
+	io.to(circleRoom(circleId)).emit('presence:changed', { circleId, userId, online: false });
+}
+
+/** A deleted circle: everyone in it is told and leaves its room. */
+export function closeCircleRoom(circleId: string): void {
+	const io = liveServer();
+	if (!io) return;
+	io.to(circleRoom(circleId)).emit('circle:gone', { circleId, reason: 'deleted' });
+	io.in(circleRoom(circleId)).socketsLeave(circleRoom(circleId));
+}
+
+/** Ids of the circle's members with at least one open socket. */
+export async function onlineUserIds(circleId: string): Promise<string[]> {
+	const io = liveServer();
+	if (!io) return [];
+	const sockets = await io.in(circleRoom(circleId)).fetchSockets();
+	return [...new Set(sockets.map((socket) => socket.data.userId))];
+}
+
+/** Tells the sockets of these sessions why, then disconnects them (they will not reconnect). */
+export function disconnectSessions(sessionIds: string[], reason: SessionEndReason): void {
+	const io = liveServer();
+	if (!io || sessionIds.length === 0) return;
+	const rooms = sessionIds.map(sessionRoom);
+	io.to(rooms).emit('session:ended', { reason });
+	io.in(rooms).disconnectSockets(true);
+}

@@ -1,0 +1,72 @@
+import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db';
+import { logInWithForm, signUpWithForm } from '$lib/server/auth/form-actions';
+import type { SessionUser } from '$lib/server/auth/sessions';
+import { acceptInvite, checkInviteThrottle, previewInvite, recordInviteFailure } from '$lib/server/circles/invites';
+import { isCircleMember } from '$lib/server/circles/circles';
+import { clientAddress, readForm } from '$lib/server/forms';
+import { describeWait } from '$lib/server/throttle';
+import type { Actions, PageServerLoad } from './$types';
+
+// This page's address holds the invite token: hooks.server.ts serves it with Referrer-Policy: no-referrer.
+
+async function refuseIfThrottled(event: RequestEvent) {
+	const verdict = await checkInviteThrottle(getDb(), clientAddress(event));
+	if (!verdict.allowed) {
+		error(429, `Too many invite links were tried from this connection. Please wait ${describeWait(verdict.retryAfterMs)} and try again.`);
+	}
+}
+
+const LINK_STOPPED_WORKING = 'This invite link no longer works. Ask the person who sent it for a new one.';
+
+/** Joins with the link and goes into the circle; if the link stopped working meanwhile, says so. */
+async function joinAndEnter(event: RequestEvent, user: SessionUser, token: string) {
+	const result = await acceptInvite(getDb(), user, token);
+	if (!result.ok) {
+		await recordInviteFailure(getDb(), clientAddress(event));
+		return fail(410, { form: 'accept' as const, message: LINK_STOPPED_WORKING });
+	}
+	redirect(303, `/circles/${result.circleId}`);
+}
+
+export const load: PageServerLoad = async (event) => {
+	await refuseIfThrottled(event);
+	const preview = await previewInvite(getDb(), event.params.token);
+	if (!preview) {
+		await recordInviteFailure(getDb(), clientAddress(event));
+		return { invite: null };
+	}
+	const user = event.locals.user;
+	if (user && (await isCircleMember(getDb(), user.id, preview.circleId))) redirect(303, `/circles/${preview.circleId}`);
+	// A signed-out visitor learns only the circle's name and who invited them.
+	return { invite: { circleName: preview.circleName, invitedBy: preview.invitedBy } };
+};
+
+export const actions: Actions = {
+	accept: async (event) => {
+		const user = event.locals.user;
+		if (!user) redirect(303, `/join/${event.params.token}`);
+		await refuseIfThrottled(event);
+		return joinAndEnter(event, user, event.params.token);
+	},
+
+	signup: async (event) => {
+		await refuseIfThrottled(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		if (!(await previewInvite(getDb(), event.params.token))) return fail(410, { form: 'accept' as const, message: LINK_STOPPED_WORKING });
+		const signedUp = await signUpWithForm(event, form);
+		if (!('user' in signedUp)) return signedUp;
+		return joinAndEnter(event, signedUp.user, event.params.token);
+	},
+
+	login: async (event) => {
+		await refuseIfThrottled(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		if (!(await previewInvite(getDb(), event.params.token))) return fail(410, { form: 'accept' as const, message: LINK_STOPPED_WORKING });
+		const loggedIn = await logInWithForm(event, form);
+		if (!('user' in loggedIn)) return loggedIn;
+		return joinAndEnter(event, loggedIn.user, event.params.token);
+	}
+};

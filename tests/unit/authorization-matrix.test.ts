@@ -1,0 +1,183 @@
+// Every circle page load and form action, for every kind of visitor, allowed or refused as the
+// permission table says. The route modules are read from disk: a new load or action that is not in
+// MATRIX makes the first test fail, so nothing can be added without deciding who may use it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isActionFailure, isHttpError, isRedirect } from '@sveltejs/kit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { SessionUser } from '$lib/server/auth/sessions';
+import type { CircleRole } from '$lib/circles';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hearth-matrix-'));
+process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+
+type Actor = 'signed-out' | 'non-member' | 'removed member' | 'member' | 'admin' | 'owner';
+type Outcome = 'ok' | 'login' | 'not-found' | 'forbidden' | 'invalid';
+const ACTORS: Actor[] = ['signed-out', 'non-member', 'removed member', 'member', 'admin', 'owner'];
+
+interface Fixture {
+	circleId: string;
+	people: Record<Exclude<Actor, 'signed-out'>, SessionUser>;
+	target: SessionUser;
+	inviteId: string;
+}
+
+interface Entry {
+	/** Who may: any signed-in user, or a circle role and above. */
+	needs: 'user' | CircleRole;
+	form?: (fixture: Fixture) => Record<string, string>;
+	/** Where the answer for an allowed actor is a rule's refusal rather than success. */
+	except?: Partial<Record<Actor, Outcome>>;
+}
+
+const MATRIX: Record<string, Entry> = {
+	'/circles#load': { needs: 'user' },
+	'/circles#create': { needs: 'user', form: () => ({ name: 'Another circle' }) },
+	'/circles/[circleId]/layout#load': { needs: 'member' },
+	'/circles/[circleId]#load': { needs: 'member' },
+	'/circles/[circleId]/members#load': { needs: 'member' },
+	'/circles/[circleId]/members#updateProfile': { needs: 'member', form: () => ({ relationship: 'Mom', inRecovery: 'yes' }) },
+	'/circles/[circleId]/members#changeRole': { needs: 'owner', form: (f) => ({ userId: f.target.id, role: 'admin' }) },
+	'/circles/[circleId]/members#removeMember': { needs: 'owner', form: (f) => ({ userId: f.target.id }) },
+	'/circles/[circleId]/members#transferOwnership': { needs: 'owner', form: (f) => ({ userId: f.target.id }) },
+	// The owner must hand ownership over before leaving: a rule, not a permission.
+	'/circles/[circleId]/members#leave': { needs: 'member', except: { owner: 'invalid' } },
+	'/circles/[circleId]/invites#load': { needs: 'admin' },
+	'/circles/[circleId]/invites#create': { needs: 'admin', form: () => ({ expiresInDays: '7', maxUses: '1', role: 'member' }) },
+	'/circles/[circleId]/invites#revoke': { needs: 'admin', form: (f) => ({ inviteId: f.inviteId }) },
+	'/circles/[circleId]/settings#load': { needs: 'owner' },
+	'/circles/[circleId]/settings#delete': { needs: 'owner', form: () => ({ confirmName: 'The Garcias' }) }
+};
+
+const RANK: Record<CircleRole, number> = { member: 1, admin: 2, owner: 3 };
+
+function expected(entry: Entry, actor: Actor): Outcome {
+	if (actor === 'signed-out') return 'login';
+	if (entry.except?.[actor]) return entry.except[actor]!;
+	if (entry.needs === 'user') return 'ok';
+	if (actor === 'non-member' || actor === 'removed member') return 'not-found';
+	return RANK[actor] >= RANK[entry.needs] ? 'ok' : 'forbidden';
+}
+
+type Handler = (event: unknown) => unknown;
+interface RouteModule {
+	load?: Handler;
+	actions?: Record<string, Handler>;
+}
+
+const routeModules = import.meta.glob<RouteModule>('/src/routes/circles/**/+{page,layout}.server.ts');
+const handlers = new Map<string, { routeId: string; handler: Handler; isAction: boolean }>();
+let domain: typeof import('$lib/server/circles/circles');
+let invites: typeof import('$lib/server/circles/invites');
+let dbModule: typeof import('$lib/server/db');
+let people: typeof import('./support/people');
+
+beforeAll(async () => {
+	for (const [file, importModule] of Object.entries(routeModules)) {
+		const routeDir = file.replace('/src/routes', '').replace(/\/\+(page|layout)\.server\.ts$/, '');
+		const routeId = file.endsWith('+layout.server.ts') ? `${routeDir}/layout` : routeDir;
+		const module = await importModule();
+		if (module.load) handlers.set(`${routeId}#load`, { routeId, handler: module.load, isAction: false });
+		for (const [name, action] of Object.entries(module.actions ?? {})) {
+			handlers.set(`${routeId}#${name}`, { routeId, handler: action, isAction: true });
+		}
+	}
+	domain = await import('$lib/server/circles/circles');
+	invites = await import('$lib/server/circles/invites');
+	dbModule = await import('$lib/server/db');
+	people = await import('./support/people');
+});
+
+afterAll(async () => {
+	await dbModule.getDb().destroy();
+	rmSync(dir, { recursive: true, force: true });
+});
+
+async function makeFixture(): Promise<Fixture> {
+	const db = dbModule.getDb();
+	const owner = await people.addUser(db, 'Owner');
+	const { circleId } = await domain.createCircle(db, owner, { name: 'The Garcias', description: '' });
+	const join = async (name: string, role: 'member' | 'admin' = 'member') => {
+		const person = await people.addUser(db, name);
+		const { token } = await invites.createInvite(db, owner, circleId, { expiresInDays: 7, maxUses: 1, role, note: '' });
+		await invites.acceptInvite(db, person, token);
+		return person;
+	};
+	const admin = await join('Admin', 'admin');
+	const member = await join('Member');
+	const target = await join('Target');
+	const removed = await join('Removed');
+	await domain.removeMember(db, owner, circleId, removed.id);
+	const outsider = await people.addUser(db, 'Outsider');
+	await domain.createCircle(db, outsider, { name: 'Elsewhere', description: '' });
+	const { inviteId } = await invites.createInvite(db, owner, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
+	return {
+		circleId,
+		target,
+		inviteId,
+		people: { owner, admin, member, 'removed member': removed, 'non-member': outsider }
+	};
+}
+
+function fakeEvent(user: SessionUser | null, circleId: string, routeId: string, form?: Record<string, string>) {
+	const url = new URL(`http://hearth.test${routeId.replace('/layout', '').replace('[circleId]', circleId)}`);
+	const body = new URLSearchParams(form ?? {});
+	return {
+		locals: { user, session: user ? { id: 'test', userId: user.id, createdAt: 0, expiresAt: Infinity } : null },
+		params: { circleId },
+		url,
+		route: { id: routeId },
+		request: new Request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+		cookies: { get: () => undefined, getAll: () => [], set() {}, delete() {}, serialize: () => '' },
+		getClientAddress: () => '127.0.0.1',
+		setHeaders() {},
+		depends() {},
+		untrack: <T>(fn: () => T) => fn(),
+		parent: async () => ({}),
+		isDataRequest: false,
+		isSubRequest: false
+	};
+}
+
+async function run(handler: Handler, event: unknown): Promise<Outcome> {
+	try {
+		const result = await handler(event);
+		if (isActionFailure(result)) return result.status === 404 ? 'not-found' : result.status === 403 ? 'forbidden' : 'invalid';
+		return 'ok';
+	} catch (error) {
+		if (isRedirect(error)) return error.location.startsWith('/login') ? 'login' : 'ok';
+		if (isHttpError(error)) return error.status === 404 ? 'not-found' : error.status === 403 ? 'forbidden' : 'invalid';
+		throw error;
+	}
+}
+
+describe('the authorization matrix', () => {
+	it('covers every load and action of every circle route, and nothing that does not exist', () => {
+		expect([...handlers.keys()].sort()).toEqual(Object.keys(MATRIX).sort());
+	});
+
+	for (const [key, entry] of Object.entries(MATRIX)) {
+		for (const actor of ACTORS) {
+			const outcome = expected(entry, actor);
+			it(`${key}: ${actor} → ${outcome}`, async () => {
+				const found = handlers.get(key);
+				expect(found, `${key} is exported by a route`).toBeDefined();
+				const fixture = await makeFixture();
+				const user = actor === 'signed-out' ? null : fixture.people[actor];
+				const event = fakeEvent(user, fixture.circleId, found!.routeId, entry.form?.(fixture));
+				expect(await run(found!.handler, event)).toBe(outcome);
+			});
+		}
+	}
+
+	it('answers 404 for a made-up or malformed circle id, even to a member of other circles', async () => {
+		const fixture = await makeFixture();
+		const load = handlers.get('/circles/[circleId]/members#load')!;
+		for (const circleId of ['zzzzzzzzzzzzzzzzzzzzzzzz', '../etc', "x' OR 1=1 --", '']) {
+			const event = fakeEvent(fixture.people.owner, fixture.circleId, load.routeId);
+			event.params.circleId = circleId;
+			expect(await run(load.handler, event)).toBe('not-found');
+		}
+	});
+});

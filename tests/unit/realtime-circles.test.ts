@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect, type Socket } from 'socket.io-client';
+import { SESSION_COOKIE } from '$lib/server/auth/cookies';
+import { createSession, type SessionUser } from '$lib/server/auth/sessions';
+import { changeMemberRole, createCircle, removeMember, updateOwnProfile } from '$lib/server/circles/circles';
+import { acceptInvite, createInvite } from '$lib/server/circles/invites';
+import { latestCircleEventId } from '$lib/server/circles/events';
+import type { CircleEvent, CircleSyncResponse, ClientToServerEvents, ServerToClientEvents } from '$lib/realtime/events';
+import { attachSocketServer, type SocketHost } from '$lib/server/realtime/socket-host.js';
+import { startRealtime } from '$lib/server/realtime';
+import { createTestDatabase, type TestDatabase } from './support/database';
+import { addUser } from './support/people';
+
+// Real socket.io clients, each with a real session cookie, against the app's realtime wiring.
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+let testDb: TestDatabase;
+let httpServer: HttpServer;
+let host: SocketHost;
+let origin: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+	testDb = createTestDatabase();
+	httpServer = createServer();
+	host = attachSocketServer(httpServer);
+	startRealtime(testDb.db);
+	await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+	origin = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+	for (const client of clients) client.disconnect();
+	await new Promise<void>((resolve) => host.io.close(() => resolve()));
+	await testDb.dispose();
+});
+
+async function connectAs(user: SessionUser): Promise<Client> {
+	const { token } = await createSession(testDb.db, user.id);
+	const socket: Client = connect(origin, {
+		transports: ['websocket'],
+		extraHeaders: { origin, cookie: `${SESSION_COOKIE}=${token}` },
+		reconnection: false,
+		forceNew: true
+	});
+	clients.push(socket);
+	await new Promise<void>((resolve, reject) => {
+		socket.once('connect', resolve);
+		socket.once('connect_error', reject);
+	});
+	return socket;
+}
+
+function collect(socket: Client): CircleEvent[] {
+	const seen: CircleEvent[] = [];
+	socket.on('circle:event', (event) => seen.push(event));
+	return seen;
+}
+
+function sync(socket: Client, circleId: string, afterId: number): Promise<CircleSyncResponse> {
+	return new Promise((resolve) => socket.emit('circle:sync', { circleId, afterId }, resolve));
+}
+
+/** Waits until `check` passes, polling briefly; the assertion decides, not the clock. */
+async function eventually(check: () => void, attempts = 100) {
+	for (let i = 0; ; i++) {
+		try {
+			return check();
+		} catch (error) {
+			if (i >= attempts) throw error;
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+	}
+}
+
+async function circleOf(owner: SessionUser, ...people: SessionUser[]) {
+	const { circleId } = await createCircle(testDb.db, owner, { name: 'The Garcias', description: '' });
+	for (const person of people) {
+		const { token } = await createInvite(testDb.db, owner, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
+		await acceptInvite(testDb.db, person, token);
+	}
+	return circleId;
+}
+
+describe('circle events over sockets', () => {
+	it('reach every member with the circle open, with their log ids', async () => {
+		const maria = await addUser(testDb.db, 'Maria');
+		const sam = await addUser(testDb.db, 'Sam');
+		const circleId = await circleOf(maria, sam);
+		const mariaSocket = await connectAs(maria);
+		const samSocket = await connectAs(sam);
+		await sync(samSocket, circleId, await latestCircleEventId(testDb.db, circleId));
+		const mariaSees = collect(mariaSocket);
+		const samSees = collect(samSocket);
+
+		await updateOwnProfile(testDb.db, sam, circleId, { relationship: 'Son', inRecovery: true });
+		const id = await latestCircleEventId(testDb.db, circleId);
+		await eventually(() => {
+			expect(mariaSees).toEqual([expect.objectContaining({ id, type: 'member.profile-changed' })]);
+			expect(samSees).toEqual([expect.objectContaining({ id, type: 'member.profile-changed' })]);
+		});
+	});
+
+	it('reach someone who joins while connected, without reconnecting', async () => {
+		const maria = await addUser(testDb.db, 'Maria');
+		const ana = await addUser(testDb.db, 'Ana');
+		const circleId = await circleOf(maria);
+		const anaSocket = await connectAs(ana);
+		const anaSees = collect(anaSocket);
+		const { token } = await createInvite(testDb.db, maria, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
+		await acceptInvite(testDb.db, ana, token);
+		await changeMemberRole(testDb.db, maria, circleId, ana.id, 'admin');
+		await eventually(() => expect(anaSees.map((e) => e.type)).toContain('member.role-changed'));
+	});
+
+	it('stop at once for a removed member’s open socket, which is told it is out', async () => {
+		const maria = await addUser(testDb.db, 'Maria');
+		const sam = await addUser(testDb.db, 'Sam');
+		const ben = await addUser(testDb.db, 'Ben');
+		const circleId = await circleOf(maria, sam, ben);
+		const samSocket = await connectAs(sam);
+		const benSocket = await connectAs(ben);
+		await sync(samSocket, circleId, 0);
+		const samSees = collect(samSocket);
+		const benSees = collect(benSocket);
+		const told = new Promise((resolve) => samSocket.once('circle:gone', resolve));
+
+		await removeMember(testDb.db, maria, circleId, sam.id);
+		expect(await told).toEqual({ circleId, reason: 'removed' });
+		await updateOwnProfile(testDb.db, ben, circleId, { relationship: 'Brother', inRecovery: false });
+		// Ben (still a member) sees both the removal and his own change; Sam sees neither.
+		await eventually(() => expect(benSees.map((e) => e.type)).toEqual(['member.removed', 'member.profile-changed']));
+		expect(samSees).toEqual([]);
+		expect(samSocket.connected).toBe(true);
+	});
+
+	it('re-check membership on every catch-up request', async () => {
+		const maria = await addUser(testDb.db, 'Maria');
+		const sam = await addUser(testDb.db, 'Sam');
+		const outsider = await addUser(testDb.db, 'Outsider');
+		const circleId = await circleOf(maria, sam);
+		const samSocket = await connectAs(sam);
+		const outsiderSocket = await connectAs(outsider);
+
+		expect(await sync(samSocket, circleId, 0)).toMatchObject({ ok: true });
+		expect(await sync(outsiderSocket, circleId, 0)).toEqual({ ok: false, reason: 'not-found' });
+		await removeMember(testDb.db, maria, circleId, sam.id);
+		expect(await sync(samSocket, circleId, 0)).toEqual({ ok: false, reason: 'not-found' });
+		// Tampered requests are refused the same way, never with an error.
+		for (const bad of [{ circleId: 42, afterId: 0 }, { circleId, afterId: -1 }, { circleId, afterId: 1.5 }, null]) {
+			const answer = await new Promise((resolve) => (samSocket.emit as (...args: unknown[]) => void)('circle:sync', bad, resolve));
+			expect(answer).toEqual({ ok: false, reason: 'not-found' });
+		}
+	});
+
+	it('catch up after id N with exactly the later events, in order', async () => {
+		const maria = await addUser(testDb.db, 'Maria');
+		const sam = await addUser(testDb.db, 'Sam');
+		const circleId = await circleOf(maria, sam);
+		const samSocket = await connectAs(sam);
+		const before = await latestCircleEventId(testDb.db, circleId);
+		samSocket.disconnect();
+		await changeMemberRole(testDb.db, maria, circleId, sam.id, 'admin');
+		await updateOwnProfile(testDb.db, maria, circleId, { relationship: 'Mom', inRecovery: false });
+
+		const back = await connectAs(sam);
+		const answer = await sync(back, circleId, before);
+		expect(answer.ok && answer.events.map((e) => e.type)).toEqual(['member.role-changed', 'member.profile-changed']);
+		expect(answer.ok && answer.complete).toBe(true);
+		expect(answer.ok && answer.online).toContain(sam.id);
+	});
+
+	it('announce presence to the circle when a member connects and disconnects', async () => {
+		const maria = await addUser(testDb.db, 'Maria');
+		const sam = await addUser(testDb.db, 'Sam');
+		const circleId = await circleOf(maria, sam);
+		const mariaSocket = await connectAs(maria);
+		const changes: Array<{ userId: string; online: boolean }> = [];
+		mariaSocket.on('presence:changed', (change) => change.circleId === circleId && changes.push(change));
+		const samSocket = await connectAs(sam);
+		await eventually(() => expect(changes).toContainEqual({ circleId, userId: sam.id, online: true }));
+		samSocket.disconnect();
+		await eventually(() => expect(changes).toContainEqual({ circleId, userId: sam.id, online: false }));
+	});
+});
