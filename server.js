@@ -8,6 +8,15 @@ import { attachSocketServer } from './src/lib/server/realtime/socket-host.js';
 
 process.env.HEARTH_MIGRATIONS_DIR ??= fileURLToPath(new URL('./migrations', import.meta.url));
 
+// adapter-node takes the request's protocol from ORIGIN or PROTOCOL_HEADER, and otherwise assumes
+// https. This server speaks plain http, so with neither set it tells the handler so on every
+// request (overwriting whatever a client sent). Without this, every form post to
+// http://localhost:3000 is refused as cross-site (its Origin is http://, the app thinks https://).
+// Behind an HTTPS proxy, set ORIGIN (or PROTOCOL_HEADER), as the README says; then this is off.
+const PLAIN_HTTP_HEADER = 'x-hearth-plain-http-protocol';
+const markPlainHttp = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+if (markPlainHttp) process.env.PROTOCOL_HEADER = PLAIN_HTTP_HEADER;
+
 const httpServer = createServer();
 attachSocketServer(httpServer);
 
@@ -17,6 +26,7 @@ const { handler } = await import(builtHandler);
 // socket.io answers its own path (/socket.io/) before this listener sees the request.
 httpServer.on('request', (req, res) => {
 	if (req.url?.startsWith('/socket.io/')) return;
+	if (markPlainHttp) req.headers[PLAIN_HTTP_HEADER] = 'http';
 	handler(req, res);
 });
 
