@@ -7,7 +7,8 @@ import { createSession } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
 import { userRoom } from '$lib/realtime/events';
 import { attachSocketServer, type SocketHost } from '$lib/server/realtime/socket-host.js';
-import { disconnectSessions, isAllowedOrigin, readCookie, startRealtime } from '$lib/server/realtime';
+import { isAllowedOrigin, readCookie, startRealtime } from '$lib/server/realtime';
+import { disconnectSessions } from '$lib/server/realtime/publish';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 // A real HTTP server with the app's socket.io attachment and handshake checks, and real clients.

@@ -6,7 +6,7 @@ import { deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies'
 import { requireUser } from '$lib/server/auth/guards';
 import { endOwnSession, invalidateUserSessions, listActiveSessions } from '$lib/server/auth/sessions';
 import { clientAddress, readForm } from '$lib/server/forms';
-import { disconnectSessions } from '$lib/server/realtime';
+import { disconnectSessions, handOverSessionSockets } from '$lib/server/realtime/publish';
 import { readText, type FieldErrors } from '$lib/server/validation';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -34,7 +34,10 @@ export const actions: Actions = {
 			return fail(400, { action: 'changePassword', errors });
 		}
 		setSessionCookie(event.cookies, event.url, result.signedIn.token, result.signedIn.session.expiresAt);
-		disconnectSessions(result.endedSessionIds, 'password-changed');
+		// Every other device is logged out; this one (all its tabs share the cookie) carries on.
+		const thisSession = event.locals.session?.id;
+		disconnectSessions(result.endedSessionIds.filter((id) => id !== thisSession), 'password-changed');
+		if (thisSession) handOverSessionSockets(thisSession, result.signedIn.session.id);
 		return { action: 'changePassword', success: 'Your password is changed. Every other device has been logged out.' };
 	},
 

@@ -2,7 +2,7 @@ import { redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { deleteSessionCookie } from '$lib/server/auth/cookies';
 import { invalidateSession } from '$lib/server/auth/sessions';
-import { disconnectSessions } from '$lib/server/realtime';
+import { disconnectSessions } from '$lib/server/realtime/publish';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals }) => {

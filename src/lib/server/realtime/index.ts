@@ -17,7 +17,6 @@ import {
 import { onlineUserIds, type HearthServer } from './publish';
 import { getSocketHost } from './socket-host.js';
 
-export { disconnectSessions } from './publish';
 
 type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 

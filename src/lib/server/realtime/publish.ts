@@ -69,6 +69,17 @@ export async function onlineUserIds(circleId: string): Promise<string[]> {
 	return [...new Set(sockets.map((socket) => socket.data.userId))];
 }
 
+/**
+ * This device replaced its session (a password change): its sockets carry on under the new one,
+ * rather than being told their session ended while the response with the new cookie is on its way.
+ */
+export function handOverSessionSockets(oldSessionId: string, newSessionId: string): void {
+	const io = liveServer();
+	if (!io) return;
+	io.in(sessionRoom(oldSessionId)).socketsJoin(sessionRoom(newSessionId));
+	io.in(sessionRoom(oldSessionId)).socketsLeave(sessionRoom(oldSessionId));
+}
+
 /** Tells the sockets of these sessions why, then disconnects them (they will not reconnect). */
 export function disconnectSessions(sessionIds: string[], reason: SessionEndReason): void {
 	const io = liveServer();
