@@ -26,7 +26,8 @@ interface Fixture {
 interface Entry {
 	/** Who may: any signed-in user, or a circle role and above. */
 	needs: 'user' | CircleRole;
-	form?: (fixture: Fixture) => Record<string, string>;
+	form?: (fixture: Fixture, actor: SessionUser | null) => Record<string, string> | Promise<Record<string, string>>;
+	params?: (fixture: Fixture) => Record<string, string>;
 	/** Where the answer for an allowed actor is a rule's refusal rather than success. */
 	except?: Partial<Record<Actor, Outcome>>;
 }
@@ -47,14 +48,45 @@ const MATRIX: Record<string, Entry> = {
 	'/circles/[circleId]/invites#create': { needs: 'admin', form: () => ({ expiresInDays: '7', maxUses: '1', role: 'member' }) },
 	'/circles/[circleId]/invites#revoke': { needs: 'admin', form: (f) => ({ inviteId: f.inviteId }) },
 	'/circles/[circleId]/settings#load': { needs: 'owner' },
-	'/circles/[circleId]/settings#delete': { needs: 'owner', form: () => ({ confirmName: 'The Garcias' }) }
+	'/circles/[circleId]/settings#delete': { needs: 'owner', form: () => ({ confirmName: 'The Garcias' }) },
+	'/circles/[circleId]/members/[userId]#load': { needs: 'member', params: (f) => ({ userId: f.people.owner.id }) },
+	'/circles/[circleId]#post': { needs: 'member', form: () => ({ mood: '3', body: 'Okay today.' }) },
+	// Editing and removing act on the actor's own words (an outsider's attempt targets the owner's).
+	'/circles/[circleId]#edit': { needs: 'member', form: async (f, actor) => ({ checkinId: await ownCheckIn(f, actor), mood: '4' }) },
+	'/circles/[circleId]#remove': { needs: 'member', form: async (f, actor) => ({ checkinId: await ownCheckIn(f, actor) }) },
+	'/circles/[circleId]#react': { needs: 'member', form: async (f) => ({ checkinId: await ownCheckIn(f, f.people.owner), kind: 'love' }) },
+	'/circles/[circleId]#reply': { needs: 'member', form: async (f) => ({ checkinId: await ownCheckIn(f, f.people.owner), body: 'Here for you.' }) },
+	'/circles/[circleId]#editReply': { needs: 'member', form: async (f, actor) => ({ replyId: await ownReply(f, actor), body: 'Edited.' }) },
+	'/circles/[circleId]#removeReply': { needs: 'member', form: async (f, actor) => ({ replyId: await ownReply(f, actor) }) },
+	// An endpoint answers a signed-out request with 404 too: there is no page to log in to.
+	'/circles/[circleId]/checkins#GET': { needs: 'member', except: { 'signed-out': 'not-found' } }
 };
+
+const CURRENT: Actor[] = ['member', 'admin', 'owner'];
+
+function isCurrentMember(f: Fixture, actor: SessionUser | null): actor is SessionUser {
+	return CURRENT.some((kind) => f.people[kind as 'member'].id === actor?.id);
+}
+
+/** A check-in by the actor when they can post one, else by the owner. */
+async function ownCheckIn(f: Fixture, actor: SessionUser | null): Promise<string> {
+	const author = isCurrentMember(f, actor) ? actor : f.people.owner;
+	const checkin = await checkins.postCheckIn(dbModule.getDb(), author, f.circleId, { mood: 3, craving: null, need: null, body: 'Fine.' });
+	return checkin.id;
+}
+
+async function ownReply(f: Fixture, actor: SessionUser | null): Promise<string> {
+	const author = isCurrentMember(f, actor) ? actor : f.people.owner;
+	const checkinId = await ownCheckIn(f, f.people.owner);
+	const { checkin } = await checkins.postReply(dbModule.getDb(), author, f.circleId, checkinId, 'A reply.');
+	return checkin.replies[0]!.id;
+}
 
 const RANK: Record<CircleRole, number> = { member: 1, admin: 2, owner: 3 };
 
 function expected(entry: Entry, actor: Actor): Outcome {
-	if (actor === 'signed-out') return 'login';
 	if (entry.except?.[actor]) return entry.except[actor]!;
+	if (actor === 'signed-out') return 'login';
 	if (entry.needs === 'user') return 'ok';
 	if (actor === 'non-member' || actor === 'removed member') return 'not-found';
 	return RANK[actor] >= RANK[entry.needs] ? 'ok' : 'forbidden';
@@ -64,11 +96,15 @@ type Handler = (event: unknown) => unknown;
 interface RouteModule {
 	load?: Handler;
 	actions?: Record<string, Handler>;
+	GET?: Handler;
+	POST?: Handler;
 }
 
 const routeModules = import.meta.glob<RouteModule>('/src/routes/circles/**/+{page,layout}.server.ts');
+const endpointModules = import.meta.glob<RouteModule>('/src/routes/circles/**/+server.ts');
 const handlers = new Map<string, { routeId: string; handler: Handler; isAction: boolean }>();
 let domain: typeof import('$lib/server/circles/circles');
+let checkins: typeof import('$lib/server/checkins/checkins');
 let invites: typeof import('$lib/server/circles/invites');
 let dbModule: typeof import('$lib/server/db');
 let people: typeof import('./support/people');
@@ -83,7 +119,16 @@ beforeAll(async () => {
 			handlers.set(`${routeId}#${name}`, { routeId, handler: action, isAction: true });
 		}
 	}
+	for (const [file, importModule] of Object.entries(endpointModules)) {
+		const routeId = file.replace('/src/routes', '').replace(/\/\+server\.ts$/, '');
+		const module = await importModule();
+		for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+			const handler = (module as Record<string, Handler | undefined>)[method];
+			if (handler) handlers.set(`${routeId}#${method}`, { routeId, handler, isAction: method !== 'GET' });
+		}
+	}
 	domain = await import('$lib/server/circles/circles');
+	checkins = await import('$lib/server/checkins/checkins');
 	invites = await import('$lib/server/circles/invites');
 	dbModule = await import('$lib/server/db');
 	people = await import('./support/people');
@@ -120,12 +165,14 @@ async function makeFixture(): Promise<Fixture> {
 	};
 }
 
-function fakeEvent(user: SessionUser | null, circleId: string, routeId: string, form?: Record<string, string>) {
-	const url = new URL(`http://hearth.test${routeId.replace('/layout', '').replace('[circleId]', circleId)}`);
+function fakeEvent(user: SessionUser | null, circleId: string, routeId: string, form?: Record<string, string>, extraParams: Record<string, string> = {}) {
+	const params: Record<string, string> = { circleId, ...extraParams };
+	const path = routeId.replace('/layout', '').replace(/\[(\w+)\]/g, (_, name: string) => params[name] ?? name);
+	const url = new URL(`http://hearth.test${path}`);
 	const body = new URLSearchParams(form ?? {});
 	return {
 		locals: { user, session: user ? { id: 'test', userId: user.id, createdAt: 0, expiresAt: Infinity } : null },
-		params: { circleId },
+		params,
 		url,
 		route: { id: routeId },
 		request: new Request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
@@ -144,6 +191,7 @@ async function run(handler: Handler, event: unknown): Promise<Outcome> {
 	try {
 		const result = await handler(event);
 		if (isActionFailure(result)) return result.status === 404 ? 'not-found' : result.status === 403 ? 'forbidden' : 'invalid';
+		if (result instanceof Response && !result.ok) return result.status === 404 ? 'not-found' : 'invalid';
 		return 'ok';
 	} catch (error) {
 		if (isRedirect(error)) return error.location.startsWith('/login') ? 'login' : 'ok';
@@ -165,7 +213,8 @@ describe('the authorization matrix', () => {
 				expect(found, `${key} is exported by a route`).toBeDefined();
 				const fixture = await makeFixture();
 				const user = actor === 'signed-out' ? null : fixture.people[actor];
-				const event = fakeEvent(user, fixture.circleId, found!.routeId, entry.form?.(fixture));
+				const form = await entry.form?.(fixture, user);
+				const event = fakeEvent(user, fixture.circleId, found!.routeId, form, entry.params?.(fixture));
 				expect(await run(found!.handler, event)).toBe(outcome);
 			});
 		}

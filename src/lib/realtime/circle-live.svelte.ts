@@ -6,8 +6,11 @@ interface CircleLiveOptions {
 	circleId: string;
 	/** The newest event the loaded page already reflects. */
 	lastEventId: number;
-	/** Called after new events were applied (the page reloads its data). */
-	onEvents: (events: CircleEvent[]) => void;
+	/**
+	 * Called with new events, in order, each once. `complete` is false when the client was away
+	 * too long to replay everything: the page then reloads its data instead.
+	 */
+	onEvents: (events: CircleEvent[], complete: boolean) => void;
 	/** Called when the user is no longer in the circle. */
 	onGone: (reason: CircleGoneReason) => void;
 }
@@ -32,7 +35,7 @@ export class CircleLive {
 		const onEvent = (event: CircleEvent) => {
 			if (event.circleId !== options.circleId || event.id <= this.#lastEventId) return;
 			this.#lastEventId = event.id;
-			options.onEvents([event]);
+			this.#deliver([event], true);
 		};
 		const onPresence = (change: { circleId: string; userId: string; online: boolean }) => {
 			if (change.circleId !== options.circleId) return;
@@ -60,7 +63,7 @@ export class CircleLive {
 
 	/** Asks for everything after the last applied event; membership is re-checked by the server. */
 	sync(): void {
-		const { circleId, onEvents, onGone } = this.#options;
+		const { circleId, onGone } = this.#options;
 		this.#connection.socket.emit('circle:sync', { circleId, afterId: this.#lastEventId }, (response: CircleSyncResponse) => {
 			if (!response.ok) return onGone('removed');
 			this.online.clear();
@@ -68,11 +71,25 @@ export class CircleLive {
 			const fresh = response.events.filter((event) => event.id > this.#lastEventId);
 			if (fresh.length > 0) this.#lastEventId = fresh[fresh.length - 1]!.id;
 			// Too far behind to replay: the page reloads its data all the same.
-			if (fresh.length > 0 || !response.complete) onEvents(fresh);
+			if (fresh.length > 0 || !response.complete) this.#deliver(fresh, response.complete);
 		});
+	}
+
+	#listeners = new Set<(events: CircleEvent[], complete: boolean) => void>();
+
+	#deliver(events: CircleEvent[], complete: boolean): void {
+		this.#options.onEvents(events, complete);
+		for (const listener of this.#listeners) listener(events, complete);
+	}
+
+	/** Lets a page apply events itself (the feed upserts check-ins); returns the unsubscribe. */
+	subscribe(listener: (events: CircleEvent[], complete: boolean) => void): () => void {
+		this.#listeners.add(listener);
+		return () => this.#listeners.delete(listener);
 	}
 
 	close(): void {
 		this.#detach();
+		this.#listeners.clear();
 	}
 }

@@ -1,5 +1,6 @@
 // Event types shared by the server (src/lib/server/realtime) and the browser client.
 import type { CircleRole } from '$lib/circles';
+import type { CheckInView } from '$lib/checkins';
 
 /** Why the server ended a socket's session. */
 export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session-ended' | 'password-changed';
@@ -27,7 +28,22 @@ export type CircleEvent =
 	| EventOf<'member.profile-changed', { userId: string; displayName: string; relationship: string; inRecovery: boolean }>
 	| EventOf<'circle.ownership-transferred', { fromUserId: string; toUserId: string; toDisplayName: string }>
 	| EventOf<'invite.created', { inviteId: string }>
-	| EventOf<'invite.revoked', { inviteId: string }>;
+	| EventOf<'invite.revoked', { inviteId: string }>
+	| EventOf<CheckInEventType, { checkin: CheckInView }>;
+
+/** Every check-in event carries the check-in as it now is, so applying one is a plain upsert. */
+export type CheckInEventType =
+	| 'checkin.posted'
+	| 'checkin.edited'
+	| 'checkin.removed'
+	| 'checkin.reacted'
+	| 'checkin.replied'
+	| 'checkin.reply-edited'
+	| 'checkin.reply-removed';
+
+export function isCheckInEvent(event: CircleEvent): event is Extract<CircleEvent, { type: CheckInEventType }> {
+	return event.type.startsWith('checkin.');
+}
 
 export type CircleEventType = CircleEvent['type'];
 

@@ -12,6 +12,9 @@ export const CIRCLE_PERMISSIONS = {
 	view: 'member',
 	updateOwnProfile: 'member',
 	leave: 'member',
+	// Check-ins: every member speaks for themselves; what is theirs only they can change.
+	postCheckIn: 'member',
+	respond: 'member',
 	manageInvites: 'admin',
 	// Granting admin is the owner's call, as promoting a member is.
 	inviteAdmins: 'owner',
@@ -33,6 +36,8 @@ const REFUSALS: Record<CircleAction, string> = {
 	view: 'Only members of this circle can see it.',
 	updateOwnProfile: 'Only members can change their profile here.',
 	leave: 'Only members can leave a circle.',
+	postCheckIn: 'Only members can check in here.',
+	respond: 'Only members can respond here.',
 	manageInvites: 'Only the circle’s owner and admins can invite people.',
 	inviteAdmins: 'Only the circle’s owner can invite someone as an admin.',
 	changeRole: 'Only the circle’s owner can change roles.',

@@ -291,7 +291,8 @@ export async function recentActivity(db: Database, user: SessionUser | null, cir
 		.leftJoin('users', 'users.id', 'circle_events.actor_id')
 		.select(['circle_events.id', 'circle_events.type', 'circle_events.payload', 'circle_events.created_at', 'users.display_name as actor'])
 		.where('circle_events.circle_id', '=', circleId)
-		.where('circle_events.type', 'not in', ['invite.created', 'invite.revoked'])
+		.where('circle_events.type', 'not like', 'invite.%')
+		.where('circle_events.type', 'not like', 'checkin.%')
 		.orderBy('circle_events.id', 'desc')
 		.limit(limit)
 		.execute();
@@ -327,5 +328,17 @@ export function describeEvent(event: EventContent, actor: string): string {
 			return `${actor} made an invite link.`;
 		case 'invite.revoked':
 			return `${actor} turned off an invite link.`;
+		case 'checkin.posted':
+			return `${actor} checked in.`;
+		case 'checkin.edited':
+			return `${actor} edited a check-in.`;
+		case 'checkin.removed':
+			return `${actor} removed a check-in.`;
+		case 'checkin.reacted':
+			return `${actor} responded to ${event.payload.checkin.author.displayName}’s check-in.`;
+		case 'checkin.replied':
+		case 'checkin.reply-edited':
+		case 'checkin.reply-removed':
+			return `${actor} replied to ${event.payload.checkin.author.displayName}’s check-in.`;
 	}
 }

@@ -44,6 +44,9 @@ export interface DB {
 	memberships: MembershipsTable;
 	invites: InvitesTable;
 	circle_events: CircleEventsTable;
+	checkins: CheckinsTable;
+	checkin_reactions: CheckinReactionsTable;
+	checkin_replies: CheckinRepliesTable;
 }
 
 
@@ -86,4 +89,33 @@ export interface CircleEventsTable {
 	type: string;
 	payload: string;
 	created_at: number;
+}
+
+export interface CheckinsTable {
+	id: string;
+	circle_id: string;
+	author_id: string;
+	mood: number | null;
+	craving: number | null;
+	need: string | null;
+	body: string;
+	created_at: number;
+	edited_at: number | null;
+	deleted_at: number | null;
+}
+
+export interface CheckinReactionsTable {
+	checkin_id: string;
+	user_id: string;
+	kind: string;
+	created_at: number;
+}
+
+export interface CheckinRepliesTable {
+	id: string;
+	checkin_id: string;
+	author_id: string;
+	body: string;
+	created_at: number;
+	edited_at: number | null;
 }

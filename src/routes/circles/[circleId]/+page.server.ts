@@ -1,18 +1,101 @@
+import { fail } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/auth/guards';
 import { listMembers, recentActivity } from '$lib/server/circles/circles';
-import type { PageServerLoad } from './$types';
+import { parseCheckInForm, parseReplyForm } from '$lib/server/checkins/checkin-forms';
+import {
+	editCheckIn,
+	editReply,
+	listCheckIns,
+	postCheckIn,
+	postReply,
+	removeCheckIn,
+	removeReply,
+	toggleReaction
+} from '$lib/server/checkins/checkins';
+import { readForm } from '$lib/server/forms';
+import { readText } from '$lib/server/validation';
+import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const { circleId } = event.params;
-	event.depends(`circle:${circleId}`);
+	// Check-ins arrive live one by one and are applied in the page; membership changes reload
+	// this data (circle:<id>), and so does a catch-up that was too far behind (circle:<id>:feed).
+	event.depends(`circle:${circleId}`, `circle:${circleId}:feed`);
 	const { members } = await listMembers(getDb(), user, circleId);
 	const me = members.find((member) => member.userId === user.id);
+	const feed = await listCheckIns(getDb(), user, circleId, { cursor: event.url.searchParams.get('before') });
 	return {
+		feed,
+		olderPage: event.url.searchParams.has('before'),
 		memberCount: members.length,
 		inRecovery: members.filter((member) => member.inRecovery).map((member) => member.displayName),
+		iAmInRecovery: me?.inRecovery ?? false,
 		needsProfile: !me?.relationship,
-		activity: await recentActivity(getDb(), user, circleId)
+		activity: await recentActivity(getDb(), user, circleId, 8)
 	};
+};
+
+export const actions: Actions = {
+	post: async (event) => {
+		const user = requireUser(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		const parsed = parseCheckInForm(form);
+		if (!parsed.ok) return fail(400, { action: 'post', errors: parsed.errors, values: parsed.values });
+		const checkin = await postCheckIn(getDb(), user, event.params.circleId, parsed.data);
+		return { action: 'post', checkin };
+	},
+
+	edit: async (event) => {
+		const user = requireUser(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		const checkinId = readText(form, 'checkinId');
+		const parsed = parseCheckInForm(form);
+		if (!parsed.ok) return fail(400, { action: 'edit', checkinId, errors: parsed.errors, values: parsed.values });
+		return editCheckIn(getDb(), user, event.params.circleId, checkinId, parsed.data);
+	},
+
+	remove: async (event) => {
+		const user = requireUser(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		return removeCheckIn(getDb(), user, event.params.circleId, readText(form, 'checkinId'));
+	},
+
+	react: async (event) => {
+		const user = requireUser(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		return toggleReaction(getDb(), user, event.params.circleId, readText(form, 'checkinId'), readText(form, 'kind'));
+	},
+
+	reply: async (event) => {
+		const user = requireUser(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		const checkinId = readText(form, 'checkinId');
+		const parsed = parseReplyForm(form);
+		if (!parsed.ok) return fail(400, { action: 'reply', checkinId, errors: parsed.errors, values: parsed.values });
+		return postReply(getDb(), user, event.params.circleId, checkinId, parsed.data.body);
+	},
+
+	editReply: async (event) => {
+		const user = requireUser(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		const replyId = readText(form, 'replyId');
+		const parsed = parseReplyForm(form);
+		if (!parsed.ok) return fail(400, { action: 'editReply', replyId, errors: parsed.errors, values: parsed.values });
+		return editReply(getDb(), user, event.params.circleId, replyId, parsed.data.body);
+	},
+
+	removeReply: async (event) => {
+		const user = requireUser(event);
+		const { form, failure } = await readForm(event.request);
+		if (failure) return failure;
+		return removeReply(getDb(), user, event.params.circleId, readText(form, 'replyId'));
+	}
 };

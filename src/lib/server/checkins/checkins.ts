@@ -1,0 +1,312 @@
+import { error, fail } from '@sveltejs/kit';
+import type { Transaction } from 'kysely';
+import type { Database, DB } from '$lib/server/db';
+import type { SessionUser } from '$lib/server/auth/sessions';
+import { newId } from '$lib/server/ids';
+import { requireCircleAction, requireMember, type CircleAccess } from '$lib/server/circles/access';
+import { appendCircleEvent } from '$lib/server/circles/events';
+import { publishCircleEvents } from '$lib/server/realtime/publish';
+import { EDIT_WINDOW_MS, FEED_PAGE_SIZE, REACTIONS, type CheckInView, type Need, type ReactionKind, type ReplyView } from '$lib/checkins';
+import type { CheckInEventType } from '$lib/realtime/events';
+import type { CheckInInput } from './checkin-forms';
+
+type Reader = Database | Transaction<DB>;
+
+const ID_SHAPE = /^[a-z2-7]{1,64}$/;
+
+/** Builds what readers see of these check-ins (in the order given), with reactions and replies. */
+export async function loadCheckInViews(db: Reader, ids: string[]): Promise<CheckInView[]> {
+	if (ids.length === 0) return [];
+	const rows = await db
+		.selectFrom('checkins')
+		.innerJoin('users', 'users.id', 'checkins.author_id')
+		.leftJoin('memberships', (join) =>
+			join.onRef('memberships.circle_id', '=', 'checkins.circle_id').onRef('memberships.user_id', '=', 'checkins.author_id')
+		)
+		.select([
+			'checkins.id',
+			'checkins.circle_id',
+			'checkins.author_id',
+			'users.display_name',
+			'memberships.relationship',
+			'checkins.mood',
+			'checkins.craving',
+			'checkins.need',
+			'checkins.body',
+			'checkins.created_at',
+			'checkins.edited_at',
+			'checkins.deleted_at'
+		])
+		.where('checkins.id', 'in', ids)
+		.execute();
+	const reactions = await db.selectFrom('checkin_reactions').select(['checkin_id', 'user_id', 'kind']).where('checkin_id', 'in', ids).orderBy('created_at').execute();
+	const replies = await db
+		.selectFrom('checkin_replies')
+		.innerJoin('users', 'users.id', 'checkin_replies.author_id')
+		.select(['checkin_replies.id', 'checkin_replies.checkin_id', 'checkin_replies.author_id', 'users.display_name', 'checkin_replies.body', 'checkin_replies.created_at', 'checkin_replies.edited_at'])
+		.where('checkin_replies.checkin_id', 'in', ids)
+		.orderBy('checkin_replies.created_at')
+		.orderBy('checkin_replies.id')
+		.execute();
+
+	const views = new Map<string, CheckInView>();
+	for (const row of rows) {
+		const removed = row.deleted_at !== null;
+		views.set(row.id, {
+			id: row.id,
+			circleId: row.circle_id,
+			author: { id: row.author_id, displayName: row.display_name, relationship: row.relationship ?? '' },
+			mood: removed ? null : row.mood,
+			craving: removed ? null : row.craving,
+			need: removed ? null : (row.need as Need | null),
+			body: removed ? '' : row.body,
+			createdAt: row.created_at,
+			editedAt: row.edited_at,
+			removed,
+			reactions: { love: [], proud: [], here: [] },
+			replies: []
+		});
+	}
+	for (const reaction of reactions) views.get(reaction.checkin_id)?.reactions[reaction.kind as ReactionKind]?.push(reaction.user_id);
+	for (const reply of replies) {
+		const view: ReplyView = {
+			id: reply.id,
+			checkinId: reply.checkin_id,
+			author: { id: reply.author_id, displayName: reply.display_name },
+			body: reply.body,
+			createdAt: reply.created_at,
+			editedAt: reply.edited_at
+		};
+		views.get(reply.checkin_id)?.replies.push(view);
+	}
+	return ids.flatMap((id) => views.get(id) ?? []);
+}
+
+/** Writes the event for a changed check-in (as it now is) in the same transaction, then returns it. */
+async function recordChange(trx: Transaction<DB>, access: CircleAccess, checkinId: string, type: CheckInEventType, now: number) {
+	const [checkin] = await loadCheckInViews(trx, [checkinId]);
+	return appendCircleEvent(trx, { circleId: access.circle.id, actorId: access.userId, type, payload: { checkin: checkin! }, now });
+}
+
+/** A check-in of this circle, or 404 (ids of other circles are not found here). */
+async function requireCheckIn(db: Reader, access: CircleAccess, checkinId: string) {
+	if (!ID_SHAPE.test(checkinId)) error(404, 'Not found');
+	const row = await db.selectFrom('checkins').selectAll().where('id', '=', checkinId).where('circle_id', '=', access.circle.id).executeTakeFirst();
+	if (!row) error(404, 'Not found');
+	return row;
+}
+
+function requireOwnWithinWindow(access: CircleAccess, authorId: string, createdAt: number, now: number, noun: string) {
+	if (authorId !== access.userId) error(403, `You can only change your own ${noun}.`);
+	if (now - createdAt > EDIT_WINDOW_MS) {
+		return fail(400, { message: `A ${noun} can be changed for 15 minutes after it’s posted. You can still remove it.` });
+	}
+	return null;
+}
+
+/** Craving is asked of, and kept for, a person in recovery only. */
+async function isInRecovery(db: Reader, access: CircleAccess): Promise<boolean> {
+	const row = await db
+		.selectFrom('memberships')
+		.select('in_recovery')
+		.where('circle_id', '=', access.circle.id)
+		.where('user_id', '=', access.userId)
+		.executeTakeFirst();
+	return row?.in_recovery === 1;
+}
+
+export async function postCheckIn(db: Database, user: SessionUser | null, circleId: string, input: CheckInInput, now = Date.now()): Promise<CheckInView> {
+	const access = await requireCircleAction(db, user, circleId, 'postCheckIn');
+	const sharesCraving = await isInRecovery(db, access);
+	const id = newId();
+	const event = await db.transaction().execute(async (trx) => {
+		await trx
+			.insertInto('checkins')
+			.values({
+				id,
+				circle_id: circleId,
+				author_id: access.userId,
+				mood: input.mood,
+				craving: sharesCraving ? input.craving : null,
+				need: input.need,
+				body: input.body,
+				created_at: now,
+				edited_at: null,
+				deleted_at: null
+			})
+			.execute();
+		return recordChange(trx, access, id, 'checkin.posted', now);
+	});
+	publishCircleEvents([event]);
+	return (event.payload as { checkin: CheckInView }).checkin;
+}
+
+export async function editCheckIn(db: Database, user: SessionUser | null, circleId: string, checkinId: string, input: CheckInInput, now = Date.now()) {
+	const access = await requireMember(db, user, circleId);
+	const row = await requireCheckIn(db, access, checkinId);
+	if (row.deleted_at !== null) error(404, 'Not found');
+	const refused = requireOwnWithinWindow(access, row.author_id, row.created_at, now, 'check-in');
+	if (refused) return refused;
+	const event = await db.transaction().execute(async (trx) => {
+		await trx
+			.updateTable('checkins')
+			.set({ mood: input.mood, craving: (await isInRecovery(trx, access)) ? input.craving : null, need: input.need, body: input.body, edited_at: now })
+			.where('id', '=', checkinId)
+			.execute();
+		return recordChange(trx, access, checkinId, 'checkin.edited', now);
+	});
+	publishCircleEvents([event]);
+	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+}
+
+/** The author removes a check-in: its words, reactions and replies go; a note keeps its place. */
+export async function removeCheckIn(db: Database, user: SessionUser | null, circleId: string, checkinId: string, now = Date.now()) {
+	const access = await requireMember(db, user, circleId);
+	const row = await requireCheckIn(db, access, checkinId);
+	if (row.author_id !== access.userId) error(403, 'You can only remove your own check-ins.');
+	if (row.deleted_at !== null) return { checkin: (await loadCheckInViews(db, [checkinId]))[0]! };
+	const event = await db.transaction().execute(async (trx) => {
+		await trx.updateTable('checkins').set({ deleted_at: now, mood: null, craving: null, need: null, body: '' }).where('id', '=', checkinId).execute();
+		await trx.deleteFrom('checkin_reactions').where('checkin_id', '=', checkinId).execute();
+		await trx.deleteFrom('checkin_replies').where('checkin_id', '=', checkinId).execute();
+		return recordChange(trx, access, checkinId, 'checkin.removed', now);
+	});
+	publishCircleEvents([event]);
+	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+}
+
+/** One reaction of each kind per person: the same button adds it or takes it back. */
+export async function toggleReaction(db: Database, user: SessionUser | null, circleId: string, checkinId: string, kind: string, now = Date.now()) {
+	const access = await requireCircleAction(db, user, circleId, 'respond');
+	const row = await requireCheckIn(db, access, checkinId);
+	if (row.deleted_at !== null) error(404, 'Not found');
+	if (!Object.hasOwn(REACTIONS, kind)) return fail(400, { message: 'That reaction isn’t one of the choices.' });
+	const event = await db.transaction().execute(async (trx) => {
+		const removed = await trx
+			.deleteFrom('checkin_reactions')
+			.where('checkin_id', '=', checkinId)
+			.where('user_id', '=', access.userId)
+			.where('kind', '=', kind)
+			.executeTakeFirst();
+		if (removed.numDeletedRows === 0n) {
+			await trx.insertInto('checkin_reactions').values({ checkin_id: checkinId, user_id: access.userId, kind, created_at: now }).execute();
+		}
+		return recordChange(trx, access, checkinId, 'checkin.reacted', now);
+	});
+	publishCircleEvents([event]);
+	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+}
+
+export async function postReply(db: Database, user: SessionUser | null, circleId: string, checkinId: string, body: string, now = Date.now()) {
+	const access = await requireCircleAction(db, user, circleId, 'respond');
+	const row = await requireCheckIn(db, access, checkinId);
+	if (row.deleted_at !== null) error(404, 'Not found');
+	const event = await db.transaction().execute(async (trx) => {
+		await trx.insertInto('checkin_replies').values({ id: newId(), checkin_id: checkinId, author_id: access.userId, body, created_at: now, edited_at: null }).execute();
+		return recordChange(trx, access, checkinId, 'checkin.replied', now);
+	});
+	publishCircleEvents([event]);
+	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+}
+
+/** A reply of a check-in in this circle, or 404. */
+async function requireReply(db: Reader, access: CircleAccess, replyId: string) {
+	if (!ID_SHAPE.test(replyId)) error(404, 'Not found');
+	const row = await db
+		.selectFrom('checkin_replies')
+		.innerJoin('checkins', 'checkins.id', 'checkin_replies.checkin_id')
+		.select(['checkin_replies.id', 'checkin_replies.checkin_id', 'checkin_replies.author_id', 'checkin_replies.created_at'])
+		.where('checkin_replies.id', '=', replyId)
+		.where('checkins.circle_id', '=', access.circle.id)
+		.executeTakeFirst();
+	if (!row) error(404, 'Not found');
+	return row;
+}
+
+export async function editReply(db: Database, user: SessionUser | null, circleId: string, replyId: string, body: string, now = Date.now()) {
+	const access = await requireMember(db, user, circleId);
+	const reply = await requireReply(db, access, replyId);
+	const refused = requireOwnWithinWindow(access, reply.author_id, reply.created_at, now, 'reply');
+	if (refused) return refused;
+	const event = await db.transaction().execute(async (trx) => {
+		await trx.updateTable('checkin_replies').set({ body, edited_at: now }).where('id', '=', replyId).execute();
+		return recordChange(trx, access, reply.checkin_id, 'checkin.reply-edited', now);
+	});
+	publishCircleEvents([event]);
+	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+}
+
+export async function removeReply(db: Database, user: SessionUser | null, circleId: string, replyId: string, now = Date.now()) {
+	const access = await requireMember(db, user, circleId);
+	const reply = await requireReply(db, access, replyId);
+	if (reply.author_id !== access.userId) error(403, 'You can only remove your own replies.');
+	const event = await db.transaction().execute(async (trx) => {
+		await trx.deleteFrom('checkin_replies').where('id', '=', replyId).execute();
+		return recordChange(trx, access, reply.checkin_id, 'checkin.reply-removed', now);
+	});
+	publishCircleEvents([event]);
+	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+}
+
+function encodeCursor(createdAt: number, id: string): string {
+	return `${createdAt.toString(36)}.${id}`;
+}
+
+function decodeCursor(cursor: string | null | undefined): { createdAt: number; id: string } | null {
+	const match = cursor ? /^([0-9a-z]{1,12})\.([a-z2-7]{1,64})$/.exec(cursor) : null;
+	if (!match) return null;
+	return { createdAt: parseInt(match[1]!, 36), id: match[2]! };
+}
+
+export interface FeedPage {
+	checkins: CheckInView[];
+	/** Where the next (older) page starts; null at the end. Stable while new check-ins arrive. */
+	nextCursor: string | null;
+}
+
+/** Newest first, a page at a time; `authorId` narrows it to one member's check-ins. */
+export async function listCheckIns(
+	db: Database,
+	user: SessionUser | null,
+	circleId: string,
+	options: { cursor?: string | null; authorId?: string; limit?: number } = {}
+): Promise<FeedPage> {
+	await requireCircleAction(db, user, circleId, 'view');
+	const limit = Math.min(options.limit ?? FEED_PAGE_SIZE, 100);
+	const after = decodeCursor(options.cursor);
+	let query = db.selectFrom('checkins').select(['id', 'created_at']).where('circle_id', '=', circleId);
+	if (options.authorId) query = query.where('author_id', '=', options.authorId);
+	if (after) {
+		query = query.where((eb) =>
+			eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])])
+		);
+	}
+	const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+	const page = rows.slice(0, limit);
+	const last = page[page.length - 1];
+	return {
+		checkins: await loadCheckInViews(db, page.map((row) => row.id)),
+		nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null
+	};
+}
+
+export interface MoodPoint {
+	at: number;
+	mood: number;
+	craving: number | null;
+}
+
+/** A member's moods (and cravings, where shared) over the last `days` days, oldest first. */
+export async function moodTrend(db: Database, user: SessionUser | null, circleId: string, memberId: string, now = Date.now(), days = 30): Promise<MoodPoint[]> {
+	await requireCircleAction(db, user, circleId, 'view');
+	const rows = await db
+		.selectFrom('checkins')
+		.select(['created_at', 'mood', 'craving'])
+		.where('circle_id', '=', circleId)
+		.where('author_id', '=', memberId)
+		.where('deleted_at', 'is', null)
+		.where('created_at', '>=', now - days * 24 * 3600 * 1000)
+		.orderBy('created_at', 'asc')
+		.execute();
+	return rows.flatMap((row) => (row.mood === null ? [] : [{ at: row.created_at, mood: row.mood, craving: row.craving }]));
+}

@@ -1,0 +1,13 @@
+import { json } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db';
+import { listCheckIns } from '$lib/server/checkins/checkins';
+import { requireMember } from '$lib/server/circles/access';
+import type { RequestHandler } from './$types';
+
+/** Older check-ins for "Load more" (members only; others get 404 like every circle address). */
+export const GET: RequestHandler = async ({ locals, params, url }) => {
+	await requireMember(getDb(), locals.user, params.circleId);
+	const authorId = url.searchParams.get('author') ?? undefined;
+	const page = await listCheckIns(getDb(), locals.user, params.circleId, { cursor: url.searchParams.get('before'), authorId });
+	return json(page, { headers: { 'cache-control': 'private, no-store' } });
+};

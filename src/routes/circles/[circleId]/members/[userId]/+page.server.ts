@@ -1,0 +1,24 @@
+import { error } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db';
+import { requireUser } from '$lib/server/auth/guards';
+import { listMembers } from '$lib/server/circles/circles';
+import { listCheckIns, moodTrend } from '$lib/server/checkins/checkins';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const user = requireUser(event);
+	const { circleId, userId } = event.params;
+	event.depends(`circle:${circleId}`);
+	const { members } = await listMembers(getDb(), user, circleId);
+	const member = members.find((m) => m.userId === userId);
+	// Someone who is not (or no longer) in this circle has no page here.
+	if (!member) error(404, 'Not found');
+	const now = Date.now();
+	return {
+		member,
+		iAmInRecovery: members.find((m) => m.userId === user.id)?.inRecovery ?? false,
+		now,
+		trend: await moodTrend(getDb(), user, circleId, userId, now),
+		feed: await listCheckIns(getDb(), user, circleId, { authorId: userId, cursor: event.url.searchParams.get('before') })
+	};
+};
