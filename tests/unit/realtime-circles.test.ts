@@ -1,50 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { io as connect, type Socket } from 'socket.io-client';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { createSession, type SessionUser } from '$lib/server/auth/sessions';
 import { changeMemberRole, createCircle, removeMember, updateOwnProfile } from '$lib/server/circles/circles';
 import { acceptInvite, createInvite } from '$lib/server/circles/invites';
 import { latestCircleEventId } from '$lib/server/circles/events';
-import type { CircleEvent, CircleSyncResponse, ClientToServerEvents, ServerToClientEvents } from '$lib/realtime/events';
-import { attachSocketServer, type SocketHost } from '$lib/server/realtime/socket-host.js';
+import type { CircleEvent, CircleSyncResponse } from '$lib/realtime/events';
 import { startRealtime } from '$lib/server/realtime';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
+import { startSocketServer, type TestClient as Client } from './support/socket-server';
 
 // Real socket.io clients, each with a real session cookie, against the app's realtime wiring.
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 let testDb: TestDatabase;
-let httpServer: HttpServer;
-let host: SocketHost;
-let origin: string;
-const clients: Client[] = [];
+let server: Awaited<ReturnType<typeof startSocketServer>>;
 
 beforeAll(async () => {
 	testDb = createTestDatabase();
-	httpServer = createServer();
-	host = attachSocketServer(httpServer);
+	server = await startSocketServer();
 	startRealtime(testDb.db);
-	await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-	origin = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
-	for (const client of clients) client.disconnect();
-	await new Promise<void>((resolve) => host.io.close(() => resolve()));
+	await server.close();
 	await testDb.dispose();
 });
 
 async function connectAs(user: SessionUser): Promise<Client> {
 	const { token } = await createSession(testDb.db, user.id);
-	const socket: Client = connect(origin, {
-		transports: ['websocket'],
-		extraHeaders: { origin, cookie: `${SESSION_COOKIE}=${token}` },
-		reconnection: false,
-		forceNew: true
-	});
-	clients.push(socket);
+	const socket = server.client({ origin: server.origin, cookie: `${SESSION_COOKIE}=${token}` });
 	await new Promise<void>((resolve, reject) => {
 		socket.once('connect', resolve);
 		socket.once('connect_error', reject);

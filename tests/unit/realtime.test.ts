@@ -1,34 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { createSession } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
 import { userRoom } from '$lib/realtime/events';
-import { attachSocketServer, type SocketHost } from '$lib/server/realtime/socket-host.js';
 import { isAllowedOrigin, readCookie, startRealtime } from '$lib/server/realtime';
 import { disconnectSessions } from '$lib/server/realtime/publish';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { startSocketServer } from './support/socket-server';
 
 // A real HTTP server with the app's socket.io attachment and handshake checks, and real clients.
 let testDb: TestDatabase;
-let httpServer: HttpServer;
-let host: SocketHost;
+let server: Awaited<ReturnType<typeof startSocketServer>>;
 let origin: string;
-const clients: Socket[] = [];
 
 beforeAll(async () => {
 	testDb = createTestDatabase();
-	httpServer = createServer();
-	host = attachSocketServer(httpServer);
-	await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-	origin = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+	server = await startSocketServer();
+	origin = server.origin;
 });
 
 afterAll(async () => {
-	for (const client of clients) client.disconnect();
-	await new Promise<void>((resolve) => host.io.close(() => resolve()));
+	await server.close();
 	await testDb.dispose();
 });
 
@@ -44,9 +37,7 @@ async function newSessionCookie(): Promise<{ cookie: string; userId: string; ses
 }
 
 function client(headers: Record<string, string>): Socket {
-	const socket = connect(origin, { transports: ['websocket'], extraHeaders: headers, reconnection: false, forceNew: true });
-	clients.push(socket);
-	return socket;
+	return server.client(headers);
 }
 
 /** Resolves with 'connected', or with the refusal's reason and message. */
@@ -89,7 +80,7 @@ describe('the socket handshake', () => {
 	it('accepts a valid session from the same origin and puts the socket in the user’s room', async () => {
 		const { cookie, userId } = await newSessionCookie();
 		expect(await outcome(client({ cookie, origin }))).toEqual({ connected: true });
-		const inRoom = await host.io.in(userRoom(userId)).fetchSockets();
+		const inRoom = await server.host.io.in(userRoom(userId)).fetchSockets();
 		expect(inRoom).toHaveLength(1);
 	});
 });
@@ -111,7 +102,7 @@ describe('ending a session', () => {
 		expect(await told).toEqual({ reason: 'logged-out' });
 		expect(await dropped).toBe('io server disconnect');
 		expect(laptopSocket.connected).toBe(true);
-		expect(await host.io.in(userRoom(phone.userId)).fetchSockets()).toHaveLength(1);
+		expect(await server.host.io.in(userRoom(phone.userId)).fetchSockets()).toHaveLength(1);
 	});
 });
 
