@@ -1,4 +1,4 @@
-import { fail } from '@sveltejs/kit';
+import { fail, isActionFailure } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/auth/guards';
 import { listMembers, recentActivity } from '$lib/server/circles/circles';
@@ -37,6 +37,11 @@ export const load: PageServerLoad = async (event) => {
 	};
 };
 
+/** A refusal about one check-in or reply names it, so the page shows the message beside it. */
+function about<T>(result: T, action: string, target: { checkinId?: string; replyId?: string }) {
+	return isActionFailure(result) ? fail(result.status, { ...(result.data as unknown as { message?: string }), action, ...target }) : result;
+}
+
 export const actions: Actions = {
 	post: async (event) => {
 		const user = requireUser(event);
@@ -55,7 +60,7 @@ export const actions: Actions = {
 		const checkinId = readText(form, 'checkinId');
 		const parsed = parseCheckInForm(form);
 		if (!parsed.ok) return fail(400, { action: 'edit', checkinId, errors: parsed.errors, values: parsed.values });
-		return editCheckIn(getDb(), user, event.params.circleId, checkinId, parsed.data);
+		return about(await editCheckIn(getDb(), user, event.params.circleId, checkinId, parsed.data), 'edit', { checkinId });
 	},
 
 	remove: async (event) => {
@@ -69,7 +74,8 @@ export const actions: Actions = {
 		const user = requireUser(event);
 		const { form, failure } = await readForm(event.request);
 		if (failure) return failure;
-		return toggleReaction(getDb(), user, event.params.circleId, readText(form, 'checkinId'), readText(form, 'kind'));
+		const checkinId = readText(form, 'checkinId');
+		return about(await toggleReaction(getDb(), user, event.params.circleId, checkinId, readText(form, 'kind')), 'react', { checkinId });
 	},
 
 	reply: async (event) => {
@@ -89,7 +95,7 @@ export const actions: Actions = {
 		const replyId = readText(form, 'replyId');
 		const parsed = parseReplyForm(form);
 		if (!parsed.ok) return fail(400, { action: 'editReply', replyId, errors: parsed.errors, values: parsed.values });
-		return editReply(getDb(), user, event.params.circleId, replyId, parsed.data.body);
+		return about(await editReply(getDb(), user, event.params.circleId, replyId, parsed.data.body), 'editReply', { replyId });
 	},
 
 	removeReply: async (event) => {
