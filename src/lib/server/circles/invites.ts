@@ -141,6 +141,23 @@ export async function previewInvite(db: Database, token: string, now = Date.now(
 	return { circleId: row.id, circleName: row.name, invitedBy: row.display_name ?? 'Someone in the circle', role: row.role };
 }
 
+/**
+ * The circle of the link's invite when the user is already in it, whatever state the link is in
+ * now (used up, expired, turned off): a member opening their old link again simply goes in.
+ * Tells nobody else anything.
+ */
+export async function circleOfInviteForMember(db: Database, userId: string, token: string): Promise<string | null> {
+	if (!TOKEN_SHAPE.test(token)) return null;
+	const row = await db
+		.selectFrom('invites')
+		.innerJoin('memberships', 'memberships.circle_id', 'invites.circle_id')
+		.select('invites.circle_id')
+		.where('invites.token_hash', '=', hashToken(token))
+		.where('memberships.user_id', '=', userId)
+		.executeTakeFirst();
+	return row?.circle_id ?? null;
+}
+
 export type AcceptInviteResult =
 	| { ok: true; circleId: string; alreadyMember: boolean }
 	| { ok: false; reason: 'invalid' };

@@ -2,7 +2,13 @@ import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { logInWithForm, signUpWithForm } from '$lib/server/auth/form-actions';
 import type { SessionUser } from '$lib/server/auth/sessions';
-import { acceptInvite, checkInviteThrottle, previewInvite, recordInviteFailure } from '$lib/server/circles/invites';
+import {
+	acceptInvite,
+	checkInviteThrottle,
+	circleOfInviteForMember,
+	previewInvite,
+	recordInviteFailure
+} from '$lib/server/circles/invites';
 import { isCircleMember } from '$lib/server/circles/circles';
 import { clientAddress, readForm } from '$lib/server/forms';
 import { describeWait } from '$lib/server/throttle';
@@ -32,11 +38,14 @@ async function joinAndEnter(event: RequestEvent, user: SessionUser, token: strin
 export const load: PageServerLoad = async (event) => {
 	await refuseIfThrottled(event);
 	const preview = await previewInvite(getDb(), event.params.token);
+	const user = event.locals.user;
 	if (!preview) {
+		// A member opening their own link again after it was used up (or expired) just goes in.
+		const memberOf = user ? await circleOfInviteForMember(getDb(), user.id, event.params.token) : null;
+		if (memberOf) redirect(303, `/circles/${memberOf}`);
 		await recordInviteFailure(getDb(), clientAddress(event));
 		return { invite: null };
 	}
-	const user = event.locals.user;
 	if (user && (await isCircleMember(getDb(), user.id, preview.circleId))) redirect(303, `/circles/${preview.circleId}`);
 	// A signed-out visitor learns only the circle's name and who invited them.
 	return { invite: { circleName: preview.circleName, invitedBy: preview.invitedBy } };
