@@ -55,7 +55,22 @@ export class LiveConnection {
 			this.status = 'signed-out';
 			onSessionEnded();
 		});
+		// A phone that loses its network may keep a dead socket open for a while: trust the
+		// browser's word, drop it at once, and come back (and catch up) as soon as it is online.
+		window.addEventListener('offline', this.#goOffline);
+		window.addEventListener('online', this.#comeBack);
 	}
+
+	#goOffline = () => {
+		if (this.status === 'signed-out') return;
+		this.socket.disconnect();
+		this.status = 'reconnecting';
+	};
+
+	#comeBack = () => {
+		if (this.status === 'signed-out' || this.socket.connected) return;
+		this.socket.connect();
+	};
 
 	/** Starts again after a sign-in on this device replaced the session. */
 	reconnect(): void {
@@ -66,6 +81,8 @@ export class LiveConnection {
 
 	close(): void {
 		clearTimeout(this.#retryTimer);
+		window.removeEventListener('offline', this.#goOffline);
+		window.removeEventListener('online', this.#comeBack);
 		this.socket.disconnect();
 	}
 }

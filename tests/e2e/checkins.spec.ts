@@ -1,0 +1,246 @@
+// Check-ins: posting, the feed kept live in a second browser, catching up after being offline,
+// responding, editing and removing, bad input; and the live channel from plain socket.io clients
+// while a member posts through the real HTTP form action. axe-core on every page visited.
+import { request as apiRequest, type Page } from '@playwright/test';
+import { io, type Socket } from 'socket.io-client';
+import {
+	LIVE,
+	createAccount,
+	expect,
+	expectNoAxeViolations,
+	expectNoHorizontalScroll,
+	formHeaders,
+	gotoHydrated,
+	liveStatus,
+	logIn,
+	openSecondBrowser,
+	signUp,
+	test,
+	uniqueUser
+} from './helpers';
+import { createAccountAndJoin, createCircle, makeInvite, uniqueCircleName } from './circle-helpers';
+
+function feed(page: Page) {
+	return page.getByRole('region', { name: /Check-ins/ });
+}
+
+function checkInBy(page: Page, text: string) {
+	return page.locator('article').filter({ hasText: text });
+}
+
+async function postCheckIn(page: Page, mood: string, words: string, need?: string) {
+	const form = page.getByRole('region', { name: 'Check in' });
+	await form.getByText(mood, { exact: true }).click();
+	if (need) await form.getByLabel(/What I need from the circle/).selectOption({ label: need });
+	await form.getByLabel(/A few words/).fill(words);
+	await form.getByRole('button', { name: 'Post check-in' }).click();
+	await expect(checkInBy(page, words.split('\n')[0]!)).toBeVisible();
+}
+
+/** A circle with its owner signed in on `page`, and a second member who can sign in elsewhere. */
+async function circleWithTwo(page: Page, baseURL: string) {
+	const owner = uniqueUser({ displayName: 'Maria' });
+	const other = uniqueUser({ displayName: 'Sam' });
+	await signUp(page, owner);
+	const name = uniqueCircleName();
+	const circleId = await createCircle(page, name);
+	const link = await makeInvite(page, circleId);
+	await createAccountAndJoin(baseURL, link, other, circleId);
+	return { owner, other, circleId, name };
+}
+
+test('a check-in posted in one browser appears in the other without a reload, and responses come back live', async ({ page, browser, baseURL }) => {
+	const { other, circleId } = await circleWithTwo(page, baseURL!);
+	const second = await openSecondBrowser(browser, baseURL!);
+	await logIn(second.page, other);
+	await gotoHydrated(second.page, `/circles/${circleId}`);
+	await expect(liveStatus(second.page)).toHaveText(LIVE);
+	await expect(feed(second.page).getByText('No check-ins yet.')).toBeVisible();
+	await expectNoAxeViolations(second.page);
+
+	await gotoHydrated(page, `/circles/${circleId}`);
+	await expect(liveStatus(page)).toHaveText(LIVE);
+	await postCheckIn(page, 'Low', 'Rough night.\n<b>Couldn’t</b> sleep.', 'Just listen');
+
+	const arrived = checkInBy(second.page, 'Rough night.');
+	await expect(arrived).toBeVisible();
+	// Mood in words (an emoji may stand beside it as an extra).
+	await expect(arrived).toContainText(/Feeling:\s*\S*\s*Low/);
+	await expect(arrived).toContainText(/Needs:\s*Just listen/);
+	// Typed HTML is shown as the text it is.
+	await expect(arrived).toContainText('<b>Couldn’t</b> sleep.');
+	await expect(arrived.locator('b')).toHaveCount(0);
+
+	await arrived.getByRole('button', { name: /Sending love/ }).click();
+	await expect(arrived.getByRole('button', { name: /Sending love/ })).toHaveAttribute('aria-pressed', 'true');
+	await arrived.getByLabel('Reply to Maria').fill('I’m here, Mom.');
+	await arrived.getByRole('button', { name: 'Reply', exact: true }).click();
+
+	const mine = checkInBy(page, 'Rough night.');
+	await expect(mine.getByRole('button', { name: /Sending love/ })).toContainText('1');
+	await expect(mine.getByText('I’m here, Mom.')).toBeVisible();
+	await expectNoAxeViolations(page);
+	await second.context.close();
+	expect(second.trouble).toEqual([]);
+});
+
+test('a browser that was offline while three check-ins were posted catches up with all three, once each', async ({ page, browser, baseURL }) => {
+	const { other, circleId } = await circleWithTwo(page, baseURL!);
+	const second = await openSecondBrowser(browser, baseURL!);
+	await logIn(second.page, other);
+	await gotoHydrated(second.page, `/circles/${circleId}`);
+	await expect(liveStatus(second.page)).toHaveText(LIVE);
+
+	await second.context.setOffline(true);
+	await expect(liveStatus(second.page)).not.toHaveText(LIVE);
+	await gotoHydrated(page, `/circles/${circleId}`);
+	for (const words of ['First while away', 'Second while away', 'Third while away']) await postCheckIn(page, 'Okay', words);
+
+	await second.context.setOffline(false);
+	await expect(liveStatus(second.page)).toHaveText(LIVE, { timeout: 30_000 });
+	for (const words of ['First while away', 'Second while away', 'Third while away']) {
+		await expect(checkInBy(second.page, words)).toHaveCount(1);
+	}
+	const order = await feed(second.page).locator('article').allInnerTexts();
+	expect(order.map((text) => /(First|Second|Third) while away/.exec(text)?.[1])).toEqual(['Third', 'Second', 'First']);
+	await second.context.close();
+});
+
+test('a check-in with bad input says what to fix next to the field, keeps the words, and stores nothing', async ({ page, baseURL }) => {
+	const owner = uniqueUser({ displayName: 'Maria' });
+	await signUp(page, owner);
+	const circleId = await createCircle(page, uniqueCircleName());
+	void baseURL;
+	const form = page.getByRole('region', { name: 'Check in' });
+
+	await form.getByLabel(/A few words/).fill('I forgot to pick a mood');
+	await form.getByRole('button', { name: 'Post check-in' }).click();
+	await expect(form.getByText('Please choose how you’re feeling.')).toBeVisible();
+	await expect(form.getByLabel(/A few words/)).toHaveValue('I forgot to pick a mood');
+
+	await form.getByText('Good', { exact: true }).click();
+	await form.getByLabel(/A few words/).fill('x'.repeat(2001));
+	await form.getByRole('button', { name: 'Post check-in' }).click();
+	await expect(form.getByText(/Please keep your words to 2,000 characters/)).toBeVisible();
+	await expect(form.getByLabel(/A few words/)).toHaveAttribute('aria-invalid', 'true');
+	await expectNoAxeViolations(page);
+
+	await gotoHydrated(page, `/circles/${circleId}`);
+	await expect(feed(page).getByText('No check-ins yet.')).toBeVisible();
+});
+
+test('the author edits within the window (marked edited) and removes a check-in; the other browser sees both live', async ({ page, browser, baseURL }) => {
+	const { other, circleId } = await circleWithTwo(page, baseURL!);
+	const second = await openSecondBrowser(browser, baseURL!);
+	await logIn(second.page, other);
+	await gotoHydrated(second.page, `/circles/${circleId}`);
+	await gotoHydrated(page, `/circles/${circleId}`);
+	await postCheckIn(page, 'Okay', 'Typo in thsi one');
+
+	const mine = checkInBy(page, 'Typo in thsi one');
+	await mine.locator('summary').filter({ hasText: /^\s*Edit/ }).click();
+	await mine.getByLabel(/A few words/).fill('Typo fixed in this one');
+	await mine.getByRole('button', { name: 'Save changes' }).click();
+	const fixed = checkInBy(second.page, 'Typo fixed in this one');
+	await expect(fixed).toBeVisible();
+	await expect(fixed).toContainText('edited');
+
+	const edited = checkInBy(page, 'Typo fixed in this one');
+	await edited.locator('summary').filter({ hasText: /^\s*Remove/ }).click();
+	await edited.getByRole('button', { name: 'Yes, remove it' }).click();
+	await expect(second.page.getByText('This check-in was removed.')).toBeVisible();
+	await expect(second.page.getByText('Typo fixed in this one')).toHaveCount(0);
+	await expectNoAxeViolations(second.page);
+	await second.context.close();
+});
+
+test('a member’s page shows their mood trend and check-ins, and fits a phone', async ({ page, baseURL }) => {
+	void baseURL;
+	await page.setViewportSize({ width: 375, height: 667 });
+	const owner = uniqueUser({ displayName: 'Maria' });
+	await signUp(page, owner);
+	const circleId = await createCircle(page, uniqueCircleName());
+	await postCheckIn(page, 'Low', 'Morning was hard');
+	await postCheckIn(page, 'Good', 'Evening was better');
+	await expectNoHorizontalScroll(page);
+	await checkInBy(page, 'Evening was better').getByRole('link', { name: 'Maria' }).click();
+	await expect(page.getByRole('heading', { level: 1, name: 'You' })).toBeVisible();
+	await expect(page.getByRole('img', { name: /2 check-ins in the last 30 days/ })).toBeVisible();
+	await expect(page.locator('p', { hasText: 'Evening was better' })).toBeVisible();
+	await expectNoHorizontalScroll(page);
+	await expectNoAxeViolations(page);
+	expect(page.url()).toContain(`/circles/${circleId}/members/`);
+});
+
+// Live sync with plain socket.io clients (each with a real session cookie) while a member posts
+// through the real HTTP form action, as a browser without JavaScript would.
+test('socket clients: a post over HTTP reaches the other member; after a disconnect, three changes arrive in order, once', async ({ page, baseURL }) => {
+	const { owner, other, circleId } = await circleWithTwo(page, baseURL!);
+	const ownerApi = await apiRequest.newContext({ baseURL });
+	const otherApi = await apiRequest.newContext({ baseURL });
+	const sockets: Socket[] = [];
+	try {
+		for (const [api, who] of [[ownerApi, owner], [otherApi, other]] as const) {
+			const response = await api.post('/login', { form: { email: who.email, password: who.password }, headers: formHeaders(baseURL!), maxRedirects: 0 });
+			expect(response.status()).toBe(303);
+		}
+		const cookieOf = async (api: typeof ownerApi) =>
+			(await api.storageState()).cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ');
+		const connect = async (cookie: string) => {
+			const socket = io(baseURL!, { transports: ['websocket'], extraHeaders: { cookie, origin: new URL(baseURL!).origin }, reconnection: false, forceNew: true });
+			sockets.push(socket);
+			await new Promise<void>((resolve, reject) => {
+				socket.once('connect', resolve);
+				socket.once('connect_error', reject);
+			});
+			return socket;
+		};
+		const post = (api: typeof ownerApi, action: string, form: Record<string, string>) =>
+			api.post(`/circles/${circleId}?/${action}`, { form, headers: formHeaders(baseURL!) });
+
+		const listener = await connect(await cookieOf(otherApi));
+		type Event = { id: number; type: string; payload: { checkin: { id: string; body: string } } };
+		const received: Event[] = [];
+		listener.on('circle:event', (event: Event) => received.push(event));
+
+		expect((await post(ownerApi, 'post', { mood: '4', body: 'Posted over HTTP' })).status()).toBe(200);
+		await expect.poll(() => received.map((e) => e.type)).toEqual(['checkin.posted']);
+		expect(received[0]!.payload.checkin.body).toBe('Posted over HTTP');
+		const lastSeen = received[0]!.id;
+		const checkinId = received[0]!.payload.checkin.id;
+
+		listener.disconnect();
+		expect((await post(ownerApi, 'post', { mood: '3', body: 'While you were away' })).status()).toBe(200);
+		expect((await post(ownerApi, 'react', { checkinId, kind: 'proud' })).status()).toBe(200);
+		expect((await post(ownerApi, 'reply', { checkinId, body: 'And a reply' })).status()).toBe(200);
+
+		const back = await connect(await cookieOf(otherApi));
+		const answer = await new Promise<{ ok: boolean; events: Event[] }>((resolve) => back.emit('circle:sync', { circleId, afterId: lastSeen }, resolve));
+		expect(answer.ok).toBe(true);
+		expect(answer.events.map((e) => e.type)).toEqual(['checkin.posted', 'checkin.reacted', 'checkin.replied']);
+		const ids = answer.events.map((e) => e.id);
+		expect(ids).toEqual([...ids].sort((a, b) => a - b));
+		expect(new Set(ids).size).toBe(3);
+		expect(ids[0]).toBeGreaterThan(lastSeen);
+	} finally {
+		for (const socket of sockets) socket.disconnect();
+		await ownerApi.dispose();
+		await otherApi.dispose();
+	}
+});
+
+test('an outsider cannot read a circle’s check-ins, page or endpoint', async ({ page, baseURL }) => {
+	const { circleId } = await circleWithTwo(page, baseURL!);
+	const outsider = uniqueUser({ displayName: 'Outsider' });
+	await createAccount(baseURL!, outsider);
+	const api = await apiRequest.newContext({ baseURL });
+	try {
+		await api.post('/login', { form: { email: outsider.email, password: outsider.password }, headers: formHeaders(baseURL!), maxRedirects: 0 });
+		expect((await api.get(`/circles/${circleId}/checkins`)).status()).toBe(404);
+		expect((await api.get(`/circles/${circleId}`)).status()).toBe(404);
+		const post = await api.post(`/circles/${circleId}?/post`, { form: { mood: '3', body: 'sneaky' }, headers: formHeaders(baseURL!) });
+		expect(post.status()).toBe(404);
+	} finally {
+		await api.dispose();
+	}
+});
