@@ -52,7 +52,8 @@ const authenticate: Handle = async ({ event, resolve }) => {
 export const handle = sequence(securityHeaders, authenticate);
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
-	if (status === 404) return { message: 'Not found' };
+	// A request we could not take (404, 415 and the like) is not our failure: no alarm in the log.
+	if (status < 500) return { message: status === 404 ? 'Not found' : message };
 	const errorId = crypto.randomUUID();
 	// Invite tokens are secrets: never write one to the log.
 	const path = event.url.pathname.replace(/^\/join\/[^/]+/, '/join/…');
