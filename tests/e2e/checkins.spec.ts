@@ -106,6 +106,35 @@ test('a browser that was offline while three check-ins were posted catches up wi
 	await second.context.close();
 });
 
+test('a reader scrolled down gets a "new check-ins" button instead of a jump; pressing it shows them on top', async ({ page, browser, baseURL }) => {
+	const { other, circleId } = await circleWithTwo(page, baseURL!);
+	await gotoHydrated(page, `/circles/${circleId}`);
+	for (const words of ['Older one', 'Older two', 'Older three', 'Older four']) await postCheckIn(page, 'Okay', words);
+
+	const second = await openSecondBrowser(browser, baseURL!);
+	await second.page.setViewportSize({ width: 375, height: 600 });
+	await logIn(second.page, other);
+	await gotoHydrated(second.page, `/circles/${circleId}`);
+	await expect(liveStatus(second.page)).toHaveText(LIVE);
+	await checkInBy(second.page, 'Older one').scrollIntoViewIfNeeded();
+	const scrolledTo = await second.page.evaluate(() => window.scrollY);
+	expect(scrolledTo).toBeGreaterThan(0);
+
+	await postCheckIn(page, 'Great', 'Arrived while you were reading');
+	const notice = second.page.getByRole('button', { name: /1 new check-in/ });
+	await expect(notice).toBeVisible();
+	// Nothing was pushed in above the reader: the newest shown is still the one from before.
+	await expect(feed(second.page).locator('article').first()).toContainText('Older four');
+	await expect(checkInBy(second.page, 'Arrived while you were reading')).toHaveCount(0);
+
+	await notice.click();
+	await expect(feed(second.page).locator('article').first()).toContainText('Arrived while you were reading');
+	await expect(notice).toHaveCount(0);
+	await expectNoAxeViolations(second.page);
+	await second.context.close();
+	expect(second.trouble).toEqual([]);
+});
+
 test('a check-in with bad input says what to fix next to the field, keeps the words, and stores nothing', async ({ page, baseURL }) => {
 	const owner = uniqueUser({ displayName: 'Maria' });
 	await signUp(page, owner);
