@@ -6,3 +6,8 @@ export function newId(): string {
 	crypto.getRandomValues(bytes);
 	return encodeBase32LowerCaseNoPadding(bytes);
 }
+
+/** Whether a value has the shape of an id made by newId; anything else is never looked up. */
+export function isRowId(value: string): boolean {
+	return /^[a-z2-7]{1,64}$/.test(value);
+}

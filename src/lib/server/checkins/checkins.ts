@@ -2,7 +2,7 @@ import { error, fail } from '@sveltejs/kit';
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
 import type { SessionUser } from '$lib/server/auth/sessions';
-import { newId } from '$lib/server/ids';
+import { isRowId, newId } from '$lib/server/ids';
 import { requireCircleAction, requireMember, type CircleAccess } from '$lib/server/circles/access';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
@@ -11,8 +11,6 @@ import type { CheckInEventType } from '$lib/realtime/events';
 import type { CheckInInput } from './checkin-forms';
 
 type Reader = Database | Transaction<DB>;
-
-const ID_SHAPE = /^[a-z2-7]{1,64}$/;
 
 /** Builds what readers see of these check-ins (in the order given), with reactions and replies. */
 export async function loadCheckInViews(db: Reader, ids: string[]): Promise<CheckInView[]> {
@@ -82,15 +80,19 @@ export async function loadCheckInViews(db: Reader, ids: string[]): Promise<Check
 	return ids.flatMap((id) => views.get(id) ?? []);
 }
 
-/** Writes the event for a changed check-in (as it now is) in the same transaction, then returns it. */
+/**
+ * Writes the event for a changed check-in (as it now is) in the same transaction; returns the
+ * event to publish once committed and the check-in it carries.
+ */
 async function recordChange(trx: Transaction<DB>, access: CircleAccess, checkinId: string, type: CheckInEventType, now: number) {
 	const [checkin] = await loadCheckInViews(trx, [checkinId]);
-	return appendCircleEvent(trx, { circleId: access.circle.id, actorId: access.userId, type, payload: { checkin: checkin! }, now });
+	const event = await appendCircleEvent(trx, { circleId: access.circle.id, actorId: access.userId, type, payload: { checkin: checkin! }, now });
+	return { event, checkin: checkin! };
 }
 
 /** A check-in of this circle, or 404 (ids of other circles are not found here). */
 async function requireCheckIn(db: Reader, access: CircleAccess, checkinId: string) {
-	if (!ID_SHAPE.test(checkinId)) error(404, 'Not found');
+	if (!isRowId(checkinId)) error(404, 'Not found');
 	const row = await db.selectFrom('checkins').selectAll().where('id', '=', checkinId).where('circle_id', '=', access.circle.id).executeTakeFirst();
 	if (!row) error(404, 'Not found');
 	return row;
@@ -119,7 +121,7 @@ export async function postCheckIn(db: Database, user: SessionUser | null, circle
 	const access = await requireCircleAction(db, user, circleId, 'postCheckIn');
 	const sharesCraving = await isInRecovery(db, access);
 	const id = newId();
-	const event = await db.transaction().execute(async (trx) => {
+	const change = await db.transaction().execute(async (trx) => {
 		await trx
 			.insertInto('checkins')
 			.values({
@@ -137,8 +139,8 @@ export async function postCheckIn(db: Database, user: SessionUser | null, circle
 			.execute();
 		return recordChange(trx, access, id, 'checkin.posted', now);
 	});
-	publishCircleEvents([event]);
-	return (event.payload as { checkin: CheckInView }).checkin;
+	publishCircleEvents([change.event]);
+	return change.checkin;
 }
 
 export async function editCheckIn(db: Database, user: SessionUser | null, circleId: string, checkinId: string, input: CheckInInput, now = Date.now()) {
@@ -147,7 +149,7 @@ export async function editCheckIn(db: Database, user: SessionUser | null, circle
 	if (row.deleted_at !== null) error(404, 'Not found');
 	const refused = requireOwnWithinWindow(access, row.author_id, row.created_at, now, 'check-in');
 	if (refused) return refused;
-	const event = await db.transaction().execute(async (trx) => {
+	const change = await db.transaction().execute(async (trx) => {
 		await trx
 			.updateTable('checkins')
 			.set({ mood: input.mood, craving: (await isInRecovery(trx, access)) ? input.craving : null, need: input.need, body: input.body, edited_at: now })
@@ -155,8 +157,8 @@ export async function editCheckIn(db: Database, user: SessionUser | null, circle
 			.execute();
 		return recordChange(trx, access, checkinId, 'checkin.edited', now);
 	});
-	publishCircleEvents([event]);
-	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+	publishCircleEvents([change.event]);
+	return { checkin: change.checkin };
 }
 
 /** The author removes a check-in: its words, reactions and replies go; a note keeps its place. */
@@ -165,14 +167,14 @@ export async function removeCheckIn(db: Database, user: SessionUser | null, circ
 	const row = await requireCheckIn(db, access, checkinId);
 	if (row.author_id !== access.userId) error(403, 'You can only remove your own check-ins.');
 	if (row.deleted_at !== null) return { checkin: (await loadCheckInViews(db, [checkinId]))[0]! };
-	const event = await db.transaction().execute(async (trx) => {
+	const change = await db.transaction().execute(async (trx) => {
 		await trx.updateTable('checkins').set({ deleted_at: now, mood: null, craving: null, need: null, body: '' }).where('id', '=', checkinId).execute();
 		await trx.deleteFrom('checkin_reactions').where('checkin_id', '=', checkinId).execute();
 		await trx.deleteFrom('checkin_replies').where('checkin_id', '=', checkinId).execute();
 		return recordChange(trx, access, checkinId, 'checkin.removed', now);
 	});
-	publishCircleEvents([event]);
-	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+	publishCircleEvents([change.event]);
+	return { checkin: change.checkin };
 }
 
 /** One reaction of each kind per person: the same button adds it or takes it back. */
@@ -181,7 +183,7 @@ export async function toggleReaction(db: Database, user: SessionUser | null, cir
 	const row = await requireCheckIn(db, access, checkinId);
 	if (row.deleted_at !== null) error(404, 'Not found');
 	if (!Object.hasOwn(REACTIONS, kind)) return fail(400, { message: 'That reaction isn’t one of the choices.' });
-	const event = await db.transaction().execute(async (trx) => {
+	const change = await db.transaction().execute(async (trx) => {
 		const removed = await trx
 			.deleteFrom('checkin_reactions')
 			.where('checkin_id', '=', checkinId)
@@ -193,25 +195,25 @@ export async function toggleReaction(db: Database, user: SessionUser | null, cir
 		}
 		return recordChange(trx, access, checkinId, 'checkin.reacted', now);
 	});
-	publishCircleEvents([event]);
-	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+	publishCircleEvents([change.event]);
+	return { checkin: change.checkin };
 }
 
 export async function postReply(db: Database, user: SessionUser | null, circleId: string, checkinId: string, body: string, now = Date.now()) {
 	const access = await requireCircleAction(db, user, circleId, 'respond');
 	const row = await requireCheckIn(db, access, checkinId);
 	if (row.deleted_at !== null) error(404, 'Not found');
-	const event = await db.transaction().execute(async (trx) => {
+	const change = await db.transaction().execute(async (trx) => {
 		await trx.insertInto('checkin_replies').values({ id: newId(), checkin_id: checkinId, author_id: access.userId, body, created_at: now, edited_at: null }).execute();
 		return recordChange(trx, access, checkinId, 'checkin.replied', now);
 	});
-	publishCircleEvents([event]);
-	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+	publishCircleEvents([change.event]);
+	return { checkin: change.checkin };
 }
 
 /** A reply of a check-in in this circle, or 404. */
 async function requireReply(db: Reader, access: CircleAccess, replyId: string) {
-	if (!ID_SHAPE.test(replyId)) error(404, 'Not found');
+	if (!isRowId(replyId)) error(404, 'Not found');
 	const row = await db
 		.selectFrom('checkin_replies')
 		.innerJoin('checkins', 'checkins.id', 'checkin_replies.checkin_id')
@@ -228,24 +230,24 @@ export async function editReply(db: Database, user: SessionUser | null, circleId
 	const reply = await requireReply(db, access, replyId);
 	const refused = requireOwnWithinWindow(access, reply.author_id, reply.created_at, now, 'reply');
 	if (refused) return refused;
-	const event = await db.transaction().execute(async (trx) => {
+	const change = await db.transaction().execute(async (trx) => {
 		await trx.updateTable('checkin_replies').set({ body, edited_at: now }).where('id', '=', replyId).execute();
 		return recordChange(trx, access, reply.checkin_id, 'checkin.reply-edited', now);
 	});
-	publishCircleEvents([event]);
-	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+	publishCircleEvents([change.event]);
+	return { checkin: change.checkin };
 }
 
 export async function removeReply(db: Database, user: SessionUser | null, circleId: string, replyId: string, now = Date.now()) {
 	const access = await requireMember(db, user, circleId);
 	const reply = await requireReply(db, access, replyId);
 	if (reply.author_id !== access.userId) error(403, 'You can only remove your own replies.');
-	const event = await db.transaction().execute(async (trx) => {
+	const change = await db.transaction().execute(async (trx) => {
 		await trx.deleteFrom('checkin_replies').where('id', '=', replyId).execute();
 		return recordChange(trx, access, reply.checkin_id, 'checkin.reply-removed', now);
 	});
-	publishCircleEvents([event]);
-	return { checkin: (event.payload as { checkin: CheckInView }).checkin };
+	publishCircleEvents([change.event]);
+	return { checkin: change.checkin };
 }
 
 function encodeCursor(createdAt: number, id: string): string {

@@ -4,6 +4,7 @@ import { error } from '@sveltejs/kit';
 import type { Database } from '$lib/server/db';
 import type { CircleRole } from '$lib/server/db/schema';
 import type { SessionUser } from '$lib/server/auth/sessions';
+import { isRowId } from '$lib/server/ids';
 
 export type { CircleRole };
 
@@ -52,15 +53,12 @@ export interface CircleAccess {
 	role: CircleRole;
 }
 
-// Ids are 24 base32 characters; anything else cannot be a circle and is not looked up.
-const ID_SHAPE = /^[a-z2-7]{1,64}$/;
-
 /**
  * The user's membership of a circle, or a 404. Non-members, removed members and made-up ids
  * all get the same answer, so nobody learns whether a circle exists.
  */
 export async function requireMember(db: Database, user: SessionUser | null, circleId: string): Promise<CircleAccess> {
-	if (!user || !ID_SHAPE.test(circleId)) error(404, 'Not found');
+	if (!user || !isRowId(circleId)) error(404, 'Not found');
 	const row = await db
 		.selectFrom('memberships')
 		.innerJoin('circles', 'circles.id', 'memberships.circle_id')
