@@ -21,6 +21,8 @@ interface Fixture {
 	people: Record<Exclude<Actor, 'signed-out'>, SessionUser>;
 	target: SessionUser;
 	inviteId: string;
+	/** One agreement waiting for answers, one everyone agreed to. */
+	agreements: { proposed: { id: string; proposalId: string }; agreed: { id: string } };
 }
 
 interface Entry {
@@ -59,7 +61,37 @@ const MATRIX: Record<string, Entry> = {
 	'/circles/[circleId]#editReply': { needs: 'member', form: async (f, actor) => ({ replyId: await ownReply(f, actor), body: 'Edited.' }) },
 	'/circles/[circleId]#removeReply': { needs: 'member', form: async (f, actor) => ({ replyId: await ownReply(f, actor) }) },
 	// An endpoint answers a signed-out request with 404 too: there is no page to log in to.
-	'/circles/[circleId]/checkins#GET': { needs: 'member', except: { 'signed-out': 'not-found' } }
+	'/circles/[circleId]/checkins#GET': { needs: 'member', except: { 'signed-out': 'not-found' } },
+	'/circles/[circleId]/agreements#load': { needs: 'member' },
+	'/circles/[circleId]/agreements/new#load': { needs: 'member' },
+	'/circles/[circleId]/agreements/new#default': { needs: 'member', form: () => ({ title: 'Calls', category: 'communication', body: 'No calls after 10 pm.' }) },
+	'/circles/[circleId]/agreements/[agreementId]#load': { needs: 'member', params: (f) => ({ agreementId: f.agreements.proposed.id }) },
+	'/circles/[circleId]/agreements/[agreementId]#answer': {
+		needs: 'member',
+		params: (f) => ({ agreementId: f.agreements.proposed.id }),
+		form: (f) => ({ proposalId: f.agreements.proposed.proposalId, answer: 'agree' })
+	},
+	'/circles/[circleId]/agreements/[agreementId]#comment': {
+		needs: 'member',
+		params: (f) => ({ agreementId: f.agreements.proposed.id }),
+		form: () => ({ body: 'Can we talk about weekends?' })
+	},
+	'/circles/[circleId]/agreements/[agreementId]#withdraw': {
+		needs: 'member',
+		params: (f) => ({ agreementId: f.agreements.proposed.id }),
+		form: () => ({ reason: 'We found another way.' })
+	},
+	'/circles/[circleId]/agreements/[agreementId]#retire': {
+		needs: 'member',
+		params: (f) => ({ agreementId: f.agreements.agreed.id }),
+		form: () => ({ reason: 'It has done its job.' })
+	},
+	'/circles/[circleId]/agreements/[agreementId]/revise#load': { needs: 'member', params: (f) => ({ agreementId: f.agreements.agreed.id }) },
+	'/circles/[circleId]/agreements/[agreementId]/revise#default': {
+		needs: 'member',
+		params: (f) => ({ agreementId: f.agreements.agreed.id }),
+		form: () => ({ baseVersion: '1', title: 'Money, for now', category: 'money', body: 'I’ll pay for groceries directly.' })
+	}
 };
 
 const CURRENT: Actor[] = ['member', 'admin', 'owner'];
@@ -106,6 +138,7 @@ const handlers = new Map<string, { routeId: string; handler: Handler; isAction: 
 let domain: typeof import('$lib/server/circles/circles');
 let checkins: typeof import('$lib/server/checkins/checkins');
 let invites: typeof import('$lib/server/circles/invites');
+let agreements: typeof import('$lib/server/boundaries/agreements');
 let dbModule: typeof import('$lib/server/db');
 let people: typeof import('./support/people');
 
@@ -130,6 +163,7 @@ beforeAll(async () => {
 	domain = await import('$lib/server/circles/circles');
 	checkins = await import('$lib/server/checkins/checkins');
 	invites = await import('$lib/server/circles/invites');
+	agreements = await import('$lib/server/boundaries/agreements');
 	dbModule = await import('$lib/server/db');
 	people = await import('./support/people');
 });
@@ -157,10 +191,23 @@ async function makeFixture(): Promise<Fixture> {
 	const outsider = await people.addUser(db, 'Outsider');
 	await domain.createCircle(db, outsider, { name: 'Elsewhere', description: '' });
 	const { inviteId } = await invites.createInvite(db, owner, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
+	const words = { category: 'money' as const, body: 'No loans for now.', support: '', consequence: '', reviewOn: null };
+	const proposed = await agreements.proposeAgreement(db, owner, circleId, { title: 'Loans', ...words });
+	const agreed = await agreements.proposeAgreement(db, owner, circleId, { title: 'Groceries', ...words });
+	if ('status' in proposed || 'status' in agreed) throw new Error('fixture agreements were refused');
+	const openProposalOf = async (agreementId: string) => (await agreements.getAgreement(db, owner, circleId, agreementId)).openProposal!.id;
+	const agreedProposalId = await openProposalOf(agreed.agreementId);
+	for (const person of [owner, admin, member, target]) {
+		await agreements.answerProposal(db, person, circleId, agreed.agreementId, agreedProposalId, { answer: 'agree', comment: '' });
+	}
 	return {
 		circleId,
 		target,
 		inviteId,
+		agreements: {
+			proposed: { id: proposed.agreementId, proposalId: await openProposalOf(proposed.agreementId) },
+			agreed: { id: agreed.agreementId }
+		},
 		people: { owner, admin, member, 'removed member': removed, 'non-member': outsider }
 	};
 }

@@ -1,6 +1,7 @@
 // Event types shared by the server (src/lib/server/realtime) and the browser client.
 import type { CircleRole } from '$lib/circles';
 import type { CheckInView } from '$lib/checkins';
+import type { AnswerKind } from '$lib/agreements';
 
 /** Why the server ended a socket's session. */
 export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session-ended' | 'password-changed';
@@ -29,7 +30,34 @@ export type CircleEvent =
 	| EventOf<'circle.ownership-transferred', { fromUserId: string; toUserId: string; toDisplayName: string }>
 	| EventOf<'invite.created', { inviteId: string }>
 	| EventOf<'invite.revoked', { inviteId: string }>
-	| EventOf<CheckInEventType, { checkin: CheckInView }>;
+	| EventOf<CheckInEventType, { checkin: CheckInView }>
+	| { [T in AgreementEventType]: EventOf<T, AgreementEventPayload> }[AgreementEventType];
+
+/**
+ * Agreement events name the agreement and what happened; pages reload the agreement's data
+ * (membership checked again) rather than trusting a payload to rebuild it.
+ */
+export type AgreementEventType =
+	| 'agreement.proposed'
+	| 'agreement.revision-proposed'
+	| 'agreement.withdrawal-proposed'
+	| 'agreement.retirement-proposed'
+	| 'agreement.answered'
+	| 'agreement.commented'
+	| 'agreement.agreed'
+	| 'agreement.withdrawn'
+	| 'agreement.proposal-withdrawn'
+	| 'agreement.retired';
+
+export interface AgreementEventPayload {
+	agreementId: string;
+	title: string;
+	/** The version proposed or agreed, where there is one. */
+	version?: number;
+	answer?: AnswerKind;
+	/** An answer given to an agreement already in force. */
+	acknowledgement?: boolean;
+}
 
 /** Every check-in event carries the check-in as it now is, so applying one is a plain upsert. */
 export type CheckInEventType =

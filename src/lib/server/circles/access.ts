@@ -16,6 +16,10 @@ export const CIRCLE_PERMISSIONS = {
 	// Check-ins: every member speaks for themselves; what is theirs only they can change.
 	postCheckIn: 'member',
 	respond: 'member',
+	// Agreements: nobody decides alone, so every member may propose, answer and discuss.
+	proposeAgreement: 'member',
+	answerAgreement: 'member',
+	discussAgreement: 'member',
 	manageInvites: 'admin',
 	// Granting admin is the owner's call, as promoting a member is.
 	inviteAdmins: 'owner',
@@ -39,6 +43,9 @@ const REFUSALS: Record<CircleAction, string> = {
 	leave: 'Only members can leave a circle.',
 	postCheckIn: 'Only members can check in here.',
 	respond: 'Only members can respond here.',
+	proposeAgreement: 'Only members can propose agreements here.',
+	answerAgreement: 'Only members can answer here.',
+	discussAgreement: 'Only members can comment here.',
 	manageInvites: 'Only the circle’s owner and admins can invite people.',
 	inviteAdmins: 'Only the circle’s owner can invite someone as an admin.',
 	changeRole: 'Only the circle’s owner can change roles.',

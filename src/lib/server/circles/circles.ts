@@ -13,6 +13,7 @@ import {
 import { requireCircleAction, requireMember, type CircleAccess } from './access';
 import type { CircleInput, ProfileInput } from './circle-forms';
 import { appendCircleEvent } from './events';
+import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreements';
 
 export interface CircleSummary {
 	id: string;
@@ -198,7 +199,9 @@ export async function removeMember(db: Database, user: SessionUser | null, circl
 				type: 'member.removed',
 				payload: { userId: target.userId, displayName: target.displayName },
 				now
-			})
+			}),
+			// A proposal that was waiting only for them is decided now.
+			...(await settleAgreementsAfterMemberLeft(trx, circleId, now))
 		];
 	});
 	removeUserFromCircleRoom(target.userId, circleId, 'removed');
@@ -255,7 +258,8 @@ export async function leaveCircle(db: Database, user: SessionUser | null, circle
 				type: 'member.left',
 				payload: { userId: access.userId, displayName: user!.displayName },
 				now
-			})
+			}),
+			...(await settleAgreementsAfterMemberLeft(trx, circleId, now))
 		];
 	});
 	removeUserFromCircleRoom(access.userId, circleId, 'left');
@@ -340,5 +344,28 @@ export function describeEvent(event: EventContent, actor: string): string {
 		case 'checkin.reply-edited':
 		case 'checkin.reply-removed':
 			return `${actor} replied to ${event.payload.checkin.author.displayName}’s check-in.`;
+		case 'agreement.proposed':
+			return `${actor} proposed an agreement: “${event.payload.title}”.`;
+		case 'agreement.revision-proposed':
+			return `${actor} proposed version ${event.payload.version} of “${event.payload.title}”.`;
+		case 'agreement.withdrawal-proposed':
+			return `${actor} proposed withdrawing the open proposal on “${event.payload.title}”.`;
+		case 'agreement.retirement-proposed':
+			return `${actor} proposed retiring “${event.payload.title}”.`;
+		case 'agreement.answered':
+			if (event.payload.answer === 'changes') return `${actor} would like changes to “${event.payload.title}”.`;
+			return event.payload.acknowledgement ? `${actor} read and agreed to “${event.payload.title}”.` : `${actor} agreed to “${event.payload.title}”.`;
+		case 'agreement.commented':
+			return `${actor} commented on “${event.payload.title}”.`;
+		case 'agreement.agreed':
+			return (event.payload.version ?? 1) > 1
+				? `Everyone agreed to version ${event.payload.version} of “${event.payload.title}”.`
+				: `Everyone agreed to “${event.payload.title}”.`;
+		case 'agreement.withdrawn':
+			return `“${event.payload.title}” was withdrawn, with everyone’s agreement.`;
+		case 'agreement.proposal-withdrawn':
+			return `The proposed change to “${event.payload.title}” was withdrawn, with everyone’s agreement; the agreed version stays.`;
+		case 'agreement.retired':
+			return `“${event.payload.title}” was retired, with everyone’s agreement.`;
 	}
 }

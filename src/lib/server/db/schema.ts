@@ -47,6 +47,11 @@ export interface DB {
 	checkins: CheckinsTable;
 	checkin_reactions: CheckinReactionsTable;
 	checkin_replies: CheckinRepliesTable;
+	agreements: AgreementsTable;
+	agreement_versions: AgreementVersionsTable;
+	agreement_proposals: AgreementProposalsTable;
+	agreement_answers: AgreementAnswersTable;
+	agreement_comments: AgreementCommentsTable;
 }
 
 
@@ -118,4 +123,58 @@ export interface CheckinRepliesTable {
 	body: string;
 	created_at: number;
 	edited_at: number | null;
+}
+
+export interface AgreementsTable {
+	id: string;
+	circle_id: string;
+	created_by: string;
+	created_at: number;
+	status: 'proposed' | 'agreed' | 'withdrawn' | 'retired';
+	in_force_version: number | null;
+	open_proposal_id: string | null;
+	updated_at: number;
+}
+
+export interface AgreementVersionsTable {
+	agreement_id: string;
+	number: number;
+	title: string;
+	category: string;
+	body: string;
+	support: string;
+	consequence: string;
+	review_on: string | null;
+	created_by: string;
+	created_at: number;
+}
+
+export interface AgreementProposalsTable {
+	id: string;
+	agreement_id: string;
+	kind: 'version' | 'withdraw' | 'retire';
+	version: number | null;
+	withdraws_proposal_id: string | null;
+	reason: string;
+	created_by: string;
+	created_at: number;
+	outcome: 'agreed' | 'replaced' | null;
+	decided_at: number | null;
+}
+
+export interface AgreementAnswersTable {
+	id: string;
+	proposal_id: string;
+	user_id: string;
+	answer: 'agree' | 'changes';
+	comment: string;
+	created_at: number;
+}
+
+export interface AgreementCommentsTable {
+	id: string;
+	agreement_id: string;
+	author_id: string;
+	body: string;
+	created_at: number;
 }

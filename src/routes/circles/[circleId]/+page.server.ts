@@ -14,6 +14,8 @@ import {
 	toggleReaction
 } from '$lib/server/checkins/checkins';
 import { readForm } from '$lib/server/forms';
+import { listAgreements } from '$lib/server/boundaries/agreements';
+import { isWaitingFor } from '$lib/agreements';
 import { readText } from '$lib/server/validation';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -33,7 +35,8 @@ export const load: PageServerLoad = async (event) => {
 		inRecovery: members.filter((member) => member.inRecovery).map((member) => member.displayName),
 		iAmInRecovery: me?.inRecovery ?? false,
 		needsProfile: !me?.relationship,
-		activity: await recentActivity(getDb(), user, circleId, 8)
+		activity: await recentActivity(getDb(), user, circleId, 8),
+		agreementsWaitingForMe: (await listAgreements(getDb(), user, circleId)).filter((agreement) => isWaitingFor(agreement, user.id)).length
 	};
 };
 
