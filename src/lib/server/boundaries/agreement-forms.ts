@@ -47,7 +47,8 @@ export function checkReviewDate(text: string, today: string): string | undefined
 	}
 	const todayAt = Date.parse(`${today}T00:00:00Z`);
 	if (date.getTime() < todayAt - 86_400_000) return 'A review date is in the future; please choose a later day.';
-	if (year > Number(today.slice(0, 4)) + 10) return 'Please choose a review date within the next ten years.';
+	const [todayYear, todayMonth, todayDay] = today.split('-').map(Number);
+	if (date.getTime() > Date.UTC(todayYear! + 10, todayMonth! - 1, todayDay!)) return 'Please choose a review date within the next ten years.';
 	return undefined;
 }
 

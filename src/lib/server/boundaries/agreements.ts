@@ -592,8 +592,9 @@ export async function answerProposal(
 			.limit(1)
 			.executeTakeFirst();
 		const standing = previous && previous.created_at >= membership.joined_at ? previous.answer : null;
-		// Saying "I agree" again without words changes nothing; every other answer is kept.
-		if (standing === 'agree' && input.answer === 'agree' && !input.comment) return [];
+		// Saying "I agree" again without words changes nothing; every other answer is kept. An
+		// agreement in force is acknowledged once; later words about it belong in the discussion.
+		if (standing === 'agree' && input.answer === 'agree' && (!input.comment || !isOpen)) return [];
 
 		// The latest answer is the one that counts, so a member's answers must be strictly ordered.
 		const answeredAt = previous ? Math.max(now, previous.created_at + 1) : now;
@@ -614,7 +615,8 @@ export async function answerProposal(
 			})
 		];
 		if (isOpen) {
-			const decided = await settleOpenProposal(trx, agreement.id, access.userId, now);
+			// Decided at the moment of the answer that decided it, never before it.
+			const decided = await settleOpenProposal(trx, agreement.id, access.userId, answeredAt);
 			if (decided) events.push(decided);
 		}
 		return events;
