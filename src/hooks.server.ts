@@ -5,6 +5,7 @@ import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/serv
 import { deleteExpiredSessions, validateSessionToken } from '$lib/server/auth/sessions';
 import { startRealtime } from '$lib/server/realtime';
 import { deleteStaleThrottles } from '$lib/server/throttle';
+import { startMilestoneClock } from '$lib/server/milestones/milestones';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
@@ -19,6 +20,7 @@ export const init: ServerInit = async () => {
 		);
 	await housekeeping();
 	setInterval(housekeeping, HOUSEKEEPING_INTERVAL).unref();
+	startMilestoneClock(db);
 };
 
 const securityHeaders: Handle = async ({ event, resolve }) => {

@@ -91,8 +91,54 @@ const MATRIX: Record<string, Entry> = {
 		needs: 'member',
 		params: (f) => ({ agreementId: f.agreements.agreed.id }),
 		form: () => ({ baseVersion: '1', title: 'Money, for now', category: 'money', body: 'I’ll pay for groceries directly.' })
-	}
+	},
+	'/circles/[circleId]/settings#timeZone': { needs: 'owner', form: () => ({ timeZone: 'Asia/Kolkata' }) },
+	'/circles/[circleId]/milestones#load': { needs: 'member' },
+	'/circles/[circleId]/milestones#addVictory': { needs: 'member', form: () => ({ title: 'First family dinner', reachedOn: '2026-01-01', forWhom: 'circle' }) },
+	// Only whoever added a small victory removes it (an outsider's attempt targets the owner's).
+	'/circles/[circleId]/milestones#removeVictory': { needs: 'member', form: async (f, actor) => ({ milestoneId: await ownVictory(f, actor) }) },
+	'/circles/[circleId]/milestones#cheer': { needs: 'member', form: async (f) => ({ milestoneId: await ownVictory(f, f.people.owner) }) },
+	// Changing a cheer's message needs a cheer first: the actor's own, when they can give one.
+	'/circles/[circleId]/milestones#editCheer': { needs: 'member', form: async (f, actor) => ({ milestoneId: await cheeredVictory(f, actor), message: 'So proud.' }) },
+	// The recovery page is a member's own record; the rule that only a person in recovery keeps
+	// one (403 for others) is tested with the milestones. Here every current member is in recovery.
+	'/circles/[circleId]/recovery#load': { needs: 'member' },
+	'/circles/[circleId]/recovery#setDate': { needs: 'member', form: () => ({ startedOn: '2026-01-01' }) },
+	'/circles/[circleId]/recovery#lapse': {
+		needs: 'member',
+		form: async (f, actor) => {
+			// A lapse ends a stretch, so the actor's recovery date comes first.
+			if (isCurrentMember(f, actor)) await recovery.setRecoveryDate(dbModule.getDb(), actor, f.circleId, '2026-01-01');
+			return { on: '2026-02-01', share: 'yes' };
+		}
+	},
+	'/circles/[circleId]/recovery#shareLapse': { needs: 'member', form: async (f, actor) => ({ stretchId: await privateLapse(f, actor) }) }
 };
+
+/** A small victory added by the actor when they can add one, else by the owner. */
+async function ownVictory(f: Fixture, actor: SessionUser | null): Promise<string> {
+	const author = isCurrentMember(f, actor) ? actor : f.people.owner;
+	const result = await milestones.addVictory(dbModule.getDb(), author, f.circleId, { title: 'A good week', reachedOn: '2026-01-01', note: '', forCircle: true });
+	if ('status' in result || !result.milestone) throw new Error('fixture victory was refused');
+	return result.milestone.id;
+}
+
+async function cheeredVictory(f: Fixture, actor: SessionUser | null): Promise<string> {
+	const milestoneId = await ownVictory(f, f.people.owner);
+	const cheerer = isCurrentMember(f, actor) ? actor : f.people.owner;
+	await milestones.cheerMilestone(dbModule.getDb(), cheerer, f.circleId, milestoneId, '');
+	return milestoneId;
+}
+
+/** A lapse the actor (or, for outsiders, the owner) has not told the circle about. */
+async function privateLapse(f: Fixture, actor: SessionUser | null): Promise<string> {
+	const person = isCurrentMember(f, actor) ? actor : f.people.owner;
+	const db = dbModule.getDb();
+	await recovery.setRecoveryDate(db, person, f.circleId, '2026-01-01');
+	await recovery.recordLapse(db, person, f.circleId, { on: '2026-02-01', note: '', share: false });
+	const [lapse] = await db.selectFrom('recovery_stretches').select('id').where('user_id', '=', person.id).where('ended_on', 'is not', null).execute();
+	return lapse!.id;
+}
 
 const CURRENT: Actor[] = ['member', 'admin', 'owner'];
 
@@ -139,6 +185,8 @@ let domain: typeof import('$lib/server/circles/circles');
 let checkins: typeof import('$lib/server/checkins/checkins');
 let invites: typeof import('$lib/server/circles/invites');
 let agreements: typeof import('$lib/server/boundaries/agreements');
+let milestones: typeof import('$lib/server/milestones/milestones');
+let recovery: typeof import('$lib/server/milestones/recovery');
 let dbModule: typeof import('$lib/server/db');
 let people: typeof import('./support/people');
 
@@ -164,6 +212,8 @@ beforeAll(async () => {
 	checkins = await import('$lib/server/checkins/checkins');
 	invites = await import('$lib/server/circles/invites');
 	agreements = await import('$lib/server/boundaries/agreements');
+	milestones = await import('$lib/server/milestones/milestones');
+	recovery = await import('$lib/server/milestones/recovery');
 	dbModule = await import('$lib/server/db');
 	people = await import('./support/people');
 });
@@ -191,6 +241,9 @@ async function makeFixture(): Promise<Fixture> {
 	const outsider = await people.addUser(db, 'Outsider');
 	await domain.createCircle(db, outsider, { name: 'Elsewhere', description: '' });
 	const { inviteId } = await invites.createInvite(db, owner, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
+	for (const person of [owner, admin, member, target]) {
+		await domain.updateOwnProfile(db, person, circleId, { relationship: 'Family', inRecovery: true });
+	}
 	const words = { category: 'money' as const, body: 'No loans for now.', support: '', consequence: '', reviewOn: null };
 	const proposed = await agreements.proposeAgreement(db, owner, circleId, { title: 'Loans', ...words });
 	const agreed = await agreements.proposeAgreement(db, owner, circleId, { title: 'Groceries', ...words });

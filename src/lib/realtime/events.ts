@@ -2,6 +2,7 @@
 import type { CircleRole } from '$lib/circles';
 import type { CheckInView } from '$lib/checkins';
 import type { AnswerKind } from '$lib/agreements';
+import type { MilestoneView } from '$lib/milestones';
 
 /** Why the server ended a socket's session. */
 export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session-ended' | 'password-changed';
@@ -31,7 +32,22 @@ export type CircleEvent =
 	| EventOf<'invite.created', { inviteId: string }>
 	| EventOf<'invite.revoked', { inviteId: string }>
 	| EventOf<CheckInEventType, { checkin: CheckInView }>
-	| { [T in AgreementEventType]: EventOf<T, AgreementEventPayload> }[AgreementEventType];
+	| { [T in AgreementEventType]: EventOf<T, AgreementEventPayload> }[AgreementEventType]
+	| { [T in MilestoneEventType]: EventOf<T, { milestone: MilestoneView; celebrate: boolean }> }[MilestoneEventType]
+	| EventOf<'milestone.removed', { milestoneId: string; title: string }>
+	| EventOf<'recovery.date-set', { userId: string; displayName: string; startedOn: string }>
+	| EventOf<'recovery.lapse-shared', { userId: string; displayName: string }>
+	| EventOf<'circle.time-zone-changed', { timeZone: string }>;
+
+/**
+ * Milestone events carry the milestone as it now is (like check-ins); `celebrate` is true when
+ * it was reached today or just added, and the circle's open pages celebrate it.
+ */
+export type MilestoneEventType = 'milestone.reached' | 'milestone.added' | 'milestone.cheered' | 'milestone.cheer-edited';
+
+export function isMilestoneEvent(event: CircleEvent): event is Extract<CircleEvent, { type: MilestoneEventType }> {
+	return event.type === 'milestone.reached' || event.type === 'milestone.added' || event.type === 'milestone.cheered' || event.type === 'milestone.cheer-edited';
+}
 
 /**
  * Agreement events name the agreement and what happened; pages reload the agreement's data

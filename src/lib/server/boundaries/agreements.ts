@@ -18,10 +18,10 @@ import type { SessionUser } from '$lib/server/auth/sessions';
 import { isRowId, newId } from '$lib/server/ids';
 import { requireCircleAction, type CircleAccess } from '$lib/server/circles/access';
 import { appendCircleEvent } from '$lib/server/circles/events';
+import { circleToday } from '$lib/server/circles/today';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
 import {
-	isoDate,
 	type AgreementCategory,
 	type AgreementCommentView,
 	type AgreementVersionView,
@@ -134,7 +134,7 @@ export async function loadAgreementViews(
 				.execute()
 		: [];
 	const members = await currentMembers(db, circleId);
-	const today = isoDate(options.now);
+	const { today } = await circleToday(db, circleId, options.now);
 
 	const versionsOf = groupBy(
 		versionRows.map(

@@ -20,10 +20,15 @@ export const CIRCLE_PERMISSIONS = {
 	proposeAgreement: 'member',
 	answerAgreement: 'member',
 	discussAgreement: 'member',
+	// Milestones: a person in recovery sets only their own dates (a rule checked in the domain).
+	setOwnRecovery: 'member',
+	addMilestone: 'member',
+	cheer: 'member',
 	manageInvites: 'admin',
 	// Granting admin is the owner's call, as promoting a member is.
 	inviteAdmins: 'owner',
 	changeRole: 'owner',
+	changeTimeZone: 'owner',
 	removeMember: 'owner',
 	transferOwnership: 'owner',
 	deleteCircle: 'owner'
@@ -46,6 +51,10 @@ const REFUSALS: Record<CircleAction, string> = {
 	proposeAgreement: 'Only members can propose agreements here.',
 	answerAgreement: 'Only members can answer here.',
 	discussAgreement: 'Only members can comment here.',
+	setOwnRecovery: 'Only members can keep a recovery date here.',
+	addMilestone: 'Only members can add milestones here.',
+	cheer: 'Only members can cheer here.',
+	changeTimeZone: 'Only the circle’s owner can change its time zone.',
 	manageInvites: 'Only the circle’s owner and admins can invite people.',
 	inviteAdmins: 'Only the circle’s owner can invite someone as an admin.',
 	changeRole: 'Only the circle’s owner can change roles.',

@@ -9,6 +9,7 @@ import {
 	RELATIONSHIP_MAX,
 	type CircleRole
 } from '$lib/circles';
+import { isTimeZone } from '$lib/recovery-days';
 import { characterCount, hasControlCharacters, keepForRedisplay, readText, type FieldErrors, type Parsed } from '$lib/server/validation';
 
 /** A single line of text: trimmed, NFC, within `max` characters, with no control characters. */
@@ -27,6 +28,8 @@ export type CircleField = 'name' | 'description';
 export interface CircleInput {
 	name: string;
 	description: string;
+	/** Where the circle counts its days; the creator's browser fills it in (UTC without JavaScript). */
+	timeZone?: string;
 }
 
 export function parseCircleForm(form: FormData): Parsed<CircleField, CircleInput> {
@@ -47,7 +50,8 @@ export function parseCircleForm(form: FormData): Parsed<CircleField, CircleInput
 			values: { name: keepForRedisplay(name, CIRCLE_NAME_MAX), description: keepForRedisplay(description, CIRCLE_DESCRIPTION_MAX) }
 		};
 	}
-	return { ok: true, data: { name, description } };
+	const timeZone = readText(form, 'timeZone').trim();
+	return { ok: true, data: { name, description, timeZone: isTimeZone(timeZone) ? timeZone : 'UTC' } };
 }
 
 export type ProfileField = 'relationship' | 'inRecovery';

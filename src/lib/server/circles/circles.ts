@@ -14,6 +14,7 @@ import { requireCircleAction, requireMember, type CircleAccess } from './access'
 import type { CircleInput, ProfileInput } from './circle-forms';
 import { appendCircleEvent } from './events';
 import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreements';
+import { milestoneHeadline } from '$lib/milestones';
 
 export interface CircleSummary {
 	id: string;
@@ -29,7 +30,15 @@ export async function createCircle(db: Database, user: SessionUser, input: Circl
 	const events = await db.transaction().execute(async (trx) => {
 		await trx
 			.insertInto('circles')
-			.values({ id: circleId, name: input.name, description: input.description, created_by: user.id, created_at: now, last_activity_at: now })
+			.values({
+				id: circleId,
+				name: input.name,
+				description: input.description,
+				created_by: user.id,
+				created_at: now,
+				last_activity_at: now,
+				time_zone: input.timeZone ?? 'UTC'
+			})
 			.execute();
 		await trx
 			.insertInto('memberships')
@@ -267,6 +276,17 @@ export async function leaveCircle(db: Database, user: SessionUser | null, circle
 	return { left: true as const };
 }
 
+/** The owner sets the time zone the circle's days are counted in. */
+export async function setCircleTimeZone(db: Database, user: SessionUser | null, circleId: string, timeZone: string, now = Date.now()) {
+	const access = await requireCircleAction(db, user, circleId, 'changeTimeZone');
+	const events = await db.transaction().execute(async (trx) => {
+		await trx.updateTable('circles').set({ time_zone: timeZone }).where('id', '=', circleId).execute();
+		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'circle.time-zone-changed', payload: { timeZone }, now })];
+	});
+	publishCircleEvents(events);
+	return { timeZone };
+}
+
 /** The owner deletes the circle after typing its name; everything in it goes (foreign keys cascade). */
 export async function deleteCircle(db: Database, user: SessionUser | null, circleId: string, typedName: string) {
 	const access = await requireCircleAction(db, user, circleId, 'deleteCircle');
@@ -367,5 +387,20 @@ export function describeEvent(event: EventContent, actor: string): string {
 			return `The proposed change to “${event.payload.title}” was withdrawn, with everyone’s agreement; the agreed version stays.`;
 		case 'agreement.retired':
 			return `“${event.payload.title}” was retired, with everyone’s agreement.`;
+		case 'milestone.reached':
+			return `🎉 ${milestoneHeadline(event.payload.milestone)}.`;
+		case 'milestone.added':
+			return `${actor} added a milestone: “${event.payload.milestone.title}”.`;
+		case 'milestone.cheered':
+		case 'milestone.cheer-edited':
+			return `${actor} cheered “${milestoneHeadline(event.payload.milestone)}”.`;
+		case 'milestone.removed':
+			return `${actor} removed the milestone “${event.payload.title}”.`;
+		case 'recovery.date-set':
+			return `${event.payload.displayName} set the day their recovery began.`;
+		case 'recovery.lapse-shared':
+			return `${event.payload.displayName} shared that they had a lapse. Coming back is part of recovery.`;
+		case 'circle.time-zone-changed':
+			return `${actor} set the circle’s time zone to ${event.payload.timeZone}.`;
 	}
 }

@@ -52,6 +52,9 @@ export interface DB {
 	agreement_proposals: AgreementProposalsTable;
 	agreement_answers: AgreementAnswersTable;
 	agreement_comments: AgreementCommentsTable;
+	recovery_stretches: RecoveryStretchesTable;
+	milestones: MilestonesTable;
+	milestone_cheers: MilestoneCheersTable;
 }
 
 
@@ -62,6 +65,7 @@ export interface CirclesTable {
 	created_by: string | null;
 	created_at: number;
 	last_activity_at: number;
+	time_zone: Generated<string>;
 }
 
 export interface MembershipsTable {
@@ -177,4 +181,37 @@ export interface AgreementCommentsTable {
 	author_id: string;
 	body: string;
 	created_at: number;
+}
+
+export interface RecoveryStretchesTable {
+	id: string;
+	circle_id: string;
+	user_id: string;
+	started_on: string;
+	ended_on: string | null;
+	lapse_note: string;
+	lapse_shared: number;
+	created_at: number;
+}
+
+export interface MilestonesTable {
+	id: string;
+	circle_id: string;
+	subject_id: string | null;
+	kind: 'automatic' | 'victory';
+	auto_key: string | null;
+	stretch_started_on: string | null;
+	title: string;
+	note: string;
+	reached_on: string;
+	created_by: string | null;
+	created_at: number;
+}
+
+export interface MilestoneCheersTable {
+	milestone_id: string;
+	user_id: string;
+	message: string;
+	created_at: number;
+	edited_at: number | null;
 }

@@ -15,6 +15,7 @@ import {
 } from '$lib/server/checkins/checkins';
 import { readForm } from '$lib/server/forms';
 import { listAgreements } from '$lib/server/boundaries/agreements';
+import { listRecoverySummaries } from '$lib/server/milestones/recovery';
 import { isWaitingFor } from '$lib/agreements';
 import { readText } from '$lib/server/validation';
 import type { Actions, PageServerLoad } from './$types';
@@ -36,6 +37,7 @@ export const load: PageServerLoad = async (event) => {
 		iAmInRecovery: me?.inRecovery ?? false,
 		needsProfile: !me?.relationship,
 		activity: await recentActivity(getDb(), user, circleId, 8),
+		recovery: await listRecoverySummaries(getDb(), user, circleId),
 		agreementsWaitingForMe: (await listAgreements(getDb(), user, circleId)).filter((agreement) => isWaitingFor(agreement, user.id)).length
 	};
 };

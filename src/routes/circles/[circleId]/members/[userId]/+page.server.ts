@@ -3,6 +3,8 @@ import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/auth/guards';
 import { listMembers } from '$lib/server/circles/circles';
 import { listCheckIns, moodTrend } from '$lib/server/checkins/checkins';
+import { listMilestones } from '$lib/server/milestones/milestones';
+import { listRecoverySummaries } from '$lib/server/milestones/recovery';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -19,6 +21,8 @@ export const load: PageServerLoad = async (event) => {
 		iAmInRecovery: members.find((m) => m.userId === user.id)?.inRecovery ?? false,
 		now,
 		trend: await moodTrend(getDb(), user, circleId, userId, now),
+		recovery: (await listRecoverySummaries(getDb(), user, circleId, now)).find((summary) => summary.person.id === userId) ?? null,
+		milestones: await listMilestones(getDb(), user, circleId, { subjectId: userId, limit: 20 }),
 		feed: await listCheckIns(getDb(), user, circleId, { authorId: userId, cursor: event.url.searchParams.get('before') })
 	};
 };

@@ -1,0 +1,315 @@
+// Milestones: automatic ones reached by days in recovery, small victories added by hand, and the
+// circle's cheers. An automatic milestone is written once (a unique index on who, which stretch
+// and which milestone), however often the check runs: on every circle page load, and every
+// minute from the server's clock, so it arrives at local midnight for anyone with the circle open
+// and after a restart all the same.
+import { error, fail } from '@sveltejs/kit';
+import type { Transaction } from 'kysely';
+import type { Database, DB } from '$lib/server/db';
+import type { SessionUser } from '$lib/server/auth/sessions';
+import { isRowId, newId } from '$lib/server/ids';
+import { requireCircleAction, type CircleAccess } from '$lib/server/circles/access';
+import { appendCircleEvent } from '$lib/server/circles/events';
+import { publishCircleEvents } from '$lib/server/realtime/publish';
+import type { CircleEvent } from '$lib/realtime/events';
+import type { MilestoneView } from '$lib/milestones';
+import { circleToday } from '$lib/server/circles/today';
+import { milestonesUntil, sharedStretches, type IsoDay, type StretchRecord } from '$lib/recovery-days';
+import type { VictoryInput } from './milestone-forms';
+
+type Reader = Database | Transaction<DB>;
+
+export interface StretchRow extends StretchRecord {
+	id: string;
+	userId: string;
+	lapseNote: string;
+}
+
+/** Recovery stretches in a circle (of one person, when given), oldest first per person. */
+export async function loadStretches(db: Reader, circleId: string, userId?: string): Promise<StretchRow[]> {
+	let query = db.selectFrom('recovery_stretches').selectAll().where('circle_id', '=', circleId);
+	if (userId) query = query.where('user_id', '=', userId);
+	const rows = await query.orderBy('user_id').orderBy('started_on').orderBy('created_at').execute();
+	return rows.map((row) => ({
+		id: row.id,
+		userId: row.user_id,
+		startedOn: row.started_on,
+		endedOn: row.ended_on,
+		lapseShared: row.lapse_shared === 1,
+		lapseNote: row.lapse_note
+	}));
+}
+
+/** Builds what members see of these milestones (in the order given), with their cheers. */
+export async function loadMilestoneViews(db: Reader, ids: string[]): Promise<MilestoneView[]> {
+	if (ids.length === 0) return [];
+	const rows = await db
+		.selectFrom('milestones')
+		.leftJoin('users as subject', 'subject.id', 'milestones.subject_id')
+		.leftJoin('users as creator', 'creator.id', 'milestones.created_by')
+		.selectAll('milestones')
+		.select(['subject.display_name as subject_name', 'creator.display_name as creator_name'])
+		.where('milestones.id', 'in', ids)
+		.execute();
+	const cheers = await db
+		.selectFrom('milestone_cheers')
+		.innerJoin('users', 'users.id', 'milestone_cheers.user_id')
+		.selectAll('milestone_cheers')
+		.select('users.display_name')
+		.where('milestone_cheers.milestone_id', 'in', ids)
+		.orderBy('milestone_cheers.created_at')
+		.execute();
+	const views = new Map<string, MilestoneView>();
+	for (const row of rows) {
+		views.set(row.id, {
+			id: row.id,
+			circleId: row.circle_id,
+			kind: row.kind,
+			subject: row.subject_id ? { id: row.subject_id, displayName: row.subject_name ?? 'Someone' } : null,
+			title: row.title,
+			note: row.note,
+			reachedOn: row.reached_on,
+			createdBy: row.created_by ? { id: row.created_by, displayName: row.creator_name ?? 'Someone' } : null,
+			createdAt: row.created_at,
+			cheers: []
+		});
+	}
+	for (const cheer of cheers) {
+		views.get(cheer.milestone_id)?.cheers.push({
+			person: { id: cheer.user_id, displayName: cheer.display_name },
+			message: cheer.message,
+			createdAt: cheer.created_at,
+			editedAt: cheer.edited_at
+		});
+	}
+	return ids.flatMap((id) => views.get(id) ?? []);
+}
+
+/**
+ * Writes the automatic milestones each person in recovery in the circle has reached by today
+ * (in the circle's time zone) and that are not written yet; publishes them. Milestones reached
+ * today are celebrated; earlier ones (a recovery date set in the past) are only recorded.
+ */
+export async function reachMilestones(db: Database, circleId: string, now = Date.now()): Promise<CircleEvent[]> {
+	const { today } = await circleToday(db, circleId, now);
+	const inRecovery = await db.selectFrom('memberships').select('user_id').where('circle_id', '=', circleId).where('in_recovery', '=', 1).execute();
+	if (inRecovery.length === 0) return [];
+	const stretches = await loadStretches(db, circleId);
+	const due: Array<{ userId: string; startedOn: IsoDay; kind: string; label: string; on: IsoDay }> = [];
+	for (const { user_id: userId } of inRecovery) {
+		const known = sharedStretches(stretches.filter((stretch) => stretch.userId === userId));
+		const current = known[known.length - 1];
+		if (!current || current.endedOn !== null) continue;
+		const reached = milestonesUntil(current.startedOn, today, { cameBack: known.length > 1 });
+		if (reached.length === 0) continue;
+		const written = await db
+			.selectFrom('milestones')
+			.select('auto_key')
+			.where('circle_id', '=', circleId)
+			.where('subject_id', '=', userId)
+			.where('stretch_started_on', '=', current.startedOn)
+			.execute();
+		const writtenKeys = new Set(written.map((row) => row.auto_key));
+		for (const milestone of reached) {
+			if (!writtenKeys.has(milestone.kind)) due.push({ userId, startedOn: current.startedOn, ...milestone });
+		}
+	}
+	// Most page loads end here, without opening a write transaction.
+	if (due.length === 0) return [];
+
+	const events = await db.transaction().execute(async (trx) => {
+		const events: CircleEvent[] = [];
+		for (const milestone of due) {
+			const id = newId();
+			const inserted = await trx
+				.insertInto('milestones')
+				.values({
+					id,
+					circle_id: circleId,
+					subject_id: milestone.userId,
+					kind: 'automatic',
+					auto_key: milestone.kind,
+					stretch_started_on: milestone.startedOn,
+					title: milestone.label,
+					note: '',
+					reached_on: milestone.on,
+					created_by: null,
+					created_at: now
+				})
+				.onConflict((conflict) => conflict.doNothing())
+				.executeTakeFirst();
+			// Another check wrote it first: it is announced once, by that one.
+			if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) continue;
+			const [view] = await loadMilestoneViews(trx, [id]);
+			events.push(
+				await appendCircleEvent(trx, {
+					circleId,
+					actorId: null,
+					type: 'milestone.reached',
+					payload: { milestone: view!, celebrate: milestone.on === today },
+					now
+				})
+			);
+		}
+		return events;
+	});
+	publishCircleEvents(events);
+	return events;
+}
+
+/** Removes the automatic milestones of a stretch that turned out to start on another day. */
+export async function forgetStretchMilestones(trx: Transaction<DB>, circleId: string, userId: string, startedOn: IsoDay): Promise<void> {
+	await trx
+		.deleteFrom('milestones')
+		.where('circle_id', '=', circleId)
+		.where('subject_id', '=', userId)
+		.where('kind', '=', 'automatic')
+		.where('stretch_started_on', '=', startedOn)
+		.execute();
+}
+
+/** Circles where someone's days are counting: where the clock looks for milestones. */
+export async function circlesCountingDays(db: Database): Promise<string[]> {
+	const rows = await db.selectFrom('recovery_stretches').select('circle_id').where('ended_on', 'is', null).distinct().execute();
+	return rows.map((row) => row.circle_id);
+}
+
+export const TIMELINE_LIMIT = 200;
+
+/** The circle's milestones, newest first (one person's, when `subjectId` is given). */
+export async function listMilestones(
+	db: Database,
+	user: SessionUser | null,
+	circleId: string,
+	options: { subjectId?: string; limit?: number } = {}
+): Promise<MilestoneView[]> {
+	await requireCircleAction(db, user, circleId, 'view');
+	let query = db.selectFrom('milestones').select('id').where('circle_id', '=', circleId);
+	if (options.subjectId) query = query.where('subject_id', '=', options.subjectId);
+	const rows = await query
+		.orderBy('reached_on', 'desc')
+		.orderBy('created_at', 'desc')
+		.orderBy('id', 'desc')
+		.limit(Math.min(options.limit ?? TIMELINE_LIMIT, TIMELINE_LIMIT))
+		.execute();
+	return loadMilestoneViews(db, rows.map((row) => row.id));
+}
+
+/** Any member adds a small victory, for themselves or for the whole circle; everyone celebrates it. */
+export async function addVictory(db: Database, user: SessionUser | null, circleId: string, input: VictoryInput, now = Date.now()) {
+	const access = await requireCircleAction(db, user, circleId, 'addMilestone');
+	const { today } = await circleToday(db, circleId, now);
+	// The form checked against the server's day; the circle's own today is what counts.
+	if (input.reachedOn > today) {
+		return fail(400, { errors: { reachedOn: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
+	}
+	const id = newId();
+	const event = await db.transaction().execute(async (trx) => {
+		await trx
+			.insertInto('milestones')
+			.values({
+				id,
+				circle_id: circleId,
+				subject_id: input.forCircle ? null : access.userId,
+				kind: 'victory',
+				auto_key: null,
+				stretch_started_on: null,
+				title: input.title,
+				note: input.note,
+				reached_on: input.reachedOn,
+				created_by: access.userId,
+				created_at: now
+			})
+			.execute();
+		const [view] = await loadMilestoneViews(trx, [id]);
+		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.added', payload: { milestone: view!, celebrate: true }, now });
+	});
+	publishCircleEvents([event]);
+	return { milestone: event.type === 'milestone.added' ? event.payload.milestone : null };
+}
+
+/** A milestone of this circle, or 404 (ids of other circles are not found here). */
+async function requireMilestone(db: Reader, access: CircleAccess, milestoneId: string) {
+	if (!isRowId(milestoneId)) error(404, 'Not found');
+	const row = await db.selectFrom('milestones').selectAll().where('id', '=', milestoneId).where('circle_id', '=', access.circle.id).executeTakeFirst();
+	if (!row) error(404, 'Not found');
+	return row;
+}
+
+/** Whoever added a small victory can take it back (its cheers go with it). */
+export async function removeVictory(db: Database, user: SessionUser | null, circleId: string, milestoneId: string, now = Date.now()) {
+	const access = await requireCircleAction(db, user, circleId, 'addMilestone');
+	const row = await requireMilestone(db, access, milestoneId);
+	if (row.kind !== 'victory' || row.created_by !== access.userId) error(403, 'You can only remove a milestone you added yourself.');
+	const event = await db.transaction().execute(async (trx) => {
+		await trx.deleteFrom('milestones').where('id', '=', milestoneId).execute();
+		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.removed', payload: { milestoneId, title: row.title }, now });
+	});
+	publishCircleEvents([event]);
+	return { removed: row.title };
+}
+
+/** One cheer per member per milestone; its message can be changed later. */
+export async function cheerMilestone(db: Database, user: SessionUser | null, circleId: string, milestoneId: string, message: string, now = Date.now()) {
+	const access = await requireCircleAction(db, user, circleId, 'cheer');
+	await requireMilestone(db, access, milestoneId);
+	const outcome = await db.transaction().execute(async (trx) => {
+		const inserted = await trx
+			.insertInto('milestone_cheers')
+			.values({ milestone_id: milestoneId, user_id: access.userId, message, created_at: now, edited_at: null })
+			.onConflict((conflict) => conflict.doNothing())
+			.executeTakeFirst();
+		if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
+		const [view] = await loadMilestoneViews(trx, [milestoneId]);
+		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.cheered', payload: { milestone: view!, celebrate: false }, now });
+	});
+	if (!outcome) return fail(400, { message: 'You’ve already cheered this one. You can change your message instead.' });
+	publishCircleEvents([outcome]);
+	return { milestone: outcome.type === 'milestone.cheered' ? outcome.payload.milestone : null };
+}
+
+export async function editCheer(db: Database, user: SessionUser | null, circleId: string, milestoneId: string, message: string, now = Date.now()) {
+	const access = await requireCircleAction(db, user, circleId, 'cheer');
+	await requireMilestone(db, access, milestoneId);
+	const outcome = await db.transaction().execute(async (trx) => {
+		const updated = await trx
+			.updateTable('milestone_cheers')
+			.set({ message, edited_at: now })
+			.where('milestone_id', '=', milestoneId)
+			.where('user_id', '=', access.userId)
+			.executeTakeFirst();
+		if (Number(updated.numUpdatedRows) === 0) return null;
+		const [view] = await loadMilestoneViews(trx, [milestoneId]);
+		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.cheer-edited', payload: { milestone: view!, celebrate: false }, now });
+	});
+	if (!outcome) return fail(400, { message: 'You haven’t cheered this one yet.' });
+	publishCircleEvents([outcome]);
+	return { milestone: outcome.type === 'milestone.cheer-edited' ? outcome.payload.milestone : null };
+}
+
+/** How often the server looks for milestones reached (a new day somewhere): once a minute. */
+export const MILESTONE_CLOCK_INTERVAL = 60_000;
+
+/**
+ * Checks every circle where days are counting, now and every minute: a milestone is written and
+ * celebrated within a minute of local midnight, with or without anyone online, and after a
+ * restart the first check catches up on anything missed meanwhile.
+ */
+export function startMilestoneClock(db: Database): () => void {
+	let running = false;
+	const tick = async () => {
+		if (running) return;
+		running = true;
+		try {
+			for (const circleId of await circlesCountingDays(db)) await reachMilestones(db, circleId);
+		} catch (e) {
+			console.error('Milestone check failed', e);
+		} finally {
+			running = false;
+		}
+	};
+	void tick();
+	const timer = setInterval(tick, MILESTONE_CLOCK_INTERVAL);
+	timer.unref();
+	return () => clearInterval(timer);
+}

@@ -1,0 +1,207 @@
+// Days in recovery. Only a person in recovery sets their own recovery date and records their own
+// lapses: every function here acts on the signed-in member alone, so there is no way to name
+// someone else. A lapse never takes away the days before it; the circle learns of one only when
+// the person chooses to tell it (until then the circle's count carries on as it knew it).
+import { error, fail } from '@sveltejs/kit';
+import type { Database } from '$lib/server/db';
+import type { SessionUser } from '$lib/server/auth/sessions';
+import { newId } from '$lib/server/ids';
+import { requireCircleAction, type CircleAccess } from '$lib/server/circles/access';
+import { appendCircleEvent } from '$lib/server/circles/events';
+import { publishCircleEvents } from '$lib/server/realtime/publish';
+import type { CircleEvent } from '$lib/realtime/events';
+import { SAFETY_NOTE_DAYS, type RecoverySummary } from '$lib/milestones';
+import { daysBetween, nextMilestone, recoveryTotals, sharedStretches, type IsoDay, type RecoveryTotals } from '$lib/recovery-days';
+import type { LapseInput } from './milestone-forms';
+import { circleToday } from '$lib/server/circles/today';
+import { forgetStretchMilestones, loadStretches, reachMilestones, type StretchRow } from './milestones';
+
+async function requirePersonInRecovery(db: Database, user: SessionUser | null, circleId: string): Promise<CircleAccess> {
+	const access = await requireCircleAction(db, user, circleId, 'setOwnRecovery');
+	const row = await db.selectFrom('memberships').select('in_recovery').where('circle_id', '=', circleId).where('user_id', '=', access.userId).executeTakeFirst();
+	if (row?.in_recovery !== 1) {
+		error(403, 'Only a person in recovery keeps a recovery date. If that’s you, say so on the members page first.');
+	}
+	return access;
+}
+
+function currentSharedStart(stretches: StretchRow[]): IsoDay | null {
+	const known = sharedStretches(stretches);
+	const current = known[known.length - 1];
+	return current && current.endedOn === null ? current.startedOn : null;
+}
+
+/** Sets the day the current stretch began: the first time, or to correct it. */
+export async function setRecoveryDate(db: Database, user: SessionUser | null, circleId: string, startedOn: IsoDay, now = Date.now()) {
+	const access = await requirePersonInRecovery(db, user, circleId);
+	const { today } = await circleToday(db, circleId, now);
+	if (startedOn > today) return fail(400, { errors: { startedOn: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
+
+	const outcome = await db.transaction().execute(async (trx) => {
+		const before = await loadStretches(trx, circleId, access.userId);
+		const current = before.find((stretch) => stretch.endedOn === null);
+		const lastLapse = before.filter((stretch) => stretch.endedOn !== null).at(-1);
+		if (lastLapse?.endedOn && startedOn < lastLapse.endedOn) {
+			return fail(400, { errors: { startedOn: `That’s before your lapse on ${lastLapse.endedOn}. This stretch began on that day or later.` } });
+		}
+		if (current?.startedOn === startedOn) return [] as CircleEvent[];
+		const sharedBefore = currentSharedStart(before);
+		if (current) await trx.updateTable('recovery_stretches').set({ started_on: startedOn }).where('id', '=', current.id).execute();
+		else {
+			await trx
+				.insertInto('recovery_stretches')
+				.values({ id: newId(), circle_id: circleId, user_id: access.userId, started_on: startedOn, ended_on: null, lapse_note: '', lapse_shared: 0, created_at: now })
+				.execute();
+		}
+		const sharedAfter = currentSharedStart(await loadStretches(trx, circleId, access.userId));
+		if (sharedAfter === sharedBefore) return [];
+		// Milestones counted from a day that was wrong go; they are counted again from the right one.
+		if (sharedBefore) await forgetStretchMilestones(trx, circleId, access.userId, sharedBefore);
+		return [
+			await appendCircleEvent(trx, {
+				circleId,
+				actorId: access.userId,
+				type: 'recovery.date-set',
+				payload: { userId: access.userId, displayName: user!.displayName, startedOn: sharedAfter ?? startedOn },
+				now
+			})
+		];
+	});
+	if (!Array.isArray(outcome)) return outcome;
+	publishCircleEvents(outcome);
+	await reachMilestones(db, circleId, now);
+	return { startedOn };
+}
+
+/**
+ * Records a lapse on day `on`: the current stretch ends that day and a new one begins (day 0).
+ * Earlier milestones stay. The circle is told only when the person chose to.
+ */
+export async function recordLapse(db: Database, user: SessionUser | null, circleId: string, input: LapseInput, now = Date.now()) {
+	const access = await requirePersonInRecovery(db, user, circleId);
+	const { today } = await circleToday(db, circleId, now);
+	if (input.on > today) return fail(400, { errors: { on: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
+	const outcome = await db.transaction().execute(async (trx) => {
+		const stretches = await loadStretches(trx, circleId, access.userId);
+		const current = stretches.find((stretch) => stretch.endedOn === null);
+		if (!current) return fail(400, { message: 'Set the day your recovery began first.' });
+		if (input.on <= current.startedOn) {
+			return fail(400, {
+				errors: { on: `Your current stretch began on ${current.startedOn}. For a lapse on that day, change the day your recovery began instead.` }
+			});
+		}
+		await trx
+			.updateTable('recovery_stretches')
+			.set({ ended_on: input.on, lapse_note: input.note, lapse_shared: input.share ? 1 : 0 })
+			.where('id', '=', current.id)
+			.execute();
+		await trx
+			.insertInto('recovery_stretches')
+			.values({ id: newId(), circle_id: circleId, user_id: access.userId, started_on: input.on, ended_on: null, lapse_note: '', lapse_shared: 0, created_at: now })
+			.execute();
+		if (!input.share) return [] as CircleEvent[];
+		return [
+			await appendCircleEvent(trx, {
+				circleId,
+				actorId: access.userId,
+				type: 'recovery.lapse-shared',
+				payload: { userId: access.userId, displayName: user!.displayName },
+				now
+			})
+		];
+	});
+	if (!Array.isArray(outcome)) return outcome;
+	publishCircleEvents(outcome);
+	await reachMilestones(db, circleId, now);
+	return { recorded: true as const, shared: input.share };
+}
+
+/** Tells the circle about a lapse that was kept private until now. */
+export async function shareLapse(db: Database, user: SessionUser | null, circleId: string, stretchId: string, now = Date.now()) {
+	const access = await requirePersonInRecovery(db, user, circleId);
+	const outcome = await db.transaction().execute(async (trx) => {
+		const stretches = await loadStretches(trx, circleId, access.userId);
+		const stretch = stretches.find((candidate) => candidate.id === stretchId && candidate.endedOn !== null);
+		if (!stretch) error(404, 'Not found');
+		if (stretch.lapseShared) return [] as CircleEvent[];
+		await trx.updateTable('recovery_stretches').set({ lapse_shared: 1 }).where('id', '=', stretch.id).execute();
+		return [
+			await appendCircleEvent(trx, {
+				circleId,
+				actorId: access.userId,
+				type: 'recovery.lapse-shared',
+				payload: { userId: access.userId, displayName: user!.displayName },
+				now
+			})
+		];
+	});
+	publishCircleEvents(outcome);
+	await reachMilestones(db, circleId, now);
+	return { shared: true as const };
+}
+
+export interface MyRecovery {
+	inRecovery: boolean;
+	today: IsoDay;
+	timeZone: string;
+	/** Oldest first, with private notes: only ever shown to the person themselves. */
+	stretches: Array<{ id: string; startedOn: IsoDay; endedOn: IsoDay | null; lapseNote: string; lapseShared: boolean }>;
+	totals: RecoveryTotals | null;
+	/** What the circle sees, when it differs (a lapse not yet shared). */
+	circleSees: { startedOn: IsoDay; totals: RecoveryTotals } | null;
+	next: { label: string; on: IsoDay; inDays: number } | null;
+}
+
+/** The signed-in member's own recovery record in this circle. */
+export async function getMyRecovery(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<MyRecovery> {
+	const access = await requireCircleAction(db, user, circleId, 'setOwnRecovery');
+	const membership = await db.selectFrom('memberships').select('in_recovery').where('circle_id', '=', circleId).where('user_id', '=', access.userId).executeTakeFirst();
+	const { today, timeZone } = await circleToday(db, circleId, now);
+	const stretches = await loadStretches(db, circleId, access.userId);
+	const current = stretches.find((stretch) => stretch.endedOn === null);
+	const known = sharedStretches(stretches);
+	const differs = known.length !== stretches.length;
+	const next = current ? nextMilestone(current.startedOn, today, { cameBack: stretches.length > 1 }) : null;
+	return {
+		inRecovery: membership?.in_recovery === 1,
+		today,
+		timeZone,
+		stretches: stretches.map(({ id, startedOn, endedOn, lapseNote, lapseShared }) => ({ id, startedOn, endedOn, lapseNote, lapseShared })),
+		totals: current ? recoveryTotals(stretches, today) : null,
+		circleSees: current && differs ? { startedOn: known[known.length - 1]!.startedOn, totals: recoveryTotals(known, today) } : null,
+		next: next ? { label: next.label, on: next.on, inDays: daysBetween(today, next.on) } : null
+	};
+}
+
+/** Everyone in recovery in the circle, as the circle knows them. */
+export async function listRecoverySummaries(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<RecoverySummary[]> {
+	await requireCircleAction(db, user, circleId, 'view');
+	const { today } = await circleToday(db, circleId, now);
+	const people = await db
+		.selectFrom('memberships')
+		.innerJoin('users', 'users.id', 'memberships.user_id')
+		.select(['users.id', 'users.display_name'])
+		.where('memberships.circle_id', '=', circleId)
+		.where('memberships.in_recovery', '=', 1)
+		.orderBy('memberships.joined_at')
+		.execute();
+	if (people.length === 0) return [];
+	const stretches = await loadStretches(db, circleId);
+	return people.flatMap((person) => {
+		const known = sharedStretches(stretches.filter((stretch) => stretch.userId === person.id));
+		const current = known[known.length - 1];
+		if (!current || current.endedOn !== null) return [];
+		const cameBack = known.length > 1;
+		const next = nextMilestone(current.startedOn, today, { cameBack });
+		return [
+			{
+				person: { id: person.id, displayName: person.display_name },
+				startedOn: current.startedOn,
+				totals: recoveryTotals(known, today),
+				next: { label: next.label, on: next.on, inDays: daysBetween(today, next.on) },
+				cameBack,
+				showSafetyNote: cameBack && daysBetween(current.startedOn, today) < SAFETY_NOTE_DAYS
+			}
+		];
+	});
+}
