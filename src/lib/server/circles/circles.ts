@@ -15,6 +15,7 @@ import type { CircleInput, ProfileInput } from './circle-forms';
 import { appendCircleEvent } from './events';
 import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreements';
 import { milestoneHeadline } from '$lib/milestones';
+import { isTimeZone } from '$lib/recovery-days';
 
 export interface CircleSummary {
 	id: string;
@@ -37,7 +38,7 @@ export async function createCircle(db: Database, user: SessionUser, input: Circl
 				created_by: user.id,
 				created_at: now,
 				last_activity_at: now,
-				time_zone: input.timeZone ?? 'UTC'
+				time_zone: input.timeZone && isTimeZone(input.timeZone) ? input.timeZone : 'UTC'
 			})
 			.execute();
 		await trx
@@ -279,6 +280,7 @@ export async function leaveCircle(db: Database, user: SessionUser | null, circle
 /** The owner sets the time zone the circle's days are counted in. */
 export async function setCircleTimeZone(db: Database, user: SessionUser | null, circleId: string, timeZone: string, now = Date.now()) {
 	const access = await requireCircleAction(db, user, circleId, 'changeTimeZone');
+	if (!isTimeZone(timeZone)) return fail(400, { errors: { timeZone: 'Please choose a time zone from the list.' } });
 	const events = await db.transaction().execute(async (trx) => {
 		await trx.updateTable('circles').set({ time_zone: timeZone }).where('id', '=', circleId).execute();
 		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'circle.time-zone-changed', payload: { timeZone }, now })];

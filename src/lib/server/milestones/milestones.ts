@@ -12,9 +12,9 @@ import { requireCircleAction, type CircleAccess } from '$lib/server/circles/acce
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
-import type { MilestoneView } from '$lib/milestones';
+import { EARLIEST_DAY, type MilestoneView } from '$lib/milestones';
 import { circleToday } from '$lib/server/circles/today';
-import { milestonesUntil, sharedStretches, type IsoDay, type StretchRecord } from '$lib/recovery-days';
+import { isIsoDay, milestonesUntil, sharedStretches, type IsoDay, type StretchRecord } from '$lib/recovery-days';
 import type { VictoryInput } from './milestone-forms';
 
 type Reader = Database | Transaction<DB>;
@@ -168,6 +168,21 @@ export async function forgetStretchMilestones(trx: Transaction<DB>, circleId: st
 		.execute();
 }
 
+/**
+ * Removes the automatic milestones a stretch "reached" after the lapse that ended it: once the
+ * circle knows of the lapse, those days were not in recovery. Milestones before it stay.
+ */
+export async function forgetMilestonesAfterLapse(trx: Transaction<DB>, circleId: string, userId: string, lapseOn: IsoDay): Promise<void> {
+	await trx
+		.deleteFrom('milestones')
+		.where('circle_id', '=', circleId)
+		.where('subject_id', '=', userId)
+		.where('kind', '=', 'automatic')
+		.where('stretch_started_on', '<', lapseOn)
+		.where('reached_on', '>', lapseOn)
+		.execute();
+}
+
 /** Circles where someone's days are counting: where the clock looks for milestones. */
 export async function circlesCountingDays(db: Database): Promise<string[]> {
 	const rows = await db.selectFrom('recovery_stretches').select('circle_id').where('ended_on', 'is', null).distinct().execute();
@@ -199,6 +214,7 @@ export async function listMilestones(
 export async function addVictory(db: Database, user: SessionUser | null, circleId: string, input: VictoryInput, now = Date.now()) {
 	const access = await requireCircleAction(db, user, circleId, 'addMilestone');
 	const { today } = await circleToday(db, circleId, now);
+	if (!isIsoDay(input.reachedOn) || input.reachedOn < EARLIEST_DAY) return fail(400, { errors: { reachedOn: 'Please give the day it happened.' } });
 	// The form checked against the server's day; the circle's own today is what counts.
 	if (input.reachedOn > today) {
 		return fail(400, { errors: { reachedOn: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
@@ -301,7 +317,10 @@ export function startMilestoneClock(db: Database): () => void {
 		if (running) return;
 		running = true;
 		try {
-			for (const circleId of await circlesCountingDays(db)) await reachMilestones(db, circleId);
+			for (const circleId of await circlesCountingDays(db)) {
+				// One circle's trouble must not stop the others' milestones.
+				await reachMilestones(db, circleId).catch((e) => console.error(`Milestone check failed for a circle`, e));
+			}
 		} catch (e) {
 			console.error('Milestone check failed', e);
 		} finally {

@@ -10,11 +10,11 @@ import { requireCircleAction, type CircleAccess } from '$lib/server/circles/acce
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
-import { SAFETY_NOTE_DAYS, type RecoverySummary } from '$lib/milestones';
-import { daysBetween, nextMilestone, recoveryTotals, sharedStretches, type IsoDay, type RecoveryTotals } from '$lib/recovery-days';
+import { EARLIEST_DAY, SAFETY_NOTE_DAYS, type RecoverySummary } from '$lib/milestones';
+import { daysBetween, isIsoDay, nextMilestone, recoveryTotals, sharedStretches, type IsoDay, type RecoveryTotals } from '$lib/recovery-days';
 import type { LapseInput } from './milestone-forms';
 import { circleToday } from '$lib/server/circles/today';
-import { forgetStretchMilestones, loadStretches, reachMilestones, type StretchRow } from './milestones';
+import { forgetMilestonesAfterLapse, forgetStretchMilestones, loadStretches, reachMilestones, type StretchRow } from './milestones';
 
 async function requirePersonInRecovery(db: Database, user: SessionUser | null, circleId: string): Promise<CircleAccess> {
 	const access = await requireCircleAction(db, user, circleId, 'setOwnRecovery');
@@ -35,6 +35,7 @@ function currentSharedStart(stretches: StretchRow[]): IsoDay | null {
 export async function setRecoveryDate(db: Database, user: SessionUser | null, circleId: string, startedOn: IsoDay, now = Date.now()) {
 	const access = await requirePersonInRecovery(db, user, circleId);
 	const { today } = await circleToday(db, circleId, now);
+	if (!isIsoDay(startedOn) || startedOn < EARLIEST_DAY) return fail(400, { errors: { startedOn: 'Please give the day your recovery began.' } });
 	if (startedOn > today) return fail(400, { errors: { startedOn: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
 
 	const outcome = await db.transaction().execute(async (trx) => {
@@ -80,6 +81,7 @@ export async function setRecoveryDate(db: Database, user: SessionUser | null, ci
 export async function recordLapse(db: Database, user: SessionUser | null, circleId: string, input: LapseInput, now = Date.now()) {
 	const access = await requirePersonInRecovery(db, user, circleId);
 	const { today } = await circleToday(db, circleId, now);
+	if (!isIsoDay(input.on) || input.on < EARLIEST_DAY) return fail(400, { errors: { on: 'Please give the day it happened.' } });
 	if (input.on > today) return fail(400, { errors: { on: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
 	const outcome = await db.transaction().execute(async (trx) => {
 		const stretches = await loadStretches(trx, circleId, access.userId);
@@ -100,6 +102,7 @@ export async function recordLapse(db: Database, user: SessionUser | null, circle
 			.values({ id: newId(), circle_id: circleId, user_id: access.userId, started_on: input.on, ended_on: null, lapse_note: '', lapse_shared: 0, created_at: now })
 			.execute();
 		if (!input.share) return [] as CircleEvent[];
+		await forgetMilestonesAfterLapse(trx, circleId, access.userId, input.on);
 		return [
 			await appendCircleEvent(trx, {
 				circleId,
@@ -125,6 +128,7 @@ export async function shareLapse(db: Database, user: SessionUser | null, circleI
 		if (!stretch) error(404, 'Not found');
 		if (stretch.lapseShared) return [] as CircleEvent[];
 		await trx.updateTable('recovery_stretches').set({ lapse_shared: 1 }).where('id', '=', stretch.id).execute();
+		await forgetMilestonesAfterLapse(trx, circleId, access.userId, stretch.endedOn!);
 		return [
 			await appendCircleEvent(trx, {
 				circleId,

@@ -25,7 +25,8 @@ export const actions: Actions = {
 		if (failure) return failure;
 		const parsed = parseTimeZoneForm(form);
 		if (!parsed.ok) return fail(400, { action: 'timeZone', errors: parsed.errors, values: parsed.values });
-		await setCircleTimeZone(getDb(), user, event.params.circleId, parsed.data.timeZone);
+		const result = await setCircleTimeZone(getDb(), user, event.params.circleId, parsed.data.timeZone);
+		if ('status' in result) return fail(result.status, { action: 'timeZone', ...result.data, values: parsed.data });
 		return { action: 'timeZone', saved: true };
 	},
 
