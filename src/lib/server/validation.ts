@@ -32,3 +32,20 @@ export function hasControlCharacters(text: string): boolean {
 export function keepForRedisplay(text: string, max: number): string {
 	return characterCount(text) > max * 2 ? Array.from(text).slice(0, max * 2).join('') : text;
 }
+
+/** Longer text as people write it: NFC, Windows line ends made plain, trimmed. */
+export function cleanText(text: string): string {
+	return text.normalize('NFC').replace(/\r\n?/g, '\n').trim();
+}
+
+/**
+ * The message for text that is missing (when required), too long, or has control characters in
+ * it (line breaks and tabs are fine where `multiline`); undefined when it is fine.
+ */
+export function checkText(text: string, max: number, what: string, { required = false, multiline = true } = {}): string | undefined {
+	if (required && !text) return `Please write ${what}.`;
+	const count = characterCount(text);
+	if (count > max) return `Please keep ${what} to ${max.toLocaleString('en')} characters or fewer (you have ${count.toLocaleString('en')}).`;
+	if (hasControlCharacters(multiline ? text.replace(/[\n\t]/g, '') : text)) return 'There are invisible control characters in the text; please type it again.';
+	return undefined;
+}

@@ -8,7 +8,8 @@ import {
 	type AgreementCategory,
 	type AnswerKind
 } from '$lib/agreements';
-import { characterCount, hasControlCharacters, keepForRedisplay, readText, type FieldErrors, type Parsed } from '$lib/server/validation';
+import { isIsoDay } from '$lib/recovery-days';
+import { checkText, cleanText, keepForRedisplay, readText, type FieldErrors, type Parsed } from '$lib/server/validation';
 
 export type AgreementField = 'title' | 'category' | 'body' | 'support' | 'consequence' | 'reviewOn' | 'reason';
 
@@ -22,29 +23,11 @@ export interface AgreementInput {
 	reviewOn: string | null;
 }
 
-/** Line breaks are kept in longer text; Windows line ends become plain ones. */
-function cleanText(text: string): string {
-	return text.normalize('NFC').replace(/\r\n?/g, '\n').trim();
-}
-
-function checkText(text: string, max: number, what: string, { required = false, multiline = true } = {}): string | undefined {
-	if (required && !text) return `Please write ${what}.`;
-	const count = characterCount(text);
-	if (count > max) return `Please keep ${what} to ${max.toLocaleString('en')} characters or fewer (you have ${count.toLocaleString('en')}).`;
-	const checked = multiline ? text.replace(/[\n\t]/g, '') : text;
-	if (hasControlCharacters(checked)) return 'There are invisible control characters in the text; please type it again.';
-	return undefined;
-}
-
 /** The review date must be a real calendar day, from yesterday (time zones differ) to ten years on. */
 export function checkReviewDate(text: string, today: string): string | undefined {
-	const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-	if (!match) return 'Please give the review date as a date, like 2027-03-01.';
-	const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-	const date = new Date(Date.UTC(year, month - 1, day));
-	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-		return 'That date doesn’t exist; please check the day and month.';
-	}
+	if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return 'Please give the review date as a date, like 2027-03-01.';
+	if (!isIsoDay(text)) return 'That date doesn’t exist; please check the day and month.';
+	const date = new Date(`${text}T00:00:00Z`);
 	const todayAt = Date.parse(`${today}T00:00:00Z`);
 	if (date.getTime() < todayAt - 86_400_000) return 'A review date is in the future; please choose a later day.';
 	const [todayYear, todayMonth, todayDay] = today.split('-').map(Number);

@@ -1,18 +1,6 @@
 import { CHEER_MESSAGE_MAX, EARLIEST_DAY, LAPSE_NOTE_MAX, MILESTONE_NOTE_MAX, MILESTONE_TITLE_MAX } from '$lib/milestones';
 import { isIsoDay, isTimeZone, type IsoDay } from '$lib/recovery-days';
-import { characterCount, hasControlCharacters, keepForRedisplay, readText, type FieldErrors, type Parsed } from '$lib/server/validation';
-
-function cleanText(text: string): string {
-	return text.normalize('NFC').replace(/\r\n?/g, '\n').trim();
-}
-
-function checkText(text: string, max: number, what: string, { required = false, multiline = true } = {}): string | undefined {
-	if (required && !text) return `Please write ${what}.`;
-	const count = characterCount(text);
-	if (count > max) return `Please keep ${what} to ${max.toLocaleString('en')} characters or fewer (you have ${count.toLocaleString('en')}).`;
-	if (hasControlCharacters(multiline ? text.replace(/[\n\t]/g, '') : text)) return 'There are invisible control characters in the text; please type it again.';
-	return undefined;
-}
+import { checkText, cleanText, keepForRedisplay, readText, type FieldErrors, type Parsed } from '$lib/server/validation';
 
 /**
  * A past or present calendar day. `today` is the circle's today; the domain checks again against
