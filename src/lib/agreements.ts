@@ -132,10 +132,12 @@ export function isoDate(at: number): string {
 	return new Date(at).toISOString().slice(0, 10);
 }
 
+const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
 /** "12 March 2027" for a YYYY-MM-DD date, whatever the reader's time zone. */
 export function formatDay(isoDay: string): string {
 	const [year, month, day] = isoDay.split('-').map(Number);
-	return new Date(Date.UTC(year!, month! - 1, day!)).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+	return dayFormat.format(Date.UTC(year!, month! - 1, day!));
 }
 
 /** How a proposal is named: "Version 2", "Withdraw the proposal", "Retire the agreement". */

@@ -7,11 +7,15 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 	['minute', 60 * 1000]
 ];
 
+// Building an Intl formatter costs far more than using one; pages format many times.
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+
 /** "2 hours ago", "yesterday", "just now". */
 export function formatRelativeTime(timestamp: number, now = Date.now(), locale = 'en'): string {
 	const elapsed = timestamp - now;
 	if (Math.abs(elapsed) < 60 * 1000) return 'just now';
-	const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+	let format = relativeFormats.get(locale);
+	if (!format) relativeFormats.set(locale, (format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' })));
 	for (const [unit, size] of UNITS) {
 		if (Math.abs(elapsed) >= size) return format.format(Math.round(elapsed / size), unit);
 	}

@@ -1,0 +1,522 @@
+// `npm run bench`: live fan-out, writes, page speed, first-visit download size and memory of the
+// production build (`node server.js`), next to a bare node:http + socket.io + better-sqlite3
+// server doing the same work. Builds nothing: run `npm run build` first. See BENCHMARKS.md.
+import { execFileSync, fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { firstVisitAssets } from './assets.js';
+import { ClientFleet, nowMs } from './clients.js';
+import { fixedConcurrency, get, openLoopGets, openLoopPosts } from './load.js';
+import { formatReport, percentiles, writeResult } from './report.js';
+import { ROOT, startBare, startHearth } from './servers.js';
+
+const MEMBERS_PER_CIRCLE = 5;
+const OPTIONS = {
+	circles: { type: 'string', default: '200', help: 'fan-out circles (5 members each, one socket per member)' },
+	rate: { type: 'string', default: '100', help: 'check-ins per second during fan-out (open loop)' },
+	duration: { type: 'string', default: '15', help: 'seconds of fan-out measurement' },
+	warmup: { type: 'string', default: '5', help: 'seconds of posting before each fan-out measurement (not counted)' },
+	'history-circles': { type: 'string', default: '1000', help: 'circles with a check-in history (page speed runs in one)' },
+	'history-checkins': { type: 'string', default: '20000', help: 'check-ins spread over the history circles' },
+	'fanout-history': { type: 'string', default: '5', help: 'check-ins already in each fan-out circle' },
+	'client-procs': { type: 'string', default: '2', help: 'worker processes holding the sockets' },
+	'write-start': { type: 'string', default: '100', help: 'first rate (posts/s) of the write step-up' },
+	'write-step': { type: 'string', default: '3', help: 'seconds per write step' },
+	concurrency: { type: 'string', default: '8', help: 'connections for the page requests-per-second runs' },
+	'page-seconds': { type: 'string', default: '4', help: 'seconds per page throughput run' },
+	'page-requests': { type: 'string', default: '200', help: 'one-at-a-time requests per page for render time' },
+	'skip-bare': { type: 'boolean', default: false, help: 'do not run the bare server' },
+	'skip-writes': { type: 'boolean', default: false, help: 'do not run the write step-up' },
+	'skip-pages': { type: 'boolean', default: false, help: 'do not measure page speed' },
+	profile: { type: 'boolean', default: false, help: 'run the servers under node --cpu-prof (profiles in bench/results/profiles/)' },
+	'sql-trace': { type: 'boolean', default: false, help: 'count and time every SQL statement Hearth runs (bench/results/sql-trace-*.json)' },
+	keep: { type: 'boolean', default: false, help: 'keep the temporary databases and logs' },
+	help: { type: 'boolean', default: false, help: 'show this help' }
+};
+
+function readOptions() {
+	const { values } = parseArgs({ options: Object.fromEntries(Object.entries(OPTIONS).map(([k, v]) => [k, { type: v.type, default: v.default }])) });
+	if (values.help) {
+		console.log('npm run bench -- [options]\n');
+		for (const [name, spec] of Object.entries(OPTIONS)) console.log(`  --${name.padEnd(18)} ${spec.help}${spec.type === 'string' ? ` (default ${spec.default})` : ''}`);
+		process.exit(0);
+	}
+	const options = {};
+	for (const [name, value] of Object.entries(values)) {
+		const key = name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
+		options[key] = OPTIONS[name].type === 'string' ? Number(value) : value;
+		if (OPTIONS[name].type === 'string' && !(options[key] >= 0)) throw new Error(`--${name} must be a number ≥ 0`);
+	}
+	return options;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the server is idle (under 10% of a core over 300 ms), e.g. after a burst of disconnects. */
+async function settle(server, maxMs = 15_000) {
+	const deadline = nowMs() + maxMs;
+	while (nowMs() < deadline) {
+		const before = server.cpu();
+		await sleep(300);
+		if ((server.cpu() - before) / 0.3 < 0.1) return;
+	}
+}
+const log = (...args) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
+
+/** A small seeded PRNG, so every run (and both servers) get the same sequence of posts. */
+function random(seed) {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+function machine() {
+	const limits = readFileSync('/proc/self/limits', 'utf8');
+	return {
+		cores: os.availableParallelism?.() ?? os.cpus().length,
+		cpuModel: os.cpus()[0]?.model,
+		memoryBytes: os.totalmem(),
+		node: process.version,
+		platform: `${os.type()} ${os.release()}`,
+		loadAverageAtStart: os.loadavg(),
+		openFilesLimit: Number(/Max open files\s+(\d+)/.exec(limits)?.[1])
+	};
+}
+
+/** Other heavy work on the machine (a test run) distorts every figure: say so up front. */
+function warnAboutOtherLoad() {
+	try {
+		const found = execFileSync('pgrep', ['-f', 'playwright test'], { encoding: 'utf8' }).trim();
+		if (found) console.warn(`WARNING: a Playwright test run is in progress (pids ${found.split('\n').join(', ')}); figures will be disturbed.`);
+	} catch {
+		// pgrep exits 1 when nothing matches
+	}
+	const [oneMinute] = os.loadavg();
+	if (oneMinute > 1) console.warn(`WARNING: load average is ${oneMinute.toFixed(2)} before starting; figures may be disturbed.`);
+}
+
+/**
+ * How many sessions wrote last_seen_at between two times. A session's first request after a
+ * minute does (one more fsync'd commit), so these fall on the phases as the clock has it; they are
+ * counted (read-only, beside the running server: WAL allows it) to tell that cost apart.
+ */
+function sessionTouches(file, from, to) {
+	const db = new Database(file, { readonly: true, fileMustExist: true });
+	try {
+		return db.prepare('SELECT count(*) AS n FROM sessions WHERE last_seen_at BETWEEN ? AND ?').get(from, to).n;
+	} finally {
+		db.close();
+	}
+}
+
+function seedDatabase(options, dir) {
+	const out = path.join(dir, 'seed.json');
+	const file = path.join(dir, 'hearth.db');
+	const args = {
+		file,
+		out,
+		fanoutCircles: options.circles,
+		fanoutHistory: options.fanoutHistory,
+		historyCircles: options.historyCircles,
+		historyCheckins: options.historyCheckins
+	};
+	return new Promise((resolve, reject) => {
+		const child = fork(path.join(ROOT, 'bench/seed.js'), [JSON.stringify(args)], { stdio: 'inherit' });
+		child.on('exit', (code) => (code === 0 ? resolve({ file, ...JSON.parse(readFileSync(out, 'utf8')) }) : reject(new Error(`seeding failed (exit ${code})`))));
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live fan-out and memory
+
+/**
+ * Connects every member, measures RSS per connection, posts for `warmup` then `duration`
+ * seconds at `rate`, and matches every arrival with its post.
+ */
+async function liveFanout(server, members, circles, options, markers) {
+	const fleet = new ClientFleet(members, options.clientProcs);
+	try {
+		const before = server.rss();
+		log(`${server.name}: connecting ${members.length} members from ${fleet.workers.length} processes…`);
+		const connection = await fleet.connect({ url: server.origin, origin: server.origin });
+		log(`${server.name}: ${connection.connected} connected, ${connection.failed} refused, in ${connection.seconds.toFixed(1)} s`);
+		if (connection.failed > 0) console.warn(`  connection errors: ${connection.errors.join('; ')}`);
+		await sleep(2000); // the server joins rooms after its own membership query; let it settle
+		const after = server.rss();
+		const memory = {
+			connections: connection.connected,
+			before,
+			after,
+			perConnection: connection.connected ? (after - before) / connection.connected : NaN
+		};
+
+		const pick = random(42);
+		const target = (marker) => {
+			const circle = circles[Math.floor(pick() * circles.length)];
+			const authorIndex = circle[Math.floor(pick() * circle.length)];
+			return { circleId: members[authorIndex].circleId, token: members[authorIndex].token, authorIndex };
+		};
+
+		if (options.warmup > 0) {
+			log(`${server.name}: warming up for ${options.warmup} s…`);
+			await openLoopPosts({ origin: server.origin, rate: options.rate, seconds: options.warmup, first: markers.next(options.rate * options.warmup), target });
+			await sleep(500);
+		}
+		await settle(server);
+		// What the connected sockets cost with nothing happening (pings, timers), to take off below.
+		const idleBefore = server.cpu();
+		await sleep(2000);
+		const idleCpuShare = (server.cpu() - idleBefore) / 2;
+		await fleet.reset();
+		const cpuBefore = server.cpu();
+		const mainCpuBefore = process.cpuUsage();
+		const started = nowMs();
+		const startedAt = Date.now();
+		log(`${server.name}: posting ${options.rate} check-ins/s for ${options.duration} s…`);
+		const first = markers.next(options.rate * options.duration);
+		const records = await openLoopPosts({ origin: server.origin, rate: options.rate, seconds: options.duration, first, target });
+		const postedFor = (nowMs() - started) / 1000;
+
+		// Wait for the deliveries: every member of the circle (the author too) gets each check-in.
+		const expected = records.filter((r) => r.ok).length * MEMBERS_PER_CIRCLE;
+		let lastCount = -1;
+		let stableSince = nowMs();
+		for (;;) {
+			const count = await fleet.arrivalCount();
+			if (count >= expected) break;
+			if (count !== lastCount) [lastCount, stableSince] = [count, nowMs()];
+			if (nowMs() - stableSince > 3000) break; // nothing more is arriving
+			await sleep(100);
+		}
+		const serverCpu = server.cpu() - cpuBefore;
+		const mainCpu = process.cpuUsage(mainCpuBefore);
+		const wall = (nowMs() - started) / 1000;
+		const collected = await fleet.collect();
+		memory.afterFanout = server.rss();
+
+		const stats = matchDeliveries(records, collected.arrivals, members);
+		log(`${server.name}: slowest delivery p99 per 5 s: ${stats.timeline.map((w) => Math.round(w.deliveryP99)).join(' ')} ms`);
+		return {
+			memory,
+			fanout: {
+				...stats,
+				posts: records.length,
+				postedForSeconds: postedFor,
+				deliveriesPerSecond: stats.delivered / options.duration,
+				serverCpuShare: serverCpu / wall,
+				serverIdleCpuShare: idleCpuShare,
+				sessionTouches: server.dbFile ? sessionTouches(server.dbFile, startedAt, Date.now()) : undefined,
+				// CPU per check-in above idle, over the whole time the check-ins were being handled
+				serverCpuMsPerCheckIn: ((serverCpu - idleCpuShare * wall) * 1000) / records.length,
+				senderCpuShare: (mainCpu.user + mainCpu.system) / 1e6 / wall,
+				clientMaxCpuShare: Math.max(...collected.workers.map((w) => w.cpuShare)),
+				clientMaxLoopDelayP99Ms: Math.max(...collected.workers.map((w) => w.loopDelayP99Ms)),
+				clients: collected.workers,
+				disconnects: collected.disconnects,
+				connection
+			}
+		};
+	} finally {
+		await fleet.disconnect().catch(() => {});
+		await fleet.close();
+	}
+}
+
+/**
+ * Per 5-second window of sending: posts, POST p99, and the p99/max of each check-in's slowest
+ * delivery. Shows whether latency was steady or grew (a queue building up: more than it can take).
+ */
+function timeline(records, slowestDelivery, windowMs = 5000) {
+	if (records.length === 0) return [];
+	const start = records[0].sentAt;
+	const windows = [];
+	for (const record of records) {
+		const w = Math.floor((record.sentAt - start) / windowMs);
+		(windows[w] ??= { fromSecond: (w * windowMs) / 1000, posts: [], deliveries: [] }).posts.push(record.doneAt - record.sentAt);
+		if (slowestDelivery.has(record.marker)) windows[w].deliveries.push(slowestDelivery.get(record.marker));
+	}
+	return windows.filter(Boolean).map(({ fromSecond, posts, deliveries }) => {
+		const post = percentiles(posts, [99]);
+		const delivery = percentiles(deliveries, [99]);
+		return { fromSecond, posts: posts.length, postP99: post.p99, deliveryP99: delivery.p99, deliveryMax: delivery.max };
+	});
+}
+
+/** Pairs arrivals with posts: latency to every other member, and what never arrived. */
+function matchDeliveries(records, arrivals, members) {
+	const byMarker = new Map(records.map((r) => [r.marker, r]));
+	const seen = new Set();
+	const latencies = [];
+	const perPost = new Map(); // marker -> slowest delivery of that check-in
+	let duplicates = 0;
+	let forFailedPosts = 0;
+	let leaked = 0;
+	for (const [marker, memberIndex, at] of arrivals) {
+		const record = byMarker.get(marker);
+		if (!record || memberIndex === record.authorIndex) continue;
+		if (members[memberIndex].circleId !== record.circleId) {
+			leaked += 1; // a check-in reached someone outside its circle: must never happen
+			continue;
+		}
+		if (!record.ok) {
+			forFailedPosts += 1;
+			continue;
+		}
+		const key = `${marker}:${memberIndex}`;
+		if (seen.has(key)) {
+			duplicates += 1;
+			continue;
+		}
+		seen.add(key);
+		latencies.push(at - record.sentAt);
+		perPost.set(marker, Math.max(perPost.get(marker) ?? 0, at - record.sentAt));
+	}
+	const ok = records.filter((r) => r.ok);
+	const failed = records.filter((r) => !r.ok);
+	const expected = ok.length * (MEMBERS_PER_CIRCLE - 1);
+	// Name every delivery that never came (up to 50 of them), to look for a pattern.
+	const missingSamples = [];
+	if (latencies.length < expected) {
+		const circleMembers = new Map();
+		for (const member of members) circleMembers.set(member.circleId, [...(circleMembers.get(member.circleId) ?? []), member]);
+		for (const record of ok) {
+			for (const member of circleMembers.get(record.circleId)) {
+				if (missingSamples.length >= 50) break;
+				if (member.index !== record.authorIndex && !seen.has(`${record.marker}:${member.index}`)) {
+					missingSamples.push({ marker: record.marker, circleId: record.circleId, memberIndex: member.index });
+				}
+			}
+		}
+	}
+	return {
+		latency: percentiles(latencies),
+		timeline: timeline(records, perPost),
+		post: percentiles(records.map((r) => r.doneAt - r.sentAt)),
+		senderLag: percentiles(records.map((r) => r.lagMs)),
+		expected,
+		delivered: latencies.length,
+		missing: expected - latencies.length,
+		missingSamples,
+		duplicates,
+		deliveredOutsideCircle: leaked,
+		arrivedForFailedPosts: forFailedPosts,
+		failed: failed.length,
+		failedShare: records.length ? failed.length / records.length : NaN,
+		failureSamples: [...new Set(failed.map((r) => `${r.status} ${r.error ?? ''}`))].slice(0, 5)
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+/**
+ * Open-loop steps, doubling while p99 stays under 25 ms and 1.25× after that, until POST p99
+ * reaches 100 ms or a post fails; then two halvings of the gap between the last rate that held and
+ * the first that did not.
+ * Runs with no sockets connected: this is the HTTP + database write path on its own.
+ */
+async function writeStepUp(server, members, options, markers) {
+	const pick = random(7);
+	const target = () => {
+		const authorIndex = Math.floor(pick() * members.length);
+		return { circleId: members[authorIndex].circleId, token: members[authorIndex].token, authorIndex };
+	};
+	const steps = [];
+	async function step(rate) {
+		const cpuBefore = server.cpu();
+		const mainBefore = process.cpuUsage();
+		const started = nowMs();
+		const startedAt = Date.now();
+		// Over a quarter-second of posts unanswered means p99 is far past 100 ms: stop the step there.
+		const maxInFlight = Math.max(50, rate / 4);
+		const records = await openLoopPosts({ origin: server.origin, rate, seconds: options.writeStep, first: markers.next(rate * options.writeStep), target, maxInFlight });
+		const wall = (nowMs() - started) / 1000;
+		const main = process.cpuUsage(mainBefore);
+		const latency = percentiles(records.map((r) => r.doneAt - r.sentAt));
+		const failed = records.filter((r) => !r.ok).length;
+		const result = {
+			rate,
+			...latency,
+			failed,
+			senderLagP99: percentiles(records.map((r) => r.lagMs)).p99,
+			serverCpuShare: (server.cpu() - cpuBefore) / wall,
+			senderCpuShare: (main.user + main.system) / 1e6 / wall,
+			stoppedEarly: records.aborted,
+			sessionTouches: server.dbFile ? sessionTouches(server.dbFile, startedAt, Date.now()) : undefined,
+			held: latency.p99 < 100 && failed === 0 && !records.aborted
+		};
+		steps.push(result);
+		const touches = result.sessionTouches === undefined ? '' : `, ${result.sessionTouches} session touches`;
+		log(`${server.name}: ${rate} posts/s → p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, ${failed} failed, server CPU ${(result.serverCpuShare * 100).toFixed(0)}%, sender CPU ${(result.senderCpuShare * 100).toFixed(0)}%${touches}`);
+		await settle(server); // let the queue drain before the next step
+		return result;
+	}
+	/**
+	 * A rate holds if one of two tries does: one stray pause (a WAL checkpoint, a GC) is not the
+	 * limit. A step that was far off (stopped early, or p99 over 300 ms) is not tried again.
+	 */
+	async function holds(rate) {
+		const first = await step(rate);
+		const marginal = !first.stoppedEarly && first.failed === 0 && first.p99 < 300;
+		return first.held || !marginal ? first : step(rate);
+	}
+	await settle(server);
+	let held = null;
+	let broke = null;
+	// Doubling while the answers stay fast, then smaller steps.
+	for (let rate = options.writeStart; rate < 100_000; ) {
+		const result = await holds(rate);
+		if (!result.held) {
+			broke = result;
+			break;
+		}
+		held = result;
+		rate = Math.round(rate * (result.p99 < 25 ? 2 : 1.25));
+	}
+	for (let i = 0; i < 2 && held && broke; i++) {
+		const result = await holds(Math.round((held.rate + broke.rate) / 2));
+		if (result.held) held = result;
+		else broke = result;
+	}
+	return { maxRate: held?.rate ?? 0, atMax: held, firstBroken: broke, steps };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page speed
+
+async function pageSpeed(server, page, options) {
+	const headers = { cookie: `hearth_session=${page.token}` };
+	const urls = {
+		home: `${server.origin}/circles/${page.circleId}`,
+		feed: `${server.origin}/circles/${page.circleId}/checkins`,
+		help: `${server.origin}/help`
+	};
+	const result = {};
+	await settle(server);
+	for (const [name, url] of Object.entries(urls)) {
+		const first = await get(url, headers);
+		if (first.status !== 200) throw new Error(`GET ${url} answered ${first.status}: ${first.text?.slice(0, 200)}`);
+		await fixedConcurrency({ url, headers, concurrency: 4, seconds: 1 }); // warm-up
+		const sequential = [];
+		for (let i = 0; i < options.pageRequests; i++) {
+			const response = await get(url, headers);
+			if (response.status === 200) sequential.push(response.doneAt - response.sentAt);
+		}
+		const cpuBefore = server.cpu();
+		const throughput = await fixedConcurrency({ url, headers, concurrency: options.concurrency, seconds: options.pageSeconds });
+		result[name] = {
+			url: url.replace(server.origin, ''),
+			bytes: Buffer.byteLength(first.text),
+			sequential: percentiles(sequential),
+			throughput: {
+				rps: throughput.rps,
+				failed: throughput.failed,
+				firstFailure: throughput.firstFailure,
+				serverCpuShare: (server.cpu() - cpuBefore) / throughput.seconds,
+				...percentiles(throughput.latencies)
+			}
+		};
+		log(`${server.name}: ${name} p50 ${result[name].sequential.p50.toFixed(2)} ms, p99 ${result[name].sequential.p99.toFixed(2)} ms one at a time; ${Math.round(throughput.rps)} req/s at concurrency ${options.concurrency}`);
+	}
+	const halfRate = Math.max(1, Math.round(result.home.throughput.rps / 2));
+	const half = await openLoopGets({ url: urls.home, headers, rate: halfRate, seconds: options.pageSeconds });
+	result.home.halfRate = { rate: halfRate, failed: half.failed, ...percentiles(half.latencies) };
+	log(`${server.name}: home at ${halfRate} req/s (open loop) → p99 ${result.home.halfRate.p99.toFixed(1)} ms`);
+	return result;
+}
+
+async function measureAssets(server, page) {
+	const url = `${server.origin}/circles/${page.circleId}`;
+	const response = await fetch(url, { headers: { cookie: `hearth_session=${page.token}` } });
+	return firstVisitAssets(url, await response.text(), response.headers.get('link'));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+	const options = readOptions();
+	if (!existsSync(path.join(ROOT, 'build/handler.js'))) throw new Error('No production build: run `npm run build` first (the benchmark builds nothing).');
+	warnAboutOtherLoad();
+	const startedAt = new Date().toISOString();
+	const result = { startedAt, machine: machine(), options };
+	const needed = options.circles * MEMBERS_PER_CIRCLE + 200;
+	if (result.machine.openFilesLimit < needed) {
+		console.warn(`WARNING: the open-files limit (${result.machine.openFilesLimit}) is below the ${needed} the server needs; raise it with \`ulimit -n\`.`);
+	}
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
+	const profileDir = options.profile ? path.join(ROOT, 'bench/results/profiles', startedAt.replace(/[:.]/g, '-')) : undefined;
+	const runStarted = nowMs();
+	try {
+		log(`seeding ${options.historyCircles} history circles with ${options.historyCheckins} check-ins and ${options.circles} live circles (through the domain modules)…`);
+		const seeded = await seedDatabase(options, dir);
+		result.seed = { timings: seeded.timings, counts: seeded.counts };
+		log(`seeded in ${seeded.timings.totalSeconds.toFixed(1)} s`, seeded.counts);
+
+		// Members in a flat list; circles as lists of member indexes.
+		const members = [];
+		const circles = seeded.fanout.map(({ circleId, members: list }) =>
+			list.map((member) => members.push({ index: members.length, circleId, ...member }) - 1)
+		);
+		const markers = { at: 0, next(count) { const first = this.at; this.at += Math.ceil(count) + 1; return first; } };
+
+		// Hearth
+		const sqlTrace = options.sqlTrace ? path.join(ROOT, 'bench/results', `sql-trace-${startedAt.replace(/[:.]/g, '-')}.json`) : undefined;
+		const hearth = await startHearth({ dbFile: seeded.file, logDir: dir, profileDir, sqlTrace });
+		log(`Hearth is up at ${hearth.origin} (pid ${hearth.pid})`);
+		let hearthLive, hearthWrites;
+		try {
+			hearthLive = await liveFanout(hearth, members, circles, options, markers);
+			if (!options.skipWrites) hearthWrites = await writeStepUp(hearth, members, options, markers);
+			if (!options.skipPages) {
+				result.pages = await pageSpeed(hearth, seeded.page, options);
+				result.assets = await measureAssets(hearth, seeded.page);
+			}
+		} finally {
+			await hearth.stop();
+		}
+
+		// Bare server, same clients, same rooms, same rates.
+		let bareLive, bareWrites;
+		if (!options.skipBare) {
+			const membersFile = path.join(dir, 'bare-members.json');
+			const byToken = Object.fromEntries(members.map((m) => [m.token, { userId: m.userId, displayName: m.displayName, circleIds: [m.circleId] }]));
+			writeFileSync(membersFile, JSON.stringify(byToken));
+			const bare = await startBare({ dbFile: path.join(dir, 'bare.db'), membersFile, logDir: dir, profileDir });
+			log(`bare server is up at ${bare.origin} (pid ${bare.pid})`);
+			try {
+				bareLive = await liveFanout(bare, members, circles, options, markers);
+				if (!options.skipWrites) bareWrites = await writeStepUp(bare, members, options, markers);
+			} finally {
+				await bare.stop();
+			}
+		}
+
+		result.fanout = { hearth: hearthLive.fanout, bare: bareLive?.fanout };
+		result.memory = { hearth: hearthLive.memory, bare: bareLive?.memory };
+		result.writes = { hearth: hearthWrites, bare: bareWrites };
+		result.totalSeconds = (nowMs() - runStarted) / 1000;
+		if (profileDir) result.profiles = profileDir;
+		if (sqlTrace) result.sqlTrace = sqlTrace;
+
+		console.log(`\n${formatReport(result)}\n`);
+		console.log(`Machine: ${result.machine.cores} cores (${result.machine.cpuModel}), Node ${result.machine.node}; whole run ${result.totalSeconds.toFixed(0)} s.`);
+		const file = writeResult(path.join(ROOT, 'bench/results'), result);
+		console.log(`Results: ${path.relative(process.cwd(), file)}${profileDir ? `\nCPU profiles: ${path.relative(process.cwd(), profileDir)}` : ''}${sqlTrace ? `\nSQL trace: ${path.relative(process.cwd(), sqlTrace)}` : ''}`);
+	} finally {
+		if (options.keep) console.log(`Kept ${dir}`);
+		else rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});

@@ -1,0 +1,156 @@
+// Seeds a throwaway database through Hearth's own domain modules (not raw SQL), before the server
+// starts. Run as a child process by run.js: `node bench/seed.js <options-json>`; it writes what the
+// benchmark needs (circle ids, members, session tokens) to the `out` file named in the options.
+//
+// Two shortcuts, neither of which is measured:
+// - Accounts are one Kysely insert each into `users`, with one argon2 hash computed once and
+//   reused: signUp hashes every password (~50 ms each), which would take minutes for thousands.
+// - PRAGMA synchronous=OFF while seeding (the server reopens the file with the app's FULL).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'vite';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// As server.js does: the migrations are found wherever the seeder is started from.
+process.env.HEARTH_MIGRATIONS_DIR ??= path.join(ROOT, 'migrations');
+const DAY = 24 * 60 * 60 * 1000;
+const MEMBERS_PER_CIRCLE = 5;
+const RELATIONSHIPS = ['Me', 'Mom', 'Dad', 'Sister', 'Brother'];
+const WORDS = 'slept well today long shift meeting went fine called my sponsor tired but okay walked the dog kids were loud grateful for dinner hard morning better evening'.split(' ');
+
+/**
+ * Loads the domain modules with Vite's SSR loader. No config file: only the `$lib` alias is
+ * needed (the server modules import nothing from `$app` or `$env`), and leaving the SvelteKit
+ * plugin out means seeding never writes `.svelte-kit/` (a build may be running next to it).
+ */
+export async function loadDomain() {
+	const vite = await createServer({
+		root: ROOT,
+		configFile: false,
+		resolve: { alias: { $lib: path.join(ROOT, 'src/lib') } },
+		server: { middlewareMode: true, hmr: false, ws: false },
+		appType: 'custom',
+		logLevel: 'error',
+		optimizeDeps: { noDiscovery: true, include: [] }
+	});
+	const load = (file) => vite.ssrLoadModule(file);
+	const [db, ids, passwords, sessions, circles, invites, checkins, recovery] = await Promise.all([
+		load('/src/lib/server/db/index.ts'),
+		load('/src/lib/server/ids.ts'),
+		load('/src/lib/server/auth/passwords.ts'),
+		load('/src/lib/server/auth/sessions.ts'),
+		load('/src/lib/server/circles/circles.ts'),
+		load('/src/lib/server/circles/invites.ts'),
+		load('/src/lib/server/checkins/checkins.ts'),
+		load('/src/lib/server/milestones/recovery.ts')
+	]);
+	return { vite, db, ids, passwords, sessions, circles, invites, checkins, recovery };
+}
+
+function sentence(n) {
+	const words = [];
+	for (let i = 0; i < 6 + (n % 10); i++) words.push(WORDS[(n * 7 + i * 13) % WORDS.length]);
+	return words.join(' ');
+}
+
+export async function seed(options) {
+	const { file, fanoutCircles, fanoutHistory, historyCircles, historyCheckins } = options;
+	const started = performance.now();
+	const domain = await loadDomain();
+	const opened = domain.db.openDatabase(file); // migrates
+	opened.sqlite.pragma('synchronous = OFF');
+	const { db } = opened;
+	const passwordHash = await domain.passwords.hashPassword('bench password, not used to log in');
+	const now = Date.now();
+	let userCount = 0;
+
+	async function createUser(label) {
+		const id = domain.ids.newId();
+		userCount += 1;
+		const user = { id, email: `bench-${userCount}-${id.slice(0, 6)}@example.com`, displayName: `${label} ${userCount}` };
+		await db
+			.insertInto('users')
+			.values({ id, email: user.email, display_name: user.displayName, password_hash: passwordHash, created_at: now - 120 * DAY, updated_at: now - 120 * DAY })
+			.execute();
+		return user;
+	}
+
+	/** A circle of five: the owner creates it and one invite, which the other four accept. */
+	async function createFamily(name, createdAt) {
+		const users = [];
+		for (let i = 0; i < MEMBERS_PER_CIRCLE; i++) users.push(await createUser(RELATIONSHIPS[i]));
+		const { circleId } = await domain.circles.createCircle(db, users[0], { name, description: '', timeZone: 'UTC' }, createdAt);
+		const invite = await domain.invites.createInvite(db, users[0], circleId, { expiresInDays: 7, maxUses: MEMBERS_PER_CIRCLE - 1, role: 'member', note: '' }, createdAt);
+		for (const user of users.slice(1)) {
+			const accepted = await domain.invites.acceptInvite(db, user, invite.token, createdAt + 1000);
+			if (!accepted.ok) throw new Error('seeding: invite was refused');
+		}
+		return { circleId, users };
+	}
+
+	/** `count` check-ins spread evenly over the last 90 days, authors taking turns. */
+	async function postHistory(circleId, users, count, seedNumber) {
+		const span = 90 * DAY;
+		for (let j = 0; j < count; j++) {
+			const at = now - span + Math.floor(((j + 0.5) * span) / count);
+			const author = users[(j + seedNumber) % users.length];
+			await domain.checkins.postCheckIn(db, author, circleId, { mood: 1 + ((j + seedNumber) % 5), craving: null, need: null, body: sentence(j + seedNumber) }, at);
+		}
+	}
+
+	const timings = {};
+	let mark = performance.now();
+
+	// History circles: the page-speed measurements run against one of them (the first), whose
+	// person in recovery has set a recovery date, as a real circle would, so the home page shows it.
+	const perCircle = historyCircles > 0 ? Math.floor(historyCheckins / historyCircles) : 0;
+	let leftOver = historyCheckins - perCircle * historyCircles;
+	let page = null;
+	for (let c = 0; c < historyCircles; c++) {
+		const { circleId, users } = await createFamily(`History family ${c + 1}`, now - 100 * DAY);
+		if (c === 0) {
+			const person = users[0];
+			const at = now - 99 * DAY;
+			await domain.circles.updateOwnProfile(db, person, circleId, { relationship: 'Me', inRecovery: true }, at);
+			const set = await domain.recovery.setRecoveryDate(db, person, circleId, new Date(at).toISOString().slice(0, 10), at);
+			if (!set?.startedOn) throw new Error(`seeding: the recovery date was refused: ${JSON.stringify(set)}`);
+			const { token } = await domain.sessions.createSession(db, users[1].id, { userAgent: 'hearth-bench' });
+			page = { circleId, userId: users[1].id, token };
+		}
+		const count = perCircle + (leftOver > 0 ? 1 : 0);
+		if (leftOver > 0) leftOver -= 1;
+		await postHistory(circleId, users, count, c);
+	}
+	timings.historySeconds = (performance.now() - mark) / 1000;
+	mark = performance.now();
+
+	// Fan-out circles: every member gets a session (their socket and their posts use it).
+	const fanout = [];
+	for (let c = 0; c < fanoutCircles; c++) {
+		const { circleId, users } = await createFamily(`Live family ${c + 1}`, now - 30 * DAY);
+		await postHistory(circleId, users, fanoutHistory, c);
+		const members = [];
+		for (const user of users) {
+			const { token } = await domain.sessions.createSession(db, user.id, { userAgent: 'hearth-bench' });
+			members.push({ userId: user.id, displayName: user.displayName, token });
+		}
+		fanout.push({ circleId, members });
+	}
+	timings.fanoutSeconds = (performance.now() - mark) / 1000;
+
+	opened.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+	await opened.close();
+	await domain.vite.close();
+	timings.totalSeconds = (performance.now() - started) / 1000;
+	const counts = { users: userCount, circles: historyCircles + fanoutCircles, checkins: historyCheckins + fanoutCircles * fanoutHistory };
+	return { fanout, page, timings, counts };
+}
+
+// Child-process entry point.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+	const options = JSON.parse(process.argv[2]);
+	const result = await seed(options);
+	writeFileSync(options.out, JSON.stringify(result));
+	process.exit(0);
+}

@@ -1,0 +1,110 @@
+// Starting and stopping the servers under test, and reading their memory and CPU from /proc.
+import { spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort() {
+	return new Promise((resolve, reject) => {
+		const probe = createServer();
+		probe.once('error', reject);
+		probe.listen(0, '127.0.0.1', () => {
+			const { port } = probe.address();
+			probe.close(() => resolve(port));
+		});
+	});
+}
+
+/** Resident memory of a process in bytes (VmRSS). */
+export function rssBytes(pid) {
+	const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	return match ? Number(match[1]) * 1024 : NaN;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid) {
+	// Fields after the command name (which is in parentheses and may hold spaces).
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+async function waitForHealth(origin, child, logFile, timeoutMs = 30_000) {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) break;
+		try {
+			const response = await fetch(`${origin}/healthz`);
+			if (response.ok) return;
+		} catch {
+			// not listening yet
+		}
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	throw new Error(`server did not become healthy (exit code ${child.exitCode}); see ${logFile}`);
+}
+
+/**
+ * Starts a server process and waits until GET /healthz answers 200.
+ * `profileDir`: run it under `node --cpu-prof`; the profile is written there when it stops.
+ */
+async function startProcess({ name, script, env, logDir, profileDir, sqlTrace }) {
+	const port = await freePort();
+	const origin = `http://127.0.0.1:${port}`;
+	const args = [];
+	if (profileDir) args.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
+	if (sqlTrace) {
+		args.push('--import', './bench/sql-trace.js');
+		env = { ...env, SQL_TRACE_OUT: sqlTrace };
+	}
+	args.push(script);
+	const logFile = path.join(logDir, `${name}.log`);
+	const log = createWriteStream(logFile);
+	// Plain http on 127.0.0.1: no ORIGIN and no proxy headers from the caller's environment.
+	const childEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' };
+	for (const key of ['ORIGIN', 'PROTOCOL_HEADER', 'HOST_HEADER', 'ADDRESS_HEADER', 'NODE_OPTIONS']) delete childEnv[key];
+	const child = spawn(process.execPath, args, {
+		cwd: ROOT,
+		env: childEnv,
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	child.stdout.pipe(log);
+	child.stderr.pipe(log);
+	await waitForHealth(origin, child, logFile);
+	return {
+		name,
+		pid: child.pid,
+		port,
+		origin,
+		logFile,
+		rss: () => rssBytes(child.pid),
+		cpu: () => cpuSeconds(child.pid),
+		/** SIGTERM, then SIGKILL if it has not exited within 10 s. */
+		stop: () =>
+			new Promise((resolve) => {
+				if (child.exitCode !== null) return resolve();
+				const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+				child.once('exit', () => {
+					clearTimeout(kill);
+					resolve();
+				});
+				child.kill('SIGTERM');
+			})
+	};
+}
+
+/** The production build, exactly as deployed: `node server.js` (never builds anything). */
+export async function startHearth({ dbFile, logDir, profileDir, sqlTrace }) {
+	const server = await startProcess({ name: 'hearth', script: 'server.js', env: { DATABASE_PATH: dbFile }, logDir, profileDir, sqlTrace });
+	return { ...server, dbFile };
+}
+
+/** The bare server (bench/bare-server.js): the lower bound for the same work. */
+export function startBare({ dbFile, membersFile, logDir, profileDir }) {
+	return startProcess({ name: 'bare', script: 'bench/bare-server.js', env: { BARE_DATABASE_PATH: dbFile, BARE_MEMBERS_FILE: membersFile }, logDir, profileDir });
+}
