@@ -106,41 +106,46 @@ function requireOwnWithinWindow(access: CircleAccess, authorId: string, createdA
 	return null;
 }
 
-/** Craving is asked of, and kept for, a person in recovery only. */
-async function isInRecovery(db: Reader, access: CircleAccess): Promise<boolean> {
-	const row = await db
-		.selectFrom('memberships')
-		.select('in_recovery')
-		.where('circle_id', '=', access.circle.id)
-		.where('user_id', '=', access.userId)
-		.executeTakeFirst();
-	return row?.in_recovery === 1;
-}
-
 export async function postCheckIn(db: Database, user: SessionUser | null, circleId: string, input: CheckInInput, now = Date.now()): Promise<CheckInView> {
 	const access = await requireCircleAction(db, user, circleId, 'postCheckIn');
-	const sharesCraving = await isInRecovery(db, access);
 	const id = newId();
-	const change = await db.transaction().execute(async (trx) => {
+	// A new check-in has no reactions or replies yet, so its view is built from what is written
+	// rather than read back (this is the hottest write path: see BENCHMARKS.md).
+	const checkin: CheckInView = {
+		id,
+		circleId,
+		author: { id: access.userId, displayName: user!.displayName, relationship: access.relationship },
+		mood: input.mood,
+		// Craving is asked of, and kept for, a person in recovery only.
+		craving: access.inRecovery ? input.craving : null,
+		need: input.need,
+		body: input.body,
+		createdAt: now,
+		editedAt: null,
+		removed: false,
+		reactions: { love: [], proud: [], here: [] },
+		replies: []
+	};
+	const event = await db.transaction().execute(async (trx) => {
 		await trx
 			.insertInto('checkins')
 			.values({
 				id,
 				circle_id: circleId,
 				author_id: access.userId,
-				mood: input.mood,
-				craving: sharesCraving ? input.craving : null,
-				need: input.need,
-				body: input.body,
+				mood: checkin.mood,
+				craving: checkin.craving,
+				need: checkin.need,
+				body: checkin.body,
 				created_at: now,
 				edited_at: null,
 				deleted_at: null
 			})
 			.execute();
-		return recordChange(trx, access, id, 'checkin.posted', now);
+		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'checkin.posted', payload: { checkin }, now });
 	});
-	publishCircleEvents([change.event]);
-	return change.checkin;
+	publishCircleEvents([event]);
+	return checkin;
 }
 
 export async function editCheckIn(db: Database, user: SessionUser | null, circleId: string, checkinId: string, input: CheckInInput, now = Date.now()) {
@@ -152,7 +157,7 @@ export async function editCheckIn(db: Database, user: SessionUser | null, circle
 	const change = await db.transaction().execute(async (trx) => {
 		await trx
 			.updateTable('checkins')
-			.set({ mood: input.mood, craving: (await isInRecovery(trx, access)) ? input.craving : null, need: input.need, body: input.body, edited_at: now })
+			.set({ mood: input.mood, craving: access.inRecovery ? input.craving : null, need: input.need, body: input.body, edited_at: now })
 			.where('id', '=', checkinId)
 			.execute();
 		return recordChange(trx, access, checkinId, 'checkin.edited', now);

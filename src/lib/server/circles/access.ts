@@ -67,6 +67,9 @@ export interface CircleAccess {
 	userId: string;
 	circle: { id: string; name: string; description: string };
 	role: CircleRole;
+	/** The member's own details in this circle, read with the membership at no extra cost. */
+	relationship: string;
+	inRecovery: boolean;
 }
 
 /**
@@ -78,12 +81,18 @@ export async function requireMember(db: Database, user: SessionUser | null, circ
 	const row = await db
 		.selectFrom('memberships')
 		.innerJoin('circles', 'circles.id', 'memberships.circle_id')
-		.select(['circles.id', 'circles.name', 'circles.description', 'memberships.role'])
+		.select(['circles.id', 'circles.name', 'circles.description', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery'])
 		.where('memberships.circle_id', '=', circleId)
 		.where('memberships.user_id', '=', user.id)
 		.executeTakeFirst();
 	if (!row) error(404, 'Not found');
-	return { userId: user.id, circle: { id: row.id, name: row.name, description: row.description }, role: row.role };
+	return {
+		userId: user.id,
+		circle: { id: row.id, name: row.name, description: row.description },
+		role: row.role,
+		relationship: row.relationship,
+		inRecovery: row.in_recovery === 1
+	};
 }
 
 /** Refuses (403, with a plain reason) a member whose role does not allow the action. */
