@@ -2,7 +2,7 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { getDb } from '$lib/server/db';
 import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
-import { deleteExpiredSessions, validateSessionToken } from '$lib/server/auth/sessions';
+import { deleteExpiredSessions, startSessionVisitWriter, validateSessionToken } from '$lib/server/auth/sessions';
 import { startRealtime } from '$lib/server/realtime';
 import { deleteStaleThrottles } from '$lib/server/throttle';
 import { startMilestoneClock } from '$lib/server/milestones/milestones';
@@ -21,6 +21,7 @@ export const init: ServerInit = async () => {
 	await housekeeping();
 	setInterval(housekeeping, HOUSEKEEPING_INTERVAL).unref();
 	startMilestoneClock(db);
+	startSessionVisitWriter(db);
 };
 
 const securityHeaders: Handle = async ({ event, resolve }) => {

@@ -9,7 +9,8 @@ import {
 	invalidateSession,
 	invalidateUserSessions,
 	listActiveSessions,
-	validateSessionToken
+	validateSessionToken,
+	writeSessionVisits
 } from '$lib/server/auth/sessions';
 import { hashToken } from '$lib/server/auth/tokens';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -101,8 +102,22 @@ describe('validating a session', () => {
 			testDb.sqlite.prepare('SELECT last_seen_at FROM sessions WHERE id = ?').pluck().get(session.id);
 		await validateSessionToken(testDb.db, token, { now: T0 + 20 * DAY, touch: false });
 		expect(lastSeen()).toBe(T0);
+		expect(await writeSessionVisits(testDb.db)).toBe(0);
 		await validateSessionToken(testDb.db, token, { now: T0 + 5 * 60_000 });
-		expect(lastSeen()).toBe(T0 + 5 * 60_000);
+		await validateSessionToken(testDb.db, token, { now: T0 + 6 * 60_000 });
+		// Visits are written in the background, together, not on the request path.
+		expect(lastSeen()).toBe(T0);
+		expect(await writeSessionVisits(testDb.db)).toBe(1);
+		expect(lastSeen()).toBe(T0 + 6 * 60_000);
+		expect(await writeSessionVisits(testDb.db)).toBe(0);
+	});
+
+	it('lists a device as active from the moment it was last used, written or not', async () => {
+		const userId = await addUser();
+		const { token, session } = await createSession(testDb.db, userId, { now: T0 });
+		await validateSessionToken(testDb.db, token, { now: T0 + 10 * 60_000 });
+		const [listed] = await listActiveSessions(testDb.db, userId, session.id, T0 + 10 * 60_000);
+		expect(listed?.lastSeenAt).toBe(T0 + 10 * 60_000);
 	});
 });
 

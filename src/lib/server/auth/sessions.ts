@@ -11,6 +11,8 @@ export const SESSION_RENEW_WHEN_LEFT = 15 * DAY;
 export const SESSION_ABSOLUTE_LIFETIME = 90 * DAY;
 /** last_seen_at is written at most this often, so reading pages does not mean writing the disk. */
 const LAST_SEEN_RESOLUTION = 60 * 1000;
+/** Visits are kept in memory and written together this often (see writeSessionVisits). */
+export const SESSION_VISIT_WRITE_INTERVAL = 30 * 1000;
 const MAX_USER_AGENT_LENGTH = 400;
 
 export interface SessionUser {
@@ -61,8 +63,9 @@ export async function createSession(
 }
 
 /**
- * The session and user behind a token, or null. With `touch` (page requests), it records the
- * visit and slides the expiry forward; the socket handshake only reads.
+ * The session and user behind a token, or null. With `touch` (page requests), it notes the
+ * visit (written in the background by writeSessionVisits) and slides the expiry forward; the
+ * socket handshake only reads.
  */
 export async function validateSessionToken(
 	db: Database,
@@ -94,18 +97,15 @@ export async function validateSessionToken(
 	const session: Session = { id, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at };
 	let renewed = false;
 	if (touch) {
-		const changes: { last_seen_at?: number; expires_at?: number } = {};
-		if (now - row.last_seen_at >= LAST_SEEN_RESOLUTION) changes.last_seen_at = now;
+		if (now - row.last_seen_at >= LAST_SEEN_RESOLUTION) noteVisit(db, id, now);
 		if (row.expires_at - now < SESSION_RENEW_WHEN_LEFT) {
 			const next = expiryFrom(now, row.created_at);
 			if (next > row.expires_at) {
-				changes.expires_at = next;
+				// The new expiry goes out in the cookie of this very response, so it is written now.
+				await db.updateTable('sessions').set({ expires_at: next }).where('id', '=', id).execute();
 				session.expiresAt = next;
 				renewed = true;
 			}
-		}
-		if (Object.keys(changes).length > 0) {
-			await db.updateTable('sessions').set(changes).where('id', '=', id).execute();
 		}
 	}
 	return {
@@ -113,6 +113,39 @@ export async function validateSessionToken(
 		user: { id: row.user_id, email: row.email, displayName: row.display_name },
 		renewed
 	};
+}
+
+/**
+ * Visits not written yet, per database: session id → when it was last used. last_seen_at only
+ * tells people when a device was last active (the expiry slides separately), so writing it on
+ * the request path, one write per session a minute, cost more than it is worth (BENCHMARKS.md).
+ */
+const pendingVisits = new WeakMap<Database, Map<string, number>>();
+
+function noteVisit(db: Database, sessionId: string, at: number): void {
+	let visits = pendingVisits.get(db);
+	if (!visits) pendingVisits.set(db, (visits = new Map()));
+	visits.set(sessionId, at);
+}
+
+/** Writes the visits noted since the last call, in one transaction. Returns how many. */
+export async function writeSessionVisits(db: Database): Promise<number> {
+	const visits = pendingVisits.get(db);
+	if (!visits || visits.size === 0) return 0;
+	pendingVisits.delete(db);
+	await db.transaction().execute(async (trx) => {
+		for (const [sessionId, at] of visits) {
+			await trx.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).where('last_seen_at', '<', at).execute();
+		}
+	});
+	return visits.size;
+}
+
+/** Writes visits every SESSION_VISIT_WRITE_INTERVAL; a crash loses at most that much of them. */
+export function startSessionVisitWriter(db: Database): void {
+	setInterval(() => {
+		writeSessionVisits(db).catch((e) => console.error('Writing session visits failed', e));
+	}, SESSION_VISIT_WRITE_INTERVAL).unref();
 }
 
 export async function invalidateSession(db: Database, sessionId: string): Promise<void> {
@@ -150,6 +183,7 @@ export async function listActiveSessions(
 	currentSessionId: string | null,
 	now = Date.now()
 ): Promise<ActiveSession[]> {
+	await writeSessionVisits(db); // so "last active" is up to date
 	const rows = await db
 		.selectFrom('sessions')
 		.select(['id', 'user_agent', 'created_at', 'last_seen_at'])
