@@ -2,13 +2,13 @@
 // each transaction still commits fully or not at all, and nothing resolves before it is on disk.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 interface TestTables {
-	notes: { id: number; body: string };
-	parents: { id: number };
-	children: { id: number; parent_id: number };
+	notes: { id: Generated<number>; body: string };
+	parents: { id: Generated<number> };
+	children: { id: Generated<number>; parent_id: number };
 }
 
 let testDb: TestDatabase;

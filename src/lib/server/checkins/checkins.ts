@@ -142,7 +142,7 @@ export async function postCheckIn(db: Database, user: SessionUser | null, circle
 				deleted_at: null
 			})
 			.execute();
-		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'checkin.posted', payload: { checkin }, now });
+		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'checkin.posted' as CheckInEventType, payload: { checkin }, now });
 	});
 	publishCircleEvents([event]);
 	return checkin;
