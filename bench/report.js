@@ -82,6 +82,7 @@ export function formatReport(result) {
 		rp('feed JSON page p50 (1 at a time)', pages.feed.sequential.p50, pages.help.sequential.p50, 'ms');
 		rp('feed JSON page p99 (1 at a time)', pages.feed.sequential.p99, pages.help.sequential.p99, 'ms');
 		rp(`circle home req/s (concurrency ${options.concurrency})`, pages.home.throughput.rps, pages.help.throughput.rps, 'rate', '≥ ½ of /help', pages.home.throughput.rps >= pages.help.throughput.rps / 2);
+		if (pages.homeData) rp(`circle home data only (__data.json) req/s`, pages.homeData.throughput.rps, pages.help.throughput.rps, 'rate');
 		rp(`feed JSON req/s (concurrency ${options.concurrency})`, pages.feed.throughput.rps, pages.help.throughput.rps, 'rate');
 		rows.push([`  circle home p99 at ${fmt.rate(pages.home.halfRate.rate)} (half its max)`, fmt.ms(pages.home.halfRate.p99), '', '', '≤ 30 ms', verdict(pages.home.halfRate.p99 <= 30)]);
 	}

@@ -396,6 +396,8 @@ async function pageSpeed(server, page, options) {
 	const headers = { cookie: `hearth_session=${page.token}` };
 	const urls = {
 		home: `${server.origin}/circles/${page.circleId}`,
+		// The home page's load functions alone, without rendering: tells data from HTML cost.
+		homeData: `${server.origin}/circles/${page.circleId}/__data.json`,
 		feed: `${server.origin}/circles/${page.circleId}/checkins`,
 		help: `${server.origin}/help`
 	};

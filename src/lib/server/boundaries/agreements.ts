@@ -22,6 +22,7 @@ import { circleToday } from '$lib/server/circles/today';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
 import {
+	isWaitingFor,
 	type AgreementCategory,
 	type AgreementCommentView,
 	type AgreementVersionView,
@@ -31,6 +32,7 @@ import {
 	type PersonRef,
 	type ProposalView
 } from '$lib/agreements';
+import { dayIn } from '$lib/recovery-days';
 import type { AgreementInput } from './agreement-forms';
 
 type Reader = Database | Transaction<DB>;
@@ -84,7 +86,7 @@ export function tallyAnswers(members: CurrentMember[], answers: Array<{ userId: 
 export async function loadAgreementViews(
 	db: Reader,
 	circleId: string,
-	options: { agreementId?: string; withComments?: boolean; now: number }
+	options: { agreementId?: string; withComments?: boolean; now: number; members?: CurrentMember[]; timeZone?: string }
 ): Promise<AgreementView[]> {
 	let query = db
 		.selectFrom('agreements')
@@ -133,8 +135,8 @@ export async function loadAgreementViews(
 				.orderBy('agreement_comments.id')
 				.execute()
 		: [];
-	const members = await currentMembers(db, circleId);
-	const { today } = await circleToday(db, circleId, options.now);
+	const members = options.members ?? (await currentMembers(db, circleId));
+	const today = options.timeZone ? dayIn(options.timeZone, options.now) : (await circleToday(db, circleId, options.now)).today;
 
 	const versionsOf = groupBy(
 		versionRows.map(
@@ -247,6 +249,23 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 export async function listAgreements(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<AgreementView[]> {
 	await requireCircleAction(db, user, circleId, 'view');
 	return loadAgreementViews(db, circleId, { now });
+}
+
+/**
+ * How many agreements wait for this member's answer (the home page's count), for a reader whose
+ * membership is already checked. `members` are the circle's members, as loadMembers gives them.
+ */
+export async function countAgreementsWaitingFor(
+	db: Database,
+	access: CircleAccess,
+	members: Array<{ userId: string; displayName: string; joinedAt: number }>,
+	now = Date.now()
+): Promise<number> {
+	const current = [...members]
+		.sort((a, b) => a.joinedAt - b.joinedAt)
+		.map((member) => ({ id: member.userId, displayName: member.displayName, joinedAt: member.joinedAt }));
+	const agreements = await loadAgreementViews(db, access.circle.id, { now, members: current, timeZone: access.timeZone });
+	return agreements.filter((agreement) => isWaitingFor(agreement, access.userId)).length;
 }
 
 /** One agreement with its whole history and discussion, or 404. */

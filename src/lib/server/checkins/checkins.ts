@@ -278,10 +278,14 @@ export async function listCheckIns(
 	circleId: string,
 	options: { cursor?: string | null; authorId?: string; limit?: number } = {}
 ): Promise<FeedPage> {
-	await requireCircleAction(db, user, circleId, 'view');
+	return loadFeedPage(db, await requireCircleAction(db, user, circleId, 'view'), options);
+}
+
+/** listCheckIns for a reader whose membership is already checked (`access`). */
+export async function loadFeedPage(db: Database, access: CircleAccess, options: { cursor?: string | null; authorId?: string; limit?: number } = {}): Promise<FeedPage> {
 	const limit = Math.min(options.limit ?? FEED_PAGE_SIZE, 100);
 	const after = decodeCursor(options.cursor);
-	let query = db.selectFrom('checkins').select(['id', 'created_at']).where('circle_id', '=', circleId);
+	let query = db.selectFrom('checkins').select(['id', 'created_at']).where('circle_id', '=', access.circle.id);
 	if (options.authorId) query = query.where('author_id', '=', options.authorId);
 	if (after) {
 		query = query.where((eb) =>

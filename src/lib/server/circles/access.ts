@@ -70,6 +70,8 @@ export interface CircleAccess {
 	/** The member's own details in this circle, read with the membership at no extra cost. */
 	relationship: string;
 	inRecovery: boolean;
+	/** The circle's time zone, where its days are counted. */
+	timeZone: string;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function requireMember(db: Database, user: SessionUser | null, circ
 	const row = await db
 		.selectFrom('memberships')
 		.innerJoin('circles', 'circles.id', 'memberships.circle_id')
-		.select(['circles.id', 'circles.name', 'circles.description', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery'])
+		.select(['circles.id', 'circles.name', 'circles.description', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery', 'circles.time_zone'])
 		.where('memberships.circle_id', '=', circleId)
 		.where('memberships.user_id', '=', user.id)
 		.executeTakeFirst();
@@ -91,7 +93,8 @@ export async function requireMember(db: Database, user: SessionUser | null, circ
 		circle: { id: row.id, name: row.name, description: row.description },
 		role: row.role,
 		relationship: row.relationship,
-		inRecovery: row.in_recovery === 1
+		inRecovery: row.in_recovery === 1,
+		timeZone: row.time_zone
 	};
 }
 

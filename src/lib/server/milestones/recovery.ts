@@ -11,7 +11,7 @@ import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
 import { EARLIEST_DAY, SAFETY_NOTE_DAYS, type RecoverySummary } from '$lib/milestones';
-import { daysBetween, isIsoDay, nextMilestone, recoveryTotals, sharedStretches, type IsoDay, type RecoveryTotals } from '$lib/recovery-days';
+import { dayIn, daysBetween, isIsoDay, nextMilestone, recoveryTotals, sharedStretches, type IsoDay, type RecoveryTotals } from '$lib/recovery-days';
 import type { LapseInput } from './milestone-forms';
 import { circleToday } from '$lib/server/circles/today';
 import { forgetMilestonesAfterLapse, forgetStretchMilestones, loadStretches, reachMilestones, type StretchRow } from './milestones';
@@ -179,18 +179,31 @@ export async function getMyRecovery(db: Database, user: SessionUser | null, circ
 
 /** Everyone in recovery in the circle, as the circle knows them. */
 export async function listRecoverySummaries(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<RecoverySummary[]> {
-	await requireCircleAction(db, user, circleId, 'view');
-	const { today } = await circleToday(db, circleId, now);
+	const access = await requireCircleAction(db, user, circleId, 'view');
 	const people = await db
 		.selectFrom('memberships')
 		.innerJoin('users', 'users.id', 'memberships.user_id')
-		.select(['users.id', 'users.display_name'])
+		.select(['users.id', 'users.display_name as displayName'])
 		.where('memberships.circle_id', '=', circleId)
 		.where('memberships.in_recovery', '=', 1)
 		.orderBy('memberships.joined_at')
 		.execute();
+	return loadRecoverySummaries(db, access, people, now);
+}
+
+/**
+ * listRecoverySummaries for a reader whose membership is already checked (`access`), given the
+ * circle's members in recovery (in the order they joined).
+ */
+export async function loadRecoverySummaries(
+	db: Database,
+	access: CircleAccess,
+	people: Array<{ id: string; displayName: string }>,
+	now = Date.now()
+): Promise<RecoverySummary[]> {
 	if (people.length === 0) return [];
-	const stretches = await loadStretches(db, circleId);
+	const today = dayIn(access.timeZone, now);
+	const stretches = await loadStretches(db, access.circle.id);
 	return people.flatMap((person) => {
 		const known = sharedStretches(stretches.filter((stretch) => stretch.userId === person.id));
 		const current = known[known.length - 1];
@@ -199,7 +212,7 @@ export async function listRecoverySummaries(db: Database, user: SessionUser | nu
 		const next = nextMilestone(current.startedOn, today, { cameBack });
 		return [
 			{
-				person: { id: person.id, displayName: person.display_name },
+				person: { id: person.id, displayName: person.displayName },
 				startedOn: current.startedOn,
 				totals: recoveryTotals(known, today),
 				next: { label: next.label, on: next.on, inDays: daysBetween(today, next.on) },

@@ -1,12 +1,11 @@
 import { fail, isActionFailure } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/auth/guards';
-import { listMembers, recentActivity } from '$lib/server/circles/circles';
+import { loadCircleHome } from '$lib/server/circles/home';
 import { parseCheckInForm, parseReplyForm } from '$lib/server/checkins/checkin-forms';
 import {
 	editCheckIn,
 	editReply,
-	listCheckIns,
 	postCheckIn,
 	postReply,
 	removeCheckIn,
@@ -14,9 +13,6 @@ import {
 	toggleReaction
 } from '$lib/server/checkins/checkins';
 import { readForm } from '$lib/server/forms';
-import { listAgreements } from '$lib/server/boundaries/agreements';
-import { listRecoverySummaries } from '$lib/server/milestones/recovery';
-import { isWaitingFor } from '$lib/agreements';
 import { readText } from '$lib/server/validation';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -26,20 +22,8 @@ export const load: PageServerLoad = async (event) => {
 	// Check-ins arrive live one by one and are applied in the page; membership changes reload
 	// this data (circle:<id>), and so does a catch-up that was too far behind (circle:<id>:feed).
 	event.depends(`circle:${circleId}`, `circle:${circleId}:feed`);
-	const { members } = await listMembers(getDb(), user, circleId);
-	const me = members.find((member) => member.userId === user.id);
-	const feed = await listCheckIns(getDb(), user, circleId, { cursor: event.url.searchParams.get('before') });
-	return {
-		feed,
-		olderPage: event.url.searchParams.has('before'),
-		memberCount: members.length,
-		inRecovery: members.filter((member) => member.inRecovery).map((member) => member.displayName),
-		iAmInRecovery: me?.inRecovery ?? false,
-		needsProfile: !me?.relationship,
-		activity: await recentActivity(getDb(), user, circleId, 8),
-		recovery: await listRecoverySummaries(getDb(), user, circleId),
-		agreementsWaitingForMe: (await listAgreements(getDb(), user, circleId)).filter((agreement) => isWaitingFor(agreement, user.id)).length
-	};
+	const home = await loadCircleHome(getDb(), user, circleId, { cursor: event.url.searchParams.get('before') });
+	return { ...home, olderPage: event.url.searchParams.has('before') };
 };
 
 /** A refusal about one check-in or reply names it, so the page shows the message beside it. */

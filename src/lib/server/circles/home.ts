@@ -1,0 +1,32 @@
+// The circle's home page in one read: the membership is checked once, and each part is loaded by
+// the domain module it belongs to from that checked access (before, every part checked it again:
+// six membership queries per page; see BENCHMARKS.md).
+import type { Database } from '$lib/server/db';
+import type { SessionUser } from '$lib/server/auth/sessions';
+import { requireCircleAction } from './access';
+import { loadMembers, loadRecentActivity } from './circles';
+import { loadFeedPage } from '$lib/server/checkins/checkins';
+import { loadRecoverySummaries } from '$lib/server/milestones/recovery';
+import { countAgreementsWaitingFor } from '$lib/server/boundaries/agreements';
+
+/** Recent activity shown on the home page. */
+const HOME_ACTIVITY_ITEMS = 8;
+
+export async function loadCircleHome(db: Database, user: SessionUser | null, circleId: string, options: { cursor?: string | null; now?: number } = {}) {
+	const now = options.now ?? Date.now();
+	const access = await requireCircleAction(db, user, circleId, 'view');
+	const members = await loadMembers(db, access);
+	const me = members.find((member) => member.userId === access.userId);
+	const inRecovery = members.filter((member) => member.inRecovery);
+	const byJoining = [...inRecovery].sort((a, b) => a.joinedAt - b.joinedAt);
+	return {
+		feed: await loadFeedPage(db, access, { cursor: options.cursor }),
+		memberCount: members.length,
+		inRecovery: inRecovery.map((member) => member.displayName),
+		iAmInRecovery: me?.inRecovery ?? false,
+		needsProfile: !me?.relationship,
+		activity: await loadRecentActivity(db, access, HOME_ACTIVITY_ITEMS),
+		recovery: await loadRecoverySummaries(db, access, byJoining.map((member) => ({ id: member.userId, displayName: member.displayName })), now),
+		agreementsWaitingForMe: await countAgreementsWaitingFor(db, access, members, now)
+	};
+}
