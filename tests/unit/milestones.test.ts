@@ -30,6 +30,7 @@ import {
 	editCheer,
 	listMilestones,
 	reachMilestones,
+	reachMilestonesOnNewDay,
 	removeVictory,
 	startMilestoneClock
 } from '$lib/server/milestones/milestones';
@@ -37,6 +38,7 @@ import { getMyRecovery, listRecoverySummaries, recordLapse, setRecoveryDate, sha
 import { createCircle, setCircleTimeZone, updateOwnProfile } from '$lib/server/circles/circles';
 import { acceptInvite, createInvite } from '$lib/server/circles/invites';
 import { listCircleEventsAfter } from '$lib/server/circles/events';
+import { requireMember } from '$lib/server/circles/access';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 
@@ -591,6 +593,32 @@ describe('automatic milestones', () => {
 		expect(await reachMilestones(db, circleId, midnight - MINUTE)).toEqual([]);
 		const events = await reachMilestones(db, circleId, midnight + MINUTE);
 		expect(events).toMatchObject([{ type: 'milestone.reached', payload: { milestone: { title: '6 months', reachedOn: '2026-09-07' }, celebrate: true } }]);
+	});
+
+	it('on page loads checks once a day: the first load of a new day writes that day’s milestone', async () => {
+		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		await inRecovery(sam, circleId);
+		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
+		const access = await requireMember(db, maria, circleId);
+		const sixMonths = addMonths(HUNDRED_DAYS_AGO, 6);
+		expect(await reachMilestonesOnNewDay(db, access, noonOn(sixMonths) - DAY)).toEqual([]);
+		const events = await reachMilestonesOnNewDay(db, access, noonOn(sixMonths));
+		expect(events).toMatchObject([{ type: 'milestone.reached', payload: { milestone: { title: '6 months', reachedOn: sixMonths }, celebrate: true } }]);
+		expect(await reachMilestonesOnNewDay(db, access, noonOn(sixMonths) + HOUR)).toEqual([]);
+	});
+
+	it('a page load skips a circle already checked today; the full check (the clock’s) still runs', async () => {
+		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		await inRecovery(sam, circleId);
+		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
+		const access = await requireMember(db, maria, circleId);
+		// Something due but not written, which no change announced (as if written by an older version).
+		testDb.sqlite.prepare(`DELETE FROM milestones WHERE circle_id = ? AND auto_key = 'day-90'`).run(circleId);
+		expect(await reachMilestonesOnNewDay(db, access, NOW + HOUR)).toEqual([]);
+		expect(await reachMilestones(db, circleId, NOW + 2 * HOUR)).toHaveLength(1);
+		// A new day in the circle's time zone is checked again.
+		testDb.sqlite.prepare(`DELETE FROM milestones WHERE circle_id = ? AND auto_key = 'day-90'`).run(circleId);
+		expect(await reachMilestonesOnNewDay(db, access, NOW + DAY)).toHaveLength(1);
 	});
 
 	it('is caught up by the clock when the server starts', async () => {

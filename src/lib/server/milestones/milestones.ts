@@ -1,8 +1,9 @@
 // Milestones: automatic ones reached by days in recovery, small victories added by hand, and the
 // circle's cheers. An automatic milestone is written once (a unique index on who, which stretch
-// and which milestone), however often the check runs: on every circle page load, and every
-// minute from the server's clock, so it arrives at local midnight for anyone with the circle open
-// and after a restart all the same.
+// and which milestone), however often the check runs: on the first circle page load of each day
+// (in the circle's time zone), after every change of a recovery date or lapse, and every minute
+// from the server's clock, so it arrives at local midnight for anyone with the circle open and
+// after a restart all the same.
 import { error, fail } from '@sveltejs/kit';
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
@@ -14,7 +15,7 @@ import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
 import { EARLIEST_DAY, type MilestoneView } from '$lib/milestones';
 import { circleToday } from '$lib/server/circles/today';
-import { isIsoDay, milestonesUntil, sharedStretches, type IsoDay, type StretchRecord } from '$lib/recovery-days';
+import { dayIn, isIsoDay, milestonesUntil, sharedStretches, type IsoDay, type StretchRecord } from '$lib/recovery-days';
 import type { VictoryInput } from './milestone-forms';
 
 type Reader = Database | Transaction<DB>;
@@ -92,6 +93,32 @@ export async function loadMilestoneViews(db: Reader, ids: string[]): Promise<Mil
  */
 export async function reachMilestones(db: Database, circleId: string, now = Date.now()): Promise<CircleEvent[]> {
 	const { today } = await circleToday(db, circleId, now);
+	const events = await writeMilestonesDue(db, circleId, today, now);
+	checkedDays(db).set(circleId, today);
+	return events;
+}
+
+/** Per database: circle id → the day (in the circle's time zone) reachMilestones last ran for it. */
+const lastChecked = new WeakMap<Database, Map<string, IsoDay>>();
+
+function checkedDays(db: Database): Map<string, IsoDay> {
+	let days = lastChecked.get(db);
+	if (!days) lastChecked.set(db, (days = new Map()));
+	return days;
+}
+
+/**
+ * reachMilestones for a page load, skipped when this circle was already checked today. Only a
+ * new day brings milestones by itself; every change of a recovery date or lapse runs
+ * reachMilestones at once, and the clock runs it every minute for anything else. This saves a
+ * page load four queries (BENCHMARKS.md).
+ */
+export async function reachMilestonesOnNewDay(db: Database, access: CircleAccess, now = Date.now()): Promise<CircleEvent[]> {
+	if (checkedDays(db).get(access.circle.id) === dayIn(access.timeZone, now)) return [];
+	return reachMilestones(db, access.circle.id, now);
+}
+
+async function writeMilestonesDue(db: Database, circleId: string, today: IsoDay, now: number): Promise<CircleEvent[]> {
 	const inRecovery = await db.selectFrom('memberships').select('user_id').where('circle_id', '=', circleId).where('in_recovery', '=', 1).execute();
 	if (inRecovery.length === 0) return [];
 	const stretches = await loadStretches(db, circleId);

@@ -2,7 +2,7 @@ import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/auth/guards';
 import { can, requireMember } from '$lib/server/circles/access';
 import { latestCircleEventId } from '$lib/server/circles/events';
-import { reachMilestones } from '$lib/server/milestones/milestones';
+import { reachMilestonesOnNewDay } from '$lib/server/milestones/milestones';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = async (event) => {
@@ -11,7 +11,7 @@ export const load: LayoutServerLoad = async (event) => {
 	event.depends(`circle:${circleId}`);
 	const access = await requireMember(getDb(), user, circleId);
 	// Whoever opens the circle first on a new day writes that day's milestones (the clock would too).
-	await reachMilestones(getDb(), circleId);
+	await reachMilestonesOnNewDay(getDb(), access);
 	return {
 		circle: access.circle,
 		myRole: access.role,
