@@ -112,6 +112,18 @@ describe('validating a session', () => {
 		expect(await writeSessionVisits(testDb.db)).toBe(0);
 	});
 
+	it('writes many visits in several small transactions, every one of them', async () => {
+		const userId = await addUser();
+		const sessions = [];
+		for (let i = 0; i < 250; i++) sessions.push(await createSession(testDb.db, userId, { now: T0 }));
+		for (const [i, { token }] of sessions.entries()) await validateSessionToken(testDb.db, token, { now: T0 + 2 * 60_000 + i });
+		expect(await writeSessionVisits(testDb.db)).toBe(250);
+		const written = testDb.sqlite.prepare('SELECT id, last_seen_at FROM sessions').all() as Array<{ id: string; last_seen_at: number }>;
+		const expected = new Map(sessions.map(({ session }, i) => [session.id, T0 + 2 * 60_000 + i]));
+		expect(written).toHaveLength(250);
+		for (const row of written) expect(row.last_seen_at).toBe(expected.get(row.id));
+	});
+
 	it('lists a device as active from the moment it was last used, written or not', async () => {
 		const userId = await addUser();
 		const { token, session } = await createSession(testDb.db, userId, { now: T0 });

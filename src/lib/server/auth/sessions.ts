@@ -128,17 +128,24 @@ function noteVisit(db: Database, sessionId: string, at: number): void {
 	visits.set(sessionId, at);
 }
 
-/** Writes the visits noted since the last call, in one transaction. Returns how many. */
+/** Visits written per transaction: thousands at once would hold up live updates for tens of ms. */
+const VISITS_PER_WRITE = 100;
+
+/** Writes the visits noted since the last call, a hundred at a time. Returns how many. */
 export async function writeSessionVisits(db: Database): Promise<number> {
 	const visits = pendingVisits.get(db);
 	if (!visits || visits.size === 0) return 0;
 	pendingVisits.delete(db);
-	await db.transaction().execute(async (trx) => {
-		for (const [sessionId, at] of visits) {
-			await trx.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).where('last_seen_at', '<', at).execute();
-		}
-	});
-	return visits.size;
+	const all = [...visits];
+	for (let start = 0; start < all.length; start += VISITS_PER_WRITE) {
+		if (start > 0) await new Promise((resolve) => setImmediate(resolve)); // let requests in between
+		await db.transaction().execute(async (trx) => {
+			for (const [sessionId, at] of all.slice(start, start + VISITS_PER_WRITE)) {
+				await trx.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).where('last_seen_at', '<', at).execute();
+			}
+		});
+	}
+	return all.length;
 }
 
 /** Writes visits every SESSION_VISIT_WRITE_INTERVAL; a crash loses at most that much of them. */
