@@ -12,10 +12,9 @@ import type { CheckInInput } from './checkin-forms';
 
 type Reader = Database | Transaction<DB>;
 
-/** Builds what readers see of these check-ins (in the order given), with reactions and replies. */
-export async function loadCheckInViews(db: Reader, ids: string[]): Promise<CheckInView[]> {
-	if (ids.length === 0) return [];
-	const rows = await db
+/** Check-ins with their authors, as loadCheckInViews and the feed read them. */
+function checkInRows(db: Reader) {
+	return db
 		.selectFrom('checkins')
 		.innerJoin('users', 'users.id', 'checkins.author_id')
 		.leftJoin('memberships', (join) =>
@@ -34,9 +33,23 @@ export async function loadCheckInViews(db: Reader, ids: string[]): Promise<Check
 			'checkins.created_at',
 			'checkins.edited_at',
 			'checkins.deleted_at'
-		])
-		.where('checkins.id', 'in', ids)
-		.execute();
+		]);
+}
+
+type CheckInRow = Awaited<ReturnType<ReturnType<typeof checkInRows>['execute']>>[number];
+
+/** Builds what readers see of these check-ins (in the order given), with reactions and replies. */
+export async function loadCheckInViews(db: Reader, ids: string[]): Promise<CheckInView[]> {
+	if (ids.length === 0) return [];
+	const rows = await checkInRows(db).where('checkins.id', 'in', ids).execute();
+	const byId = new Map(rows.map((row) => [row.id, row]));
+	return withResponses(db, ids.flatMap((id) => byId.get(id) ?? []));
+}
+
+/** The views of these check-in rows, in their order, with reactions and replies. */
+async function withResponses(db: Reader, rows: CheckInRow[]): Promise<CheckInView[]> {
+	if (rows.length === 0) return [];
+	const ids = rows.map((row) => row.id);
 	const reactions = await db.selectFrom('checkin_reactions').select(['checkin_id', 'user_id', 'kind']).where('checkin_id', 'in', ids).orderBy('created_at').execute();
 	const replies = await db
 		.selectFrom('checkin_replies')
@@ -77,7 +90,7 @@ export async function loadCheckInViews(db: Reader, ids: string[]): Promise<Check
 		};
 		views.get(reply.checkin_id)?.replies.push(view);
 	}
-	return ids.flatMap((id) => views.get(id) ?? []);
+	return [...views.values()];
 }
 
 /**
@@ -285,18 +298,22 @@ export async function listCheckIns(
 export async function loadFeedPage(db: Database, access: CircleAccess, options: { cursor?: string | null; authorId?: string; limit?: number } = {}): Promise<FeedPage> {
 	const limit = Math.min(options.limit ?? FEED_PAGE_SIZE, 100);
 	const after = decodeCursor(options.cursor);
-	let query = db.selectFrom('checkins').select(['id', 'created_at']).where('circle_id', '=', access.circle.id);
-	if (options.authorId) query = query.where('author_id', '=', options.authorId);
+	// The page's rows in one read, newest first, rather than their ids first and the rows after.
+	let query = checkInRows(db).where('checkins.circle_id', '=', access.circle.id);
+	if (options.authorId) query = query.where('checkins.author_id', '=', options.authorId);
 	if (after) {
 		query = query.where((eb) =>
-			eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])])
+			eb.or([
+				eb('checkins.created_at', '<', after.createdAt),
+				eb.and([eb('checkins.created_at', '=', after.createdAt), eb('checkins.id', '<', after.id)])
+			])
 		);
 	}
-	const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+	const rows = await query.orderBy('checkins.created_at', 'desc').orderBy('checkins.id', 'desc').limit(limit + 1).execute();
 	const page = rows.slice(0, limit);
 	const last = page[page.length - 1];
 	return {
-		checkins: await loadCheckInViews(db, page.map((row) => row.id)),
+		checkins: await withResponses(db, page),
 		nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null
 	};
 }
