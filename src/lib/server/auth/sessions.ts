@@ -1,4 +1,5 @@
 import type { Database } from '$lib/server/db';
+import { prepared } from '$lib/server/db/prepared';
 import { describeDevice } from './device';
 import { generateSessionToken, hashToken } from './tokens';
 
@@ -62,6 +63,15 @@ export async function createSession(
 	return { token, session };
 }
 
+/** Every request with a cookie runs this, so it is built once (see db/prepared.ts). */
+const findSession = prepared((db, id: string) =>
+	db
+		.selectFrom('sessions')
+		.innerJoin('users', 'users.id', 'sessions.user_id')
+		.select(['sessions.id', 'sessions.user_id', 'sessions.created_at', 'sessions.expires_at', 'sessions.last_seen_at', 'users.email', 'users.display_name'])
+		.where('sessions.id', '=', id)
+);
+
 /**
  * The session and user behind a token, or null. With `touch` (page requests), it notes the
  * visit (written in the background by writeSessionVisits) and slides the expiry forward; the
@@ -75,20 +85,7 @@ export async function validateSessionToken(
 	const now = options.now ?? Date.now();
 	const touch = options.touch ?? true;
 	const id = hashToken(token);
-	const row = await db
-		.selectFrom('sessions')
-		.innerJoin('users', 'users.id', 'sessions.user_id')
-		.select([
-			'sessions.id',
-			'sessions.user_id',
-			'sessions.created_at',
-			'sessions.expires_at',
-			'sessions.last_seen_at',
-			'users.email',
-			'users.display_name'
-		])
-		.where('sessions.id', '=', id)
-		.executeTakeFirst();
+	const [row] = await findSession(db, id);
 	if (!row) return null;
 	if (now >= row.expires_at) {
 		await db.deleteFrom('sessions').where('id', '=', id).execute();

@@ -1,6 +1,7 @@
 import { error, fail } from '@sveltejs/kit';
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
+import { prepared } from '$lib/server/db/prepared';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { isRowId, newId } from '$lib/server/ids';
 import { requireCircleAction, requireMember, type CircleAccess } from '$lib/server/circles/access';
@@ -119,6 +120,23 @@ function requireOwnWithinWindow(access: CircleAccess, authorId: string, createdA
 	return null;
 }
 
+/** The hottest write there is, so it is built once (see db/prepared.ts). */
+const insertCheckIn = prepared(
+	(db, id: string, circleId: string, authorId: string, mood: number | null, craving: number | null, need: string | null, body: string, createdAt: number) =>
+		db.insertInto('checkins').values({
+			id,
+			circle_id: circleId,
+			author_id: authorId,
+			mood,
+			craving,
+			need,
+			body,
+			created_at: createdAt,
+			edited_at: null,
+			deleted_at: null
+		})
+);
+
 export async function postCheckIn(db: Database, user: SessionUser | null, circleId: string, input: CheckInInput, now = Date.now()): Promise<CheckInView> {
 	const access = await requireCircleAction(db, user, circleId, 'postCheckIn');
 	const id = newId();
@@ -140,21 +158,7 @@ export async function postCheckIn(db: Database, user: SessionUser | null, circle
 		replies: []
 	};
 	const event = await db.transaction().execute(async (trx) => {
-		await trx
-			.insertInto('checkins')
-			.values({
-				id,
-				circle_id: circleId,
-				author_id: access.userId,
-				mood: checkin.mood,
-				craving: checkin.craving,
-				need: checkin.need,
-				body: checkin.body,
-				created_at: now,
-				edited_at: null,
-				deleted_at: null
-			})
-			.execute();
+		await insertCheckIn(trx, id, circleId, access.userId, checkin.mood, checkin.craving, checkin.need, checkin.body, now);
 		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'checkin.posted' as CheckInEventType, payload: { checkin }, now });
 	});
 	publishCircleEvents([event]);

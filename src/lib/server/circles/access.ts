@@ -2,6 +2,7 @@
 // socket message goes through requireMember, then requireCan for anything beyond reading.
 import { error } from '@sveltejs/kit';
 import type { Database } from '$lib/server/db';
+import { prepared } from '$lib/server/db/prepared';
 import type { CircleRole } from '$lib/server/db/schema';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { isRowId } from '$lib/server/ids';
@@ -74,19 +75,23 @@ export interface CircleAccess {
 	timeZone: string;
 }
 
+/** Every circle page and action runs this, so it is built once (see db/prepared.ts). */
+const findMembership = prepared((db, circleId: string, userId: string) =>
+	db
+		.selectFrom('memberships')
+		.innerJoin('circles', 'circles.id', 'memberships.circle_id')
+		.select(['circles.id', 'circles.name', 'circles.description', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery', 'circles.time_zone'])
+		.where('memberships.circle_id', '=', circleId)
+		.where('memberships.user_id', '=', userId)
+);
+
 /**
  * The user's membership of a circle, or a 404. Non-members, removed members and made-up ids
  * all get the same answer, so nobody learns whether a circle exists.
  */
 export async function requireMember(db: Database, user: SessionUser | null, circleId: string): Promise<CircleAccess> {
 	if (!user || !isRowId(circleId)) error(404, 'Not found');
-	const row = await db
-		.selectFrom('memberships')
-		.innerJoin('circles', 'circles.id', 'memberships.circle_id')
-		.select(['circles.id', 'circles.name', 'circles.description', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery', 'circles.time_zone'])
-		.where('memberships.circle_id', '=', circleId)
-		.where('memberships.user_id', '=', user.id)
-		.executeTakeFirst();
+	const [row] = await findMembership(db, circleId, user.id);
 	if (!row) error(404, 'Not found');
 	return {
 		userId: user.id,

@@ -1,8 +1,15 @@
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
+import { prepared } from '$lib/server/db/prepared';
 import type { CircleEvent, CircleEventType } from '$lib/realtime/events';
 
 type Writer = Database | Transaction<DB>;
+
+// Every change in a circle writes these two, so they are built once (see db/prepared.ts).
+const insertEvent = prepared((db, circleId: string, actorId: string | null, type: string, payload: string, createdAt: number) =>
+	db.insertInto('circle_events').values({ circle_id: circleId, actor_id: actorId, type, payload, created_at: createdAt }).returning('id')
+);
+const markCircleActive = prepared((db, at: number, circleId: string) => db.updateTable('circles').set({ last_activity_at: at }).where('id', '=', circleId));
 
 /**
  * Appends one event to the circle's log, in the caller's transaction, and marks the circle as
@@ -12,20 +19,10 @@ export async function appendCircleEvent<T extends CircleEventType>(
 	trx: Writer,
 	event: { circleId: string; actorId: string | null; type: T; payload: Extract<CircleEvent, { type: T }>['payload']; now: number }
 ): Promise<CircleEvent> {
-	const row = await trx
-		.insertInto('circle_events')
-		.values({
-			circle_id: event.circleId,
-			actor_id: event.actorId,
-			type: event.type,
-			payload: JSON.stringify(event.payload),
-			created_at: event.now
-		})
-		.returning('id')
-		.executeTakeFirstOrThrow();
-	await trx.updateTable('circles').set({ last_activity_at: event.now }).where('id', '=', event.circleId).execute();
+	const [row] = await insertEvent(trx, event.circleId, event.actorId, event.type, JSON.stringify(event.payload), event.now);
+	await markCircleActive(trx, event.now, event.circleId);
 	return {
-		id: row.id,
+		id: row!.id,
 		circleId: event.circleId,
 		actorId: event.actorId,
 		type: event.type,

@@ -1,0 +1,56 @@
+// prepared() (src/lib/server/db/prepared.ts): built once, then every run gets its own values,
+// in the right places, on a database or inside a transaction.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { prepared } from '$lib/server/db/prepared';
+import { createTestDatabase, type TestDatabase } from './support/database';
+import { addUser } from './support/people';
+
+let testDb: TestDatabase;
+beforeEach(() => {
+	testDb = createTestDatabase();
+});
+afterEach(async () => {
+	await testDb.dispose();
+});
+
+describe('prepared queries', () => {
+	it('builds once and puts each run’s values where they belong, constants included', async () => {
+		const build = vi.fn((db: TestDatabase['db'], name: string, since: number) =>
+			db.selectFrom('users').select(['id', 'display_name']).where('display_name', '=', name).where('created_at', '>=', since).where('email', 'like', '%@example.org')
+		);
+		const findUsers = prepared(build);
+		const ana = await addUser(testDb.db, 'Ana');
+		const sam = await addUser(testDb.db, 'Sam');
+		expect(await findUsers(testDb.db, 'Ana', 0)).toEqual([{ id: ana.id, display_name: 'Ana' }]);
+		expect(await findUsers(testDb.db, 'Sam', 0)).toEqual([{ id: sam.id, display_name: 'Sam' }]);
+		expect(await findUsers(testDb.db, 'Sam', 1)).toEqual([]);
+		// Values that look like SQL are only values.
+		expect(await findUsers(testDb.db, "Sam' OR '1'='1", 0)).toEqual([]);
+		expect(build).toHaveBeenCalledTimes(1);
+	});
+
+	it('writes inside a transaction, and is undone with it', async () => {
+		const rename = prepared((db, id: string, name: string) => db.updateTable('users').set({ display_name: name }).where('id', '=', id));
+		const ana = await addUser(testDb.db, 'Ana');
+		await testDb.db.transaction().execute((trx) => rename(trx, ana.id, 'Ana María'));
+		await expect(
+			testDb.db.transaction().execute(async (trx) => {
+				await rename(trx, ana.id, 'Nobody');
+				throw new Error('changed my mind');
+			})
+		).rejects.toThrow('changed my mind');
+		expect(testDb.sqlite.prepare('SELECT display_name FROM users WHERE id = ?').pluck().get(ana.id)).toBe('Ana María');
+	});
+
+	it('works the same on another database file', async () => {
+		const countByName = prepared((db, name: string) => db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('display_name', '=', name));
+		await addUser(testDb.db, 'Lee');
+		const other = createTestDatabase();
+		try {
+			expect(await countByName(testDb.db, 'Lee')).toEqual([{ n: 1 }]);
+			expect(await countByName(other.db, 'Lee')).toEqual([{ n: 0 }]);
+		} finally {
+			await other.dispose();
+		}
+	});
+});
