@@ -125,6 +125,10 @@ function noteVisit(db: Database, sessionId: string, at: number): void {
 	visits.set(sessionId, at);
 }
 
+const recordVisit = prepared((db, at: number, sessionId: string) =>
+	db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).where('last_seen_at', '<', at)
+);
+
 /** Visits written per transaction: thousands at once would hold up live updates for tens of ms. */
 const VISITS_PER_WRITE = 100;
 
@@ -137,9 +141,7 @@ export async function writeSessionVisits(db: Database): Promise<number> {
 	for (let start = 0; start < all.length; start += VISITS_PER_WRITE) {
 		if (start > 0) await new Promise((resolve) => setImmediate(resolve)); // let requests in between
 		await db.transaction().execute(async (trx) => {
-			for (const [sessionId, at] of all.slice(start, start + VISITS_PER_WRITE)) {
-				await trx.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).where('last_seen_at', '<', at).execute();
-			}
+			for (const [sessionId, at] of all.slice(start, start + VISITS_PER_WRITE)) await recordVisit(trx, at, sessionId);
 		});
 	}
 	return all.length;
