@@ -15,6 +15,7 @@ import {
 	updateOwnProfile
 } from '$lib/server/circles/circles';
 import { acceptInvite, createInvite } from '$lib/server/circles/invites';
+import { postCheckIn } from '$lib/server/checkins/checkins';
 import { latestCircleEventId, listCircleEventsAfter } from '$lib/server/circles/events';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
@@ -73,6 +74,19 @@ describe('creating a circle', () => {
 			['Just me', 1, 'owner']
 		]);
 		expect(circles[0]!.id).toBe(circleId);
+	});
+
+	it('a check-in counts as activity: its circle moves to the top, with the check-in’s time', async () => {
+		const { owner, circleId } = await circleWith('Sam');
+		const later = Date.now() + 60_000;
+		const { circleId: quiet } = await createCircle(testDb.db, owner, { name: 'Just me', description: '' }, later);
+		expect((await listMyCircles(testDb.db, owner)).map((c) => c.id)).toEqual([quiet, circleId]);
+		await postCheckIn(testDb.db, owner, circleId, { mood: 4, craving: null, need: null, body: 'A good day.' }, later + 5_000);
+		const circles = await listMyCircles(testDb.db, owner);
+		expect(circles.map((c) => [c.id, c.lastActivityAt])).toEqual([
+			[circleId, later + 5_000],
+			[quiet, later]
+		]);
 	});
 
 	it('checks the name: required, at most 80 characters, HTML kept as text', () => {

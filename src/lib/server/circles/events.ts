@@ -5,22 +5,20 @@ import type { CircleEvent, CircleEventType } from '$lib/realtime/events';
 
 type Writer = Database | Transaction<DB>;
 
-// Every change in a circle writes these two, so they are built once (see db/prepared.ts).
+// Every change in a circle writes one, so it is built once (see db/prepared.ts).
 const insertEvent = prepared((db, circleId: string, actorId: string | null, type: string, payload: string, createdAt: number) =>
 	db.insertInto('circle_events').values({ circle_id: circleId, actor_id: actorId, type, payload, created_at: createdAt }).returning('id')
 );
-const markCircleActive = prepared((db, at: number, circleId: string) => db.updateTable('circles').set({ last_activity_at: at }).where('id', '=', circleId));
 
 /**
- * Appends one event to the circle's log, in the caller's transaction, and marks the circle as
- * active. Returns the event to broadcast once the transaction has committed.
+ * Appends one event to the circle's log, in the caller's transaction (the newest event is also
+ * what "latest activity" shows). Returns the event to broadcast once the transaction has committed.
  */
 export async function appendCircleEvent<T extends CircleEventType>(
 	trx: Writer,
 	event: { circleId: string; actorId: string | null; type: T; payload: Extract<CircleEvent, { type: T }>['payload']; now: number }
 ): Promise<CircleEvent> {
 	const [row] = await insertEvent(trx, event.circleId, event.actorId, event.type, JSON.stringify(event.payload), event.now);
-	await markCircleActive(trx, event.now, event.circleId);
 	return {
 		id: row!.id,
 		circleId: event.circleId,
