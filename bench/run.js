@@ -20,7 +20,7 @@ const OPTIONS = {
 	duration: { type: 'string', default: '15', help: 'seconds of fan-out measurement' },
 	warmup: { type: 'string', default: '5', help: 'seconds of posting before each fan-out measurement (not counted)' },
 	'history-circles': { type: 'string', default: '1000', help: 'circles with a check-in history (page speed runs in one)' },
-	'history-checkins': { type: 'string', default: '20000', help: 'check-ins spread over the history circles' },
+	'history-checkins': { type: 'string', default: '100000', help: 'check-ins spread over the history circles' },
 	'fanout-history': { type: 'string', default: '5', help: 'check-ins already in each fan-out circle' },
 	'client-procs': { type: 'string', default: '2', help: 'worker processes holding the sockets' },
 	'write-start': { type: 'string', default: '100', help: 'first rate (posts/s) of the write step-up' },
