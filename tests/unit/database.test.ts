@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { isDatabaseHealthy } from '$lib/server/db';
-import { migrate } from '$lib/server/db/sqlite.js';
+import { migrate, openSqlite } from '$lib/server/db/sqlite.js';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 const run = promisify(execFile);
@@ -44,6 +44,35 @@ describe('migrations', () => {
 		expect(migrate(testDb.sqlite)).toEqual([]);
 		const again = testDb.sqlite.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get();
 		expect(again).toBe(names.length);
+	});
+
+	it('0007 keeps every event as it was, and new events still get larger ids', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'hearth-0007-'));
+		const before = path.join(dir, 'migrations');
+		try {
+			// A database as it was before 0007, with events in it (one circle deleted, as happens).
+			mkdirSync(before);
+			for (const name of readdirSync('migrations').filter((name) => name < '0007')) copyFileSync(path.join('migrations', name), path.join(before, name));
+			const sqlite = openSqlite(path.join(dir, 'hearth.db'));
+			migrate(sqlite, before);
+			sqlite.exec(`
+				INSERT INTO circles (id, name, description, created_by, created_at, last_activity_at) VALUES ('a', 'A', '', NULL, 0, 0), ('b', 'B', '', NULL, 0, 0);
+				INSERT INTO circle_events (circle_id, actor_id, type, payload, created_at) VALUES ('a', NULL, 'circle.created', '{}', 1), ('b', NULL, 'circle.created', '{}', 2), ('a', NULL, 'member.joined', '{"displayName":"Sam"}', 3);
+			`);
+			const events = sqlite.prepare('SELECT * FROM circle_events ORDER BY id').all();
+			expect(migrate(sqlite)).toContain('0007_event_log_without_autoincrement.sql');
+			expect(sqlite.prepare('SELECT * FROM circle_events ORDER BY id').all()).toEqual(events);
+			expect(sqlite.prepare("SELECT count(*) FROM sqlite_sequence WHERE name = 'circle_events'").pluck().get()).toBe(0);
+			const next = sqlite.prepare("INSERT INTO circle_events (circle_id, actor_id, type, payload, created_at) VALUES ('b', NULL, 'member.joined', '{}', 4)").run();
+			expect(Number(next.lastInsertRowid)).toBeGreaterThan(3);
+			// Deleting a circle still takes its events with it.
+			sqlite.prepare("DELETE FROM circles WHERE id = 'a'").run();
+			expect(sqlite.prepare('SELECT circle_id FROM circle_events').pluck().all()).toEqual(['b', 'b']);
+			expect(sqlite.pragma('foreign_key_check')).toEqual([]);
+			sqlite.close();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 
 	it('`npm run migrate` creates and migrates a new database file, and is a no-op the second time', async () => {

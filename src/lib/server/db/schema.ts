@@ -64,6 +64,7 @@ export interface CirclesTable {
 	description: string;
 	created_by: string | null;
 	created_at: number;
+	/** Written when the circle is created; since 2026-11-30 "latest activity" is its newest event (listMyCircles). */
 	last_activity_at: number;
 	time_zone: Generated<string>;
 }
