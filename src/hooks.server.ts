@@ -1,6 +1,6 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { getDb } from '$lib/server/db';
+import { checkpointAppDatabaseInBackground, getDb } from '$lib/server/db';
 import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { deleteExpiredSessions, startSessionVisitWriter, validateSessionToken } from '$lib/server/auth/sessions';
 import { startRealtime } from '$lib/server/realtime';
@@ -11,6 +11,7 @@ const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
 export const init: ServerInit = async () => {
 	const db = getDb(); // opens the database and applies pending migrations
+	checkpointAppDatabaseInBackground();
 	if (!startRealtime(db)) {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}

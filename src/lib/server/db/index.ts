@@ -3,6 +3,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { DB } from './schema';
 import { databasePath, migrate, openSqlite } from './sqlite.js';
 import { GroupCommitDialect } from './group-commit';
+import { checkpointInBackground, type Checkpointer } from './checkpoints';
+import path from 'node:path';
 
 export type Database = Kysely<DB>;
 export type { DB };
@@ -27,6 +29,16 @@ let appDatabase: OpenedDatabase | undefined;
 export function getDb(): Database {
 	appDatabase ??= openDatabase(databasePath());
 	return appDatabase.db;
+}
+
+let appCheckpointer: Checkpointer | undefined;
+
+/** From now on the app's database is checkpointed on a worker thread (see checkpoints.ts). */
+export function checkpointAppDatabaseInBackground(): void {
+	getDb();
+	const file = databasePath();
+	if (file === ':memory:' || appCheckpointer) return;
+	appCheckpointer = checkpointInBackground(appDatabase!.sqlite, path.resolve(file));
 }
 
 /** True when the database answers a trivial query. */

@@ -1,0 +1,77 @@
+// WAL checkpoints on a worker thread (src/lib/server/db/checkpoints.ts): the app's connection
+// never copies the log itself, the worker does, and the log does not grow without end.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
+import { checkpointInBackground, type Checkpointer } from '$lib/server/db/checkpoints';
+import { createTestDatabase, type TestDatabase } from './support/database';
+
+let testDb: TestDatabase;
+let checkpointer: Checkpointer | undefined;
+
+beforeEach(() => {
+	testDb = createTestDatabase();
+	testDb.sqlite.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+});
+
+afterEach(async () => {
+	await checkpointer?.stop();
+	checkpointer = undefined;
+	await testDb.dispose();
+});
+
+const size = (file: string) => {
+	try {
+		return statSync(file).size;
+	} catch {
+		return 0;
+	}
+};
+
+/** About `megabytes` of rows, in one transaction on the app's connection. */
+function write(megabytes: number) {
+	const insert = testDb.sqlite.prepare('INSERT INTO blobs (body) VALUES (?)');
+	const text = 'x'.repeat(4000);
+	testDb.sqlite.transaction(() => {
+		for (let i = 0; i < megabytes * 256; i++) insert.run(text);
+	})();
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000) {
+	const end = Date.now() + timeoutMs;
+	while (!condition()) {
+		if (Date.now() > end) return false;
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	return true;
+}
+
+describe('checkpoints on a worker thread', () => {
+	it('the app’s connection stops checkpointing, and the worker copies the log into the file', async () => {
+		checkpointer = checkpointInBackground(testDb.sqlite, testDb.file);
+		expect(testDb.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+		const before = size(testDb.file);
+		write(6); // past SQLite's own 1,000-page line: the app's COMMIT copied nothing
+		expect(size(testDb.file)).toBe(before);
+		expect(await until(() => size(testDb.file) > before + 5_000_000)).toBe(true);
+		expect(testDb.sqlite.prepare('SELECT count(*) FROM blobs').pluck().get()).toBe(6 * 256);
+	});
+
+	it('the log starts over once copied, instead of growing with every write', async () => {
+		checkpointer = checkpointInBackground(testDb.sqlite, testDb.file);
+		write(6);
+		await until(() => size(testDb.file) > 5_000_000);
+		const wal = size(`${testDb.file}-wal`);
+		for (let round = 0; round < 3; round++) {
+			await new Promise((resolve) => setTimeout(resolve, 600)); // a few checkpoint rounds
+			write(6);
+		}
+		expect(size(`${testDb.file}-wal`)).toBeLessThan(wal * 1.5);
+	});
+
+	it('hands checkpoints back to the app’s connection when it stops', async () => {
+		checkpointer = checkpointInBackground(testDb.sqlite, testDb.file);
+		await checkpointer.stop();
+		checkpointer = undefined;
+		expect(testDb.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+	});
+});
