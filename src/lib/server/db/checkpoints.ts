@@ -3,36 +3,36 @@
 // In WAL mode SQLite copies the log back into the database file every 1,000 pages, inside
 // whichever COMMIT crosses that line, and with synchronous=FULL that copy ends with an fsync of
 // the database file. better-sqlite3 runs on the event loop, so every such COMMIT stalled every
-// request and live update for 5-12 ms, a few times a second under load: that was most of the
-// p99 of live delivery (BENCHMARKS.md).
+// request and live update for 5-12 ms, a few times a second under load (BENCHMARKS.md).
 //
-// Here the app's connection never checkpoints. A worker thread with its own connection runs a
-// PASSIVE checkpoint every CHECKPOINT_INTERVAL: it copies what it can without waiting for
-// anyone, and the app's next write starts the log over once everything is copied. Should the log
-// still grow past WAL_LIMIT_BYTES (writes so steady the copy never catches up), the worker asks
-// for a RESTART checkpoint, which waits for a gap between writes. If the worker cannot start or
-// stops, the app's connection checkpoints by itself again, as before.
+// Here a worker thread with its own connection runs a PASSIVE checkpoint every
+// CHECKPOINT_INTERVAL: it copies what it can without waiting for, or blocking, anyone. The app's
+// connection checkpoints only past MAIN_AUTOCHECKPOINT_PAGES. That is a backstop for writes so
+// steady that the worker never finds the log fully copied, which is when SQLite starts the log
+// over: the app's own checkpoint then has little left to copy and lets the log start over, so it
+// cannot grow without end. (A blocking RESTART checkpoint in the worker would stall the app's
+// writers instead, on the event loop.) If the worker cannot start or stops, the app's connection
+// goes back to SQLite's default.
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 
-const CHECKPOINT_INTERVAL = 250;
-const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+const CHECKPOINT_INTERVAL = 100;
+/** 16 MB of 4 KB pages: the most the log grows before the app's connection helps. */
+const MAIN_AUTOCHECKPOINT_PAGES = 4000;
 /** SQLite's default: what the app's connection goes back to without the worker. */
 const DEFAULT_AUTOCHECKPOINT = 1000;
 
 // Plain CommonJS, run with `eval`, so the build needs no separate worker file.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { statSync } = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = FULL');
-const walSize = () => { try { return statSync(workerData.file + '-wal').size; } catch { return 0; } };
 const timer = setInterval(() => {
 	try {
-		db.pragma(walSize() > workerData.walLimit ? 'wal_checkpoint(RESTART)' : 'wal_checkpoint(PASSIVE)');
+		db.pragma('wal_checkpoint(PASSIVE)');
 	} catch (error) {
 		// Busy or the like: the next round tries again.
 	}
@@ -56,9 +56,9 @@ export function checkpointInBackground(sqlite: BetterSqlite3.Database, file: str
 	const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 	const worker = new Worker(WORKER_SOURCE, {
 		eval: true,
-		workerData: { driver, file, interval: CHECKPOINT_INTERVAL, walLimit: WAL_LIMIT_BYTES }
+		workerData: { driver, file, interval: CHECKPOINT_INTERVAL }
 	});
-	sqlite.pragma('wal_autocheckpoint = 0');
+	sqlite.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
 	const handBack = () => {
 		if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
 	};
