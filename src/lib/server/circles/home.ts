@@ -6,7 +6,7 @@ import type { SessionUser } from '$lib/server/auth/sessions';
 import { requireCircleAction } from './access';
 import { loadMembers, loadRecentActivity } from './circles';
 import { loadFeedPage } from '$lib/server/checkins/checkins';
-import { loadRecoverySummaries } from '$lib/server/milestones/recovery';
+import { loadRecoverySummaries, peopleInRecovery } from '$lib/server/milestones/recovery';
 import { countAgreementsWaitingFor } from '$lib/server/boundaries/agreements';
 
 /** Recent activity shown on the home page. */
@@ -18,7 +18,6 @@ export async function loadCircleHome(db: Database, user: SessionUser | null, cir
 	const members = await loadMembers(db, access);
 	const me = members.find((member) => member.userId === access.userId);
 	const inRecovery = members.filter((member) => member.inRecovery);
-	const byJoining = [...inRecovery].sort((a, b) => a.joinedAt - b.joinedAt);
 	return {
 		feed: await loadFeedPage(db, access, { cursor: options.cursor }),
 		memberCount: members.length,
@@ -26,7 +25,7 @@ export async function loadCircleHome(db: Database, user: SessionUser | null, cir
 		iAmInRecovery: me?.inRecovery ?? false,
 		needsProfile: !me?.relationship,
 		activity: await loadRecentActivity(db, access, HOME_ACTIVITY_ITEMS),
-		recovery: await loadRecoverySummaries(db, access, byJoining.map((member) => ({ id: member.userId, displayName: member.displayName })), now),
+		recovery: await loadRecoverySummaries(db, access, peopleInRecovery(members), now),
 		agreementsWaitingForMe: await countAgreementsWaitingFor(db, access, members, now)
 	};
 }

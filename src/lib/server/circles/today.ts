@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { CircleAccess } from './access';
 import type { Database, DB } from '$lib/server/db';
 import { dayIn, type IsoDay } from '$lib/recovery-days';
 
@@ -7,4 +8,9 @@ export async function circleToday(db: Database | Transaction<DB>, circleId: stri
 	const row = await db.selectFrom('circles').select('time_zone').where('id', '=', circleId).executeTakeFirst();
 	const timeZone = row?.time_zone ?? 'UTC';
 	return { timeZone, today: dayIn(timeZone, now) };
+}
+
+/** What day it is in the circle of a checked membership: its time zone came with the check. */
+export function todayFor(access: CircleAccess, now: number): IsoDay {
+	return dayIn(access.timeZone, now);
 }

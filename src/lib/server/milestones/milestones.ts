@@ -14,8 +14,8 @@ import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
 import { EARLIEST_DAY, type MilestoneView } from '$lib/milestones';
-import { circleToday } from '$lib/server/circles/today';
-import { dayIn, isIsoDay, milestonesUntil, sharedStretches, type IsoDay, type StretchRecord } from '$lib/recovery-days';
+import { circleToday, todayFor } from '$lib/server/circles/today';
+import { isIsoDay, milestonesUntil, sharedStretches, type IsoDay, type StretchRecord } from '$lib/recovery-days';
 import type { VictoryInput } from './milestone-forms';
 
 type Reader = Database | Transaction<DB>;
@@ -114,7 +114,7 @@ function checkedDays(db: Database): Map<string, IsoDay> {
  * page load four queries (BENCHMARKS.md).
  */
 export async function reachMilestonesOnNewDay(db: Database, access: CircleAccess, now = Date.now()): Promise<CircleEvent[]> {
-	if (checkedDays(db).get(access.circle.id) === dayIn(access.timeZone, now)) return [];
+	if (checkedDays(db).get(access.circle.id) === todayFor(access, now)) return [];
 	return reachMilestones(db, access.circle.id, now);
 }
 
@@ -240,7 +240,7 @@ export async function listMilestones(
 /** Any member adds a small victory, for themselves or for the whole circle; everyone celebrates it. */
 export async function addVictory(db: Database, user: SessionUser | null, circleId: string, input: VictoryInput, now = Date.now()) {
 	const access = await requireCircleAction(db, user, circleId, 'addMilestone');
-	const { today } = await circleToday(db, circleId, now);
+	const today = todayFor(access, now);
 	if (!isIsoDay(input.reachedOn) || input.reachedOn < EARLIEST_DAY) return fail(400, { errors: { reachedOn: 'Please give the day it happened.' } });
 	// The form checked against the server's day; the circle's own today is what counts.
 	if (input.reachedOn > today) {

@@ -11,15 +11,15 @@ import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
 import { EARLIEST_DAY, SAFETY_NOTE_DAYS, type RecoverySummary } from '$lib/milestones';
-import { dayIn, daysBetween, isIsoDay, nextMilestone, recoveryTotals, sharedStretches, type IsoDay, type RecoveryTotals } from '$lib/recovery-days';
+import { daysBetween, isIsoDay, nextMilestone, recoveryTotals, sharedStretches, type IsoDay, type RecoveryTotals } from '$lib/recovery-days';
 import type { LapseInput } from './milestone-forms';
-import { circleToday } from '$lib/server/circles/today';
+import { todayFor } from '$lib/server/circles/today';
+import { loadMembers, type CircleMember } from '$lib/server/circles/circles';
 import { forgetMilestonesAfterLapse, forgetStretchMilestones, loadStretches, reachMilestones, type StretchRow } from './milestones';
 
 async function requirePersonInRecovery(db: Database, user: SessionUser | null, circleId: string): Promise<CircleAccess> {
 	const access = await requireCircleAction(db, user, circleId, 'setOwnRecovery');
-	const row = await db.selectFrom('memberships').select('in_recovery').where('circle_id', '=', circleId).where('user_id', '=', access.userId).executeTakeFirst();
-	if (row?.in_recovery !== 1) {
+	if (!access.inRecovery) {
 		error(403, 'Only a person in recovery keeps a recovery date. If that’s you, say so on the members page first.');
 	}
 	return access;
@@ -34,7 +34,7 @@ function currentSharedStart(stretches: StretchRow[]): IsoDay | null {
 /** Sets the day the current stretch began: the first time, or to correct it. */
 export async function setRecoveryDate(db: Database, user: SessionUser | null, circleId: string, startedOn: IsoDay, now = Date.now()) {
 	const access = await requirePersonInRecovery(db, user, circleId);
-	const { today } = await circleToday(db, circleId, now);
+	const today = todayFor(access, now);
 	if (!isIsoDay(startedOn) || startedOn < EARLIEST_DAY) return fail(400, { errors: { startedOn: 'Please give the day your recovery began.' } });
 	if (startedOn > today) return fail(400, { errors: { startedOn: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
 
@@ -80,7 +80,7 @@ export async function setRecoveryDate(db: Database, user: SessionUser | null, ci
  */
 export async function recordLapse(db: Database, user: SessionUser | null, circleId: string, input: LapseInput, now = Date.now()) {
 	const access = await requirePersonInRecovery(db, user, circleId);
-	const { today } = await circleToday(db, circleId, now);
+	const today = todayFor(access, now);
 	if (!isIsoDay(input.on) || input.on < EARLIEST_DAY) return fail(400, { errors: { on: 'Please give the day it happened.' } });
 	if (input.on > today) return fail(400, { errors: { on: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
 	const outcome = await db.transaction().execute(async (trx) => {
@@ -159,17 +159,16 @@ export interface MyRecovery {
 /** The signed-in member's own recovery record in this circle. */
 export async function getMyRecovery(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<MyRecovery> {
 	const access = await requireCircleAction(db, user, circleId, 'setOwnRecovery');
-	const membership = await db.selectFrom('memberships').select('in_recovery').where('circle_id', '=', circleId).where('user_id', '=', access.userId).executeTakeFirst();
-	const { today, timeZone } = await circleToday(db, circleId, now);
+	const today = todayFor(access, now);
 	const stretches = await loadStretches(db, circleId, access.userId);
 	const current = stretches.find((stretch) => stretch.endedOn === null);
 	const known = sharedStretches(stretches);
 	const differs = known.length !== stretches.length;
 	const next = current ? nextMilestone(current.startedOn, today, { cameBack: stretches.length > 1 }) : null;
 	return {
-		inRecovery: membership?.in_recovery === 1,
+		inRecovery: access.inRecovery,
 		today,
-		timeZone,
+		timeZone: access.timeZone,
 		stretches: stretches.map(({ id, startedOn, endedOn, lapseNote, lapseShared }) => ({ id, startedOn, endedOn, lapseNote, lapseShared })),
 		totals: current ? recoveryTotals(stretches, today) : null,
 		circleSees: current && differs ? { startedOn: known[known.length - 1]!.startedOn, totals: recoveryTotals(known, today) } : null,
@@ -180,15 +179,15 @@ export async function getMyRecovery(db: Database, user: SessionUser | null, circ
 /** Everyone in recovery in the circle, as the circle knows them. */
 export async function listRecoverySummaries(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<RecoverySummary[]> {
 	const access = await requireCircleAction(db, user, circleId, 'view');
-	const people = await db
-		.selectFrom('memberships')
-		.innerJoin('users', 'users.id', 'memberships.user_id')
-		.select(['users.id', 'users.display_name as displayName'])
-		.where('memberships.circle_id', '=', circleId)
-		.where('memberships.in_recovery', '=', 1)
-		.orderBy('memberships.joined_at')
-		.execute();
-	return loadRecoverySummaries(db, access, people, now);
+	return loadRecoverySummaries(db, access, peopleInRecovery(await loadMembers(db, access)), now);
+}
+
+/** The circle's members in recovery, in the order they joined: whose days the circle counts. */
+export function peopleInRecovery(members: CircleMember[]): Array<{ id: string; displayName: string }> {
+	return members
+		.filter((member) => member.inRecovery)
+		.sort((a, b) => a.joinedAt - b.joinedAt)
+		.map((member) => ({ id: member.userId, displayName: member.displayName }));
 }
 
 /**
@@ -202,7 +201,7 @@ export async function loadRecoverySummaries(
 	now = Date.now()
 ): Promise<RecoverySummary[]> {
 	if (people.length === 0) return [];
-	const today = dayIn(access.timeZone, now);
+	const today = todayFor(access, now);
 	const stretches = await loadStretches(db, access.circle.id);
 	return people.flatMap((person) => {
 		const known = sharedStretches(stretches.filter((stretch) => stretch.userId === person.id));
