@@ -28,7 +28,6 @@ interface Batch {
 	/** Settles when the batch's COMMIT has returned (or failed). */
 	durable: Promise<void>;
 	settle(error?: unknown): void;
-	failed: unknown;
 }
 
 function newBatch(): Batch {
@@ -43,7 +42,6 @@ function newBatch(): Batch {
 	durable.catch(() => {});
 	const batch: Batch = {
 		durable,
-		failed: undefined,
 		settle(error?: unknown) {
 			if (error === undefined) resolve();
 			else reject(error);
@@ -177,7 +175,6 @@ export class GroupCommitDriver implements Driver {
 		const batch = this.#batch;
 		if (!batch) return;
 		this.#batch = null;
-		batch.failed = error;
 		batch.settle(error);
 	}
 
