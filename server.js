@@ -2,6 +2,11 @@
 // Production entry (`node server.js`, after `npm run build`): one HTTP server that carries both the
 // SvelteKit app and socket.io. The socket server must exist before the built handler is imported,
 // because importing it runs the app's init hook, which registers the realtime checks on it.
+//
+// `npm start` runs it as `node --v8-pool-size=1 server.js`. Node's default is 4 background threads
+// for V8, whatever the machine. During a full garbage collection they all mark the heap at once,
+// and on a 2-core server they crowd out the thread that answers requests: live deliveries stalled
+// for 50-200 ms at a time. One background thread leaves a core for requests (see BENCHMARKS.md).
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { attachSocketServer } from './src/lib/server/realtime/socket-host.js';

@@ -11,7 +11,7 @@ import { firstVisitAssets } from './assets.js';
 import { ClientFleet, nowMs } from './clients.js';
 import { fixedConcurrency, get, openLoopGets, openLoopPosts } from './load.js';
 import { formatReport, percentiles, writeResult } from './report.js';
-import { ROOT, startBare, startHearth } from './servers.js';
+import { ROOT, startBare, startHearth, startOptions } from './servers.js';
 
 const MEMBERS_PER_CIRCLE = 5;
 const OPTIONS = {
@@ -85,6 +85,7 @@ function machine() {
 		cpuModel: os.cpus()[0]?.model,
 		memoryBytes: os.totalmem(),
 		node: process.version,
+		serverNodeOptions: startOptions(),
 		platform: `${os.type()} ${os.release()}`,
 		loadAverageAtStart: os.loadavg(),
 		openFilesLimit: Number(/Max open files\s+(\d+)/.exec(limits)?.[1])
@@ -509,7 +510,7 @@ async function main() {
 		if (sqlTrace) result.sqlTrace = sqlTrace;
 
 		console.log(`\n${formatReport(result)}\n`);
-		console.log(`Machine: ${result.machine.cores} cores (${result.machine.cpuModel}), Node ${result.machine.node}; whole run ${result.totalSeconds.toFixed(0)} s.`);
+		console.log(`Machine: ${result.machine.cores} cores (${result.machine.cpuModel}), Node ${result.machine.node} (servers: node ${result.machine.serverNodeOptions.join(' ')}); whole run ${result.totalSeconds.toFixed(0)} s.`);
 		const file = writeResult(path.join(ROOT, 'bench/results'), result);
 		console.log(`Results: ${path.relative(process.cwd(), file)}${profileDir ? `\nCPU profiles: ${path.relative(process.cwd(), profileDir)}` : ''}${sqlTrace ? `\nSQL trace: ${path.relative(process.cwd(), sqlTrace)}` : ''}`);
 	} finally {

@@ -8,6 +8,17 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
+/**
+ * The Node options of `npm start` (package.json), so the benchmark runs Hearth as it is deployed.
+ * The bare server gets the same options: both are measured under the same runtime.
+ */
+export function startOptions() {
+	const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+	const match = /^node((?: --[\w-]+(?:=\S+)?)*) server\.js$/.exec(scripts.start);
+	if (!match) throw new Error(`package.json's start script is not \`node [--options] server.js\`: ${scripts.start}`);
+	return match[1].trim().split(' ').filter(Boolean);
+}
+
 /** A port nothing listens on right now (the OS picks it). */
 export function freePort() {
 	return new Promise((resolve, reject) => {
@@ -56,7 +67,7 @@ async function waitForHealth(origin, child, logFile, timeoutMs = 30_000) {
 async function startProcess({ name, script, env, logDir, profileDir, sqlTrace }) {
 	const port = await freePort();
 	const origin = `http://127.0.0.1:${port}`;
-	const args = [];
+	const args = startOptions();
 	if (profileDir) args.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
 	if (sqlTrace) {
 		args.push('--import', './bench/sql-trace.js');
@@ -98,7 +109,7 @@ async function startProcess({ name, script, env, logDir, profileDir, sqlTrace })
 	};
 }
 
-/** The production build, exactly as deployed: `node server.js` (never builds anything). */
+/** The production build, exactly as deployed: `npm start`'s `node [options] server.js` (never builds anything). */
 export async function startHearth({ dbFile, logDir, profileDir, sqlTrace }) {
 	const server = await startProcess({ name: 'hearth', script: 'server.js', env: { DATABASE_PATH: dbFile }, logDir, profileDir, sqlTrace });
 	return { ...server, dbFile };
