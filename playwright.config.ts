@@ -1,4 +1,4 @@
-// End-to-end tests against the production build, served exactly as in production by `node server.js`
+// End-to-end tests against the production build, served exactly as in production by `npm start`
 // (the SvelteKit handler and socket.io on one HTTP server). Run with `npm run test:e2e`, which builds first.
 import { defineConfig } from '@playwright/test';
 import { execFileSync, execSync } from 'node:child_process';
@@ -61,7 +61,7 @@ export default defineConfig({
 		}
 	},
 	webServer: {
-		command: 'node server.js',
+		command: 'npm start',
 		url: `${baseURL}/healthz`,
 		reuseExistingServer: false,
 		timeout: 60_000,
