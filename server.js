@@ -10,6 +10,7 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { attachSocketServer } from './src/lib/server/realtime/socket-host.js';
+import { keepCallersSignalOnRequests } from './src/lib/server/request-signal.js';
 
 process.env.HEARTH_MIGRATIONS_DIR ??= fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -24,6 +25,9 @@ if (markPlainHttp) process.env.PROTOCOL_HEADER = PLAIN_HTTP_HEADER;
 
 const httpServer = createServer();
 attachSocketServer(httpServer);
+// Before the handler loads: adapter-node's requests then skip undici's per-request signal
+// bookkeeping, which filled the old generation under load (request-signal.js says why).
+keepCallersSignalOnRequests();
 
 // build/ exists only after `npm run build`; a computed specifier keeps type-checking out of it.
 const builtHandler = './build/handler.js';

@@ -68,6 +68,8 @@ async function startProcess({ name, script, env, logDir, profileDir, sqlTrace })
 	const port = await freePort();
 	const origin = `http://127.0.0.1:${port}`;
 	const args = startOptions();
+	// For experiments only (e.g. BENCH_EXTRA_NODE_OPTIONS=--trace-gc): added to both servers.
+	if (process.env.BENCH_EXTRA_NODE_OPTIONS) args.push(...process.env.BENCH_EXTRA_NODE_OPTIONS.trim().split(/\s+/));
 	if (profileDir) args.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
 	if (sqlTrace) {
 		args.push('--import', './bench/sql-trace.js');
