@@ -18,7 +18,7 @@ import type { SessionUser } from '$lib/server/auth/sessions';
 import { isRowId, newId } from '$lib/server/ids';
 import { requireCircleAction, type CircleAccess } from '$lib/server/circles/access';
 import { appendCircleEvent } from '$lib/server/circles/events';
-import { circleToday } from '$lib/server/circles/today';
+import { todayFor } from '$lib/server/circles/today';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
 import {
@@ -32,7 +32,6 @@ import {
 	type PersonRef,
 	type ProposalView
 } from '$lib/agreements';
-import { dayIn } from '$lib/recovery-days';
 import type { AgreementInput } from './agreement-forms';
 
 type Reader = Database | Transaction<DB>;
@@ -82,12 +81,16 @@ export function tallyAnswers(members: CurrentMember[], answers: Array<{ userId: 
 	return { agreedBy, changesFrom, notAnswered, everyoneAgreed: members.length > 0 && agreedBy.length === members.length };
 }
 
-/** Builds what members see of a circle's agreements (one, when `agreementId` is given), newest activity first. */
+/**
+ * Builds what members see of a circle's agreements (one, when `agreementId` is given), newest
+ * activity first, for a reader whose membership is checked (`access`, which also gives the day).
+ */
 export async function loadAgreementViews(
 	db: Reader,
-	circleId: string,
-	options: { agreementId?: string; withComments?: boolean; now: number; members?: CurrentMember[]; timeZone?: string }
+	access: CircleAccess,
+	options: { agreementId?: string; withComments?: boolean; now: number; members?: CurrentMember[] }
 ): Promise<AgreementView[]> {
+	const circleId = access.circle.id;
 	let query = db
 		.selectFrom('agreements')
 		.innerJoin('users', 'users.id', 'agreements.created_by')
@@ -136,7 +139,7 @@ export async function loadAgreementViews(
 				.execute()
 		: [];
 	const members = options.members ?? (await currentMembers(db, circleId));
-	const today = options.timeZone ? dayIn(options.timeZone, options.now) : (await circleToday(db, circleId, options.now)).today;
+	const today = todayFor(access, options.now);
 
 	const versionsOf = groupBy(
 		versionRows.map(
@@ -247,8 +250,7 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 
 /** Every agreement of the circle, newest activity first. */
 export async function listAgreements(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<AgreementView[]> {
-	await requireCircleAction(db, user, circleId, 'view');
-	return loadAgreementViews(db, circleId, { now });
+	return loadAgreementViews(db, await requireCircleAction(db, user, circleId, 'view'), { now });
 }
 
 /**
@@ -264,15 +266,15 @@ export async function countAgreementsWaitingFor(
 	const current = [...members]
 		.sort((a, b) => a.joinedAt - b.joinedAt)
 		.map((member) => ({ id: member.userId, displayName: member.displayName, joinedAt: member.joinedAt }));
-	const agreements = await loadAgreementViews(db, access.circle.id, { now, members: current, timeZone: access.timeZone });
+	const agreements = await loadAgreementViews(db, access, { now, members: current });
 	return agreements.filter((agreement) => isWaitingFor(agreement, access.userId)).length;
 }
 
 /** One agreement with its whole history and discussion, or 404. */
 export async function getAgreement(db: Database, user: SessionUser | null, circleId: string, agreementId: string, now = Date.now()): Promise<AgreementView> {
-	await requireCircleAction(db, user, circleId, 'view');
+	const access = await requireCircleAction(db, user, circleId, 'view');
 	if (!isRowId(agreementId)) error(404, 'Not found');
-	const [agreement] = await loadAgreementViews(db, circleId, { agreementId, withComments: true, now });
+	const [agreement] = await loadAgreementViews(db, access, { agreementId, withComments: true, now });
 	if (!agreement) error(404, 'Not found');
 	return agreement;
 }
