@@ -84,6 +84,26 @@ test('a check-in posted in one browser appears in the other without a reload, an
 	expect(second.trouble).toEqual([]);
 });
 
+test('the page the server sends already shows the feed, before (and without) any script', async ({ page, browser, baseURL }) => {
+	const { circleId } = await circleWithTwo(page, baseURL!);
+	await gotoHydrated(page, `/circles/${circleId}`);
+	await postCheckIn(page, 'Okay', 'First coffee together in weeks.');
+	await postCheckIn(page, 'Good', 'Went to the meeting.');
+
+	// A phone still loading the scripts sees exactly this HTML: never "No check-ins yet".
+	const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
+	try {
+		await context.addCookies(await page.context().cookies());
+		const plain = await context.newPage();
+		await plain.goto(`/circles/${circleId}`);
+		await expect(checkInBy(plain, 'First coffee together in weeks.')).toBeVisible();
+		await expect(checkInBy(plain, 'Went to the meeting.')).toContainText(/Feeling:\s*\S*\s*Good/);
+		await expect(feed(plain).getByText('No check-ins yet.')).toHaveCount(0);
+	} finally {
+		await context.close();
+	}
+});
+
 test('a browser that was offline while three check-ins were posted catches up with all three, once each', async ({ page, browser, baseURL }) => {
 	const { other, circleId } = await circleWithTwo(page, baseURL!);
 	const second = await openSecondBrowser(browser, baseURL!);
