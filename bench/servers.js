@@ -62,7 +62,7 @@ async function waitForHealth(origin, child, logFile, timeoutMs = 30_000) {
 
 /**
  * Starts a server process and waits until GET /healthz answers 200.
- * `profileDir`: run it under `node --cpu-prof`; the profile is written there when it stops.
+ * `profileDir`: run it under `node --cpu-prof`; the profiles go to `<profileDir>/<name>/` when it stops.
  */
 async function startProcess({ name, script, env, logDir, profileDir, sqlTrace }) {
 	const port = await freePort();
@@ -70,7 +70,9 @@ async function startProcess({ name, script, env, logDir, profileDir, sqlTrace })
 	const args = startOptions();
 	// For experiments only (e.g. BENCH_EXTRA_NODE_OPTIONS=--trace-gc): added to both servers.
 	if (process.env.BENCH_EXTRA_NODE_OPTIONS) args.push(...process.env.BENCH_EXTRA_NODE_OPTIONS.trim().split(/\s+/));
-	if (profileDir) args.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
+	// One folder per server and Node's own file names: each thread (the checkpoint worker too)
+	// writes its own profile, and a fixed name would let the last thread overwrite the others.
+	if (profileDir) args.push('--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`);
 	if (sqlTrace) {
 		args.push('--import', './bench/sql-trace.js');
 		env = { ...env, SQL_TRACE_OUT: sqlTrace };
