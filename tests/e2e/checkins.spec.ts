@@ -84,7 +84,7 @@ test('a check-in posted in one browser appears in the other without a reload, an
 	expect(second.trouble).toEqual([]);
 });
 
-test('the page the server sends already shows the feed, before (and without) any script', async ({ page, browser, baseURL }) => {
+test('the page the server sends already shows the feed, before (and without) any script, and its responses work as plain forms', async ({ page, browser, baseURL }) => {
 	const { circleId } = await circleWithTwo(page, baseURL!);
 	await gotoHydrated(page, `/circles/${circleId}`);
 	await postCheckIn(page, 'Okay', 'First coffee together in weeks.');
@@ -99,6 +99,13 @@ test('the page the server sends already shows the feed, before (and without) any
 		await expect(checkInBy(plain, 'First coffee together in weeks.')).toBeVisible();
 		await expect(checkInBy(plain, 'Went to the meeting.')).toContainText(/Feeling:\s*\S*\s*Good/);
 		await expect(feed(plain).getByText('No check-ins yet.')).toHaveCount(0);
+
+		// The responses are plain form buttons too: the pressed one sends its own kind.
+		const card = checkInBy(plain, 'Went to the meeting.');
+		await card.getByRole('button', { name: /Proud of you/ }).click();
+		await expect(card.getByRole('button', { name: /Proud of you/ })).toHaveAttribute('aria-pressed', 'true');
+		await expect(card.getByRole('button', { name: /Proud of you/ })).toContainText('1');
+		await expect(card.getByRole('button', { name: /Sending love/ })).toHaveAttribute('aria-pressed', 'false');
 	} finally {
 		await context.close();
 	}
