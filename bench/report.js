@@ -77,6 +77,7 @@ export function formatReport(result) {
 	if (pages) {
 		section(`Page speed: ${fmt.n(result.seed.counts.circles)} circles, ${fmt.n(result.seed.counts.checkins)} check-ins (Hearth | /help | ratio)`);
 		const rp = (label, a, c, unit, target, ok) => rows.push([`  ${label}`, fmt[unit](a), fmt[unit](c), fmt.x(ratio(a, c)), target ?? '', verdict(ok)]);
+		rows.push(['  circle home HTML', `${fmt.kb(pages.home.bytes)}, ${pages.home.checkinsInHtml ?? '?'} check-ins`, fmt.kb(pages.help.bytes), '', '', '']);
 		rp('circle home render p50 (1 at a time)', pages.home.sequential.p50, pages.help.sequential.p50, 'ms');
 		rp('circle home render p99 (1 at a time)', pages.home.sequential.p99, pages.help.sequential.p99, 'ms');
 		rp('feed JSON page p50 (1 at a time)', pages.feed.sequential.p50, pages.help.sequential.p50, 'ms');

@@ -403,10 +403,12 @@ async function pageSpeed(server, page, options) {
 		help: `${server.origin}/help`
 	};
 	const result = {};
+	const firstAnswers = {};
 	await settle(server);
 	for (const [name, url] of Object.entries(urls)) {
 		const first = await get(url, headers);
 		if (first.status !== 200) throw new Error(`GET ${url} answered ${first.status}: ${first.text?.slice(0, 200)}`);
+		firstAnswers[name] = first.text;
 		await fixedConcurrency({ url, headers, concurrency: 4, seconds: 1 }); // warm-up
 		const sequential = [];
 		for (let i = 0; i < options.pageRequests; i++) {
@@ -429,11 +431,26 @@ async function pageSpeed(server, page, options) {
 		};
 		log(`${server.name}: ${name} p50 ${result[name].sequential.p50.toFixed(2)} ms, p99 ${result[name].sequential.p99.toFixed(2)} ms one at a time; ${Math.round(throughput.rps)} req/s at concurrency ${options.concurrency}`);
 	}
+	result.home.checkinsInHtml = checkInsShownOnHome(firstAnswers.home, firstAnswers.feed);
 	const halfRate = Math.max(1, Math.round(result.home.throughput.rps / 2));
 	const half = await openLoopGets({ url: urls.home, headers, rate: halfRate, seconds: options.pageSeconds });
 	result.home.halfRate = { rate: halfRate, failed: half.failed, ...percentiles(half.latencies) };
 	log(`${server.name}: home at ${halfRate} req/s (open loop) → p99 ${result.home.halfRate.p99.toFixed(1)} ms`);
 	return result;
+}
+
+/**
+ * The home page must be the page families get, with the feed's first page in its HTML. Until
+ * 2026-11-30 it rendered none (the list was filled by an effect, and effects never run on the
+ * server), and the benchmark measured that lighter page for a day without noticing.
+ */
+function checkInsShownOnHome(homeHtml, feedJson) {
+	const shown = (homeHtml.match(/<article[^>]*data-checkin-id="/g) ?? []).length;
+	const expected = JSON.parse(feedJson).checkins.length;
+	if (expected === 0 || shown !== expected) {
+		throw new Error(`The circle home page's HTML shows ${shown} check-ins, but the feed's first page has ${expected}: the page measured would not be the page families get.`);
+	}
+	return shown;
 }
 
 async function measureAssets(server, page) {
