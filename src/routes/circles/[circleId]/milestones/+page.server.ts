@@ -14,12 +14,12 @@ export const load: PageServerLoad = async (event) => {
 	const { circleId } = event.params;
 	event.depends(`circle:${circleId}`);
 	const milestones = await listMilestones(getDb(), user, circleId);
-	const { today } = await circleToday(getDb(), circleId, Date.now());
 	const mine = await getMyRecovery(getDb(), user, circleId);
 	return {
 		milestones,
 		recovery: await listRecoverySummaries(getDb(), user, circleId),
-		today,
+		// The day in the circle's time zone, from the checked membership (no second lookup).
+		today: mine.today,
 		iAmInRecovery: mine.inRecovery,
 		iHaveARecoveryDate: mine.totals !== null
 	};
