@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { attachSocketServer } from './src/lib/server/realtime/socket-host.js';
 import { keepCallersSignalOnRequests } from './src/lib/server/request-signal.js';
+import { runShutdownSteps } from './src/lib/server/shutdown.js';
 
 process.env.HEARTH_MIGRATIONS_DIR ??= fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -24,7 +25,7 @@ const markPlainHttp = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
 if (markPlainHttp) process.env.PROTOCOL_HEADER = PLAIN_HTTP_HEADER;
 
 const httpServer = createServer();
-attachSocketServer(httpServer);
+const socketHost = attachSocketServer(httpServer);
 // Before the handler loads: adapter-node's requests then skip undici's per-request signal
 // bookkeeping, which filled the old generation under load (request-signal.js says why).
 keepCallersSignalOnRequests();
@@ -46,9 +47,25 @@ httpServer.listen(port, host, () => {
 	console.log(`Hearth is running at ${process.env.ORIGIN ?? `http://${shown}:${port}`}`);
 });
 
-function shutDown() {
-	httpServer.close(() => process.exit(0));
-	setTimeout(() => process.exit(0), 5000).unref();
+// A deploy or restart (SIGTERM): take no new requests or sockets, tell every socket to go (the
+// browsers reconnect by themselves and catch up from the next server), let the requests in flight
+// finish, then commit what the database still holds and exit. Nothing a user was told is saved
+// is lost, and nothing half-done is left: a write either committed or its request failed.
+let stopping = false;
+async function shutDown() {
+	if (stopping) return;
+	stopping = true;
+	setTimeout(() => {
+		console.error('Shutdown took longer than 10 s; exiting anyway.');
+		process.exit(1);
+	}, 10_000).unref();
+	const closed = new Promise((resolve) => httpServer.once('close', resolve));
+	// Closes the sockets (their browsers see the transport close and reconnect) and the HTTP server.
+	socketHost.io.close();
+	httpServer.closeIdleConnections();
+	await closed;
+	await runShutdownSteps();
+	process.exit(0);
 }
 process.on('SIGTERM', shutDown);
 process.on('SIGINT', shutDown);

@@ -3,7 +3,7 @@
 // backup API, so it is safe while the app is running and writing.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { databasePath, openSqlite } from '../src/lib/server/db/sqlite.js';
+import { databasePath, markAsCopy, openSqlite } from '../src/lib/server/db/sqlite.js';
 
 const target = process.argv[2];
 if (!target) {
@@ -23,6 +23,14 @@ mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
 const sqlite = openSqlite(source);
 try {
 	const { totalPages } = await sqlite.backup(target);
+	// A restored copy must not hand out again, as if nothing happened, event numbers that browsers
+	// already hold: it starts a new generation of the event log when the app first opens it.
+	const copy = openSqlite(target);
+	try {
+		markAsCopy(copy);
+	} finally {
+		copy.close();
+	}
 	console.log(`Backed up ${source} to ${target} (${totalPages} pages).`);
 } finally {
 	sqlite.close();

@@ -1,10 +1,13 @@
 import type { Session, SessionUser } from '$lib/server/auth/sessions';
+import type { LogPosition } from '$lib/realtime/events';
 
 declare global {
 	namespace App {
 		interface Locals {
 			user: SessionUser | null;
 			session: Session | null;
+			/** Read once per request and circle, before its data (realtime/log-position.ts). */
+			logPositions?: Map<string, Promise<LogPosition>>;
 		}
 		interface Error {
 			message: string;

@@ -1,6 +1,7 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { checkpointAppDatabaseInBackground, getDb } from '$lib/server/db';
+import { checkpointAppDatabaseInBackground, closeAppDatabase, getCommittedDb, getDb, getEventLogGeneration } from '$lib/server/db';
+import { onShutdown } from '$lib/server/shutdown.js';
 import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { deleteExpiredSessions, startSessionVisitWriter, validateSessionToken } from '$lib/server/auth/sessions';
 import { startRealtime } from '$lib/server/realtime';
@@ -12,7 +13,7 @@ const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 export const init: ServerInit = async () => {
 	const db = getDb(); // opens the database and applies pending migrations
 	checkpointAppDatabaseInBackground();
-	if (!startRealtime(db)) {
+	if (!startRealtime(db, { committed: getCommittedDb(), generation: getEventLogGeneration() })) {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}
 	const housekeeping = () =>
@@ -23,6 +24,8 @@ export const init: ServerInit = async () => {
 	setInterval(housekeeping, HOUSEKEEPING_INTERVAL).unref();
 	startMilestoneClock(db);
 	startSessionVisitWriter(db);
+	// server.js runs this on SIGTERM, once no request is in flight: the open batch commits.
+	onShutdown(closeAppDatabase);
 };
 
 const securityHeaders: Handle = async ({ event, resolve }) => {

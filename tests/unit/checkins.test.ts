@@ -16,7 +16,7 @@ import {
 } from '$lib/server/checkins/checkins';
 import { createCircle, removeMember, updateOwnProfile } from '$lib/server/circles/circles';
 import { acceptInvite, createInvite } from '$lib/server/circles/invites';
-import { listCircleEventsAfter, latestCircleEventId } from '$lib/server/circles/events';
+import { listCircleEventsAfter, latestCircleEventSeq } from '$lib/server/circles/events';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 
@@ -105,7 +105,7 @@ describe('posting', () => {
 	it('posts a check-in with the author’s relationship, and logs it with the check-in as it is', async () => {
 		const { circleId, people: [maria] } = await circleOf();
 		await updateOwnProfile(testDb.db, maria!, circleId, { relationship: 'Mom', inRecovery: false });
-		const before = await latestCircleEventId(testDb.db, circleId);
+		const before = await latestCircleEventSeq(testDb.db, circleId);
 		const checkin = await postCheckIn(testDb.db, maria!, circleId, { ...okay, need: 'listen' }, T0);
 		expect(checkin).toMatchObject({ author: { displayName: 'Maria', relationship: 'Mom' }, mood: 3, need: 'listen', removed: false });
 		const { events } = await listCircleEventsAfter(testDb.db, circleId, before);

@@ -16,7 +16,7 @@ import {
 } from '$lib/server/circles/circles';
 import { acceptInvite, createInvite } from '$lib/server/circles/invites';
 import { postCheckIn } from '$lib/server/checkins/checkins';
-import { latestCircleEventId, listCircleEventsAfter } from '$lib/server/circles/events';
+import { latestCircleEventSeq, listCircleEventsAfter } from '$lib/server/circles/events';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 
@@ -191,17 +191,20 @@ describe('deleting a circle', () => {
 });
 
 describe('the event log', () => {
-	it('gives increasing ids, and catch-up after id N returns exactly the later events in order', async () => {
+	it('numbers each circle’s events 1, 2, 3, … with no gaps, and catch-up after N returns exactly the later events in order', async () => {
 		const { owner, circleId, members: [sam] } = await circleWith('Sam');
-		const before = await latestCircleEventId(testDb.db, circleId);
+		const before = await latestCircleEventSeq(testDb.db, circleId);
 		await changeMemberRole(testDb.db, owner, circleId, sam!.id, 'admin');
 		await updateOwnProfile(testDb.db, sam!, circleId, { relationship: 'Son', inRecovery: false });
 		await changeMemberRole(testDb.db, owner, circleId, sam!.id, 'member');
 
 		const all = await listCircleEventsAfter(testDb.db, circleId, 0);
-		const ids = all.events.map((e) => e.id);
-		expect([...ids].sort((a, b) => a - b)).toEqual(ids);
-		expect(new Set(ids).size).toBe(ids.length);
+		const numbers = all.events.map((e) => e.seq);
+		expect(numbers).toEqual(numbers.map((_, index) => index + 1));
+		// Another circle's events do not take numbers from this one.
+		const other = await circleWith();
+		expect((await listCircleEventsAfter(testDb.db, other.circleId, 0)).events.map((e) => e.seq)).toEqual([1]);
+		expect(await latestCircleEventSeq(testDb.db, circleId)).toBe(numbers.length);
 
 		const later = await listCircleEventsAfter(testDb.db, circleId, before);
 		expect(later.events.map((e) => e.type)).toEqual(['member.role-changed', 'member.profile-changed', 'member.role-changed']);

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { isDatabaseHealthy } from '$lib/server/db';
+import { isDatabaseHealthy, openDatabase } from '$lib/server/db';
+import { appendCircleEvent } from '$lib/server/circles/events';
 import { migrate, openSqlite } from '$lib/server/db/sqlite.js';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
@@ -60,7 +61,8 @@ describe('migrations', () => {
 				INSERT INTO circle_events (circle_id, actor_id, type, payload, created_at) VALUES ('a', NULL, 'circle.created', '{}', 1), ('b', NULL, 'circle.created', '{}', 2), ('a', NULL, 'member.joined', '{"displayName":"Sam"}', 3);
 			`);
 			const events = sqlite.prepare('SELECT * FROM circle_events ORDER BY id').all();
-			expect(migrate(sqlite)).toContain('0007_event_log_without_autoincrement.sql');
+			copyFileSync(path.join('migrations', '0007_event_log_without_autoincrement.sql'), path.join(before, '0007_event_log_without_autoincrement.sql'));
+			expect(migrate(sqlite, before)).toEqual(['0007_event_log_without_autoincrement.sql']);
 			expect(sqlite.prepare('SELECT * FROM circle_events ORDER BY id').all()).toEqual(events);
 			expect(sqlite.prepare("SELECT count(*) FROM sqlite_sequence WHERE name = 'circle_events'").pluck().get()).toBe(0);
 			const next = sqlite.prepare("INSERT INTO circle_events (circle_id, actor_id, type, payload, created_at) VALUES ('b', NULL, 'member.joined', '{}', 4)").run();
@@ -70,6 +72,67 @@ describe('migrations', () => {
 			expect(sqlite.prepare('SELECT circle_id FROM circle_events').pluck().all()).toEqual(['b', 'b']);
 			expect(sqlite.pragma('foreign_key_check')).toEqual([]);
 			sqlite.close();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('0008 numbers each circle’s existing events 1, 2, 3, … in their order, and the app goes on from there', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'hearth-0008-'));
+		const before = path.join(dir, 'migrations');
+		try {
+			mkdirSync(before);
+			for (const name of readdirSync('migrations').filter((name) => name < '0008')) copyFileSync(path.join('migrations', name), path.join(before, name));
+			const file = path.join(dir, 'hearth.db');
+			const sqlite = openSqlite(file);
+			migrate(sqlite, before);
+			sqlite.exec(`
+				INSERT INTO circles (id, name, description, created_by, created_at, last_activity_at) VALUES ('a', 'A', '', NULL, 0, 0), ('b', 'B', '', NULL, 0, 0);
+				INSERT INTO circle_events (circle_id, actor_id, type, payload, created_at) VALUES ('a', NULL, 'circle.created', '{}', 1), ('b', NULL, 'circle.created', '{}', 2), ('a', NULL, 'member.joined', '{"displayName":"Sam"}', 3), ('a', NULL, 'member.left', '{}', 4);
+			`);
+			sqlite.close();
+
+			const opened = openDatabase(file);
+			try {
+				const numbered = opened.sqlite.prepare('SELECT circle_id, seq, type FROM circle_events ORDER BY id').all();
+				expect(numbered).toEqual([
+					{ circle_id: 'a', seq: 1, type: 'circle.created' },
+					{ circle_id: 'b', seq: 1, type: 'circle.created' },
+					{ circle_id: 'a', seq: 2, type: 'member.joined' },
+					{ circle_id: 'a', seq: 3, type: 'member.left' }
+				]);
+				const next = await appendCircleEvent(opened.db, { circleId: 'a', actorId: null, type: 'circle.time-zone-changed', payload: { timeZone: 'UTC' }, now: 5 });
+				expect(next.seq).toBe(4);
+				expect(opened.generation).toMatch(/^[0-9a-f]{20}$/);
+				// Two events can never share a number in one circle.
+				expect(() => opened.sqlite.prepare("INSERT INTO circle_events (circle_id, seq, actor_id, type, payload, created_at) VALUES ('a', 4, NULL, 'x', '{}', 6)").run()).toThrow(/UNIQUE/);
+			} finally {
+				await opened.close();
+			}
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('a backup is a copy: opened after a restore, its event log starts a new generation, once', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'hearth-generation-'));
+		try {
+			const file = path.join(dir, 'hearth.db');
+			const live = openDatabase(file);
+			const generation = live.generation;
+			await live.close();
+			const again = openDatabase(file);
+			expect(again.generation).toBe(generation); // the same file keeps its history
+			await again.close();
+			const copy = path.join(dir, 'copy.db');
+			execFileSync(process.execPath, ['scripts/backup.js', copy], { env: { ...process.env, DATABASE_PATH: file }, stdio: 'pipe' });
+			const restored = openDatabase(copy);
+			const restoredGeneration = restored.generation;
+			await restored.close();
+			expect(restoredGeneration).not.toBe(generation);
+			const reopened = openDatabase(copy);
+			expect(reopened.generation).toBe(restoredGeneration);
+			await reopened.close();
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
 		}

@@ -3,7 +3,7 @@ import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { createSession, type SessionUser } from '$lib/server/auth/sessions';
 import { changeMemberRole, createCircle, removeMember, updateOwnProfile } from '$lib/server/circles/circles';
 import { acceptInvite, createInvite } from '$lib/server/circles/invites';
-import { latestCircleEventId } from '$lib/server/circles/events';
+import { latestCircleEventSeq } from '$lib/server/circles/events';
 import type { CircleEvent, CircleSyncResponse } from '$lib/realtime/events';
 import { startRealtime } from '$lib/server/realtime';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -17,7 +17,7 @@ let server: Awaited<ReturnType<typeof startSocketServer>>;
 beforeAll(async () => {
 	testDb = createTestDatabase();
 	server = await startSocketServer();
-	startRealtime(testDb.db);
+	startRealtime(testDb.db, { committed: testDb.committed, generation: testDb.generation });
 });
 
 afterAll(async () => {
@@ -41,8 +41,8 @@ function collect(socket: Client): CircleEvent[] {
 	return seen;
 }
 
-function sync(socket: Client, circleId: string, afterId: number): Promise<CircleSyncResponse> {
-	return new Promise((resolve) => socket.emit('circle:sync', { circleId, afterId }, resolve));
+function sync(socket: Client, circleId: string, afterSeq: number): Promise<CircleSyncResponse> {
+	return new Promise((resolve) => socket.emit('circle:sync', { circleId, afterSeq }, resolve));
 }
 
 /** Waits until `check` passes, polling briefly; the assertion decides, not the clock. */
@@ -73,15 +73,15 @@ describe('circle events over sockets', () => {
 		const circleId = await circleOf(maria, sam);
 		const mariaSocket = await connectAs(maria);
 		const samSocket = await connectAs(sam);
-		await sync(samSocket, circleId, await latestCircleEventId(testDb.db, circleId));
+		await sync(samSocket, circleId, await latestCircleEventSeq(testDb.db, circleId));
 		const mariaSees = collect(mariaSocket);
 		const samSees = collect(samSocket);
 
 		await updateOwnProfile(testDb.db, sam, circleId, { relationship: 'Son', inRecovery: true });
-		const id = await latestCircleEventId(testDb.db, circleId);
+		const id = await latestCircleEventSeq(testDb.db, circleId);
 		await eventually(() => {
-			expect(mariaSees).toEqual([expect.objectContaining({ id, type: 'member.profile-changed' })]);
-			expect(samSees).toEqual([expect.objectContaining({ id, type: 'member.profile-changed' })]);
+			expect(mariaSees).toEqual([expect.objectContaining({ seq: id, type: 'member.profile-changed' })]);
+			expect(samSees).toEqual([expect.objectContaining({ seq: id, type: 'member.profile-changed' })]);
 		});
 	});
 
@@ -131,7 +131,7 @@ describe('circle events over sockets', () => {
 		await removeMember(testDb.db, maria, circleId, sam.id);
 		expect(await sync(samSocket, circleId, 0)).toEqual({ ok: false, reason: 'not-found' });
 		// Tampered requests are refused the same way, never with an error.
-		for (const bad of [{ circleId: 42, afterId: 0 }, { circleId, afterId: -1 }, { circleId, afterId: 1.5 }, null]) {
+		for (const bad of [{ circleId: 42, afterSeq: 0 }, { circleId, afterSeq: -1 }, { circleId, afterSeq: 1.5 }, null]) {
 			const answer = await new Promise((resolve) => (samSocket.emit as (...args: unknown[]) => void)('circle:sync', bad, resolve));
 			expect(answer).toEqual({ ok: false, reason: 'not-found' });
 		}
@@ -142,7 +142,7 @@ describe('circle events over sockets', () => {
 		const sam = await addUser(testDb.db, 'Sam');
 		const circleId = await circleOf(maria, sam);
 		const samSocket = await connectAs(sam);
-		const before = await latestCircleEventId(testDb.db, circleId);
+		const before = await latestCircleEventSeq(testDb.db, circleId);
 		samSocket.disconnect();
 		await changeMemberRole(testDb.db, maria, circleId, sam.id, 'admin');
 		await updateOwnProfile(testDb.db, maria, circleId, { relationship: 'Mom', inRecovery: false });

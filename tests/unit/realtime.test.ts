@@ -54,7 +54,7 @@ describe('the socket handshake', () => {
 	it('refuses everyone until the app has registered its checks', async () => {
 		const { cookie } = await newSessionCookie();
 		expect(await outcome(client({ cookie, origin }))).toMatchObject({ connected: false, reason: 'starting' });
-		startRealtime(testDb.db);
+		startRealtime(testDb.db, { committed: testDb.committed, generation: testDb.generation });
 	});
 
 	it('refuses a connection without a session cookie, saying why', async () => {

@@ -11,8 +11,8 @@ export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session
 export type HandshakeRefusal = 'not-signed-in' | 'origin-not-allowed' | 'starting';
 
 interface EventOf<T extends string, P> {
-	/** Increases within a circle; a client applies each id once, in order. */
-	id: number;
+	/** 1, 2, 3, … within the circle, in commit order, no gaps: a client applies each once, in order. */
+	seq: number;
 	circleId: string;
 	actorId: string | null;
 	type: T;
@@ -93,8 +93,29 @@ export type CircleEventType = CircleEvent['type'];
 
 export type CircleGoneReason = 'removed' | 'left' | 'deleted';
 
+/** Where a page's data stands in its circle's log: it reflects at least every event up to `seq`. */
+export interface LogPosition {
+	/** Which history the numbers belong to (a restored backup starts a new one). */
+	generation: string;
+	seq: number;
+}
+
+export interface CircleSyncRequest {
+	circleId: string;
+	/** The last event the client has applied (its log position's seq). */
+	afterSeq: number;
+}
+
 export type CircleSyncResponse =
-	| { ok: true; events: CircleEvent[]; complete: boolean; online: string[] }
+	| {
+			ok: true;
+			generation: string;
+			/** Committed events after `afterSeq`, in order, no gaps. */
+			events: CircleEvent[];
+			/** False when more were left out (the client was away too long): it reloads instead. */
+			complete: boolean;
+			online: string[];
+	  }
 	| { ok: false; reason: 'not-found' };
 
 export interface ServerToClientEvents {
@@ -109,8 +130,8 @@ export interface ServerToClientEvents {
 }
 
 export interface ClientToServerEvents {
-	/** "I have applied everything up to afterId": answers with what came after, membership re-checked. */
-	'circle:sync': (request: { circleId: string; afterId: number }, reply: (response: CircleSyncResponse) => void) => void;
+	/** "I have applied everything up to afterSeq": answers with what came after, membership re-checked. */
+	'circle:sync': (request: CircleSyncRequest, reply: (response: CircleSyncResponse) => void) => void;
 }
 
 export interface SocketData {

@@ -65,7 +65,7 @@ export async function listMyCircles(db: Database, user: SessionUser): Promise<Ci
 			// the circle's row too, which cost every check-in a write (BENCHMARKS.md).
 			eb.fn
 				.coalesce(
-					eb.selectFrom('circle_events').select('circle_events.created_at').whereRef('circle_events.circle_id', '=', 'circles.id').orderBy('circle_events.id', 'desc').limit(1),
+					eb.selectFrom('circle_events').select('circle_events.created_at').whereRef('circle_events.circle_id', '=', 'circles.id').orderBy('circle_events.seq', 'desc').limit(1),
 					'circles.last_activity_at'
 				)
 				.as('last_activity_at'),
@@ -333,10 +333,10 @@ export async function loadRecentActivity(db: Database, access: CircleAccess, lim
 		.leftJoin('users', 'users.id', 'circle_events.actor_id')
 		.select(['circle_events.id', 'circle_events.type', 'circle_events.payload', 'circle_events.created_at', 'users.display_name as actor'])
 		.where('circle_events.circle_id', '=', access.circle.id)
-		// Written out exactly as in the partial index circle_events_activity (migration 0006), so
+		// Written out exactly as in the partial index circle_events_activity (migrations 0006, 0008), so
 		// SQLite can use it: a busy circle's check-in events are never read just to be skipped.
 		.where(sql<boolean>`circle_events.type NOT LIKE 'invite.%' AND circle_events.type NOT LIKE 'checkin.%'`)
-		.orderBy('circle_events.id', 'desc')
+		.orderBy('circle_events.seq', 'desc')
 		.limit(limit)
 		.execute();
 	return rows.map((row) => ({

@@ -30,6 +30,12 @@ export interface AttemptThrottlesTable {
 	blocked_until: number;
 }
 
+export interface EventLogIdentityTable {
+	only_row: number;
+	generation: string;
+	is_copy: number;
+}
+
 export interface SchemaMigrationsTable {
 	name: string;
 	applied_at: number;
@@ -40,6 +46,7 @@ export interface DB {
 	sessions: SessionsTable;
 	attempt_throttles: AttemptThrottlesTable;
 	schema_migrations: SchemaMigrationsTable;
+	event_log_identity: EventLogIdentityTable;
 	circles: CirclesTable;
 	memberships: MembershipsTable;
 	invites: InvitesTable;
@@ -95,6 +102,8 @@ export interface InvitesTable {
 export interface CircleEventsTable {
 	id: Generated<number>;
 	circle_id: string;
+	/** 1, 2, 3, … within the circle, in commit order, no gaps (migration 0008). */
+	seq: number;
 	actor_id: string | null;
 	type: string;
 	payload: string;

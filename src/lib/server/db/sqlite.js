@@ -33,6 +33,47 @@ export function openSqlite(file) {
 }
 
 /**
+ * The event log's generation (migration 0008). A file that `npm run backup` made is marked as a
+ * copy; the first time it is opened it gets a new generation, so browsers that hold event numbers
+ * of the history it was copied from reload instead of skipping what the restored log hands out.
+ * @param {import('better-sqlite3').Database} sqlite
+ * @returns {string}
+ */
+export function adoptEventLogGeneration(sqlite) {
+	return sqlite.transaction(() => {
+		const row = /** @type {{ generation: string, is_copy: number }} */ (
+			sqlite.prepare('SELECT generation, is_copy FROM event_log_identity WHERE only_row = 1').get()
+		);
+		if (!row.is_copy) return row.generation;
+		const generation = /** @type {{ g: string }} */ (sqlite.prepare('SELECT lower(hex(randomblob(10))) AS g').get()).g;
+		sqlite.prepare('UPDATE event_log_identity SET generation = ?, is_copy = 0 WHERE only_row = 1').run(generation);
+		return generation;
+	}).immediate();
+}
+
+/**
+ * Marks a backup as a copy (see adoptEventLogGeneration).
+ * @param {import('better-sqlite3').Database} sqlite
+ */
+export function markAsCopy(sqlite) {
+	// A file from before migration 0008 gets a fresh generation when it is migrated anyway.
+	if (!sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_log_identity'").get()) return;
+	sqlite.prepare('UPDATE event_log_identity SET is_copy = 1 WHERE only_row = 1').run();
+}
+
+/**
+ * A second, read-only connection to the same file. In WAL mode it sees only transactions whose
+ * COMMIT has returned (the group-commit connection also sees the batch it is still writing), so
+ * what it reads can be handed to a browser without a crash ever taking it back.
+ * @param {string} file
+ */
+export function openCommittedReader(file) {
+	const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+	sqlite.pragma('busy_timeout = 5000');
+	return sqlite;
+}
+
+/**
  * Applies every migration in `dir` that has not run yet, in name order, each in its own
  * transaction together with the row that records it, so a migration runs exactly once.
  * @param {import('better-sqlite3').Database} sqlite

@@ -8,6 +8,7 @@ import {
 	circleRoom,
 	sessionRoom,
 	userRoom,
+	type CircleSyncRequest,
 	type CircleSyncResponse,
 	type ClientToServerEvents,
 	type HandshakeRefusal,
@@ -68,19 +69,28 @@ export function isAllowedOrigin(
 	return Boolean(host) && parsed.host === host;
 }
 
-function isSyncRequest(value: unknown): value is { circleId: string; afterId: number } {
-	const request = value as { circleId?: unknown; afterId?: unknown } | null;
+function isSyncRequest(value: unknown): value is CircleSyncRequest {
+	const request = value as { circleId?: unknown; afterSeq?: unknown } | null;
 	return (
 		typeof request?.circleId === 'string' &&
 		request.circleId.length <= 64 &&
-		typeof request.afterId === 'number' &&
-		Number.isSafeInteger(request.afterId) &&
-		request.afterId >= 0
+		typeof request.afterSeq === 'number' &&
+		Number.isSafeInteger(request.afterSeq) &&
+		request.afterSeq >= 0
 	);
 }
 
-/** Adds the handshake checks, rooms and message handlers to the socket.io server server.js or Vite made. */
-export function startRealtime(db: Database): HearthServer | null {
+/** Where catch-up reads from: only committed events leave the server (see circles/events.ts). */
+export interface EventLog {
+	committed: Database;
+	generation: string;
+}
+
+/**
+ * Adds the handshake checks, rooms and message handlers to the socket.io server server.js or Vite
+ * made. `log` is where catch-up replies are read (the committed reader) and the log's generation.
+ */
+export function startRealtime(db: Database, log: EventLog): HearthServer | null {
 	const host = getSocketHost();
 	if (!host) return null;
 	const io = host.io as HearthServer;
@@ -112,9 +122,11 @@ export function startRealtime(db: Database): HearthServer | null {
 					socket.leave(circleRoom(request.circleId));
 					return reply(refused);
 				}
+				// The socket may already be in the room (it joins its circles at connect) and live
+				// events may overtake this reply: the client holds them and merges by number.
 				socket.join(circleRoom(request.circleId));
-				const { events, complete } = await listCircleEventsAfter(db, request.circleId, request.afterId);
-				reply({ ok: true, events, complete, online: await onlineUserIds(request.circleId) });
+				const { events, complete } = await listCircleEventsAfter(log.committed, request.circleId, request.afterSeq);
+				reply({ ok: true, generation: log.generation, events, complete, online: await onlineUserIds(request.circleId) });
 			} catch (error) {
 				console.error('circle:sync failed', error);
 				reply(refused);

@@ -1,7 +1,7 @@
 import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/auth/guards';
 import { can, requireMember } from '$lib/server/circles/access';
-import { latestCircleEventId } from '$lib/server/circles/events';
+import { logPositionFor } from '$lib/server/realtime/log-position';
 import { reachMilestonesOnNewDay } from '$lib/server/milestones/milestones';
 import type { LayoutServerLoad } from './$types';
 
@@ -9,6 +9,8 @@ export const load: LayoutServerLoad = async (event) => {
 	const user = requireUser(event);
 	const { circleId } = event.params;
 	event.depends(`circle:${circleId}`);
+	// Before any data: everything below reflects at least the events up to this position.
+	const live = await logPositionFor(event.locals, circleId);
 	const access = await requireMember(getDb(), user, circleId);
 	// Whoever opens the circle first on a new day writes that day's milestones (the clock would too).
 	await reachMilestonesOnNewDay(getDb(), access);
@@ -18,6 +20,6 @@ export const load: LayoutServerLoad = async (event) => {
 		myUserId: user.id,
 		canManageInvites: can(access.role, 'manageInvites'),
 		isOwner: access.role === 'owner',
-		latestEventId: await latestCircleEventId(getDb(), circleId)
+		live
 	};
 };

@@ -13,6 +13,7 @@ import {
 	toggleReaction
 } from '$lib/server/checkins/checkins';
 import { readForm } from '$lib/server/forms';
+import { logPositionFor } from '$lib/server/realtime/log-position';
 import { readText } from '$lib/server/validation';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -22,8 +23,10 @@ export const load: PageServerLoad = async (event) => {
 	// Check-ins arrive live one by one and are applied in the page; membership changes reload
 	// this data (circle:<id>), and so does a catch-up that was too far behind (circle:<id>:feed).
 	event.depends(`circle:${circleId}`, `circle:${circleId}:feed`);
+	// Read before the feed (shared with the layout's load): the feed replays the events after it.
+	const live = await logPositionFor(event.locals, circleId);
 	const home = await loadCircleHome(getDb(), user, circleId, { cursor: event.url.searchParams.get('before') });
-	return { ...home, olderPage: event.url.searchParams.has('before') };
+	return { ...home, live, olderPage: event.url.searchParams.has('before') };
 };
 
 /** A refusal about one check-in or reply names it, so the page shows the message beside it. */
