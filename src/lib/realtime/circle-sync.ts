@@ -11,6 +11,11 @@ import type { CircleEvent, CircleSyncResponse, LogPosition } from './events';
 export const GAP_GRACE_MS = 250;
 /** Applied events kept so a view can replay what came after the data it loaded. */
 export const REPLAY_BUFFER = 2000;
+/**
+ * Catch-up replies carry at most 500 events. A client a little further behind asks again from
+ * where the reply ended; one more than this many replies behind reloads its data instead.
+ */
+export const CATCH_UP_PAGES = 4;
 /** Held events beyond this (a long reset on a busy circle) are dropped: catch-up brings them again. */
 const HELD_LIMIT = 5000;
 
@@ -45,6 +50,8 @@ export class CircleSync {
 	#inFlight = 0;
 	#requests = 0;
 	#reloading = false;
+	/** Incomplete replies in a row (see CATCH_UP_PAGES). */
+	#pagesInRow = 0;
 	#gapTimer: unknown = null;
 	#closed = false;
 	readonly #options: CircleSyncOptions;
@@ -178,7 +185,11 @@ export class CircleSync {
 		// An older request's reply is still true (committed events, in order): merge it all the same.
 		for (const event of response.events) this.#hold(event);
 		this.#drain();
-		if (current && !response.complete) return this.#reload('too-far-behind');
+		if (current && !response.complete) {
+			if (++this.#pagesInRow >= CATCH_UP_PAGES) return this.#reload('too-far-behind');
+			return this.#catchUp();
+		}
+		if (current) this.#pagesInRow = 0;
 		// Something after a gap is still held: what is missing is asked for again.
 		if (this.#held.size > 0) this.#startGapTimer();
 	}
@@ -186,6 +197,7 @@ export class CircleSync {
 	#reload(reason: 'too-far-behind' | 'new-history'): void {
 		if (this.#reloading) return;
 		this.#reloading = true;
+		this.#pagesInRow = 0;
 		// What is held came under the old numbers; events from now on belong to the new history.
 		if (reason === 'new-history') this.#held.clear();
 		this.#stopGapTimer();
