@@ -16,7 +16,7 @@ import {
 } from '$lib/server/circles/circles';
 import { acceptInvite, createInvite } from '$lib/server/circles/invites';
 import { postCheckIn } from '$lib/server/checkins/checkins';
-import { latestCircleEventSeq, listCircleEventsAfter } from '$lib/server/circles/events';
+import { appendCircleEvent, latestCircleEventSeq, listCircleEventsAfter } from '$lib/server/circles/events';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 
@@ -191,6 +191,25 @@ describe('deleting a circle', () => {
 });
 
 describe('the event log', () => {
+	it('hands out, for catch-up and page positions, only events whose COMMIT has returned', async () => {
+		const { owner, circleId } = await circleWith();
+		const committedBefore = await latestCircleEventSeq(testDb.committed, circleId);
+		let seenInside: number[] = [];
+		let latestInside = -1;
+		let writerSeesIt = false;
+		await testDb.db.transaction().execute(async (trx) => {
+			await appendCircleEvent(trx, { circleId, actorId: owner.id, type: 'circle.time-zone-changed', payload: { timeZone: 'UTC' }, now: Date.now() });
+			// The batch is still open: the writing connection sees the event, the committed reader does not.
+			writerSeesIt = (await listCircleEventsAfter(trx, circleId, committedBefore)).events.length === 1;
+			seenInside = (await listCircleEventsAfter(testDb.committed, circleId, committedBefore)).events.map((e) => e.seq);
+			latestInside = await latestCircleEventSeq(testDb.committed, circleId);
+		});
+		expect(writerSeesIt).toBe(true);
+		expect(seenInside).toEqual([]);
+		expect(latestInside).toBe(committedBefore);
+		expect((await listCircleEventsAfter(testDb.committed, circleId, committedBefore)).events.map((e) => e.seq)).toEqual([committedBefore + 1]);
+	});
+
 	it('numbers each circle’s events 1, 2, 3, … with no gaps, and catch-up after N returns exactly the later events in order', async () => {
 		const { owner, circleId, members: [sam] } = await circleWith('Sam');
 		const before = await latestCircleEventSeq(testDb.db, circleId);

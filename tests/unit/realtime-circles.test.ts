@@ -5,7 +5,7 @@ import { changeMemberRole, createCircle, removeMember, updateOwnProfile } from '
 import { acceptInvite, createInvite } from '$lib/server/circles/invites';
 import { latestCircleEventSeq } from '$lib/server/circles/events';
 import type { CircleEvent, CircleSyncResponse } from '$lib/realtime/events';
-import { startRealtime } from '$lib/server/realtime';
+import { SYNC_REQUESTS_PER_WINDOW, startRealtime } from '$lib/server/realtime';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 import { startSocketServer, type TestClient as Client } from './support/socket-server';
@@ -152,6 +152,18 @@ describe('circle events over sockets', () => {
 		expect(answer.ok && answer.events.map((e) => e.type)).toEqual(['member.role-changed', 'member.profile-changed']);
 		expect(answer.ok && answer.complete).toBe(true);
 		expect(answer.ok && answer.online).toContain(sam.id);
+	});
+
+	it('disconnect a socket that floods catch-up requests (a page asks a few times a second at most)', async () => {
+		const maria = await addUser(testDb.db, 'Maria');
+		const circleId = await circleOf(maria);
+		const socket = await connectAs(maria);
+		const answered: boolean[] = [];
+		const gone = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
+		for (let i = 0; i < SYNC_REQUESTS_PER_WINDOW + 10; i++) socket.emit('circle:sync', { circleId, afterSeq: 0 }, (answer) => answered.push(answer.ok));
+		await gone;
+		expect(answered.length).toBeLessThanOrEqual(SYNC_REQUESTS_PER_WINDOW);
+		expect(socket.connected).toBe(false);
 	});
 
 	it('announce presence to the circle when a member connects and disconnects', async () => {

@@ -15,7 +15,7 @@ import {
 	type ServerToClientEvents,
 	type SocketData
 } from '$lib/realtime/events';
-import { onlineUserIds, type HearthServer } from './publish';
+import { onlineUserIdsNow, type HearthServer } from './publish';
 import { getSocketHost } from './socket-host.js';
 
 
@@ -80,6 +80,14 @@ function isSyncRequest(value: unknown): value is CircleSyncRequest {
 	);
 }
 
+/**
+ * A browser asks once per (re)connect, and again for a gap that did not fill (every GAP_GRACE_MS
+ * at most): a few times a second. A socket that asks far more is not a Hearth page; it is
+ * disconnected.
+ */
+export const SYNC_REQUESTS_PER_WINDOW = 60;
+const SYNC_WINDOW_MS = 10_000;
+
 /** Where catch-up reads from: only committed events leave the server (see circles/events.ts). */
 export interface EventLog {
 	committed: Database;
@@ -113,7 +121,18 @@ export function startRealtime(db: Database, log: EventLog): HearthServer | null 
 
 		// Membership is checked again on every message, never only at connect time.
 		// (Handlers are registered before any await, so an early message is not lost.)
+		let windowStartedAt = Date.now();
+		let requestsInWindow = 0;
 		socket.on('circle:sync', async (request, reply) => {
+			const now = Date.now();
+			if (now - windowStartedAt >= SYNC_WINDOW_MS) {
+				windowStartedAt = now;
+				requestsInWindow = 0;
+			}
+			if (++requestsInWindow > SYNC_REQUESTS_PER_WINDOW) {
+				socket.disconnect(true);
+				return;
+			}
 			if (typeof reply !== 'function') return;
 			const refused: CircleSyncResponse = { ok: false, reason: 'not-found' };
 			try {
@@ -126,7 +145,7 @@ export function startRealtime(db: Database, log: EventLog): HearthServer | null 
 				// events may overtake this reply: the client holds them and merges by number.
 				socket.join(circleRoom(request.circleId));
 				const { events, complete } = await listCircleEventsAfter(log.committed, request.circleId, request.afterSeq);
-				reply({ ok: true, generation: log.generation, events, complete, online: await onlineUserIds(request.circleId) });
+				reply({ ok: true, generation: log.generation, events, complete, online: onlineUserIdsNow(io, request.circleId) });
 			} catch (error) {
 				console.error('circle:sync failed', error);
 				reply(refused);

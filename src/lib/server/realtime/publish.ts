@@ -61,6 +61,21 @@ export function closeCircleRoom(circleId: string): void {
 	io.in(circleRoom(circleId)).socketsLeave(circleRoom(circleId));
 }
 
+/**
+ * Ids of the circle's members with a socket open on this server, read synchronously: a catch-up
+ * reply sent right after it cannot be overtaken by a presence change that it does not include.
+ * (With several servers, presence needs the adapter's view: a later issue.)
+ */
+export function onlineUserIdsNow(io: HearthServer, circleId: string): string[] {
+	const socketIds = io.of('/').adapter.rooms.get(circleRoom(circleId)) ?? new Set<string>();
+	const userIds = new Set<string>();
+	for (const socketId of socketIds) {
+		const userId = io.of('/').sockets.get(socketId)?.data.userId;
+		if (userId) userIds.add(userId);
+	}
+	return [...userIds];
+}
+
 /** Ids of the circle's members with at least one open socket. */
 export async function onlineUserIds(circleId: string): Promise<string[]> {
 	const io = liveServer();
