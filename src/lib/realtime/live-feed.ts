@@ -62,7 +62,7 @@ export function feedFromPage(page: FeedPageData, seq: number, updatesOnly = fals
  * The server's first page again (a reload or a navigation): it replaces the range it covers;
  * older pages the reader loaded stay. Replay the events after `seq` over the result.
  */
-export function replaceFirstPage(state: FeedState, page: FeedPageData, seq: number, updatesOnly = state.updatesOnly): FeedState {
+export function replaceFirstPage(state: FeedState, page: FeedPageData, seq: number): FeedState {
 	const last = page.checkins.at(-1);
 	const older = state.loadedMore && last ? state.items.filter((item) => newestFirst(last, item) < 0) : [];
 	const items = [...page.checkins, ...older];
@@ -77,7 +77,7 @@ export function replaceFirstPage(state: FeedState, page: FeedPageData, seq: numb
 		pending,
 		nextCursor: state.loadedMore ? state.nextCursor : page.nextCursor,
 		loadedMore: state.loadedMore,
-		updatesOnly,
+		updatesOnly: state.updatesOnly,
 		versions
 	};
 }
