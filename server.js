@@ -24,6 +24,8 @@ const PLAIN_HTTP_HEADER = 'x-hearth-plain-http-protocol';
 const markPlainHttp = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
 if (markPlainHttp) process.env.PROTOCOL_HEADER = PLAIN_HTTP_HEADER;
 
+/** Set on SIGTERM (see shutDown below). */
+let stopping = false;
 const httpServer = createServer();
 const socketHost = attachSocketServer(httpServer);
 // Before the handler loads: adapter-node's requests then skip undici's per-request signal
@@ -37,6 +39,9 @@ const { handler } = await import(builtHandler);
 httpServer.on('request', (req, res) => {
 	if (req.url?.startsWith('/socket.io/')) return;
 	if (markPlainHttp) req.headers[PLAIN_HTTP_HEADER] = 'http';
+	// Shutting down: a kept-alive connection is closed once this response is sent, or a client that
+	// keeps posting would keep it busy, and the server open, for ever.
+	if (stopping) res.setHeader('connection', 'close');
 	handler(req, res);
 });
 
@@ -51,7 +56,6 @@ httpServer.listen(port, host, () => {
 // browsers reconnect by themselves and catch up from the next server), let the requests in flight
 // finish, then commit what the database still holds and exit. Nothing a user was told is saved
 // is lost, and nothing half-done is left: a write either committed or its request failed.
-let stopping = false;
 async function shutDown() {
 	if (stopping) return;
 	stopping = true;
@@ -62,8 +66,11 @@ async function shutDown() {
 	const closed = new Promise((resolve) => httpServer.once('close', resolve));
 	// Closes the sockets (their browsers see the transport close and reconnect) and the HTTP server.
 	socketHost.io.close();
+	// Connections busy now become idle when their response is sent: close each as soon as it is.
 	httpServer.closeIdleConnections();
+	const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 20);
 	await closed;
+	clearInterval(closeIdle);
 	await runShutdownSteps();
 	process.exit(0);
 }
