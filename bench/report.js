@@ -45,7 +45,8 @@ export function formatReport(result) {
 	const row = (label, hv, bv, unit, target, ok, r = ratio(hv, bv)) =>
 		rows.push([`  ${label}`, fmt[unit](hv), fmt[unit](bv), bv === undefined ? '' : fmt.x(r), target ?? '', verdict(ok)]);
 
-	section(`Live fan-out: ${fmt.n(options.circles * 5)} members in ${fmt.n(options.circles)} circles, ${options.rate} check-ins/s for ${options.duration} s`);
+	const churnNote = options.churn > 0 ? `, ${options.churn}% of members (${fmt.n(h.churn?.members)}) reconnecting once` : '';
+	section(`Live fan-out: ${fmt.n(options.circles * 5)} members in ${fmt.n(options.circles)} circles, ${options.rate} check-ins/s for ${options.duration} s${churnNote}`);
 	row('delivery p50', h.latency.p50, b?.latency.p50, 'ms');
 	row('delivery p95', h.latency.p95, b?.latency.p95, 'ms');
 	row('delivery p99', h.latency.p99, b?.latency.p99, 'ms', '≤ 50 ms, ≤ 2× bare', h.latency.p99 <= 50 && (!b || h.latency.p99 <= 2 * b.latency.p99));
@@ -54,6 +55,7 @@ export function formatReport(result) {
 	row('POST p99 (answer)', h.post.p99, b?.post.p99, 'ms');
 	row('failed POSTs', h.failedShare, b?.failedShare, 'pct', '0', h.failedShare === 0, undefined);
 	row('missing deliveries', h.missing, b?.missing, 'n', '0', h.missing === 0, undefined);
+	row('duplicate deliveries', h.duplicates, b?.duplicates, 'n', '0', h.duplicates === 0, undefined);
 	row('delivered outside the circle', h.deliveredOutsideCircle, b?.deliveredOutsideCircle, 'n', '0', h.deliveredOutsideCircle === 0, undefined);
 	row('server CPU (of one core)', h.serverCpuShare, b?.serverCpuShare, 'pct');
 	row('server CPU idle, clients connected', h.serverIdleCpuShare, b?.serverIdleCpuShare, 'pct');
@@ -63,6 +65,23 @@ export function formatReport(result) {
 	row('client event-loop delay p99', h.clientMaxLoopDelayP99Ms, b?.clientMaxLoopDelayP99Ms, 'ms');
 	row('sender process CPU', h.senderCpuShare, b?.senderCpuShare, 'pct');
 	row('sender lag p99', h.senderLag.p99, b?.senderLag.p99, 'ms');
+	if (h.churn) {
+		const hc = h.churn;
+		const bc = b?.churn;
+		section(`Churn: members that disconnect once, stay away ${(hc.away.p50 / 1000).toFixed(1)} s (p50) and catch up through CircleSync`);
+		row('reconnects during the window', hc.reconnects, bc?.reconnects, 'n', undefined, undefined, NaN);
+		row('… that had missed events', hc.withMissedEvents, bc?.withMissedEvents, 'n', undefined, undefined, NaN);
+		row('events caught up', hc.eventsCaughtUp, bc?.eventsCaughtUp, 'n', undefined, undefined, NaN);
+		row('missing at churned members', h.missingAtChurned, b?.missingAtChurned, 'n', '0', h.missingAtChurned === 0, undefined);
+		row('catch-up after reconnect p50', hc.catchUp.p50, bc?.catchUp.p50, 'ms');
+		row('catch-up after reconnect p99', hc.catchUp.p99, bc?.catchUp.p99, 'ms');
+		row('catch-up after reconnect max', hc.catchUp.max, bc?.catchUp.max, 'ms');
+		row('… p99 of those that had missed events', hc.catchUpWithMissed.p99, bc?.catchUpWithMissed.p99, 'ms');
+		row('reconnect handshake p99', hc.handshake.p99, bc?.handshake.p99, 'ms');
+		row('reconnects never caught up', hc.unfinished, bc?.unfinished, 'n', '0', hc.unfinished === 0, undefined);
+		row('events applied out of order or twice', hc.syncGaps + hc.syncDuplicates, bc ? bc.syncGaps + bc.syncDuplicates : undefined, 'n', '0', hc.syncGaps + hc.syncDuplicates === 0, undefined);
+		row('reloads (too far behind)', hc.reloads, bc?.reloads, 'n', undefined, undefined, NaN);
+	}
 
 	if (writes.hearth) {
 	section('Writes: highest open-loop rate with POST p99 < 100 ms (synchronous=FULL, no sockets connected)');

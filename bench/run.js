@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { firstVisitAssets } from './assets.js';
-import { ClientFleet, nowMs } from './clients.js';
+import { ClientFleet, compileCircleSync, nowMs } from './clients.js';
 import { fixedConcurrency, get, openLoopGets, openLoopPosts } from './load.js';
 import { formatReport, percentiles, writeResult } from './report.js';
 import { ROOT, startBare, startHearth, startOptions } from './servers.js';
@@ -19,6 +19,7 @@ const OPTIONS = {
 	rate: { type: 'string', default: '100', help: 'check-ins per second during fan-out (open loop)' },
 	duration: { type: 'string', default: '15', help: 'seconds of fan-out measurement' },
 	warmup: { type: 'string', default: '5', help: 'seconds of posting before each fan-out measurement (not counted)' },
+	churn: { type: 'string', default: '0', help: 'percent of fan-out members that disconnect once during the measurement, stay away 0.2–3 s and catch up through CircleSync' },
 	'history-circles': { type: 'string', default: '1000', help: 'circles with a check-in history (page speed runs in one)' },
 	'history-checkins': { type: 'string', default: '100000', help: 'check-ins spread over the history circles' },
 	'fanout-history': { type: 'string', default: '5', help: 'check-ins already in each fan-out circle' },
@@ -50,6 +51,7 @@ function readOptions() {
 		options[key] = OPTIONS[name].type === 'string' ? Number(value) : value;
 		if (OPTIONS[name].type === 'string' && !(options[key] >= 0)) throw new Error(`--${name} must be a number ≥ 0`);
 	}
+	if (options.churn > 100) throw new Error('--churn is a percentage of the members: 0 to 100');
 	return options;
 }
 
@@ -138,11 +140,33 @@ function seedDatabase(options, dir) {
 // ---------------------------------------------------------------------------------------------
 // Live fan-out and memory
 
+/** Churn: away for 0.2–3 s, so a reconnect finds from none to a few new events in its circle. */
+const AWAY_MS = [200, 3000];
+
+/**
+ * Which members churn and when (seeded, so both servers get the same plan): `share` of them, each
+ * disconnecting once at a random moment of the measured window and reconnecting `awayMs` later,
+ * back before the window ends.
+ */
+function churnPlan(members, share, durationMs) {
+	const pick = random(99);
+	const order = members.map((m) => m.index);
+	for (let i = order.length - 1; i > 0; i--) {
+		const j = Math.floor(pick() * (i + 1));
+		[order[i], order[j]] = [order[j], order[i]];
+	}
+	return order.slice(0, Math.round(members.length * share)).map((index) => {
+		const awayMs = Math.min(durationMs, AWAY_MS[0] + pick() * (AWAY_MS[1] - AWAY_MS[0]));
+		return { index, disconnectAtMs: pick() * (durationMs - awayMs), awayMs };
+	});
+}
+
 /**
  * Connects every member, measures RSS per connection, posts for `warmup` then `duration`
- * seconds at `rate`, and matches every arrival with its post.
+ * seconds at `rate`, and matches every arrival with its post. With `--churn`, the churned
+ * members get a CircleSync before the warm-up and reconnect once during the measurement.
  */
-async function liveFanout(server, members, circles, options, markers) {
+async function liveFanout(server, members, circles, options, markers, { circleSyncModule } = {}) {
 	const fleet = new ClientFleet(members, options.clientProcs);
 	try {
 		const before = server.rss();
@@ -158,6 +182,13 @@ async function liveFanout(server, members, circles, options, markers) {
 			after,
 			perConnection: connection.connected ? (after - before) / connection.connected : NaN
 		};
+
+		const plan = options.churn > 0 ? churnPlan(members, options.churn / 100, options.duration * 1000) : [];
+		if (plan.length > 0) {
+			const prepared = await fleet.prepareChurn({ url: server.origin, indexes: plan.map((p) => p.index), module: circleSyncModule });
+			log(`${server.name}: ${prepared.prepared} of ${plan.length} churning members follow their circle through CircleSync`);
+			if (prepared.errors.length) console.warn(`  churn set-up errors: ${prepared.errors.join('; ')}`);
+		}
 
 		const pick = random(42);
 		const target = (marker) => {
@@ -181,19 +212,22 @@ async function liveFanout(server, members, circles, options, markers) {
 		const mainCpuBefore = process.cpuUsage();
 		const started = nowMs();
 		const startedAt = Date.now();
-		log(`${server.name}: posting ${options.rate} check-ins/s for ${options.duration} s…`);
+		log(`${server.name}: posting ${options.rate} check-ins/s for ${options.duration} s${plan.length ? `, ${plan.length} members reconnecting` : ''}…`);
 		const first = markers.next(options.rate * options.duration);
+		const churnStarted = plan.length ? fleet.startChurn({ at: started, plan }) : null;
 		const records = await openLoopPosts({ origin: server.origin, rate: options.rate, seconds: options.duration, first, target });
 		const postedFor = (nowMs() - started) / 1000;
+		await churnStarted;
 
-		// Wait for the deliveries: every member of the circle (the author too) gets each check-in.
+		// Wait for the deliveries: every member of the circle (the author too) gets each check-in,
+		// and every reconnect has caught up.
 		const expected = records.filter((r) => r.ok).length * MEMBERS_PER_CIRCLE;
-		let lastCount = -1;
+		let last = '';
 		let stableSince = nowMs();
 		for (;;) {
-			const count = await fleet.arrivalCount();
-			if (count >= expected) break;
-			if (count !== lastCount) [lastCount, stableSince] = [count, nowMs()];
+			const { arrivals: count, churnPending } = await fleet.progress();
+			if (count >= expected && churnPending === 0) break;
+			if (`${count}/${churnPending}` !== last) [last, stableSince] = [`${count}/${churnPending}`, nowMs()];
 			if (nowMs() - stableSince > 3000) break; // nothing more is arriving
 			await sleep(100);
 		}
@@ -203,12 +237,18 @@ async function liveFanout(server, members, circles, options, markers) {
 		const collected = await fleet.collect();
 		memory.afterFanout = server.rss();
 
-		const stats = matchDeliveries(records, collected.arrivals, members);
+		const churned = new Set(plan.map((p) => p.index));
+		const stats = matchDeliveries(records, collected.arrivals, members, churned);
 		log(`${server.name}: slowest delivery p99 per 5 s: ${stats.timeline.map((w) => Math.round(w.deliveryP99)).join(' ')} ms`);
+		const churn = plan.length ? churnStats(plan, collected, records, members) : undefined;
+		if (churn) {
+			log(`${server.name}: ${churn.reconnects} reconnects, ${churn.withMissedEvents} with events to catch up; catch-up p50 ${churn.catchUp.p50?.toFixed(1)} ms, p99 ${churn.catchUp.p99?.toFixed(1)} ms, max ${churn.catchUp.max?.toFixed(1)} ms; ${churn.unfinished} unfinished`);
+		}
 		return {
 			memory,
 			fanout: {
 				...stats,
+				churn,
 				posts: records.length,
 				postedForSeconds: postedFor,
 				deliveriesPerSecond: stats.delivered / options.duration,
@@ -251,18 +291,26 @@ function timeline(records, slowestDelivery, windowMs = 5000) {
 	});
 }
 
-/** Pairs arrivals with posts: latency to every other member, and what never arrived. */
-function matchDeliveries(records, arrivals, members) {
+/**
+ * Pairs arrivals with posts: every answered check-in must reach every member of its circle (the
+ * author too; churned members through CircleSync, live or in catch-up) exactly once. Latency is
+ * to the other members that stayed connected (a churned member's catch-up is timed apart).
+ */
+function matchDeliveries(records, arrivals, members, churned = new Set()) {
 	const byMarker = new Map(records.map((r) => [r.marker, r]));
 	const seen = new Set();
+	const seqOf = new Map(); // marker -> the seq it came with
 	const latencies = [];
 	const perPost = new Map(); // marker -> slowest delivery of that check-in
+	let delivered = 0;
 	let duplicates = 0;
+	let duplicatesAtChurned = 0;
+	let seqMismatches = 0;
 	let forFailedPosts = 0;
 	let leaked = 0;
-	for (const [marker, memberIndex, at] of arrivals) {
+	for (const [marker, memberIndex, at, seq] of arrivals) {
 		const record = byMarker.get(marker);
-		if (!record || memberIndex === record.authorIndex) continue;
+		if (!record) continue;
 		if (members[memberIndex].circleId !== record.circleId) {
 			leaked += 1; // a check-in reached someone outside its circle: must never happen
 			continue;
@@ -271,28 +319,39 @@ function matchDeliveries(records, arrivals, members) {
 			forFailedPosts += 1;
 			continue;
 		}
+		// One check-in has one number, whoever receives it and however.
+		if (!seqOf.has(marker)) seqOf.set(marker, seq);
+		else if (seqOf.get(marker) !== seq) seqMismatches += 1;
 		const key = `${marker}:${memberIndex}`;
 		if (seen.has(key)) {
 			duplicates += 1;
+			if (churned.has(memberIndex)) duplicatesAtChurned += 1;
 			continue;
 		}
 		seen.add(key);
+		if (memberIndex === record.authorIndex) continue;
+		delivered += 1;
+		if (churned.has(memberIndex)) continue;
 		latencies.push(at - record.sentAt);
 		perPost.set(marker, Math.max(perPost.get(marker) ?? 0, at - record.sentAt));
 	}
 	const ok = records.filter((r) => r.ok);
 	const failed = records.filter((r) => !r.ok);
-	const expected = ok.length * (MEMBERS_PER_CIRCLE - 1);
-	// Name every delivery that never came (up to 50 of them), to look for a pattern.
+	const expected = ok.length * MEMBERS_PER_CIRCLE;
+	// Count every delivery that never came, by kind of member, and name up to 50 of them.
 	const missingSamples = [];
-	if (latencies.length < expected) {
+	let missingAtChurned = 0;
+	let missingAtAuthor = 0;
+	if (seen.size < expected) {
 		const circleMembers = new Map();
 		for (const member of members) circleMembers.set(member.circleId, [...(circleMembers.get(member.circleId) ?? []), member]);
 		for (const record of ok) {
 			for (const member of circleMembers.get(record.circleId)) {
-				if (missingSamples.length >= 50) break;
-				if (member.index !== record.authorIndex && !seen.has(`${record.marker}:${member.index}`)) {
-					missingSamples.push({ marker: record.marker, circleId: record.circleId, memberIndex: member.index });
+				if (seen.has(`${record.marker}:${member.index}`)) continue;
+				if (churned.has(member.index)) missingAtChurned += 1;
+				if (member.index === record.authorIndex) missingAtAuthor += 1;
+				if (missingSamples.length < 50) {
+					missingSamples.push({ marker: record.marker, circleId: record.circleId, memberIndex: member.index, churned: churned.has(member.index), author: member.index === record.authorIndex });
 				}
 			}
 		}
@@ -303,15 +362,87 @@ function matchDeliveries(records, arrivals, members) {
 		post: percentiles(records.map((r) => r.doneAt - r.sentAt)),
 		senderLag: percentiles(records.map((r) => r.lagMs)),
 		expected,
-		delivered: latencies.length,
-		missing: expected - latencies.length,
+		delivered,
+		missing: expected - seen.size,
+		missingAtChurned,
+		missingAtAuthor,
 		missingSamples,
 		duplicates,
+		duplicatesAtChurned,
+		seqMismatches,
 		deliveredOutsideCircle: leaked,
 		arrivedForFailedPosts: forFailedPosts,
 		failed: failed.length,
 		failedShare: records.length ? failed.length / records.length : NaN,
 		failureSamples: [...new Set(failed.map((r) => `${r.status} ${r.error ?? ''}`))].slice(0, 5)
+	};
+}
+
+/**
+ * Catch-up after each reconnect: from the `connect` event until the member's CircleSync has
+ * applied the newest event of its circle at that moment, or, when nothing was missed, until the
+ * catch-up reply has been handled with nothing held or asked for. "Newest at that moment" is
+ * the highest seq that was out by then: its post answered, or seen at any member, whichever came
+ * first (all on the shared monotonic clock).
+ */
+function churnStats(plan, collected, records, members) {
+	const { cycles, applied, ...counters } = collected.churn;
+	const byMarker = new Map(records.map((r) => [r.marker, r]));
+	const outAt = new Map(); // circleId -> Map(seq -> first time it was out)
+	for (const [marker, , at, seq] of collected.arrivals) {
+		const record = byMarker.get(marker);
+		if (!record?.ok) continue;
+		const circle = outAt.get(record.circleId) ?? outAt.set(record.circleId, new Map()).get(record.circleId);
+		circle.set(seq, Math.min(at, record.doneAt, circle.get(seq) ?? Infinity));
+	}
+	const results = [];
+	let unfinished = 0;
+	for (const cycle of cycles) {
+		if (!cycle.connectAt) {
+			unfinished += 1;
+			continue;
+		}
+		let newest = 0;
+		for (const [seq, at] of outAt.get(cycle.circleId) ?? []) if (at <= cycle.connectAt && seq > newest) newest = seq;
+		const missed = Math.max(0, newest - cycle.appliedAtConnect);
+		let end = 0;
+		if (missed > 0) {
+			const log = applied[cycle.index] ?? [];
+			for (let i = 0; i < log.length; i += 2) {
+				if (log[i] >= newest && log[i + 1] >= cycle.connectAt) {
+					end = log[i + 1];
+					break;
+				}
+			}
+		} else end = cycle.settledAt;
+		if (!end) {
+			unfinished += 1;
+			continue;
+		}
+		results.push({
+			memberIndex: cycle.index,
+			circleId: cycle.circleId,
+			missed,
+			catchUpMs: end - cycle.connectAt,
+			handshakeMs: cycle.connectAt - cycle.reconnectAt,
+			awayMs: cycle.reconnectAt - cycle.disconnectAt,
+			connectErrors: cycle.connectErrors
+		});
+	}
+	const withMissed = results.filter((r) => r.missed > 0);
+	return {
+		members: plan.length,
+		reconnects: cycles.filter((c) => c.connectAt).length,
+		unfinished,
+		withMissedEvents: withMissed.length,
+		eventsCaughtUp: withMissed.reduce((sum, r) => sum + r.missed, 0),
+		catchUp: percentiles(results.map((r) => r.catchUpMs)),
+		catchUpWithMissed: percentiles(withMissed.map((r) => r.catchUpMs)),
+		handshake: percentiles(results.map((r) => r.handshakeMs)),
+		away: percentiles(results.map((r) => r.awayMs)),
+		connectErrors: results.reduce((sum, r) => sum + r.connectErrors, 0),
+		...counters,
+		slowest: results.sort((x, y) => y.catchUpMs - x.catchUpMs).slice(0, 10)
 	};
 }
 
@@ -486,6 +617,8 @@ async function main() {
 			list.map((member) => members.push({ index: members.length, circleId, ...member }) - 1)
 		);
 		const markers = { at: 0, next(count) { const first = this.at; this.at += Math.ceil(count) + 1; return first; } };
+		// Churned members run the app's own merge logic: its TypeScript, bundled once for this run.
+		const fanoutExtras = options.churn > 0 ? { circleSyncModule: await compileCircleSync(dir) } : {};
 
 		// Hearth
 		const sqlTrace = options.sqlTrace ? path.join(ROOT, 'bench/results', `sql-trace-${startedAt.replace(/[:.]/g, '-')}.json`) : undefined;
@@ -493,7 +626,7 @@ async function main() {
 		log(`Hearth is up at ${hearth.origin} (pid ${hearth.pid})`);
 		let hearthLive, hearthWrites;
 		try {
-			hearthLive = await liveFanout(hearth, members, circles, options, markers);
+			hearthLive = await liveFanout(hearth, members, circles, options, markers, fanoutExtras);
 			if (!options.skipWrites) hearthWrites = await writeStepUp(hearth, members, options, markers);
 			if (!options.skipPages) {
 				result.pages = await pageSpeed(hearth, seeded.page, options);
@@ -512,7 +645,7 @@ async function main() {
 			const bare = await startBare({ dbFile: path.join(dir, 'bare.db'), membersFile, logDir: dir, profileDir });
 			log(`bare server is up at ${bare.origin} (pid ${bare.pid})`);
 			try {
-				bareLive = await liveFanout(bare, members, circles, options, markers);
+				bareLive = await liveFanout(bare, members, circles, options, markers, fanoutExtras);
 				if (!options.skipWrites) bareWrites = await writeStepUp(bare, members, options, markers);
 			} finally {
 				await bare.stop();
