@@ -10,6 +10,7 @@
 //   has no older page). A check-in in that range is shown in its place, whatever its timestamp
 //   ties; one older than the range is left for "Load older", whose cursor reaches it.
 import type { CheckInView } from '$lib/checkins';
+import { isCheckInEvent, type CircleEvent } from './events';
 
 export interface FeedPageData {
 	checkins: CheckInView[];
@@ -126,6 +127,12 @@ export function applyCheckIn(state: FeedState, view: CheckInView, seq: number | 
 	if (state.updatesOnly || !inLoadedRange(state, view)) return { state, outcome: 'outside' };
 	if (hold) return { state: { ...state, pending: [view, ...state.pending].sort(newestFirst), versions }, outcome: 'pending' };
 	return { state: { ...state, items: [...state.items, view].sort(newestFirst), versions }, outcome: 'added' };
+}
+
+/** Applies the check-in events among these, in order: a replay over data read before them. */
+export function applyCheckInEvents(state: FeedState, events: CircleEvent[]): FeedState {
+	for (const event of events) if (isCheckInEvent(event)) state = applyCheckIn(state, event.payload.checkin, event.seq).state;
+	return state;
 }
 
 /** The reader asked to see what arrived while they were scrolled down. */
