@@ -19,7 +19,11 @@ const OPTIONS = {
 	rate: { type: 'string', default: '100', help: 'check-ins per second during fan-out (open loop)' },
 	duration: { type: 'string', default: '15', help: 'seconds of fan-out measurement' },
 	warmup: { type: 'string', default: '5', help: 'seconds of posting before each fan-out measurement (not counted)' },
-	churn: { type: 'string', default: '0', help: 'percent of fan-out members that disconnect once during the measurement, stay away 0.2–3 s and catch up through CircleSync' },
+	churn: {
+		type: 'string',
+		default: '0',
+		help: 'percent of fan-out members that disconnect once during the measurement, stay away 0.2–3 s and catch up through CircleSync'
+	},
 	'history-circles': { type: 'string', default: '1000', help: 'circles with a check-in history (page speed runs in one)' },
 	'history-checkins': { type: 'string', default: '100000', help: 'check-ins spread over the history circles' },
 	'fanout-history': { type: 'string', default: '5', help: 'check-ins already in each fan-out circle' },
@@ -42,7 +46,8 @@ function readOptions() {
 	const { values } = parseArgs({ options: Object.fromEntries(Object.entries(OPTIONS).map(([k, v]) => [k, { type: v.type, default: v.default }])) });
 	if (values.help) {
 		console.log('npm run bench -- [options]\n');
-		for (const [name, spec] of Object.entries(OPTIONS)) console.log(`  --${name.padEnd(18)} ${spec.help}${spec.type === 'string' ? ` (default ${spec.default})` : ''}`);
+		for (const [name, spec] of Object.entries(OPTIONS))
+			console.log(`  --${name.padEnd(18)} ${spec.help}${spec.type === 'string' ? ` (default ${spec.default})` : ''}`);
 		process.exit(0);
 	}
 	const options = {};
@@ -191,7 +196,7 @@ async function liveFanout(server, members, circles, options, markers, { circleSy
 		}
 
 		const pick = random(42);
-		const target = (marker) => {
+		const target = () => {
 			const circle = circles[Math.floor(pick() * circles.length)];
 			const authorIndex = circle[Math.floor(pick() * circle.length)];
 			return { circleId: members[authorIndex].circleId, token: members[authorIndex].token, authorIndex };
@@ -240,9 +245,11 @@ async function liveFanout(server, members, circles, options, markers, { circleSy
 		const churned = new Set(plan.map((p) => p.index));
 		const stats = matchDeliveries(records, collected.arrivals, members, churned);
 		log(`${server.name}: slowest delivery p99 per 5 s: ${stats.timeline.map((w) => Math.round(w.deliveryP99)).join(' ')} ms`);
-		const churn = plan.length ? churnStats(plan, collected, records, members) : undefined;
+		const churn = plan.length ? churnStats(plan, collected, records) : undefined;
 		if (churn) {
-			log(`${server.name}: ${churn.reconnects} reconnects, ${churn.withMissedEvents} with events to catch up; catch-up p50 ${churn.catchUp.p50?.toFixed(1)} ms, p99 ${churn.catchUp.p99?.toFixed(1)} ms, max ${churn.catchUp.max?.toFixed(1)} ms; ${churn.unfinished} unfinished`);
+			log(
+				`${server.name}: ${churn.reconnects} reconnects, ${churn.withMissedEvents} with events to catch up; catch-up p50 ${churn.catchUp.p50?.toFixed(1)} ms, p99 ${churn.catchUp.p99?.toFixed(1)} ms, max ${churn.catchUp.max?.toFixed(1)} ms; ${churn.unfinished} unfinished`
+			);
 		}
 		return {
 			memory,
@@ -351,7 +358,13 @@ function matchDeliveries(records, arrivals, members, churned = new Set()) {
 				if (churned.has(member.index)) missingAtChurned += 1;
 				if (member.index === record.authorIndex) missingAtAuthor += 1;
 				if (missingSamples.length < 50) {
-					missingSamples.push({ marker: record.marker, circleId: record.circleId, memberIndex: member.index, churned: churned.has(member.index), author: member.index === record.authorIndex });
+					missingSamples.push({
+						marker: record.marker,
+						circleId: record.circleId,
+						memberIndex: member.index,
+						churned: churned.has(member.index),
+						author: member.index === record.authorIndex
+					});
 				}
 			}
 		}
@@ -385,7 +398,7 @@ function matchDeliveries(records, arrivals, members, churned = new Set()) {
  * the highest seq that was out by then: its post answered, or seen at any member, whichever came
  * first (all on the shared monotonic clock).
  */
-function churnStats(plan, collected, records, members) {
+function churnStats(plan, collected, records) {
 	const { cycles, applied, ...counters } = collected.churn;
 	const byMarker = new Map(records.map((r) => [r.marker, r]));
 	const outAt = new Map(); // circleId -> Map(seq -> first time it was out)
@@ -469,7 +482,14 @@ async function writeStepUp(server, members, options, markers) {
 		const startedAt = Date.now();
 		// Over a quarter-second of posts unanswered means p99 is far past 100 ms: stop the step there.
 		const maxInFlight = Math.max(50, rate / 4);
-		const records = await openLoopPosts({ origin: server.origin, rate, seconds: options.writeStep, first: markers.next(rate * options.writeStep), target, maxInFlight });
+		const records = await openLoopPosts({
+			origin: server.origin,
+			rate,
+			seconds: options.writeStep,
+			first: markers.next(rate * options.writeStep),
+			target,
+			maxInFlight
+		});
 		const wall = (nowMs() - started) / 1000;
 		const main = process.cpuUsage(mainBefore);
 		const latency = percentiles(records.map((r) => r.doneAt - r.sentAt));
@@ -487,7 +507,9 @@ async function writeStepUp(server, members, options, markers) {
 		};
 		steps.push(result);
 		const touches = result.sessionTouches === undefined ? '' : `, ${result.sessionTouches} session touches`;
-		log(`${server.name}: ${rate} posts/s → p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, ${failed} failed, server CPU ${(result.serverCpuShare * 100).toFixed(0)}%, sender CPU ${(result.senderCpuShare * 100).toFixed(0)}%${touches}`);
+		log(
+			`${server.name}: ${rate} posts/s → p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, ${failed} failed, server CPU ${(result.serverCpuShare * 100).toFixed(0)}%, sender CPU ${(result.senderCpuShare * 100).toFixed(0)}%${touches}`
+		);
 		await settle(server); // let the queue drain before the next step
 		return result;
 	}
@@ -504,7 +526,7 @@ async function writeStepUp(server, members, options, markers) {
 	let held = null;
 	let broke = null;
 	// Doubling while the answers stay fast, then smaller steps.
-	for (let rate = options.writeStart; rate < 100_000; ) {
+	for (let rate = options.writeStart; rate < 100_000;) {
 		const result = await holds(rate);
 		if (!result.held) {
 			broke = result;
@@ -560,7 +582,9 @@ async function pageSpeed(server, page, options) {
 				...percentiles(throughput.latencies)
 			}
 		};
-		log(`${server.name}: ${name} p50 ${result[name].sequential.p50.toFixed(2)} ms, p99 ${result[name].sequential.p99.toFixed(2)} ms one at a time; ${Math.round(throughput.rps)} req/s at concurrency ${options.concurrency}`);
+		log(
+			`${server.name}: ${name} p50 ${result[name].sequential.p50.toFixed(2)} ms, p99 ${result[name].sequential.p99.toFixed(2)} ms one at a time; ${Math.round(throughput.rps)} req/s at concurrency ${options.concurrency}`
+		);
 	}
 	result.home.checkinsInHtml = checkInsShownOnHome(firstAnswers.home, firstAnswers.feed);
 	const halfRate = Math.max(1, Math.round(result.home.throughput.rps / 2));
@@ -579,7 +603,9 @@ function checkInsShownOnHome(homeHtml, feedJson) {
 	const shown = (homeHtml.match(/<article[^>]*data-checkin-id="/g) ?? []).length;
 	const expected = JSON.parse(feedJson).checkins.length;
 	if (expected === 0 || shown !== expected) {
-		throw new Error(`The circle home page's HTML shows ${shown} check-ins, but the feed's first page has ${expected}: the page measured would not be the page families get.`);
+		throw new Error(
+			`The circle home page's HTML shows ${shown} check-ins, but the feed's first page has ${expected}: the page measured would not be the page families get.`
+		);
 	}
 	return shown;
 }
@@ -606,17 +632,24 @@ async function main() {
 	const profileDir = options.profile ? path.join(ROOT, 'bench/results/profiles', startedAt.replace(/[:.]/g, '-')) : undefined;
 	const runStarted = nowMs();
 	try {
-		log(`seeding ${options.historyCircles} history circles with ${options.historyCheckins} check-ins and ${options.circles} live circles (through the domain modules)…`);
+		log(
+			`seeding ${options.historyCircles} history circles with ${options.historyCheckins} check-ins and ${options.circles} live circles (through the domain modules)…`
+		);
 		const seeded = await seedDatabase(options, dir);
 		result.seed = { timings: seeded.timings, counts: seeded.counts };
 		log(`seeded in ${seeded.timings.totalSeconds.toFixed(1)} s`, seeded.counts);
 
 		// Members in a flat list; circles as lists of member indexes.
 		const members = [];
-		const circles = seeded.fanout.map(({ circleId, members: list }) =>
-			list.map((member) => members.push({ index: members.length, circleId, ...member }) - 1)
-		);
-		const markers = { at: 0, next(count) { const first = this.at; this.at += Math.ceil(count) + 1; return first; } };
+		const circles = seeded.fanout.map(({ circleId, members: list }) => list.map((member) => members.push({ index: members.length, circleId, ...member }) - 1));
+		const markers = {
+			at: 0,
+			next(count) {
+				const first = this.at;
+				this.at += Math.ceil(count) + 1;
+				return first;
+			}
+		};
 		// Churned members run the app's own merge logic: its TypeScript, bundled once for this run.
 		const fanoutExtras = options.churn > 0 ? { circleSyncModule: await compileCircleSync(dir) } : {};
 
@@ -660,9 +693,13 @@ async function main() {
 		if (sqlTrace) result.sqlTrace = sqlTrace;
 
 		console.log(`\n${formatReport(result)}\n`);
-		console.log(`Machine: ${result.machine.cores} cores (${result.machine.cpuModel}), Node ${result.machine.node} (servers: node ${result.machine.serverNodeOptions.join(' ')}); whole run ${result.totalSeconds.toFixed(0)} s.`);
+		console.log(
+			`Machine: ${result.machine.cores} cores (${result.machine.cpuModel}), Node ${result.machine.node} (servers: node ${result.machine.serverNodeOptions.join(' ')}); whole run ${result.totalSeconds.toFixed(0)} s.`
+		);
 		const file = writeResult(path.join(ROOT, 'bench/results'), result);
-		console.log(`Results: ${path.relative(process.cwd(), file)}${profileDir ? `\nCPU profiles: ${path.relative(process.cwd(), profileDir)}` : ''}${sqlTrace ? `\nSQL trace: ${path.relative(process.cwd(), sqlTrace)}` : ''}`);
+		console.log(
+			`Results: ${path.relative(process.cwd(), file)}${profileDir ? `\nCPU profiles: ${path.relative(process.cwd(), profileDir)}` : ''}${sqlTrace ? `\nSQL trace: ${path.relative(process.cwd(), sqlTrace)}` : ''}`
+		);
 	} finally {
 		if (options.keep) console.log(`Kept ${dir}`);
 		else rmSync(dir, { recursive: true, force: true });

@@ -23,6 +23,8 @@ export class CircleLive {
 	online = new SvelteSet<string>();
 	readonly #sync: CircleSync;
 	readonly #detach: () => void;
+	// Subscribers, not state: nothing renders from this set.
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	readonly #listeners = new Set<(events: CircleEvent[]) => void>();
 
 	constructor(connection: LiveConnection, options: CircleLiveOptions) {

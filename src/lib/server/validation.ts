@@ -3,9 +3,7 @@
 
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
 
-export type Parsed<F extends string, T> =
-	| { ok: true; data: T }
-	| { ok: false; errors: FieldErrors<F>; values: Partial<Record<F, string>> };
+export type Parsed<F extends string, T> = { ok: true; data: T } | { ok: false; errors: FieldErrors<F>; values: Partial<Record<F, string>> };
 
 /** A text field's value: '' when missing, or when something other than text was sent. */
 export function readText(form: FormData, name: string): string {
@@ -22,6 +20,7 @@ export function characterCount(text: string): number {
 
 // Control characters (other than tab and line breaks) have no place in names or emails, and
 // invisible direction overrides can be used to disguise text.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
 
 export function hasControlCharacters(text: string): boolean {
@@ -30,7 +29,11 @@ export function hasControlCharacters(text: string): boolean {
 
 /** Cuts an echoed value down so a huge body is never sent back in full. */
 export function keepForRedisplay(text: string, max: number): string {
-	return characterCount(text) > max * 2 ? Array.from(text).slice(0, max * 2).join('') : text;
+	return characterCount(text) > max * 2
+		? Array.from(text)
+				.slice(0, max * 2)
+				.join('')
+		: text;
 }
 
 /** Longer text as people write it: NFC, Windows line ends made plain, trimmed. */
