@@ -20,8 +20,7 @@ function systemChromium(): string | undefined {
 /** A port nobody is listening on right now, found synchronously (the config cannot await). */
 function freePort(): string {
 	const script =
-		"const s = require('node:net').createServer();" +
-		"s.listen(0, '127.0.0.1', () => { process.stdout.write(String(s.address().port)); s.close(); });";
+		"const s = require('node:net').createServer();" + "s.listen(0, '127.0.0.1', () => { process.stdout.write(String(s.address().port)); s.close(); });";
 	return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim();
 }
 
@@ -50,14 +49,7 @@ export default defineConfig({
 		trace: 'retain-on-failure',
 		launchOptions: {
 			executablePath: systemChromium(),
-			args: [
-				'--disable-gpu',
-				'--disable-quic',
-				'--no-first-run',
-				'--disable-background-networking',
-				'--disable-component-update',
-				'--disable-sync'
-			]
+			args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 		}
 	},
 	webServer: {

@@ -80,9 +80,11 @@ io.on('connection', (socket) => {
 		const afterSeq = request?.afterSeq;
 		if (!socket.data.member.circleIds.includes(circleId) || !Number.isSafeInteger(afterSeq) || afterSeq < 0) return reply({ ok: false, reason: 'not-found' });
 		const rows = after.all(circleId, afterSeq, SYNC_LIMIT + 1);
-		const events = rows.slice(0, SYNC_LIMIT).map((row) =>
-			checkInEvent(row.seq, checkInView({ id: row.id, circleId, authorId: row.author_id, mood: row.mood, body: row.body, createdAt: row.created_at }))
-		);
+		const events = rows
+			.slice(0, SYNC_LIMIT)
+			.map((row) =>
+				checkInEvent(row.seq, checkInView({ id: row.id, circleId, authorId: row.author_id, mood: row.mood, body: row.body, createdAt: row.created_at }))
+			);
 		reply({ ok: true, generation: GENERATION, events, complete: rows.length <= SYNC_LIMIT, online: [] });
 	});
 	socket.join(socket.data.member.circleIds.map((id) => `circle:${id}`));
@@ -113,7 +115,14 @@ httpServer.on('request', (req, res) => {
 		if (!member || !member.circleIds.includes(circleId)) return send(res, 404, { message: 'Not found' });
 		const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 		const now = Date.now();
-		const checkin = checkInView({ id: randomBytes(15).toString('base64url'), circleId, authorId: member.userId, mood: Number(form.get('mood')), body: form.get('body') ?? '', createdAt: now });
+		const checkin = checkInView({
+			id: randomBytes(15).toString('base64url'),
+			circleId,
+			authorId: member.userId,
+			mood: Number(form.get('mood')),
+			body: form.get('body') ?? '',
+			createdAt: now
+		});
 		const seq = (lastSeq.get(circleId) ?? 0) + 1;
 		insert.run(checkin.id, circleId, member.userId, checkin.mood, checkin.body, now, seq);
 		lastSeq.set(circleId, seq); // after the insert: a failed one hands out no number

@@ -113,7 +113,9 @@ export class ClientFleet {
 	 */
 	async prepareChurn({ url, indexes, module }) {
 		const wanted = new Set(indexes);
-		const results = await Promise.all(this.workers.map((w) => w.call('prepareChurn', { url, module, indexes: w.share.filter((m) => wanted.has(m.index)).map((m) => m.index) })));
+		const results = await Promise.all(
+			this.workers.map((w) => w.call('prepareChurn', { url, module, indexes: w.share.filter((m) => wanted.has(m.index)).map((m) => m.index) }))
+		);
 		return { prepared: results.reduce((sum, r) => sum + r.prepared, 0), errors: results.flatMap((r) => r.errors).slice(0, 5) };
 	}
 
@@ -123,7 +125,9 @@ export class ClientFleet {
 	 */
 	startChurn({ at, plan }) {
 		const byIndex = new Map(plan.map((p) => [p.index, p]));
-		return Promise.all(this.workers.map((w) => w.call('startChurn', { at, plan: w.share.filter((m) => byIndex.has(m.index)).map((m) => byIndex.get(m.index)) })));
+		return Promise.all(
+			this.workers.map((w) => w.call('startChurn', { at, plan: w.share.filter((m) => byIndex.has(m.index)).map((m) => byIndex.get(m.index)) }))
+		);
 	}
 
 	/**

@@ -18,7 +18,12 @@ const selfTime = new Map();
 profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
 const total = [...selfTime.values()].reduce((a, b) => a + b, 0);
 
-const shortUrl = (url) => url.replace(/^file:\/\//, '').split('/').slice(-3).join('/');
+const shortUrl = (url) =>
+	url
+		.replace(/^file:\/\//, '')
+		.split('/')
+		.slice(-3)
+		.join('/');
 const label = (node) => `${node.callFrame.functionName || '(anonymous)'}  ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
 
 function top(map, title) {

@@ -27,7 +27,11 @@ const fmt = {
 function table(rows, header) {
 	const cellsRows = rows.filter((r) => Array.isArray(r));
 	const widths = header.map((h, i) => Math.max(h.length, ...cellsRows.map((r) => (r[i] ?? '').length)));
-	const line = (cells) => cells.map((c, i) => (i === 0 ? (c ?? '').padEnd(widths[i]) : (c ?? '').padStart(widths[i]))).join('  ').trimEnd();
+	const line = (cells) =>
+		cells
+			.map((c, i) => (i === 0 ? (c ?? '').padEnd(widths[i]) : (c ?? '').padStart(widths[i])))
+			.join('  ')
+			.trimEnd();
 	const rule = widths.map((w) => '-'.repeat(w)).join('  ');
 	return [line(header), rule, ...rows.map((r) => (Array.isArray(r) ? line(r) : `\n${r}`))].join('\n');
 }
@@ -46,7 +50,9 @@ export function formatReport(result) {
 		rows.push([`  ${label}`, fmt[unit](hv), fmt[unit](bv), bv === undefined ? '' : fmt.x(r), target ?? '', verdict(ok)]);
 
 	const churnNote = options.churn > 0 ? `, ${options.churn}% of members (${fmt.n(h.churn?.members)}) reconnecting once` : '';
-	section(`Live fan-out: ${fmt.n(options.circles * 5)} members in ${fmt.n(options.circles)} circles, ${options.rate} check-ins/s for ${options.duration} s${churnNote}`);
+	section(
+		`Live fan-out: ${fmt.n(options.circles * 5)} members in ${fmt.n(options.circles)} circles, ${options.rate} check-ins/s for ${options.duration} s${churnNote}`
+	);
 	row('delivery p50', h.latency.p50, b?.latency.p50, 'ms');
 	row('delivery p95', h.latency.p95, b?.latency.p95, 'ms');
 	row('delivery p99', h.latency.p99, b?.latency.p99, 'ms', '≤ 50 ms, ≤ 2× bare', h.latency.p99 <= 50 && (!b || h.latency.p99 <= 2 * b.latency.p99));
@@ -79,18 +85,33 @@ export function formatReport(result) {
 		row('… p99 of those that had missed events', hc.catchUpWithMissed.p99, bc?.catchUpWithMissed.p99, 'ms');
 		row('reconnect handshake p99', hc.handshake.p99, bc?.handshake.p99, 'ms');
 		row('reconnects never caught up', hc.unfinished, bc?.unfinished, 'n', '0', hc.unfinished === 0, undefined);
-		row('events applied out of order or twice', hc.syncGaps + hc.syncDuplicates, bc ? bc.syncGaps + bc.syncDuplicates : undefined, 'n', '0', hc.syncGaps + hc.syncDuplicates === 0, undefined);
+		row(
+			'events applied out of order or twice',
+			hc.syncGaps + hc.syncDuplicates,
+			bc ? bc.syncGaps + bc.syncDuplicates : undefined,
+			'n',
+			'0',
+			hc.syncGaps + hc.syncDuplicates === 0,
+			undefined
+		);
 		row('reloads (too far behind)', hc.reloads, bc?.reloads, 'n', undefined, undefined, NaN);
 	}
 
 	if (writes.hearth) {
-	section('Writes: highest open-loop rate with POST p99 < 100 ms (synchronous=FULL, no sockets connected)');
-	row('sustained check-in posts', writes.hearth?.maxRate, writes.bare?.maxRate, 'rate', '≥ 1,000/s, ≥ ½ bare', writes.hearth && writes.hearth.maxRate >= 1000 && (!writes.bare || writes.hearth.maxRate >= writes.bare.maxRate / 2));
-	row('p99 at that rate', writes.hearth?.atMax?.p99, writes.bare?.atMax?.p99, 'ms');
-	row('server CPU at that rate', writes.hearth?.atMax?.serverCpuShare, writes.bare?.atMax?.serverCpuShare, 'pct');
-	row('sender CPU at that rate', writes.hearth?.atMax?.senderCpuShare, writes.bare?.atMax?.senderCpuShare, 'pct');
-	row('first rate that did not hold', writes.hearth?.firstBroken?.rate, writes.bare?.firstBroken?.rate, 'rate');
-	rows.push(['  session touches during that step', fmt.n(writes.hearth?.atMax?.sessionTouches), '', '', '', '']);
+		section('Writes: highest open-loop rate with POST p99 < 100 ms (synchronous=FULL, no sockets connected)');
+		row(
+			'sustained check-in posts',
+			writes.hearth?.maxRate,
+			writes.bare?.maxRate,
+			'rate',
+			'≥ 1,000/s, ≥ ½ bare',
+			writes.hearth && writes.hearth.maxRate >= 1000 && (!writes.bare || writes.hearth.maxRate >= writes.bare.maxRate / 2)
+		);
+		row('p99 at that rate', writes.hearth?.atMax?.p99, writes.bare?.atMax?.p99, 'ms');
+		row('server CPU at that rate', writes.hearth?.atMax?.serverCpuShare, writes.bare?.atMax?.serverCpuShare, 'pct');
+		row('sender CPU at that rate', writes.hearth?.atMax?.senderCpuShare, writes.bare?.atMax?.senderCpuShare, 'pct');
+		row('first rate that did not hold', writes.hearth?.firstBroken?.rate, writes.bare?.firstBroken?.rate, 'rate');
+		rows.push(['  session touches during that step', fmt.n(writes.hearth?.atMax?.sessionTouches), '', '', '', '']);
 	}
 
 	if (pages) {
@@ -101,10 +122,24 @@ export function formatReport(result) {
 		rp('circle home render p99 (1 at a time)', pages.home.sequential.p99, pages.help.sequential.p99, 'ms');
 		rp('feed JSON page p50 (1 at a time)', pages.feed.sequential.p50, pages.help.sequential.p50, 'ms');
 		rp('feed JSON page p99 (1 at a time)', pages.feed.sequential.p99, pages.help.sequential.p99, 'ms');
-		rp(`circle home req/s (concurrency ${options.concurrency})`, pages.home.throughput.rps, pages.help.throughput.rps, 'rate', '≥ ½ of /help', pages.home.throughput.rps >= pages.help.throughput.rps / 2);
+		rp(
+			`circle home req/s (concurrency ${options.concurrency})`,
+			pages.home.throughput.rps,
+			pages.help.throughput.rps,
+			'rate',
+			'≥ ½ of /help',
+			pages.home.throughput.rps >= pages.help.throughput.rps / 2
+		);
 		if (pages.homeData) rp(`circle home data only (__data.json) req/s`, pages.homeData.throughput.rps, pages.help.throughput.rps, 'rate');
 		rp(`feed JSON req/s (concurrency ${options.concurrency})`, pages.feed.throughput.rps, pages.help.throughput.rps, 'rate');
-		rows.push([`  circle home p99 at ${fmt.rate(pages.home.halfRate.rate)} (half its max)`, fmt.ms(pages.home.halfRate.p99), '', '', '≤ 30 ms', verdict(pages.home.halfRate.p99 <= 30)]);
+		rows.push([
+			`  circle home p99 at ${fmt.rate(pages.home.halfRate.rate)} (half its max)`,
+			fmt.ms(pages.home.halfRate.p99),
+			'',
+			'',
+			'≤ 30 ms',
+			verdict(pages.home.halfRate.p99 <= 30)
+		]);
 	}
 	if (assets) {
 		section('First visit to a circle: what the browser downloads (gzip)');

@@ -17,7 +17,10 @@ process.env.HEARTH_MIGRATIONS_DIR ??= path.join(ROOT, 'migrations');
 const DAY = 24 * 60 * 60 * 1000;
 const MEMBERS_PER_CIRCLE = 5;
 const RELATIONSHIPS = ['Me', 'Mom', 'Dad', 'Sister', 'Brother'];
-const WORDS = 'slept well today long shift meeting went fine called my sponsor tired but okay walked the dog kids were loud grateful for dinner hard morning better evening'.split(' ');
+const WORDS =
+	'slept well today long shift meeting went fine called my sponsor tired but okay walked the dog kids were loud grateful for dinner hard morning better evening'.split(
+		' '
+	);
 
 /**
  * Loads the domain modules with Vite's SSR loader. No config file: only the `$lib` alias is
@@ -81,7 +84,13 @@ export async function seed(options) {
 		const users = [];
 		for (let i = 0; i < MEMBERS_PER_CIRCLE; i++) users.push(await createUser(RELATIONSHIPS[i]));
 		const { circleId } = await domain.circles.createCircle(db, users[0], { name, description: '', timeZone: 'UTC' }, createdAt);
-		const invite = await domain.invites.createInvite(db, users[0], circleId, { expiresInDays: 7, maxUses: MEMBERS_PER_CIRCLE - 1, role: 'member', note: '' }, createdAt);
+		const invite = await domain.invites.createInvite(
+			db,
+			users[0],
+			circleId,
+			{ expiresInDays: 7, maxUses: MEMBERS_PER_CIRCLE - 1, role: 'member', note: '' },
+			createdAt
+		);
 		for (const user of users.slice(1)) {
 			const accepted = await domain.invites.acceptInvite(db, user, invite.token, createdAt + 1000);
 			if (!accepted.ok) throw new Error('seeding: invite was refused');
@@ -95,7 +104,13 @@ export async function seed(options) {
 		for (let j = 0; j < count; j++) {
 			const at = now - span + Math.floor(((j + 0.5) * span) / count);
 			const author = users[(j + seedNumber) % users.length];
-			await domain.checkins.postCheckIn(db, author, circleId, { mood: 1 + ((j + seedNumber) % 5), craving: null, need: null, body: sentence(j + seedNumber) }, at);
+			await domain.checkins.postCheckIn(
+				db,
+				author,
+				circleId,
+				{ mood: 1 + ((j + seedNumber) % 5), craving: null, need: null, body: sentence(j + seedNumber) },
+				at
+			);
 		}
 	}
 

@@ -121,5 +121,11 @@ export async function startHearth({ dbFile, logDir, profileDir, sqlTrace }) {
 
 /** The bare server (bench/bare-server.js): the lower bound for the same work. */
 export function startBare({ dbFile, membersFile, logDir, profileDir }) {
-	return startProcess({ name: 'bare', script: 'bench/bare-server.js', env: { BARE_DATABASE_PATH: dbFile, BARE_MEMBERS_FILE: membersFile }, logDir, profileDir });
+	return startProcess({
+		name: 'bare',
+		script: 'bench/bare-server.js',
+		env: { BARE_DATABASE_PATH: dbFile, BARE_MEMBERS_FILE: membersFile },
+		logDir,
+		profileDir
+	});
 }

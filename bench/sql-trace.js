@@ -44,8 +44,6 @@ Database.prototype.prepare = function (sql, ...rest) {
 };
 
 process.on('exit', () => {
-	const rows = [...stats]
-		.map(([sql, e]) => ({ sql: sql.replace(/\s+/g, ' '), ...e }))
-		.sort((a, b) => b.prepareMs + b.runMs - (a.prepareMs + a.runMs));
+	const rows = [...stats].map(([sql, e]) => ({ sql: sql.replace(/\s+/g, ' '), ...e })).sort((a, b) => b.prepareMs + b.runMs - (a.prepareMs + a.runMs));
 	writeFileSync(process.env.SQL_TRACE_OUT ?? 'sql-trace.json', `${JSON.stringify(rows, null, '\t')}\n`);
 });

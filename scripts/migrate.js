@@ -6,11 +6,7 @@ const file = databasePath();
 const sqlite = openSqlite(file);
 try {
 	const applied = migrate(sqlite);
-	console.log(
-		applied.length
-			? `Applied ${applied.length} migration(s) to ${file}: ${applied.join(', ')}`
-			: `${file} is up to date.`
-	);
+	console.log(applied.length ? `Applied ${applied.length} migration(s) to ${file}: ${applied.join(', ')}` : `${file} is up to date.`);
 } finally {
 	sqlite.close();
 }

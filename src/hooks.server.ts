@@ -16,10 +16,7 @@ export const init: ServerInit = async () => {
 	if (!startRealtime(db, { committed: getCommittedDb(), generation: getEventLogGeneration() })) {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}
-	const housekeeping = () =>
-		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db)]).catch((e) =>
-			console.error('Housekeeping failed', e)
-		);
+	const housekeeping = () => Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db)]).catch((e) => console.error('Housekeeping failed', e));
 	await housekeeping();
 	setInterval(housekeeping, HOUSEKEEPING_INTERVAL).unref();
 	startMilestoneClock(db);

@@ -46,8 +46,7 @@ export function diffWords(before: string, after: string): DiffPart[] {
 		const lengths = new Uint32Array(rows * cols);
 		for (let i = aMid.length - 1; i >= 0; i--) {
 			for (let j = bMid.length - 1; j >= 0; j--) {
-				lengths[i * cols + j] =
-					aMid[i] === bMid[j] ? lengths[(i + 1) * cols + j + 1]! + 1 : Math.max(lengths[(i + 1) * cols + j]!, lengths[i * cols + j + 1]!);
+				lengths[i * cols + j] = aMid[i] === bMid[j] ? lengths[(i + 1) * cols + j + 1]! + 1 : Math.max(lengths[(i + 1) * cols + j]!, lengths[i * cols + j + 1]!);
 			}
 		}
 		let i = 0;

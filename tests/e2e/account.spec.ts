@@ -82,12 +82,7 @@ test('the sessions list shows this device, a second device, and can end the seco
 	}
 });
 
-test('"Log out of all devices" asks first; confirming logs out here and on the other device', async ({
-	page,
-	context,
-	browser,
-	baseURL
-}) => {
+test('"Log out of all devices" asks first; confirming logs out here and on the other device', async ({ page, context, browser, baseURL }) => {
 	const user = uniqueUser();
 	await signUp(page, user);
 	const second = await openSecondBrowser(browser, baseURL!);
@@ -135,11 +130,7 @@ test('"Log out of all devices" asks first; confirming logs out here and on the o
 	}
 });
 
-test('changing the password checks the current one, keeps this device live and logs out the others', async ({
-	page,
-	browser,
-	baseURL
-}) => {
+test('changing the password checks the current one, keeps this device live and logs out the others', async ({ page, browser, baseURL }) => {
 	const user = uniqueUser();
 	const newPassword = `a brand new password ${Date.now()}`;
 	await signUp(page, user);

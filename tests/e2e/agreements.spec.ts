@@ -21,15 +21,7 @@ import {
 	uniqueUser,
 	type TestUser
 } from './helpers';
-import {
-	createAccountAndJoin,
-	createCircle,
-	expectNotFound,
-	makeInvite,
-	markWindow,
-	uniqueCircleName,
-	windowStillMarked
-} from './circle-helpers';
+import { createAccountAndJoin, createCircle, expectNotFound, makeInvite, markWindow, uniqueCircleName, windowStillMarked } from './circle-helpers';
 
 /** An agreement's own page (not the "new" page, whose name has the same shape as an id). */
 const AGREEMENT_PATH = /^\/circles\/[a-z2-7]+\/agreements\/(?!new$)([a-z2-7]+)$/;

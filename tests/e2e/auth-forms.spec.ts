@@ -24,11 +24,7 @@ import {
 } from './helpers';
 
 test.describe('log in', () => {
-	test('a wrong password and an unknown email get the same message; the email stays, the password does not', async ({
-		page,
-		context,
-		baseURL
-	}) => {
+	test('a wrong password and an unknown email get the same message; the email stays, the password does not', async ({ page, context, baseURL }) => {
 		const user = uniqueUser();
 		await createAccount(baseURL!, user);
 		const alert = page.getByRole('alert');
@@ -193,12 +189,7 @@ test('a name with HTML in it is kept as plain text, never as markup', async ({ p
 	// The `trouble` fixture fails the test if any dialog (an injected alert) opened.
 });
 
-test('signing up again with the same email, in other case and with spaces, is refused on the email field', async ({
-	page,
-	context,
-	request,
-	baseURL
-}) => {
+test('signing up again with the same email, in other case and with spaces, is refused on the email field', async ({ page, context, request, baseURL }) => {
 	const user = uniqueUser();
 	await createAccount(baseURL!, user);
 	const message = 'There is already an account with this email. Try logging in instead.';

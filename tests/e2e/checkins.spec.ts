@@ -84,7 +84,11 @@ test('a check-in posted in one browser appears in the other without a reload, an
 	expect(second.trouble).toEqual([]);
 });
 
-test('the page the server sends already shows the feed, before (and without) any script, and its responses work as plain forms', async ({ page, browser, baseURL }) => {
+test('the page the server sends already shows the feed, before (and without) any script, and its responses work as plain forms', async ({
+	page,
+	browser,
+	baseURL
+}) => {
 	const { circleId } = await circleWithTwo(page, baseURL!);
 	await gotoHydrated(page, `/circles/${circleId}`);
 	await postCheckIn(page, 'Okay', 'First coffee together in weeks.');
@@ -194,7 +198,10 @@ test('the author edits within the window (marked edited) and removes a check-in;
 	await postCheckIn(page, 'Okay', 'Typo in thsi one');
 
 	const mine = checkInBy(page, 'Typo in thsi one');
-	await mine.locator('summary').filter({ hasText: /^\s*Edit/ }).click();
+	await mine
+		.locator('summary')
+		.filter({ hasText: /^\s*Edit/ })
+		.click();
 	await mine.getByLabel(/A few words/).fill('Typo fixed in this one');
 	await mine.getByRole('button', { name: 'Save changes' }).click();
 	const fixed = checkInBy(second.page, 'Typo fixed in this one');
@@ -202,7 +209,10 @@ test('the author edits within the window (marked edited) and removes a check-in;
 	await expect(fixed).toContainText('edited');
 
 	const edited = checkInBy(page, 'Typo fixed in this one');
-	await edited.locator('summary').filter({ hasText: /^\s*Remove/ }).click();
+	await edited
+		.locator('summary')
+		.filter({ hasText: /^\s*Remove/ })
+		.click();
 	await edited.getByRole('button', { name: 'Yes, remove it' }).click();
 	await expect(second.page.getByText('This check-in was removed.')).toBeVisible();
 	await expect(second.page.getByText('Typo fixed in this one')).toHaveCount(0);
@@ -236,14 +246,21 @@ test('socket clients: a post over HTTP reaches the other member; after a disconn
 	const otherApi = await apiRequest.newContext({ baseURL });
 	const sockets: Socket[] = [];
 	try {
-		for (const [api, who] of [[ownerApi, owner], [otherApi, other]] as const) {
+		for (const [api, who] of [
+			[ownerApi, owner],
+			[otherApi, other]
+		] as const) {
 			const response = await api.post('/login', { form: { email: who.email, password: who.password }, headers: formHeaders(baseURL!), maxRedirects: 0 });
 			expect(response.status()).toBe(303);
 		}
-		const cookieOf = async (api: typeof ownerApi) =>
-			(await api.storageState()).cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ');
+		const cookieOf = async (api: typeof ownerApi) => (await api.storageState()).cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ');
 		const connect = async (cookie: string) => {
-			const socket = io(baseURL!, { transports: ['websocket'], extraHeaders: { cookie, origin: new URL(baseURL!).origin }, reconnection: false, forceNew: true });
+			const socket = io(baseURL!, {
+				transports: ['websocket'],
+				extraHeaders: { cookie, origin: new URL(baseURL!).origin },
+				reconnection: false,
+				forceNew: true
+			});
 			sockets.push(socket);
 			await new Promise<void>((resolve, reject) => {
 				socket.once('connect', resolve);

@@ -55,12 +55,7 @@ function circlesNotice(page: Page) {
 	return page.getByRole('main').getByRole('status');
 }
 
-test('owner invites by link; a new person joins, appears live and online, is removed and leaves live', async ({
-	page,
-	context,
-	browser,
-	baseURL
-}) => {
+test('owner invites by link; a new person joins, appears live and online, is removed and leaves live', async ({ page, context, browser, baseURL }) => {
 	const owner = uniqueUser();
 	const joiner = uniqueUser();
 	const circleName = uniqueCircleName();
@@ -254,11 +249,7 @@ test('a used-up invite link and an unknown one look the same and name no circle'
 	}
 });
 
-test('an existing account joins with "I already have a Hearth account"; opening the link again goes straight in', async ({
-	page,
-	browser,
-	baseURL
-}) => {
+test('an existing account joins with "I already have a Hearth account"; opening the link again goes straight in', async ({ page, browser, baseURL }) => {
 	const owner = uniqueUser();
 	const existing = uniqueUser();
 	const circleName = uniqueCircleName('The Lindqvists');
@@ -312,11 +303,7 @@ test('an existing account joins with "I already have a Hearth account"; opening 
 	await expect(page.getByRole('region', { name: 'Links that still work' }).getByRole('listitem')).toContainText('1 of 2 uses left');
 });
 
-test('outsiders get 404, signed-out visitors are sent to log in, plain members get 403 on Invites and Settings', async ({
-	page,
-	browser,
-	baseURL
-}) => {
+test('outsiders get 404, signed-out visitors are sent to log in, plain members get 403 on Invites and Settings', async ({ page, browser, baseURL }) => {
 	const owner = uniqueUser();
 	const member = uniqueUser();
 	const outsider = uniqueUser();
@@ -568,9 +555,7 @@ test('the owner makes a member admin, hands over ownership, and cannot leave whi
 		await expect(newOwnerView).toContainText('Owner');
 		await expect(circleTab(second.page, circleName, 'Settings')).toBeVisible();
 		await expect(roleButton(second.page, 'Make member', owner.displayName)).toBeVisible();
-		await expect(second.page.getByRole('region', { name: 'Leave the circle' })).toContainText(
-			'As the owner, hand ownership to someone else first'
-		);
+		await expect(second.page.getByRole('region', { name: 'Leave the circle' })).toContainText('As the owner, hand ownership to someone else first');
 		expect(await windowStillMarked(second.page), 'the new owner’s page was not reloaded').toBe(true);
 		await expectNoAxeViolations(second.page);
 

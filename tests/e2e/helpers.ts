@@ -1,15 +1,7 @@
 // Shared helpers for the end-to-end specs: unique users, sign-up and log-in through the real forms,
 // axe-core checks, and a `test` that fails on any server error, page crash or unexpected dialog.
 import AxeBuilder from '@axe-core/playwright';
-import {
-	test as base,
-	expect,
-	request as apiRequest,
-	type Browser,
-	type BrowserContext,
-	type Locator,
-	type Page
-} from '@playwright/test';
+import { test as base, expect, request as apiRequest, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 
 export { expect };
 
@@ -62,9 +54,7 @@ export const LIVE = /^\s*Connection:\s*Live\s*$/;
 /** The live status is gone or says something other than Live (waits for that). */
 export async function expectNotLive(page: Page): Promise<void> {
 	const status = liveStatus(page);
-	await expect
-		.poll(async () => ((await status.count()) === 0 ? '(no live status)' : ((await status.first().textContent()) ?? '')))
-		.not.toMatch(LIVE);
+	await expect.poll(async () => ((await status.count()) === 0 ? '(no live status)' : ((await status.first().textContent()) ?? ''))).not.toMatch(LIVE);
 }
 
 /** The header shows this user as signed in: their name, literally, links to the account page. */
@@ -162,10 +152,13 @@ export async function gotoHydrated(page: Page, path: string) {
 /** Waits until the page's path (and query, when the expectation has one) is the one given. */
 export async function expectPathname(page: Page, expected: string | RegExp): Promise<void> {
 	await expect
-		.poll(() => {
-			const url = new URL(page.url());
-			return typeof expected === 'string' && !expected.includes('?') ? url.pathname : url.pathname + url.search;
-		}, { message: `path of ${page.url()}` })
+		.poll(
+			() => {
+				const url = new URL(page.url());
+				return typeof expected === 'string' && !expected.includes('?') ? url.pathname : url.pathname + url.search;
+			},
+			{ message: `path of ${page.url()}` }
+		)
 		.toMatch(typeof expected === 'string' ? new RegExp(`^${escapeRegExp(expected)}$`) : expected);
 }
 
@@ -203,17 +196,12 @@ export type ColorScheme = 'light' | 'dark';
  * Runs axe-core on the page as it is now, in each colour scheme asked for (both by default), and
  * fails with a readable list of what is wrong. Leaves the page in the light scheme.
  */
-export async function expectNoAxeViolations(
-	page: Page,
-	options: { schemes?: ColorScheme[] } = {}
-): Promise<void> {
+export async function expectNoAxeViolations(page: Page, options: { schemes?: ColorScheme[] } = {}): Promise<void> {
 	const schemes = options.schemes ?? ['light', 'dark'];
 	try {
 		for (const scheme of schemes) {
 			await page.emulateMedia({ colorScheme: scheme });
-			await expect
-				.poll(() => page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches))
-				.toBe(scheme === 'dark');
+			await expect.poll(() => page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
 			const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
 			const violations = results.violations.map((violation) => ({
 				rule: violation.id,
@@ -243,9 +231,7 @@ export async function expectNoHorizontalScroll(page: Page): Promise<void> {
 		scrollWidth: document.documentElement.scrollWidth,
 		clientWidth: document.documentElement.clientWidth
 	}));
-	expect(size.scrollWidth, `${page.url()} scrolls sideways (${size.scrollWidth} > ${size.clientWidth})`).toBeLessThanOrEqual(
-		size.clientWidth
-	);
+	expect(size.scrollWidth, `${page.url()} scrolls sideways (${size.scrollWidth} > ${size.clientWidth})`).toBeLessThanOrEqual(size.clientWidth);
 }
 
 /**
@@ -278,10 +264,7 @@ export const test = base.extend<{ trouble: string[] }>({
 });
 
 /** A second browser (own cookies, own socket), watched like the main page. */
-export async function openSecondBrowser(
-	browser: Browser,
-	baseURL: string
-): Promise<{ context: BrowserContext; page: Page; trouble: string[] }> {
+export async function openSecondBrowser(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page; trouble: string[] }> {
 	const context = await browser.newContext({ baseURL });
 	const page = await context.newPage();
 	return { context, page, trouble: watchForTrouble(page) };

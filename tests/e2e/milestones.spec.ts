@@ -165,7 +165,10 @@ async function setRecoveryDate(page: Page, circleId: string, day: string, expect
 
 /** Records a lapse from the recovery page the page is on. */
 async function recordLapse(page: Page, day: string, share: boolean): Promise<void> {
-	await page.locator('summary').filter({ hasText: /^\s*Record a lapse\s*$/ }).click();
+	await page
+		.locator('summary')
+		.filter({ hasText: /^\s*Record a lapse\s*$/ })
+		.click();
 	await recoveryFields.lapseOn(page).fill(day);
 	await page.getByRole('radio', { name: share ? 'Yes, tell the circle' : 'Not now: keep it to myself' }).check();
 	await page.getByRole('button', { name: 'Record it' }).click();
@@ -284,7 +287,9 @@ test('with reduced motion the celebration is a calm banner: no confetti, ever, a
 			)
 			.toEqual({ pastTheBurst: true, confettiEverAdded: 0, confettiNow: 0 });
 		await expect(banner).toBeVisible();
-		expect(await b.page.evaluate(() => document.getAnimations().map((animation) => (animation as CSSAnimation).animationName ?? animation.constructor.name))).toEqual([]);
+		expect(
+			await b.page.evaluate(() => document.getAnimations().map((animation) => (animation as CSSAnimation).animationName ?? animation.constructor.name))
+		).toEqual([]);
 		await expect(milestoneCard(b.page, title)).toBeVisible();
 		await expectNoAxeViolations(b.page);
 
@@ -349,11 +354,7 @@ test('a person in recovery sets their own date: 40 days for everyone, with the m
 		await gotoHydrated(page, `/circles/${circleId}/milestones`);
 		const timeline = page.getByRole('region', { name: 'Timeline' });
 		const headlines = await timeline.getByRole('article').getByRole('heading', { level: 3 }).allInnerTexts();
-		expect(headlines.map((text) => text.replace('🎉', '').trim())).toEqual([
-			'Bea: 30 days in recovery',
-			'Bea: 1 week in recovery',
-			'Bea: 1 day in recovery'
-		]);
+		expect(headlines.map((text) => text.replace('🎉', '').trim())).toEqual(['Bea: 30 days in recovery', 'Bea: 1 week in recovery', 'Bea: 1 day in recovery']);
 		await expect(milestoneCard(page, 'Bea: 30 days in recovery')).toContainText(`${shownDay(utcDay(-10))} · Days in recovery`);
 		await expect(milestoneCard(page, 'Bea: 1 week in recovery')).toContainText(shownDay(utcDay(-33)));
 		await expect(milestoneCard(page, 'Bea: 1 day in recovery')).toContainText(shownDay(utcDay(-39)));
@@ -381,11 +382,7 @@ test('a person in recovery sets their own date: 40 days for everyone, with the m
 	}
 });
 
-test('a lapse told to the circle: warm words for the person, the count restarts for everyone with a safety note', async ({
-	page,
-	browser,
-	baseURL
-}) => {
+test('a lapse told to the circle: warm words for the person, the count restarts for everyone with a safety note', async ({ page, browser, baseURL }) => {
 	const { circleId, members } = await circleWith(page, baseURL!, ['Bea']);
 	const [bea] = members as [TestUser];
 	const yesterday = utcDay(-1);

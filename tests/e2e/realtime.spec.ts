@@ -51,11 +51,7 @@ test('the socket handshake is refused without a session', async ({ baseURL }) =>
 	expect(forged.connected ? '' : forged.message).toMatch(/not signed in/i);
 });
 
-test('the socket handshake accepts a valid session cookie, but not from a foreign Origin, nor after logging out', async ({
-	page,
-	context,
-	baseURL
-}) => {
+test('the socket handshake accepts a valid session cookie, but not from a foreign Origin, nor after logging out', async ({ page, context, baseURL }) => {
 	await signUp(page, uniqueUser());
 	const cookie = await sessionCookie(context);
 	expect(cookie, 'the session cookie').toBeDefined();

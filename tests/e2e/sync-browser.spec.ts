@@ -26,8 +26,6 @@ const OFFLINE_MAX_MS = Number(process.env.E2E_SYNC_OFFLINE_MAX_MS ?? 3000);
 const KINDS = ['love', 'proud', 'here'] as const;
 type Kind = (typeof KINDS)[number];
 
-
-
 /** One check-in as the page shows it, or as the server has it. */
 interface Shown {
 	id: string;
@@ -74,9 +72,12 @@ async function shownFeed(page: Page): Promise<{ items: Shown[]; loadOlder: boole
 function serverFeed(circleId: string): Shown[] {
 	const db = new Database(path.join(process.env.E2E_DB_DIR!, 'hearth.db'), { readonly: true, fileMustExist: true });
 	try {
-		const rows = db
-			.prepare('SELECT id, body, deleted_at, edited_at FROM checkins WHERE circle_id = ? ORDER BY created_at DESC, id DESC')
-			.all(circleId) as { id: string; body: string; deleted_at: number | null; edited_at: number | null }[];
+		const rows = db.prepare('SELECT id, body, deleted_at, edited_at FROM checkins WHERE circle_id = ? ORDER BY created_at DESC, id DESC').all(circleId) as {
+			id: string;
+			body: string;
+			deleted_at: number | null;
+			edited_at: number | null;
+		}[];
 		const reactions = db
 			.prepare(
 				'SELECT r.checkin_id AS checkinId, r.kind AS kind, count(*) AS n FROM checkin_reactions r JOIN checkins c ON c.id = r.checkin_id WHERE c.circle_id = ? GROUP BY r.checkin_id, r.kind'
@@ -114,7 +115,13 @@ function differences(shown: { items: Shown[]; loadOlder: boolean; pendingPill: b
 	const missing = server.filter((item) => !onPage.has(item.id));
 	const extra = shown.items.filter((item) => !onServer.has(item.id));
 	const doubled = shown.items.length - onPage.size;
-	if (missing.length) problems.push(`missing ${missing.length} of ${server.length} check-ins (e.g. ${missing.slice(0, 3).map((m) => m.id).join(', ')})`);
+	if (missing.length)
+		problems.push(
+			`missing ${missing.length} of ${server.length} check-ins (e.g. ${missing
+				.slice(0, 3)
+				.map((m) => m.id)
+				.join(', ')})`
+		);
 	if (extra.length) problems.push(`${extra.length} check-ins shown that the server does not have`);
 	if (doubled) problems.push(`${doubled} check-ins shown twice`);
 	const common = shown.items.filter((item) => onServer.has(item.id)).map((item) => item.id);
@@ -238,7 +245,12 @@ test('a page that goes offline and online while two members post, edit, remove, 
 	const problems: string[] = [];
 	let halted = false;
 	try {
-		for (const [index, [label, user]] of ([['Ana', ana], ['Ben', ben]] as const).entries()) {
+		for (const [index, [label, user]] of (
+			[
+				['Ana', ana],
+				['Ben', ben]
+			] as const
+		).entries()) {
 			const api = await apiRequest.newContext({ baseURL });
 			try {
 				const login = await api.post('/login', { form: { email: user.email, password: user.password }, headers: formHeaders(baseURL!), maxRedirects: 0 });
@@ -402,9 +414,9 @@ test('a page that goes offline and online while two members post, edit, remove, 
 		const writes = Object.values(stats).reduce((sum, count) => sum + count.done, 0);
 		const db = new Database(path.join(process.env.E2E_DB_DIR!, 'hearth.db'), { readonly: true, fileMustExist: true });
 		const sameMs = (
-			db
-				.prepare('SELECT count(*) AS n FROM (SELECT created_at FROM checkins WHERE circle_id = ? GROUP BY created_at HAVING count(*) > 1)')
-				.get(circleId) as { n: number }
+			db.prepare('SELECT count(*) AS n FROM (SELECT created_at FROM checkins WHERE circle_id = ? GROUP BY created_at HAVING count(*) > 1)').get(circleId) as {
+				n: number;
+			}
 		).n;
 		db.close();
 		const summary =
@@ -412,7 +424,9 @@ test('a page that goes offline and online while two members post, edit, remove, 
 			`${server.length} check-ins (${server.filter((s) => s.removed).length} removed, ${server.filter((s) => s.edited).length} edited), ` +
 			`${sameMs} milliseconds shared by two or more check-ins; ${spells.length} offline spells ` +
 			`(${spells.map((s) => `${s.hold} ms at ${(s.at / 1000).toFixed(1)} s`).join(', ')}); ` +
-			Object.entries(stats).map(([action, count]) => `${action} ${count.done}${count.refused ? ` (+${count.refused} refused)` : ''}`).join(', ');
+			Object.entries(stats)
+				.map(([action, count]) => `${action} ${count.done}${count.refused ? ` (+${count.refused} refused)` : ''}`)
+				.join(', ');
 		console.log(summary);
 		console.log(`the page's socket: ${wire.liveEvents} live events (last #${wire.lastLiveSeq}); catch-up: ${wire.syncs.join('; ')}`);
 		if (wire.otherEvents.length) console.log(`events not about check-ins: ${wire.otherEvents.join('; ')}`);
@@ -467,6 +481,9 @@ test('a page that goes offline and online while two members post, edit, remove, 
 		expect(await windowStillMarked(page), 'the page was not reloaded').toBe(true);
 	} finally {
 		halted = true;
-		await page.context().setOffline(false).catch(() => {});
+		await page
+			.context()
+			.setOffline(false)
+			.catch(() => {});
 	}
 });

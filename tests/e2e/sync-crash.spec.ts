@@ -24,7 +24,18 @@
 import { expect, test } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
 import { freePort, killAllServers, startServer, tempDatabase, type ServerProcess } from './server-process';
-import { canonicalJson, joinCircle, makeCircle, readServerCheckIns, readServerLog, seededRandom, signUpMember, sleep, type LoggedEvent, type Member } from './sync-kit';
+import {
+	canonicalJson,
+	joinCircle,
+	makeCircle,
+	readServerCheckIns,
+	readServerLog,
+	seededRandom,
+	signUpMember,
+	sleep,
+	type LoggedEvent,
+	type Member
+} from './sync-kit';
 
 const SEED = Number(process.env.E2E_SYNC_SEED ?? 9914);
 /** How many times the server is killed; after the last kill it is started once more. */
@@ -183,7 +194,12 @@ function startPosting(members: Member[], circleId: string, life: number, attempt
 	const loop = async (member: Member, lane: number) => {
 		while (running) {
 			counter += 1;
-			const attempt: Attempt = { member: member.displayName, body: `life ${life} · ${member.displayName} · lane ${lane} · post ${counter}`, life, outcome: 'pending' };
+			const attempt: Attempt = {
+				member: member.displayName,
+				body: `life ${life} · ${member.displayName} · lane ${lane} · post ${counter}`,
+				life,
+				outcome: 'pending'
+			};
 			attempts.push(attempt);
 			try {
 				const answer = await member.postCheckIn(circleId, { mood: 1 + Math.floor(random() * 5), body: attempt.body });
@@ -226,7 +242,13 @@ async function untilSaved(attempts: Attempt[], life: number, server: ServerProce
  * been sent live yet (the newest numbers there are, which a crash would lose if they were not
  * committed). Falls back to a plain kill. Returns how long the life's posting ran and what fired the kill.
  */
-async function killMidStream(server: ServerProcess, watchers: Watcher[], attempts: Attempt[], life: number, random: () => number): Promise<{ ms: number; by: 'catch-up' | 'timer' }> {
+async function killMidStream(
+	server: ServerProcess,
+	watchers: Watcher[],
+	attempts: Attempt[],
+	life: number,
+	random: () => number
+): Promise<{ ms: number; by: 'catch-up' | 'timer' }> {
 	const started = Date.now();
 	const armAfterMs = Math.round(ARM_AFTER_MIN_MS + random() * (ARM_AFTER_MAX_MS - ARM_AFTER_MIN_MS));
 	await untilSaved(attempts, life, server);
@@ -309,15 +331,23 @@ test('kill -9 during posting, restart; no event number is handed out twice', asy
 			expect(life.sightings, `events the watchers were sent in life ${life.life}`).toBeGreaterThan(0);
 			if (life.killedAfterMs !== undefined) expect(life.failed, `posts cut by kill ${life.life + 1}`).toBeGreaterThan(0);
 		}
-		expect(attempts.filter((a) => a.outcome === 'refused'), 'no post was refused by a running server').toEqual([]);
-		expect(watchers.flatMap((watcher) => watcher.serverDisconnects), 'no watcher was disconnected by the server').toEqual([]);
+		expect(
+			attempts.filter((a) => a.outcome === 'refused'),
+			'no post was refused by a running server'
+		).toEqual([]);
+		expect(
+			watchers.flatMap((watcher) => watcher.serverDisconnects),
+			'no watcher was disconnected by the server'
+		).toEqual([]);
 
 		// 1. The log is 1, 2, 3, … n: no gap, no number twice.
 		const log = readServerLog(circleId, database.dbPath);
 		expect(log.length).toBeGreaterThan(0);
 		const seqs = log.map((event) => event.seq);
 		const firstBad = seqs.findIndex((seq, index) => seq !== index + 1);
-		expect.soft(firstBad, `the log's numbers are 1..${log.length} (first wrong at index ${firstBad}: ${seqs.slice(Math.max(0, firstBad - 3), firstBad + 3)})`).toBe(-1);
+		expect
+			.soft(firstBad, `the log's numbers are 1..${log.length} (first wrong at index ${firstBad}: ${seqs.slice(Math.max(0, firstBad - 3), firstBad + 3)})`)
+			.toBe(-1);
 
 		// 2. No watcher was sent the same number with two contents, and every number sent (before a
 		//    kill or after) is in the final log with the content it was sent with.
@@ -343,17 +373,16 @@ test('kill -9 during posting, restart; no event number is handed out twice', asy
 		const postedIds = postedEvents.map((event) => (event.payload as { checkin: { id: string } }).checkin.id);
 		const saved = attempts.filter((a) => a.outcome === 'saved');
 		const lost = saved.filter((a) => storedById.get(a.checkinId!)?.body !== a.body || !postedIds.includes(a.checkinId!));
-		expect.soft(
-			lost.map((a) => `${a.body} (${a.checkinId})`).slice(0, 10),
-			`${lost.length} of ${saved.length} posts answered "saved" are not in the database`
-		).toEqual([]);
+		expect
+			.soft(lost.map((a) => `${a.body} (${a.checkinId})`).slice(0, 10), `${lost.length} of ${saved.length} posts answered "saved" are not in the database`)
+			.toEqual([]);
 
 		// 4. Nothing half-stored: each check-in has exactly one checkin.posted event and vice versa,
 		//    also for the posts whose request was cut by a kill (saved or not, never half).
 		expect.soft(new Set(postedIds).size, 'one checkin.posted event per check-in').toBe(postedIds.length);
-		expect.soft([...postedIds].sort(), 'the check-ins table and the checkin.posted events name the same check-ins').toEqual(
-			stored.map((checkin) => checkin.id).sort()
-		);
+		expect
+			.soft([...postedIds].sort(), 'the check-ins table and the checkin.posted events name the same check-ins')
+			.toEqual(stored.map((checkin) => checkin.id).sort());
 		const failed = attempts.filter((a) => a.outcome === 'failed');
 		const failedBodies = new Set(failed.map((a) => a.body));
 		const storedFailed = stored.filter((checkin) => failedBodies.has(checkin.body));

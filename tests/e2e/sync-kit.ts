@@ -164,9 +164,7 @@ export class Member {
 		const answer = await this.action<{ checkin: CheckInView }>(this.#circle(circleId), 'reply', { checkinId, body });
 		let replyId: string | null = null;
 		if (answer.type === 'success' && answer.data?.checkin) {
-			const mine = answer.data.checkin.replies.filter(
-				(reply) => reply.body === body.trim() && (this.userId === null || reply.author.id === this.userId)
-			);
+			const mine = answer.data.checkin.replies.filter((reply) => reply.body === body.trim() && (this.userId === null || reply.author.id === this.userId));
 			mine.sort((a, b) => a.createdAt - b.createdAt);
 			replyId = mine.at(-1)?.id ?? null;
 		}
@@ -250,7 +248,9 @@ export async function loadPage(member: Member, circleId: string): Promise<{ node
 	// With streamed promises the answer is newline-delimited: the first line holds the nodes.
 	const first = JSON.parse(text.split('\n', 1)[0]!) as { type: string; nodes?: Array<{ type: string; data?: unknown } | null> };
 	if (first.type !== 'data' || !first.nodes) throw new Error(`__data.json of ${circleId} answered ${text.slice(0, 200)}`);
-	const nodes = first.nodes.map((node) => (node && node.type === 'data' && node.data ? (unflatten(node.data as number | unknown[]) as Record<string, unknown>) : null));
+	const nodes = first.nodes.map((node) =>
+		node && node.type === 'data' && node.data ? (unflatten(node.data as number | unknown[]) as Record<string, unknown>) : null
+	);
 	for (const node of nodes) {
 		if (node && typeof node.myUserId === 'string') member.userId = node.myUserId;
 	}
@@ -671,7 +671,12 @@ export function compareWithLog(
 	const missing = expected.filter((event) => !seen.has(event.seq)).map((event) => event.seq);
 	const duplicated = [...seen].filter(([, count]) => count > 1).map(([seq]) => seq);
 	const ok =
-		missing.length === 0 && duplicated.length === 0 && unexpected.length === 0 && outOfOrder === 0 && mismatched.length === 0 && client.delivered.length === expected.length;
+		missing.length === 0 &&
+		duplicated.length === 0 &&
+		unexpected.length === 0 &&
+		outOfOrder === 0 &&
+		mismatched.length === 0 &&
+		client.delivered.length === expected.length;
 	return {
 		label: client.label,
 		expected: expected.length,

@@ -200,7 +200,9 @@ test('server restarts and deploys (SIGTERM while members are connected and posti
 				saved: attempts.filter((a) => a.outcome === 'saved').length,
 				failed: attempts.filter((a) => a.outcome === 'failed').length,
 				failedBy: Object.entries(
-					attempts.filter((a) => a.outcome === 'failed').reduce<Record<string, number>>((counts, a) => ({ ...counts, [a.detail!]: (counts[a.detail!] ?? 0) + 1 }), {})
+					attempts
+						.filter((a) => a.outcome === 'failed')
+						.reduce<Record<string, number>>((counts, a) => ({ ...counts, [a.detail!]: (counts[a.detail!] ?? 0) + 1 }), {})
 				)
 			},
 			clients: clients.map((client, index) => ({
@@ -222,12 +224,22 @@ test('server restarts and deploys (SIGTERM while members are connected and posti
 		for (let l = 0; l <= RESTARTS; l += 1) {
 			expect(attempts.filter((a) => a.life === l && a.outcome === 'saved').length, `writes saved in server life ${l}`).toBeGreaterThan(10);
 		}
-		expect(attempts.filter((a) => a.outcome === 'refused').map((a) => a.detail), 'no write was refused by a running server').toEqual([]);
+		expect(
+			attempts.filter((a) => a.outcome === 'refused').map((a) => a.detail),
+			'no write was refused by a running server'
+		).toEqual([]);
 
 		// 1. The log is 1..n, and every client applied exactly it (after where its page started).
-		expect.soft(log.map((event) => event.seq), 'the log is numbered 1..n').toEqual(log.map((_, index) => index + 1));
+		expect
+			.soft(
+				log.map((event) => event.seq),
+				'the log is numbered 1..n'
+			)
+			.toEqual(log.map((_, index) => index + 1));
 		for (const client of clients) {
-			expect.soft(client.reloads, `${client.label} never had to reload (a restart must not leave it 500 events behind, nor change the log's generation)`).toEqual([]);
+			expect
+				.soft(client.reloads, `${client.label} never had to reload (a restart must not leave it 500 events behind, nor change the log's generation)`)
+				.toEqual([]);
 			expect.soft(client.errors, `${client.label} had no errors`).toEqual([]);
 			expect.soft(client.notFound, `${client.label} is still a member`).toBe(false);
 			const diff = compareWithLog(client, log);
@@ -242,7 +254,9 @@ test('server restarts and deploys (SIGTERM while members are connected and posti
 		const postedSet = new Set(postedIds);
 		const savedPosts = attempts.filter((a) => a.kind === 'post' && a.outcome === 'saved');
 		const lost = savedPosts.filter((a) => storedById.get(a.checkinId!)?.body !== a.body || !postedSet.has(a.checkinId!));
-		expect.soft(lost.map((a) => `${a.body} (${a.checkinId})`).slice(0, 10), `${lost.length} of ${savedPosts.length} posts answered "saved" are not in the database`).toEqual([]);
+		expect
+			.soft(lost.map((a) => `${a.body} (${a.checkinId})`).slice(0, 10), `${lost.length} of ${savedPosts.length} posts answered "saved" are not in the database`)
+			.toEqual([]);
 
 		// 3. Nothing half-stored: the check-ins and the checkin.posted events name the same check-ins,
 		//    each once, whatever happened to the requests cut by a restart.
@@ -253,10 +267,12 @@ test('server restarts and deploys (SIGTERM while members are connected and posti
 		const failedButStored = failedPosts.filter((a) => storedBodies.has(a.body!));
 		// A graceful stop lets requests in flight finish: a post the member was told failed was
 		// never saved (or they would post it again and it would show twice).
-		expect.soft(
-			failedButStored.map((a) => `${a.body}: ${a.detail}`),
-			`${failedButStored.length} of ${failedPosts.length} posts that failed during a restart were saved all the same`
-		).toEqual([]);
+		expect
+			.soft(
+				failedButStored.map((a) => `${a.body}: ${a.detail}`),
+				`${failedButStored.length} of ${failedPosts.length} posts that failed during a restart were saved all the same`
+			)
+			.toEqual([]);
 
 		const exit = await server.terminate();
 		expect(exit).toMatchObject({ code: 0, signal: null });

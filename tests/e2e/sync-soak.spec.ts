@@ -77,8 +77,7 @@ function planClients(random: () => number): ClientPlan[] {
 	const between = (low: number, high: number) => low + random() * (high - low);
 	// Online 0.3-2.5 s, offline 0.05-1.5 s: at 130 writes/s an outage misses at most ~200 events,
 	// so catch-up stays under its 500-event limit (past it the client reloads instead of replaying).
-	const outages = (): Array<[number, number]> =>
-		Array.from({ length: 40 }, () => [Math.round(between(300, 2500)), Math.round(between(50, 1500))]);
+	const outages = (): Array<[number, number]> => Array.from({ length: 40 }, () => [Math.round(between(300, 2500)), Math.round(between(50, 1500))]);
 	const plans: ClientPlan[] = [{ label: 'steady (loopback)', viaProxy: false, joinAt: 0, outages: [] }];
 	for (let i = 0; i < CHURNING; i += 1) plans.push({ label: `churn ${i + 1}`, viaProxy: true, joinAt: 0, outages: outages() });
 	for (let i = 0; i < LATE; i += 1) {
@@ -292,19 +291,23 @@ test('soak: a busy circle with clients dropping and joining mid-way; every clien
 		expect(diffs.filter((diff) => !diff.ok).map(describeDiff), 'clients whose applied events differ from the server’s log').toEqual([]);
 		for (const [i, client] of clients.entries()) {
 			const expected = log.filter((event) => event.seq > client.start.seq).map((event) => event.seq);
-			if (client.reloads.length === 0) expect(client.delivered.map((event) => event.seq), `${client.label}: seqs`).toEqual(expected);
+			if (client.reloads.length === 0)
+				expect(
+					client.delivered.map((event) => event.seq),
+					`${client.label}: seqs`
+				).toEqual(expected);
 			expect(diffs[i]!.expected, `${client.label} had events to apply`).toBeGreaterThan(0);
 		}
 		// The test really churned, for as long as asked; and the load (the floor the issue asks for).
 		expect(reconnects, 'reconnects during the soak').toBeGreaterThanOrEqual(10);
 		expect(writeSeconds * 1000, 'the soak lasted').toBeGreaterThanOrEqual(SOAK_MS - 500);
 		const overtaken = clients.reduce((sum, client) => sum + client.overtakenCatchUps, 0);
-		test.info().annotations.push(
-			{ type: 'writes/s', description: rate.toFixed(0) },
-			{ type: 'catch-ups overtaken by live events', description: String(overtaken) }
-		);
+		test
+			.info()
+			.annotations.push({ type: 'writes/s', description: rate.toFixed(0) }, { type: 'catch-ups overtaken by live events', description: String(overtaken) });
 		if (ENFORCE_RATE) expect(rate, 'writes per second achieved').toBeGreaterThanOrEqual(RATE_FLOOR);
-		else if (rate < RATE_FLOOR) console.log(`  NOTE: ${rate.toFixed(0)} writes/s is below the ${RATE_FLOOR}/s floor (the machine was busy?); SOAK_ENFORCE_RATE=1 makes this fail`);
+		else if (rate < RATE_FLOOR)
+			console.log(`  NOTE: ${rate.toFixed(0)} writes/s is below the ${RATE_FLOOR}/s floor (the machine was busy?); SOAK_ENFORCE_RATE=1 makes this fail`);
 	} finally {
 		for (const client of clients) client.close();
 		await proxy.close();

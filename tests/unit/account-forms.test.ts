@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-	parseChangePasswordForm,
-	parseLogInForm,
-	parseSignUpForm
-} from '$lib/server/auth/account-forms';
+import { parseChangePasswordForm, parseLogInForm, parseSignUpForm } from '$lib/server/auth/account-forms';
 
 function formOf(fields: Record<string, string>): FormData {
 	const form = new FormData();

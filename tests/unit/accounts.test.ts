@@ -91,12 +91,7 @@ describe('changing the password', () => {
 	it('needs the current password', async () => {
 		const signedUp = await signUp(testDb.db, ana, context);
 		if (!signedUp.ok) throw new Error('sign-up failed');
-		const result = await changePassword(
-			testDb.db,
-			signedUp.signedIn.user,
-			{ currentPassword: 'not my password', newPassword: 'a brand new phrase' },
-			context
-		);
+		const result = await changePassword(testDb.db, signedUp.signedIn.user, { currentPassword: 'not my password', newPassword: 'a brand new phrase' }, context);
 		expect(result).toEqual({ ok: false, reason: 'incorrect-current' });
 		expect((await logIn(testDb.db, { email: ana.email, password: ana.password }, context)).ok).toBe(true);
 	});
@@ -107,12 +102,7 @@ describe('changing the password', () => {
 		const otherDevice = await logIn(testDb.db, { email: ana.email, password: ana.password }, context);
 		if (!otherDevice.ok) throw new Error('log-in failed');
 
-		const result = await changePassword(
-			testDb.db,
-			signedUp.signedIn.user,
-			{ currentPassword: ana.password, newPassword: 'a brand new phrase' },
-			context
-		);
+		const result = await changePassword(testDb.db, signedUp.signedIn.user, { currentPassword: ana.password, newPassword: 'a brand new phrase' }, context);
 		expect(result.ok).toBe(true);
 		if (!result.ok) return;
 		expect(result.endedSessionIds.sort()).toEqual([signedUp.signedIn.session.id, otherDevice.signedIn.session.id].sort());

@@ -13,13 +13,7 @@ import {
 	type PersonRef
 } from '$lib/agreements';
 import { diffWords, type DiffPart } from '$lib/word-diff';
-import {
-	parseAgreementForm,
-	parseAnswerForm,
-	parseCommentForm,
-	parseReasonForm,
-	type AgreementInput
-} from '$lib/server/boundaries/agreement-forms';
+import { parseAgreementForm, parseAnswerForm, parseCommentForm, parseReasonForm, type AgreementInput } from '$lib/server/boundaries/agreement-forms';
 import {
 	OPEN_PROPOSALS_LIMIT,
 	answerProposal,
@@ -151,7 +145,10 @@ const counts = () => Object.fromEntries(HISTORY_TABLES.map((table) => [table, co
 
 describe('agreeing', () => {
 	it('lets a member alone in the circle propose and then agree, and logs each step', async () => {
-		const { circleId, people: [maria] } = await circleOf();
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf();
 		const agreementId = await propose(circleId, maria, at(1));
 		const proposed = await view(circleId, maria, agreementId);
 		expect(proposed).toMatchObject({ status: 'proposed', inForce: null, latest: { number: 1, title: groceries.title } });
@@ -174,7 +171,10 @@ describe('agreeing', () => {
 	});
 
 	it('asks the proposer like anyone else', async () => {
-		const { circleId, people: [maria, sam, lee] } = await circleOf('Sam', 'Lee');
+		const {
+			circleId,
+			people: [maria, sam, lee]
+		} = await circleOf('Sam', 'Lee');
 		const agreementId = await propose(circleId, sam, at(1));
 		await answerOpen(circleId, maria, agreementId, at(2));
 		expect(await answerOpen(circleId, lee, agreementId, at(3))).toEqual({ answered: true, decided: false });
@@ -190,7 +190,10 @@ describe('agreeing', () => {
 
 describe('answering more than once', () => {
 	it('counts only a member’s latest answer, and keeps every answer in order', async () => {
-		const { circleId, people: [maria, sam, lee] } = await circleOf('Sam', 'Lee');
+		const {
+			circleId,
+			people: [maria, sam, lee]
+		} = await circleOf('Sam', 'Lee');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2));
 		await answerOpen(circleId, sam, agreementId, at(3), 'changes', 'Saturdays are hard for me.');
@@ -215,7 +218,10 @@ describe('answering more than once', () => {
 	});
 
 	it('lets the last member who wanted changes decide it by agreeing', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2), 'changes', 'Add Sundays.');
 		expect(await answerOpen(circleId, maria, agreementId, at(3))).toEqual({ answered: true, decided: false });
@@ -224,7 +230,10 @@ describe('answering more than once', () => {
 	});
 
 	it('stores nothing for a second plain “I agree”, but keeps one with words', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, maria, agreementId, at(2));
 		const eventsBefore = await eventTypes(circleId);
@@ -237,7 +246,10 @@ describe('answering more than once', () => {
 	});
 
 	it('keeps one member’s answers strictly in order even within one millisecond', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2));
 		await answerOpen(circleId, sam, agreementId, at(2), 'changes', 'Actually, not yet.');
@@ -252,7 +264,10 @@ describe('answering more than once', () => {
 	});
 
 	it('never shows the answer that decided a proposal as an acknowledgement, even one given in the same millisecond as the previous', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, maria, agreementId, at(2));
 		await answerOpen(circleId, sam, agreementId, at(3), 'changes', 'One word.');
@@ -267,7 +282,10 @@ describe('answering more than once', () => {
 
 describe('a new version', () => {
 	it('starts afresh: answers to the old version do not count, and answering it stores nothing', async () => {
-		const { circleId, people: [maria, sam, lee] } = await circleOf('Sam', 'Lee');
+		const {
+			circleId,
+			people: [maria, sam, lee]
+		} = await circleOf('Sam', 'Lee');
 		const agreementId = await propose(circleId, maria, at(1));
 		const v1 = await openProposalId(circleId, maria, agreementId);
 		await answerOpen(circleId, sam, agreementId, at(2));
@@ -294,7 +312,10 @@ describe('a new version', () => {
 
 describe('revising an agreement in force', () => {
 	it('keeps the agreed version in force while a revision waits, with at most one revision open', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
 		expectRefused(await proposeRevision(testDb.db, sam, circleId, agreementId, { ...groceries, reason: '' }, 1, at(5)), /same as version 1/);
 
@@ -325,7 +346,10 @@ describe('revising an agreement in force', () => {
 	});
 
 	it('is due for review from the review date of the version in force', async () => {
-		const { circleId, people: [maria] } = await circleOf();
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf();
 		const agreementId = await propose(circleId, maria, at(1), { ...groceries, reviewOn: '2026-12-01' });
 		expect((await view(circleId, maria, agreementId, Date.UTC(2026, 11, 2))).reviewDue).toBe(false);
 		await answerOpen(circleId, maria, agreementId, at(2));
@@ -336,7 +360,10 @@ describe('revising an agreement in force', () => {
 
 describe('members joining', () => {
 	it('asks a newcomer too while a proposal waits', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2));
 		const lee = await join(circleId, maria, await addUser(testDb.db, 'Lee'), at(3));
@@ -347,7 +374,10 @@ describe('members joining', () => {
 	});
 
 	it('keeps an agreement in force when someone joins, waiting for their “I agree” as an acknowledgement', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
 		const inForceId = (await view(circleId, maria, agreementId)).proposals[0]!.id;
 		const lee = await join(circleId, maria, await addUser(testDb.db, 'Lee'), at(5));
@@ -378,7 +408,10 @@ describe('members joining', () => {
 
 describe('members leaving', () => {
 	it('settles a proposal waiting only for someone who leaves', async () => {
-		const { circleId, people: [maria, sam, lee] } = await circleOf('Sam', 'Lee');
+		const {
+			circleId,
+			people: [maria, sam, lee]
+		} = await circleOf('Sam', 'Lee');
 		const agreementId = await propose(circleId, sam, at(1));
 		await allAgree(circleId, [maria, sam], agreementId, at(2));
 		succeeded(await leaveCircle(testDb.db, lee, circleId, at(5)));
@@ -387,7 +420,10 @@ describe('members leaving', () => {
 	});
 
 	it('settles a proposal waiting only for someone who is removed', async () => {
-		const { circleId, people: [maria, sam, lee] } = await circleOf('Sam', 'Lee');
+		const {
+			circleId,
+			people: [maria, sam, lee]
+		} = await circleOf('Sam', 'Lee');
 		const agreementId = await propose(circleId, sam, at(1));
 		await allAgree(circleId, [maria, sam], agreementId, at(2));
 		await removeMember(testDb.db, maria, circleId, lee.id, at(5));
@@ -396,7 +432,10 @@ describe('members leaving', () => {
 	});
 
 	it('settles a proposal when the only member who asked for changes is removed', async () => {
-		const { circleId, people: [maria, sam, lee] } = await circleOf('Sam', 'Lee');
+		const {
+			circleId,
+			people: [maria, sam, lee]
+		} = await circleOf('Sam', 'Lee');
 		const agreementId = await propose(circleId, maria, at(1));
 		await allAgree(circleId, [maria, sam], agreementId, at(2));
 		await answerOpen(circleId, lee, agreementId, at(4), 'changes', 'No.');
@@ -408,7 +447,10 @@ describe('members leaving', () => {
 	});
 
 	it('leaves a proposal open when someone else is still missing', async () => {
-		const { circleId, people: [maria, sam, lee] } = await circleOf('Sam', 'Lee');
+		const {
+			circleId,
+			people: [maria, sam, lee]
+		} = await circleOf('Sam', 'Lee');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, maria, agreementId, at(2));
 		await removeMember(testDb.db, maria, circleId, lee.id, at(3));
@@ -417,7 +459,10 @@ describe('members leaving', () => {
 	});
 
 	it('forgets the answer of someone who left once they come back', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2));
 		succeeded(await leaveCircle(testDb.db, sam, circleId, at(3)));
@@ -432,7 +477,10 @@ describe('members leaving', () => {
 	});
 
 	it('asks someone who comes back to acknowledge the agreement in force again', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
 		succeeded(await leaveCircle(testDb.db, sam, circleId, at(5)));
 		await join(circleId, maria, sam, at(6));
@@ -442,7 +490,10 @@ describe('members leaving', () => {
 
 describe('retiring', () => {
 	it('keeps the agreement in force until everyone agrees to retire it', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
 		succeeded(await proposeRetirement(testDb.db, sam, circleId, agreementId, 'We don’t need it any more.', at(5)));
 		const pending = await view(circleId, maria, agreementId);
@@ -454,12 +505,20 @@ describe('retiring', () => {
 		expectRefused(await proposeRetirement(testDb.db, maria, circleId, agreementId, 'Me too', at(6)), /already proposed/);
 
 		await allAgree(circleId, [maria, sam], agreementId, at(7));
-		expect(await view(circleId, maria, agreementId)).toMatchObject({ status: 'retired', inForce: { number: 1 }, openProposal: null, awaitingAcknowledgement: [] });
+		expect(await view(circleId, maria, agreementId)).toMatchObject({
+			status: 'retired',
+			inForce: { number: 1 },
+			openProposal: null,
+			awaitingAcknowledgement: []
+		});
 		expect((await eventTypes(circleId)).at(-1)).toBe('agreement.retired');
 	});
 
 	it('refuses to retire what was never agreed', async () => {
-		const { circleId, people: [maria] } = await circleOf();
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf();
 		const agreementId = await propose(circleId, maria, at(1));
 		const before = counts();
 		expectRefused(await proposeRetirement(testDb.db, maria, circleId, agreementId, 'Changed my mind', at(2)), /propose withdrawing/);
@@ -467,7 +526,10 @@ describe('retiring', () => {
 	});
 
 	it('closes the agreement: no revision, answer, withdrawal or retirement afterwards', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
 		const inForceId = (await view(circleId, maria, agreementId)).proposals[0]!.id;
 		succeeded(await proposeRetirement(testDb.db, sam, circleId, agreementId, 'Done with it.', at(5)));
@@ -488,7 +550,10 @@ describe('retiring', () => {
 
 describe('withdrawing', () => {
 	it('withdraws a proposal never agreed, once everyone agrees', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		const v1 = await openProposalId(circleId, maria, agreementId);
 		await answerOpen(circleId, maria, agreementId, at(2));
@@ -504,7 +569,10 @@ describe('withdrawing', () => {
 	});
 
 	it('withdraws a pending revision and leaves the agreed version in force', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
 		expectRefused(await proposeWithdrawal(testDb.db, sam, circleId, agreementId, 'Nothing to withdraw', at(4)), /nothing to withdraw/);
 		succeeded(await proposeRevision(testDb.db, sam, circleId, agreementId, revised('Cash is fine sometimes.'), 1, at(5)));
@@ -528,7 +596,10 @@ describe('withdrawing', () => {
 
 describe('ids from elsewhere', () => {
 	it('finds nothing with another circle’s agreement, another agreement’s proposal, a non-member or a made-up id', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const { circleId: otherCircleId } = await createCircle(testDb.db, maria, { name: 'Work friends', description: '' }, T0);
 		const agreementId = await propose(circleId, maria, at(1));
 		const proposalId = await openProposalId(circleId, maria, agreementId);
@@ -562,7 +633,10 @@ describe('ids from elsewhere', () => {
 	});
 
 	it('finds nothing for a member once they are removed', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		const proposalId = await openProposalId(circleId, maria, agreementId);
 		await removeMember(testDb.db, maria, circleId, sam.id, at(2));
@@ -621,7 +695,11 @@ describe('history', () => {
 			{ what: 'revise again', run: () => proposeRevision(testDb.db, sam, circleId, agreementId, revised('Groceries on Sundays.', 'simpler'), 3, next()) },
 			{ what: 'answer the replaced version', refused: true, run: () => answer(circleId, lee, agreementId, v3, next(), 'changes', 'late') },
 			{ what: 'revise from a stale version', refused: true, run: () => proposeRevision(testDb.db, lee, circleId, agreementId, revised('Mine'), 3, next()) },
-			{ what: 'revise to the same words', refused: true, run: () => proposeRevision(testDb.db, lee, circleId, agreementId, revised('Groceries on Sundays.'), 4, next()) },
+			{
+				what: 'revise to the same words',
+				refused: true,
+				run: () => proposeRevision(testDb.db, lee, circleId, agreementId, revised('Groceries on Sundays.'), 4, next())
+			},
 			{ what: 'ask for changes', run: () => answerOpen(circleId, lee, agreementId, next(), 'changes', 'Too vague') },
 			{ what: 'agree after all', run: () => answerOpen(circleId, lee, agreementId, next()) },
 			{ what: 'propose a withdrawal', run: () => proposeWithdrawal(testDb.db, maria, circleId, agreementId, 'Keep version 2', next()) },
@@ -690,7 +768,10 @@ describe('history', () => {
 
 describe('comments', () => {
 	it('are added beside an agreement, in order, and bring it to the top of the list', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const first = await propose(circleId, maria, at(1));
 		const second = await propose(circleId, sam, at(2), { ...groceries, title: 'Quiet hours' });
 		expect((await listAgreements(testDb.db, maria, circleId, at(3))).map((a) => a.id)).toEqual([second, first]);
@@ -712,7 +793,10 @@ describe('comments', () => {
 
 describe('the number of open proposals', () => {
 	it(`is limited to ${OPEN_PROPOSALS_LIMIT} per circle`, async () => {
-		const { circleId, people: [maria] } = await circleOf();
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf();
 		for (let i = 0; i < OPEN_PROPOSALS_LIMIT; i++) await propose(circleId, maria, at(1) + i, { ...groceries, title: `Agreement ${i}` });
 		const before = counts();
 		expectRefused(await proposeAgreement(testDb.db, maria, circleId, groceries, at(2)), /already 50 proposals/);
@@ -732,17 +816,26 @@ describe('the agreement forms', () => {
 	const filled = { title: groceries.title, category: 'money', body: groceries.body };
 
 	it('accepts a complete agreement, tidying its text', () => {
-		expect(parseAgreementForm(form({ ...filled, title: '  Groceries,\n not   cash ', body: 'line one\r\nline two', reviewOn: ' 2027-03-01 ' }), TODAY)).toEqual({
+		expect(parseAgreementForm(form({ ...filled, title: '  Groceries,\n not   cash ', body: 'line one\r\nline two', reviewOn: ' 2027-03-01 ' }), TODAY)).toEqual(
+			{
+				ok: true,
+				data: { title: 'Groceries, not cash', category: 'money', body: 'line one\nline two', support: '', consequence: '', reviewOn: '2027-03-01', reason: '' }
+			}
+		);
+		expect(parseAgreementForm(form({ ...filled, reason: 'Shorter' }), TODAY, { withReason: true })).toMatchObject({
 			ok: true,
-			data: { title: 'Groceries, not cash', category: 'money', body: 'line one\nline two', support: '', consequence: '', reviewOn: '2027-03-01', reason: '' }
+			data: { reviewOn: null, reason: 'Shorter' }
 		});
-		expect(parseAgreementForm(form({ ...filled, reason: 'Shorter' }), TODAY, { withReason: true })).toMatchObject({ ok: true, data: { reviewOn: null, reason: 'Shorter' } });
 		expect(parseAgreementForm(form({ ...filled, reason: 'ignored' }), TODAY)).toMatchObject({ ok: true, data: { reason: '' } });
 	});
 
 	it('needs a title and the agreement itself, keeping what was typed', () => {
 		const empty = parseAgreementForm(form({ title: ' ', category: 'home', body: '', support: 'We help.' }), TODAY);
-		expect(empty).toMatchObject({ ok: false, errors: { title: expect.any(String), body: expect.any(String) }, values: { category: 'home', support: 'We help.' } });
+		expect(empty).toMatchObject({
+			ok: false,
+			errors: { title: expect.any(String), body: expect.any(String) },
+			values: { category: 'home', support: 'We help.' }
+		});
 		const long = 'x'.repeat(121);
 		expect(parseAgreementForm(form({ ...filled, title: long }), TODAY)).toMatchObject({
 			ok: false,
@@ -750,7 +843,10 @@ describe('the agreement forms', () => {
 			values: { title: long, body: groceries.body }
 		});
 		expect(parseAgreementForm(form({ ...filled, title: 'x'.repeat(120) }), TODAY).ok).toBe(true);
-		expect(parseAgreementForm(form({ ...filled, body: 'x'.repeat(4001) }), TODAY)).toMatchObject({ ok: false, errors: { body: expect.stringMatching(/4,000/) } });
+		expect(parseAgreementForm(form({ ...filled, body: 'x'.repeat(4001) }), TODAY)).toMatchObject({
+			ok: false,
+			errors: { body: expect.stringMatching(/4,000/) }
+		});
 	});
 
 	it('needs one of the categories', () => {
@@ -783,7 +879,11 @@ describe('the agreement forms', () => {
 			errors: { comment: expect.stringMatching(/what you’d like changed/) },
 			values: { answer: 'changes', comment: '' }
 		});
-		expect(parseAnswerForm(form({ answer: 'maybe', comment: 'hm' }))).toMatchObject({ ok: false, errors: { answer: expect.any(String) }, values: { answer: '', comment: 'hm' } });
+		expect(parseAnswerForm(form({ answer: 'maybe', comment: 'hm' }))).toMatchObject({
+			ok: false,
+			errors: { answer: expect.any(String) },
+			values: { answer: '', comment: 'hm' }
+		});
 		expect(parseAnswerForm(form({ answer: 'agree' }))).toEqual({ ok: true, data: { answer: 'agree', comment: '' } });
 		expect(parseAnswerForm(form({ answer: 'changes', comment: ' Less strict ' }))).toEqual({ ok: true, data: { answer: 'changes', comment: 'Less strict' } });
 		expect(parseAnswerForm(form({ answer: 'agree', comment: 'x'.repeat(2001) })).ok).toBe(false);
@@ -860,7 +960,8 @@ describe('word differences', () => {
 		const vocabulary = ['we', 'buy', 'groceries', 'together', 'cash', 'Sunday', 'é', '—', 'no', 'no.', '🙂'];
 		const spaces = [' ', ' ', '  ', '\n', '\t', ' \n '];
 		const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
-		const text = (words: number) => Array.from({ length: words }, (_, i) => (i === 0 && random() < 0.2 ? pick(spaces) : '') + pick(vocabulary) + pick(spaces)).join('');
+		const text = (words: number) =>
+			Array.from({ length: words }, (_, i) => (i === 0 && random() < 0.2 ? pick(spaces) : '') + pick(vocabulary) + pick(spaces)).join('');
 		for (let round = 0; round < 300; round++) {
 			const before = text(Math.floor(random() * 20));
 			const tokens = before.match(/\s+|\S+/g) ?? [];

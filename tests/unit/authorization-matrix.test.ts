@@ -99,7 +99,10 @@ const MATRIX: Record<string, Entry> = {
 	'/circles/[circleId]/milestones#removeVictory': { needs: 'member', form: async (f, actor) => ({ milestoneId: await ownVictory(f, actor) }) },
 	'/circles/[circleId]/milestones#cheer': { needs: 'member', form: async (f) => ({ milestoneId: await ownVictory(f, f.people.owner) }) },
 	// Changing a cheer's message needs a cheer first: the actor's own, when they can give one.
-	'/circles/[circleId]/milestones#editCheer': { needs: 'member', form: async (f, actor) => ({ milestoneId: await cheeredVictory(f, actor), message: 'So proud.' }) },
+	'/circles/[circleId]/milestones#editCheer': {
+		needs: 'member',
+		form: async (f, actor) => ({ milestoneId: await cheeredVictory(f, actor), message: 'So proud.' })
+	},
 	// The recovery page is a member's own record; the rule that only a person in recovery keeps
 	// one (403 for others) is tested with the milestones. Here every current member is in recovery.
 	'/circles/[circleId]/recovery#load': { needs: 'member' },
@@ -118,7 +121,12 @@ const MATRIX: Record<string, Entry> = {
 /** A small victory added by the actor when they can add one, else by the owner. */
 async function ownVictory(f: Fixture, actor: SessionUser | null): Promise<string> {
 	const author = isCurrentMember(f, actor) ? actor : f.people.owner;
-	const result = await milestones.addVictory(dbModule.getDb(), author, f.circleId, { title: 'A good week', reachedOn: '2026-01-01', note: '', forCircle: true });
+	const result = await milestones.addVictory(dbModule.getDb(), author, f.circleId, {
+		title: 'A good week',
+		reachedOn: '2026-01-01',
+		note: '',
+		forCircle: true
+	});
 	if ('status' in result || !result.milestone) throw new Error('fixture victory was refused');
 	return result.milestone.id;
 }

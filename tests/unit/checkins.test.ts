@@ -103,7 +103,10 @@ describe('the check-in form', () => {
 
 describe('posting', () => {
 	it('posts a check-in with the author’s relationship, and logs it with the check-in as it is', async () => {
-		const { circleId, people: [maria] } = await circleOf();
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf();
 		await updateOwnProfile(testDb.db, maria!, circleId, { relationship: 'Mom', inRecovery: false });
 		const before = await latestCircleEventSeq(testDb.db, circleId);
 		const checkin = await postCheckIn(testDb.db, maria!, circleId, { ...okay, need: 'listen' }, T0);
@@ -113,14 +116,20 @@ describe('posting', () => {
 	});
 
 	it('keeps a craving level only from a person in recovery', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		await updateOwnProfile(testDb.db, sam!, circleId, { relationship: 'Son', inRecovery: true });
 		expect((await postCheckIn(testDb.db, sam!, circleId, { ...okay, craving: 4 })).craving).toBe(4);
 		expect((await postCheckIn(testDb.db, maria!, circleId, { ...okay, craving: 4 })).craving).toBeNull();
 	});
 
 	it('is for members only: others get 404 and nothing is stored', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const outsider = await addUser(testDb.db, 'Outsider');
 		await expectStatus(postCheckIn(testDb.db, outsider, circleId, okay), 404);
 		await removeMember(testDb.db, maria!, circleId, sam!.id);
@@ -131,7 +140,10 @@ describe('posting', () => {
 
 describe('editing and removing', () => {
 	it('lets the author edit within 15 minutes, marked edited, and not after', async () => {
-		const { circleId, people: [maria] } = await circleOf();
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf();
 		const checkin = await postCheckIn(testDb.db, maria!, circleId, okay, T0);
 		const edited = await editCheckIn(testDb.db, maria!, circleId, checkin.id, { ...okay, mood: 4, body: 'Better now.' }, T0 + EDIT_WINDOW_MS);
 		expect(checkinOf(edited)).toMatchObject({ mood: 4, body: 'Better now.', editedAt: T0 + EDIT_WINDOW_MS });
@@ -141,7 +153,10 @@ describe('editing and removing', () => {
 	});
 
 	it('refuses to edit or remove someone else’s check-in, and 404s one from another circle', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const checkin = await postCheckIn(testDb.db, maria!, circleId, okay, T0);
 		await expectStatus(editCheckIn(testDb.db, sam!, circleId, checkin.id, okay, T0), 403);
 		await expectStatus(removeCheckIn(testDb.db, sam!, circleId, checkin.id), 403);
@@ -153,7 +168,10 @@ describe('editing and removing', () => {
 	});
 
 	it('removes the words, reactions and replies but keeps the place, at any time', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const checkin = await postCheckIn(testDb.db, maria!, circleId, okay, T0);
 		await toggleReaction(testDb.db, sam!, circleId, checkin.id, 'love');
 		await postReply(testDb.db, sam!, circleId, checkin.id, 'Here for you');
@@ -167,7 +185,10 @@ describe('editing and removing', () => {
 
 describe('reactions', () => {
 	it('toggles one of each kind per person', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const checkin = await postCheckIn(testDb.db, maria!, circleId, okay);
 		const once = await toggleReaction(testDb.db, sam!, circleId, checkin.id, 'proud');
 		expect(checkinOf(once).reactions.proud).toEqual([sam!.id]);
@@ -178,7 +199,10 @@ describe('reactions', () => {
 	});
 
 	it('refuses a kind that does not exist', async () => {
-		const { circleId, people: [maria] } = await circleOf();
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf();
 		const checkin = await postCheckIn(testDb.db, maria!, circleId, okay);
 		expect(isActionFailure(await toggleReaction(testDb.db, maria!, circleId, checkin.id, 'angry'))).toBe(true);
 		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM checkin_reactions').pluck().get()).toBe(0);
@@ -187,7 +211,10 @@ describe('reactions', () => {
 
 describe('replies', () => {
 	it('are one level deep under a check-in, editable by their author for 15 minutes, removable any time', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const checkin = await postCheckIn(testDb.db, maria!, circleId, okay, T0);
 		const replied = await postReply(testDb.db, sam!, circleId, checkin.id, 'Proud of you, Mom', T0);
 		const reply = replied.checkin.replies[0]!;
@@ -203,7 +230,10 @@ describe('replies', () => {
 
 describe('the feed', () => {
 	it('pages newest first with a cursor that stays put while new check-ins arrive', async () => {
-		const { circleId, people: [maria] } = await circleOf();
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf();
 		for (let i = 0; i < 5; i++) await postCheckIn(testDb.db, maria!, circleId, { ...okay, body: `#${i}` }, T0 + i * 1000);
 		// Two at the very same millisecond still page without duplicates or gaps.
 		await postCheckIn(testDb.db, maria!, circleId, { ...okay, body: '#5a' }, T0 + 5000);
@@ -220,13 +250,19 @@ describe('the feed', () => {
 	});
 
 	it('ignores a tampered cursor rather than failing', async () => {
-		const { circleId, people: [maria] } = await circleOf();
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf();
 		await postCheckIn(testDb.db, maria!, circleId, okay);
 		expect((await listCheckIns(testDb.db, maria!, circleId, { cursor: "1'; DROP TABLE checkins;--" })).checkins).toHaveLength(1);
 	});
 
 	it('gives one member’s mood trend over 30 days, without removed check-ins', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('Sam');
 		const day = 24 * 3600 * 1000;
 		await postCheckIn(testDb.db, sam!, circleId, { ...okay, mood: 1 }, T0 - 40 * day);
 		await postCheckIn(testDb.db, sam!, circleId, { ...okay, mood: 2 }, T0 - 10 * day);

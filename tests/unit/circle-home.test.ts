@@ -134,7 +134,10 @@ describe('the circle home page loader', () => {
 		const plan = testDb.sqlite.prepare(`EXPLAIN QUERY PLAN ${query}`).all(...parameters) as Array<{ detail: string }>;
 		expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING (COVERING )?INDEX circle_events_activity/);
 		// The activity is every event but check-ins and invites.
-		const eventCount = testDb.sqlite.prepare(`SELECT count(*) FROM circle_events WHERE circle_id = ? AND type NOT LIKE 'checkin.%' AND type NOT LIKE 'invite.%'`).pluck().get(circleId);
+		const eventCount = testDb.sqlite
+			.prepare(`SELECT count(*) FROM circle_events WHERE circle_id = ? AND type NOT LIKE 'checkin.%' AND type NOT LIKE 'invite.%'`)
+			.pluck()
+			.get(circleId);
 		expect(activity).toHaveLength(eventCount as number);
 	});
 });

@@ -103,7 +103,10 @@ describe('creating a circle', () => {
 
 describe('who members are in the circle', () => {
 	it('lets each member set their own relationship and recovery mark', async () => {
-		const { circleId, members: [sam] } = await circleWith('Sam');
+		const {
+			circleId,
+			members: [sam]
+		} = await circleWith('Sam');
 		await updateOwnProfile(testDb.db, sam!, circleId, { relationship: 'Son', inRecovery: true });
 		const { members } = await listMembers(testDb.db, sam!, circleId);
 		expect(members.find((m) => m.userId === sam!.id)).toMatchObject({ relationship: 'Son', inRecovery: true });
@@ -118,7 +121,11 @@ describe('who members are in the circle', () => {
 
 describe('roles', () => {
 	it('lets the owner make a member admin and back', async () => {
-		const { owner, circleId, members: [sam] } = await circleWith('Sam');
+		const {
+			owner,
+			circleId,
+			members: [sam]
+		} = await circleWith('Sam');
 		expect(await changeMemberRole(testDb.db, owner, circleId, sam!.id, 'admin')).toEqual({ changed: true });
 		expect(rows('SELECT role FROM memberships WHERE user_id = ?', sam!.id)).toEqual([{ role: 'admin' }]);
 		await changeMemberRole(testDb.db, owner, circleId, sam!.id, 'member');
@@ -126,7 +133,11 @@ describe('roles', () => {
 	});
 
 	it('refuses a role that does not exist, and leaves things as they were', async () => {
-		const { owner, circleId, members: [sam] } = await circleWith('Sam');
+		const {
+			owner,
+			circleId,
+			members: [sam]
+		} = await circleWith('Sam');
 		for (const role of ['owner', 'superuser', '']) {
 			expect(isActionFailure(await changeMemberRole(testDb.db, owner, circleId, sam!.id, role))).toBe(true);
 		}
@@ -144,7 +155,11 @@ describe('roles', () => {
 	});
 
 	it('hands ownership over: the new owner is owner, the old one an admin', async () => {
-		const { owner, circleId, members: [sam] } = await circleWith('Sam');
+		const {
+			owner,
+			circleId,
+			members: [sam]
+		} = await circleWith('Sam');
 		await transferOwnership(testDb.db, owner, circleId, sam!.id);
 		const { members } = await listMembers(testDb.db, owner, circleId);
 		expect(Object.fromEntries(members.map((m) => [m.displayName, m.role]))).toEqual({ Sam: 'owner', Maria: 'admin' });
@@ -155,7 +170,11 @@ describe('roles', () => {
 
 describe('removing and leaving', () => {
 	it('removes a member: they get 404 at once', async () => {
-		const { owner, circleId, members: [sam] } = await circleWith('Sam');
+		const {
+			owner,
+			circleId,
+			members: [sam]
+		} = await circleWith('Sam');
 		await removeMember(testDb.db, owner, circleId, sam!.id);
 		await expectStatus(listMembers(testDb.db, sam!, circleId), 404);
 		const { events } = await listCircleEventsAfter(testDb.db, circleId, 0);
@@ -163,7 +182,10 @@ describe('removing and leaving', () => {
 	});
 
 	it('lets a member leave', async () => {
-		const { circleId, members: [sam] } = await circleWith('Sam');
+		const {
+			circleId,
+			members: [sam]
+		} = await circleWith('Sam');
 		expect(await leaveCircle(testDb.db, sam!, circleId)).toEqual({ left: true });
 		await expectStatus(listMembers(testDb.db, sam!, circleId), 404);
 	});
@@ -211,7 +233,11 @@ describe('the event log', () => {
 	});
 
 	it('numbers each circle’s events 1, 2, 3, … with no gaps, and catch-up after N returns exactly the later events in order', async () => {
-		const { owner, circleId, members: [sam] } = await circleWith('Sam');
+		const {
+			owner,
+			circleId,
+			members: [sam]
+		} = await circleWith('Sam');
 		const before = await latestCircleEventSeq(testDb.db, circleId);
 		await changeMemberRole(testDb.db, owner, circleId, sam!.id, 'admin');
 		await updateOwnProfile(testDb.db, sam!, circleId, { relationship: 'Son', inRecovery: false });
@@ -234,7 +260,11 @@ describe('the event log', () => {
 	});
 
 	it('tells the story in words for the circle home page', async () => {
-		const { owner, circleId, members: [sam] } = await circleWith('Sam');
+		const {
+			owner,
+			circleId,
+			members: [sam]
+		} = await circleWith('Sam');
 		await changeMemberRole(testDb.db, owner, circleId, sam!.id, 'admin');
 		const activity = await recentActivity(testDb.db, owner, circleId);
 		expect(activity.map((a) => a.text)).toEqual(['Sam is now an admin.', 'Sam joined the circle.', 'Maria started the circle.']);

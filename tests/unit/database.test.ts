@@ -30,9 +30,7 @@ describe('opening the database', () => {
 	it('enforces foreign keys: a session for a user that does not exist is refused', () => {
 		testDb = createTestDatabase();
 		expect(() =>
-			testDb.sqlite
-				.prepare('INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, 0, 1, 0)')
-				.run('s1', 'nobody')
+			testDb.sqlite.prepare('INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, 0, 1, 0)').run('s1', 'nobody')
 		).toThrow(/FOREIGN KEY/);
 	});
 });
@@ -65,7 +63,9 @@ describe('migrations', () => {
 			expect(migrate(sqlite, before)).toEqual(['0007_event_log_without_autoincrement.sql']);
 			expect(sqlite.prepare('SELECT * FROM circle_events ORDER BY id').all()).toEqual(events);
 			expect(sqlite.prepare("SELECT count(*) FROM sqlite_sequence WHERE name = 'circle_events'").pluck().get()).toBe(0);
-			const next = sqlite.prepare("INSERT INTO circle_events (circle_id, actor_id, type, payload, created_at) VALUES ('b', NULL, 'member.joined', '{}', 4)").run();
+			const next = sqlite
+				.prepare("INSERT INTO circle_events (circle_id, actor_id, type, payload, created_at) VALUES ('b', NULL, 'member.joined', '{}', 4)")
+				.run();
 			expect(Number(next.lastInsertRowid)).toBeGreaterThan(3);
 			// Deleting a circle still takes its events with it.
 			sqlite.prepare("DELETE FROM circles WHERE id = 'a'").run();
@@ -101,11 +101,19 @@ describe('migrations', () => {
 					{ circle_id: 'a', seq: 2, type: 'member.joined' },
 					{ circle_id: 'a', seq: 3, type: 'member.left' }
 				]);
-				const next = await appendCircleEvent(opened.db, { circleId: 'a', actorId: null, type: 'circle.time-zone-changed', payload: { timeZone: 'UTC' }, now: 5 });
+				const next = await appendCircleEvent(opened.db, {
+					circleId: 'a',
+					actorId: null,
+					type: 'circle.time-zone-changed',
+					payload: { timeZone: 'UTC' },
+					now: 5
+				});
 				expect(next.seq).toBe(4);
 				expect(opened.generation).toMatch(/^[0-9a-f]{20}$/);
 				// Two events can never share a number in one circle.
-				expect(() => opened.sqlite.prepare("INSERT INTO circle_events (circle_id, seq, actor_id, type, payload, created_at) VALUES ('a', 4, NULL, 'x', '{}', 6)").run()).toThrow(/UNIQUE/);
+				expect(() =>
+					opened.sqlite.prepare("INSERT INTO circle_events (circle_id, seq, actor_id, type, payload, created_at) VALUES ('a', 4, NULL, 'x', '{}', 6)").run()
+				).toThrow(/UNIQUE/);
 			} finally {
 				await opened.close();
 			}
@@ -158,9 +166,7 @@ describe('migrations', () => {
 describe('backups', () => {
 	it('copies a database that is open and being written to, consistently', async () => {
 		testDb = createTestDatabase();
-		const insert = testDb.sqlite.prepare(
-			"INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) VALUES (?, ?, 'Ana', 'x', 0, 0)"
-		);
+		const insert = testDb.sqlite.prepare("INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) VALUES (?, ?, 'Ana', 'x', 0, 0)");
 		for (let i = 0; i < 200; i++) insert.run(`u${i}`, `u${i}@example.org`);
 		const target = path.join(path.dirname(testDb.file), 'backups', 'copy.db');
 
@@ -180,9 +186,10 @@ describe('backups', () => {
 
 	it('refuses to overwrite an existing file and explains how to call it', async () => {
 		testDb = createTestDatabase();
-		await expect(
-			run('node', ['scripts/backup.js', testDb.file], { env: { ...process.env, DATABASE_PATH: testDb.file } })
-		).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/already exists/) });
+		await expect(run('node', ['scripts/backup.js', testDb.file], { env: { ...process.env, DATABASE_PATH: testDb.file } })).rejects.toMatchObject({
+			code: 2,
+			stderr: expect.stringMatching(/already exists/)
+		});
 		await expect(run('node', ['scripts/backup.js'], { env: process.env })).rejects.toMatchObject({
 			code: 2,
 			stderr: expect.stringMatching(/Usage: npm run backup -- <file>/)

@@ -71,9 +71,7 @@ describe('making an invite', () => {
 		await expect(createInvite(testDb.db, sam, circleId, basic)).rejects.toSatisfy((e) => isHttpError(e) && e.status === 403);
 		await changeMemberRole(testDb.db, owner, circleId, sam.id, 'admin');
 		await expect(createInvite(testDb.db, sam, circleId, basic)).resolves.toMatchObject({ token: expect.any(String) });
-		await expect(createInvite(testDb.db, sam, circleId, { ...basic, role: 'admin' })).rejects.toSatisfy(
-			(e) => isHttpError(e) && e.status === 403
-		);
+		await expect(createInvite(testDb.db, sam, circleId, { ...basic, role: 'admin' })).rejects.toSatisfy((e) => isHttpError(e) && e.status === 403);
 	});
 });
 
@@ -134,7 +132,13 @@ describe('joining with an invite', () => {
 		const { token } = await createInvite(testDb.db, owner, circleId, basic);
 		expect((await acceptInvite(testDb.db, await addUser(testDb.db), token)).ok).toBe(true);
 		expect(await acceptInvite(testDb.db, await addUser(testDb.db), token)).toEqual({ ok: false, reason: 'invalid' });
-		expect(await acceptInvite(testDb.db, await addUser(testDb.db), token.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')))).toEqual({
+		expect(
+			await acceptInvite(
+				testDb.db,
+				await addUser(testDb.db),
+				token.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'))
+			)
+		).toEqual({
 			ok: false,
 			reason: 'invalid'
 		});

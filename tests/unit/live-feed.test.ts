@@ -109,7 +109,11 @@ describe('versions', () => {
 describe('reloading the first page', () => {
 	it('replaces what the page covers, keeps older pages and what is still pending', () => {
 		// A check-in the new reading no longer has in its range is gone (the page is the truth there).
-		const gone = replaceFirstPage(feedFromPage({ checkins: [checkin('d', 300), checkin('c', 200)], nextCursor: null }, 1), { checkins: [checkin('d', 300)], nextCursor: null }, 2);
+		const gone = replaceFirstPage(
+			feedFromPage({ checkins: [checkin('d', 300), checkin('c', 200)], nextCursor: null }, 1),
+			{ checkins: [checkin('d', 300)], nextCursor: null },
+			2
+		);
 		expect(ids(gone)).toEqual(['d']);
 		let feed = feedFromPage({ checkins: [checkin('d', 300), checkin('c', 200)], nextCursor: 'x' }, 10);
 		feed = appendOlderPage(feed, { checkins: [checkin('b', 100), checkin('a', 50)], nextCursor: null }, 12);

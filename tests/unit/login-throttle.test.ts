@@ -1,12 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-	ADDRESS_POLICY,
-	EMAIL_POLICY,
-	THROTTLE_WINDOW,
-	checkLoginThrottle,
-	clearEmailFailures,
-	recordLoginFailure
-} from '$lib/server/auth/login-throttle';
+import { ADDRESS_POLICY, EMAIL_POLICY, THROTTLE_WINDOW, checkLoginThrottle, clearEmailFailures, recordLoginFailure } from '$lib/server/auth/login-throttle';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 let testDb: TestDatabase;

@@ -17,13 +17,7 @@ import {
 } from '$lib/recovery-days';
 import { CHEER_MESSAGE_MAX, MILESTONE_TITLE_MAX, type MilestoneView } from '$lib/milestones';
 import type { CircleEvent } from '$lib/realtime/events';
-import {
-	parseCheerForm,
-	parseRecoveryDateForm,
-	parseTimeZoneForm,
-	parseVictoryForm,
-	type VictoryInput
-} from '$lib/server/milestones/milestone-forms';
+import { parseCheerForm, parseRecoveryDateForm, parseTimeZoneForm, parseVictoryForm, type VictoryInput } from '$lib/server/milestones/milestone-forms';
 import {
 	addVictory,
 	cheerMilestone,
@@ -247,7 +241,7 @@ describe('counting days in the circle’s time zone', () => {
 	const UNTIL = Date.UTC(2040, 0, 1);
 
 	it.each(ALL_ZONES)('gives the local date Intl gives, for random instants in %s', (timeZone) => {
-		const random = prng(0x5eed ^ timeZone.length * 7919);
+		const random = prng(0x5eed ^ (timeZone.length * 7919));
 		for (let i = 0; i < 400; i++) {
 			const at = between(random, FROM, UNTIL);
 			expect(dayIn(timeZone, at), `${timeZone} at ${new Date(at).toISOString()}`).toBe(intlDay(timeZone, at));
@@ -308,7 +302,10 @@ describe('counting days in the circle’s time zone', () => {
 
 	it('shows the same through the circle’s summary across each daylight-saving change', async () => {
 		for (const [timeZone, day] of transitions) {
-			const { circleId, people: [, sam] } = await circleOf(timeZone, 'Sam');
+			const {
+				circleId,
+				people: [, sam]
+			} = await circleOf(timeZone, 'Sam');
 			await inRecovery(sam, circleId);
 			const begins = localMidnight(timeZone, day);
 			const ends = localMidnight(timeZone, addDays(day, 1));
@@ -353,7 +350,10 @@ describe('counting days in the circle’s time zone', () => {
 		expect(milestonesUntil(TODAY, TODAY)).toEqual([]);
 		expect(nextMilestone(TODAY, TODAY)).toEqual({ kind: 'day-1', label: '1 day', on: '2026-06-16' });
 
-		const { circleId, people: [, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [, sam]
+		} = await circleOf('UTC', 'Sam');
 		await inRecovery(sam, circleId);
 		await startOn(sam, circleId, TODAY);
 		const [summary] = await listRecoverySummaries(db, sam, circleId, NOW);
@@ -468,7 +468,10 @@ describe('counting days in the circle’s time zone', () => {
 
 describe('setting the day recovery began', () => {
 	it('refuses a day that has not come yet in the circle’s time zone, storing nothing', async () => {
-		const { circleId, people: [, sam] } = await circleOf('America/New_York', 'Sam');
+		const {
+			circleId,
+			people: [, sam]
+		} = await circleOf('America/New_York', 'Sam');
 		await inRecovery(sam, circleId);
 		// 02:00 UTC on 16 June is still the evening of 15 June in New York.
 		const now = Date.UTC(2026, 5, 16, 2);
@@ -497,7 +500,10 @@ describe('setting the day recovery began', () => {
 	});
 
 	it('is only for a person in recovery (403), and only for members (404)', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('UTC', 'Sam');
 		const outsider = await addUser(db, 'Outsider');
 		await expectStatus(setRecoveryDate(db, maria, circleId, '2026-01-01', NOW), 403);
 		await expectStatus(setRecoveryDate(db, sam, circleId, '2026-01-01', NOW), 403);
@@ -535,7 +541,10 @@ describe('automatic milestones', () => {
 	].map((row) => ({ ...row, stretch: HUNDRED_DAYS_AGO }));
 
 	it('writes each milestone reached exactly once, celebrating only the ones reached today', async () => {
-		const { circleId, people: [, sam, jo] } = await circleOf('UTC', 'Sam', 'Jo');
+		const {
+			circleId,
+			people: [, sam, jo]
+		} = await circleOf('UTC', 'Sam', 'Jo');
 		await inRecovery(sam, circleId);
 		await inRecovery(jo, circleId);
 		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
@@ -545,7 +554,9 @@ describe('automatic milestones', () => {
 		expect(await automaticRows(circleId, sam.id)).toEqual(firstFive);
 		expect((await automaticRows(circleId, jo.id)).map((row) => row.title)).toEqual(['1 day', '1 week', '30 days']);
 		const reached = await reachedEvents(circleId);
-		expect(reached.filter((event) => event.subject === sam.id)).toEqual(firstFive.map((row) => ({ title: row.title, reachedOn: row.on, celebrate: false, subject: sam.id })));
+		expect(reached.filter((event) => event.subject === sam.id)).toEqual(
+			firstFive.map((row) => ({ title: row.title, reachedOn: row.on, celebrate: false, subject: sam.id }))
+		);
 		expect(reached.filter((event) => event.subject === jo.id).map((event) => [event.title, event.celebrate])).toEqual([
 			['1 day', false],
 			['1 week', false],
@@ -561,7 +572,10 @@ describe('automatic milestones', () => {
 	});
 
 	it('writes nothing twice after a restart, and celebrates 6 months once when the day comes', async () => {
-		const { circleId, people: [, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [, sam]
+		} = await circleOf('UTC', 'Sam');
 		await inRecovery(sam, circleId);
 		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
 
@@ -585,7 +599,10 @@ describe('automatic milestones', () => {
 	});
 
 	it('arrives at local midnight in the circle’s time zone (Kathmandu, UTC+5:45), not before', async () => {
-		const { circleId, people: [, sam] } = await circleOf('Asia/Kathmandu', 'Sam');
+		const {
+			circleId,
+			people: [, sam]
+		} = await circleOf('Asia/Kathmandu', 'Sam');
 		await inRecovery(sam, circleId);
 		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
 		const midnight = localMidnight('Asia/Kathmandu', '2026-09-07');
@@ -596,7 +613,10 @@ describe('automatic milestones', () => {
 	});
 
 	it('on page loads checks once a day: the first load of a new day writes that day’s milestone', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('UTC', 'Sam');
 		await inRecovery(sam, circleId);
 		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
 		const access = await requireMember(db, maria, circleId);
@@ -608,7 +628,10 @@ describe('automatic milestones', () => {
 	});
 
 	it('a page load skips a circle already checked today; the full check (the clock’s) still runs', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('UTC', 'Sam');
 		await inRecovery(sam, circleId);
 		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
 		const access = await requireMember(db, maria, circleId);
@@ -622,7 +645,10 @@ describe('automatic milestones', () => {
 	});
 
 	it('is caught up by the clock when the server starts', async () => {
-		const { circleId, people: [, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [, sam]
+		} = await circleOf('UTC', 'Sam');
 		await inRecovery(sam, circleId);
 		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
 		vi.useFakeTimers({ toFake: ['Date'] });
@@ -637,7 +663,10 @@ describe('automatic milestones', () => {
 	});
 
 	it('counts again from a corrected start date, and the old milestones (and their cheers) go', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('UTC', 'Sam');
 		await inRecovery(sam, circleId);
 		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
 		const [oldest] = await listMilestones(db, maria, circleId, { subjectId: sam.id });
@@ -691,7 +720,10 @@ describe('lapses', () => {
 	}
 
 	it('recorded late, takes back the milestones “reached” after the lapse, and keeps those before it', async () => {
-		const { circleId, people: [, sam] } = await samInRecovery();
+		const {
+			circleId,
+			people: [, sam]
+		} = await samInRecovery();
 		// The circle saw 90 days (2026-04-01); the lapse, told on 2026-06-20, was on 2026-03-15.
 		await reachMilestones(db, circleId, LATER);
 		expect((await automaticRows(circleId, sam.id)).map((row) => row.title)).toContain('90 days');
@@ -707,7 +739,10 @@ describe('lapses', () => {
 	});
 
 	it('kept private then shared, takes back what the circle was shown after the lapse', async () => {
-		const { circleId, people: [, sam] } = await samInRecovery();
+		const {
+			circleId,
+			people: [, sam]
+		} = await samInRecovery();
 		await lapse(sam, circleId, '2026-03-15', false, noonOn('2026-03-16'));
 		await reachMilestones(db, circleId, LATER);
 		expect((await automaticRows(circleId, sam.id)).filter((row) => row.on > '2026-03-15').map((row) => row.title)).toEqual(['90 days']);
@@ -718,7 +753,10 @@ describe('lapses', () => {
 	});
 
 	it('shared: keeps the days before and the earlier milestones, and “Came back” comes the day after', async () => {
-		const { circleId, people: [maria, sam] } = await samInRecovery();
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await samInRecovery();
 		const earlier = await automaticRows(circleId, sam.id);
 		expect(earlier.map((row) => row.title)).toEqual(['1 day', '1 week', '30 days', '60 days', '90 days']);
 
@@ -765,7 +803,10 @@ describe('lapses', () => {
 	});
 
 	it('private: the circle sees what it saw before, until the person shares it', async () => {
-		const { circleId, people: [maria, sam] } = await samInRecovery();
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await samInRecovery();
 		const before = await listRecoverySummaries(db, maria, circleId, LATER);
 		const eventsBefore = await count('circle_events');
 
@@ -802,7 +843,10 @@ describe('lapses', () => {
 	});
 
 	it('refuses a lapse in the future (in the circle’s time zone) or on or before the current start', async () => {
-		const { circleId, people: [, sam] } = await samInRecovery();
+		const {
+			circleId,
+			people: [, sam]
+		} = await samInRecovery();
 		expect(failureOf(await recordLapse(db, sam, circleId, { on: '2026-06-21', note: '', share: true }, LATER))).toEqual({
 			status: 400,
 			data: { errors: { on: expect.any(String) } }
@@ -814,19 +858,30 @@ describe('lapses', () => {
 		// Now the current stretch starts on the lapse day: the same day again is refused too.
 		expect(failureOf(await recordLapse(db, sam, circleId, { on: LAPSE, note: '', share: true }, LATER)).status).toBe(400);
 		// And the recovery date cannot move back before the lapse.
-		expect(failureOf(await setRecoveryDate(db, sam, circleId, '2026-06-01', LATER)).data).toEqual({ errors: { startedOn: expect.stringMatching(/2026-06-10/) } });
+		expect(failureOf(await setRecoveryDate(db, sam, circleId, '2026-06-01', LATER)).data).toEqual({
+			errors: { startedOn: expect.stringMatching(/2026-06-10/) }
+		});
 		expect(await stretchRows(circleId, sam.id)).toHaveLength(2);
 	});
 
 	it('needs a recovery date first', async () => {
-		const { circleId, people: [, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [, sam]
+		} = await circleOf('UTC', 'Sam');
 		await inRecovery(sam, circleId);
-		expect(failureOf(await recordLapse(db, sam, circleId, { on: '2026-06-01', note: '', share: true }, NOW))).toEqual({ status: 400, data: { message: expect.any(String) } });
+		expect(failureOf(await recordLapse(db, sam, circleId, { on: '2026-06-01', note: '', share: true }, NOW))).toEqual({
+			status: 400,
+			data: { message: expect.any(String) }
+		});
 		expect(await count('recovery_stretches')).toBe(0);
 	});
 
 	it('only ever acts on the signed-in member: another member can never change someone’s stretches', async () => {
-		const { circleId, people: [maria, sam, jo] } = await samInRecovery('Jo');
+		const {
+			circleId,
+			people: [maria, sam, jo]
+		} = await samInRecovery('Jo');
 		await lapse(sam, circleId, LAPSE, false, noonOn(LAPSE));
 		const sams = await stretchRows(circleId, sam.id);
 		const hidden = sams.find((row) => row.ended_on !== null)!;
@@ -861,7 +916,10 @@ describe('small victories', () => {
 	const victory = (title: string, reachedOn: string, forCircle = false): VictoryInput => ({ title, reachedOn, note: '', forCircle });
 
 	it('are added by any member, for themselves or for the whole circle, and celebrated', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('UTC', 'Sam');
 		const mine = milestoneOf(await addVictory(db, sam, circleId, victory('Two weeks of meetings', '2026-06-10'), NOW));
 		expect(mine).toMatchObject({
 			kind: 'victory',
@@ -880,14 +938,21 @@ describe('small victories', () => {
 			{ actorId: maria.id }
 		]);
 		// Newest first by the day reached, not by when it was added.
-		expect((await listMilestones(db, sam, circleId)).map((milestone) => milestone.title)).toEqual(['Two weeks of meetings', 'First family dinner', 'Job interview']);
+		expect((await listMilestones(db, sam, circleId)).map((milestone) => milestone.title)).toEqual([
+			'Two weeks of meetings',
+			'First family dinner',
+			'Job interview'
+		]);
 		expect((await listMilestones(db, sam, circleId, { subjectId: sam.id })).map((milestone) => milestone.title)).toEqual(['Two weeks of meetings']);
 		await expectStatus(listMilestones(db, await addUser(db, 'Outsider'), circleId), 404);
 		await expectStatus(addVictory(db, await addUser(db, 'Other'), circleId, victory('Hi', TODAY), NOW), 404);
 	});
 
 	it('refuses a day that has not come yet where the circle is', async () => {
-		const { circleId, people: [maria] } = await circleOf('Pacific/Pago_Pago');
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf('Pacific/Pago_Pago');
 		// 02:00 UTC on 16 June is 15:00 on 15 June in Pago Pago.
 		const now = Date.UTC(2026, 5, 16, 2);
 		expect(failureOf(await addVictory(db, maria, circleId, victory('Too soon', '2026-06-16'), now))).toEqual({
@@ -899,7 +964,10 @@ describe('small victories', () => {
 	});
 
 	it('can be removed by whoever added it, with its cheers, and by nobody else', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('UTC', 'Sam');
 		const added = milestoneOf(await addVictory(db, sam, circleId, victory('A month of calls', TODAY), NOW));
 		await cheerMilestone(db, maria, circleId, added.id, 'Proud of you', NOW);
 		await expectStatus(removeVictory(db, maria, circleId, added.id, NOW), 403);
@@ -919,7 +987,10 @@ describe('small victories', () => {
 	});
 
 	it('takes one cheer per member, whose message can be changed', async () => {
-		const { circleId, people: [maria, sam, jo] } = await circleOf('UTC', 'Sam', 'Jo');
+		const {
+			circleId,
+			people: [maria, sam, jo]
+		} = await circleOf('UTC', 'Sam', 'Jo');
 		const added = milestoneOf(await addVictory(db, sam, circleId, victory('Back at work', TODAY), NOW));
 		const cheered = milestoneOf(await cheerMilestone(db, maria, circleId, added.id, 'So proud', NOW + 1));
 		expect(cheered.cheers).toEqual([{ person: { id: maria.id, displayName: 'Maria' }, message: 'So proud', createdAt: NOW + 1, editedAt: null }]);
@@ -935,7 +1006,10 @@ describe('small victories', () => {
 	});
 
 	it('cannot be reached from another circle (404)', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('UTC', 'Sam');
 		const added = milestoneOf(await addVictory(db, sam, circleId, victory('Ninety meetings', TODAY), NOW));
 		const other = await circleOf('UTC');
 		const stranger = other.people[0];
@@ -948,9 +1022,13 @@ describe('small victories', () => {
 	});
 
 	it('explains what is wrong in the victory and cheer forms', () => {
-		const parse = (fields: Record<string, string>) => parseVictoryForm(form({ title: 'Clean for a month', reachedOn: TODAY, note: '', forWhom: 'me', ...fields }), TODAY);
+		const parse = (fields: Record<string, string>) =>
+			parseVictoryForm(form({ title: 'Clean for a month', reachedOn: TODAY, note: '', forWhom: 'me', ...fields }), TODAY);
 		expect(parse({})).toEqual({ ok: true, data: { title: 'Clean for a month', reachedOn: TODAY, note: '', forCircle: false } });
-		expect(parse({ forWhom: 'circle', title: '  Family   dinner ' })).toEqual({ ok: true, data: { title: 'Family dinner', reachedOn: TODAY, note: '', forCircle: true } });
+		expect(parse({ forWhom: 'circle', title: '  Family   dinner ' })).toEqual({
+			ok: true,
+			data: { title: 'Family dinner', reachedOn: TODAY, note: '', forCircle: true }
+		});
 		expect(parse({ title: '' })).toMatchObject({ ok: false, errors: { title: expect.any(String) } });
 		expect(parse({ title: '   ' })).toMatchObject({ ok: false, errors: { title: expect.any(String) } });
 		expect(parse({ title: 'x'.repeat(MILESTONE_TITLE_MAX + 1) })).toMatchObject({ ok: false, errors: { title: expect.stringMatching(/120/) } });
@@ -961,7 +1039,10 @@ describe('small victories', () => {
 		expect(parse({ forWhom: 'everyone' })).toMatchObject({ ok: false, errors: { forWhom: expect.any(String) }, values: { forWhom: '' } });
 		expect(parse({ forWhom: '' })).toMatchObject({ ok: false, errors: { forWhom: expect.any(String) } });
 
-		expect(parseCheerForm(form({ message: 'x'.repeat(CHEER_MESSAGE_MAX + 1) }))).toMatchObject({ ok: false, errors: { message: expect.stringMatching(/500/) } });
+		expect(parseCheerForm(form({ message: 'x'.repeat(CHEER_MESSAGE_MAX + 1) }))).toMatchObject({
+			ok: false,
+			errors: { message: expect.stringMatching(/500/) }
+		});
 		expect(parseCheerForm(form({ message: 'x'.repeat(CHEER_MESSAGE_MAX) })).ok).toBe(true);
 		expect(parseCheerForm(form({ message: ' Well done!\r\nLove, Mom ' }))).toEqual({ ok: true, data: { message: 'Well done!\nLove, Mom' } });
 	});
@@ -973,7 +1054,10 @@ describe('small victories', () => {
 
 describe('the circle’s time zone', () => {
 	it('is the owner’s to change', async () => {
-		const { circleId, people: [maria, sam] } = await circleOf('UTC', 'Sam');
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf('UTC', 'Sam');
 		const admin = await join(circleId, maria, await addUser(db, 'Ana'), NOW, 'admin');
 		await expectStatus(setCircleTimeZone(db, sam, circleId, 'Asia/Kolkata', NOW), 403);
 		await expectStatus(setCircleTimeZone(db, admin, circleId, 'Asia/Kolkata', NOW), 403);
@@ -990,14 +1074,21 @@ describe('the circle’s time zone', () => {
 	});
 
 	it('refuses a zone that does not exist, even past the form', async () => {
-		const { circleId, people: [maria] } = await circleOf('UTC');
+		const {
+			circleId,
+			people: [maria]
+		} = await circleOf('UTC');
 		expect(failureOf(await setCircleTimeZone(db, maria, circleId, 'Mars/Olympus', NOW)).status).toBe(400);
 		const { circleId: other } = await createCircle(db, maria, { name: 'Elsewhere', description: '', timeZone: 'Mars/Olympus' }, NOW);
 		expect((await getMyRecovery(db, maria, other, NOW)).timeZone).toBe('UTC');
 	});
 
 	it('comes from the list of real time zones', () => {
-		expect(parseTimeZoneForm(form({ timeZone: 'Mars/Olympus' }))).toEqual({ ok: false, errors: { timeZone: expect.any(String) }, values: { timeZone: 'Mars/Olympus' } });
+		expect(parseTimeZoneForm(form({ timeZone: 'Mars/Olympus' }))).toEqual({
+			ok: false,
+			errors: { timeZone: expect.any(String) },
+			values: { timeZone: 'Mars/Olympus' }
+		});
 		expect(parseTimeZoneForm(form({ timeZone: '' })).ok).toBe(false);
 		expect(parseTimeZoneForm(form({ timeZone: 'Asia/Kolkata' }))).toEqual({ ok: true, data: { timeZone: 'Asia/Kolkata' } });
 		expect(parseTimeZoneForm(form({ timeZone: ' Australia/Lord_Howe ' }))).toEqual({ ok: true, data: { timeZone: 'Australia/Lord_Howe' } });

@@ -16,7 +16,12 @@ afterEach(async () => {
 describe('prepared queries', () => {
 	it('builds once and puts each run’s values where they belong, constants included', async () => {
 		const build = vi.fn((db: TestDatabase['db'], name: string, since: number) =>
-			db.selectFrom('users').select(['id', 'display_name']).where('display_name', '=', name).where('created_at', '>=', since).where('email', 'like', '%@example.org')
+			db
+				.selectFrom('users')
+				.select(['id', 'display_name'])
+				.where('display_name', '=', name)
+				.where('created_at', '>=', since)
+				.where('email', 'like', '%@example.org')
 		);
 		const findUsers = prepared(build);
 		const ana = await addUser(testDb.db, 'Ana');
@@ -43,7 +48,12 @@ describe('prepared queries', () => {
 	});
 
 	it('works the same on another database file', async () => {
-		const countByName = prepared((db, name: string) => db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('display_name', '=', name));
+		const countByName = prepared((db, name: string) =>
+			db
+				.selectFrom('users')
+				.select((eb) => eb.fn.countAll<number>().as('n'))
+				.where('display_name', '=', name)
+		);
 		await addUser(testDb.db, 'Lee');
 		const other = createTestDatabase();
 		try {

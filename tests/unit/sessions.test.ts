@@ -21,10 +21,7 @@ let testDb: TestDatabase;
 
 async function addUser(email = `${newId()}@example.org`): Promise<string> {
 	const id = newId();
-	await testDb.db
-		.insertInto('users')
-		.values({ id, email, display_name: 'Sam', password_hash: 'x', created_at: T0, updated_at: T0 })
-		.execute();
+	await testDb.db.insertInto('users').values({ id, email, display_name: 'Sam', password_hash: 'x', created_at: T0, updated_at: T0 }).execute();
 	return id;
 }
 
@@ -98,8 +95,7 @@ describe('validating a session', () => {
 	it('records when it was last seen, but a read-only check (the socket handshake) writes nothing', async () => {
 		const userId = await addUser();
 		const { token, session } = await createSession(testDb.db, userId, { now: T0 });
-		const lastSeen = () =>
-			testDb.sqlite.prepare('SELECT last_seen_at FROM sessions WHERE id = ?').pluck().get(session.id);
+		const lastSeen = () => testDb.sqlite.prepare('SELECT last_seen_at FROM sessions WHERE id = ?').pluck().get(session.id);
 		await validateSessionToken(testDb.db, token, { now: T0 + 20 * DAY, touch: false });
 		expect(lastSeen()).toBe(T0);
 		expect(await writeSessionVisits(testDb.db)).toBe(0);

@@ -46,7 +46,9 @@ export type CircleEvent =
 export type MilestoneEventType = 'milestone.reached' | 'milestone.added' | 'milestone.cheered' | 'milestone.cheer-edited';
 
 export function isMilestoneEvent(event: CircleEvent): event is Extract<CircleEvent, { type: MilestoneEventType }> {
-	return event.type === 'milestone.reached' || event.type === 'milestone.added' || event.type === 'milestone.cheered' || event.type === 'milestone.cheer-edited';
+	return (
+		event.type === 'milestone.reached' || event.type === 'milestone.added' || event.type === 'milestone.cheered' || event.type === 'milestone.cheer-edited'
+	);
 }
 
 /**
@@ -77,13 +79,7 @@ export interface AgreementEventPayload {
 
 /** Every check-in event carries the check-in as it now is, so applying one is a plain upsert. */
 export type CheckInEventType =
-	| 'checkin.posted'
-	| 'checkin.edited'
-	| 'checkin.removed'
-	| 'checkin.reacted'
-	| 'checkin.replied'
-	| 'checkin.reply-edited'
-	| 'checkin.reply-removed';
+	'checkin.posted' | 'checkin.edited' | 'checkin.removed' | 'checkin.reacted' | 'checkin.replied' | 'checkin.reply-edited' | 'checkin.reply-removed';
 
 export function isCheckInEvent(event: CircleEvent): event is Extract<CircleEvent, { type: CheckInEventType }> {
 	return event.type.startsWith('checkin.');

@@ -7,9 +7,7 @@ export const TOO_LARGE_FORM = 'That was more than we can take in one go. Please 
  * The submitted form, or a failure to return as-is: a body that is too large or not a form
  * gets a plain message instead of an error page.
  */
-export async function readForm(
-	request: Request
-): Promise<{ form: FormData; failure?: never } | { form?: never; failure: ActionFailure<{ message: string }> }> {
+export async function readForm(request: Request): Promise<{ form: FormData; failure?: never } | { form?: never; failure: ActionFailure<{ message: string }> }> {
 	try {
 		return { form: await request.formData() };
 	} catch (error) {

@@ -48,9 +48,7 @@ export async function recordFailure(db: Database, keys: readonly ThrottleKey[], 
 			await trx
 				.insertInto('attempt_throttles')
 				.values({ key, failures, window_started_at: windowStartedAt, blocked_until: blockedUntil })
-				.onConflict((oc) =>
-					oc.column('key').doUpdateSet({ failures, window_started_at: windowStartedAt, blocked_until: blockedUntil })
-				)
+				.onConflict((oc) => oc.column('key').doUpdateSet({ failures, window_started_at: windowStartedAt, blocked_until: blockedUntil }))
 				.execute();
 		}
 	});

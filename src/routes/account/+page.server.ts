@@ -36,7 +36,10 @@ export const actions: Actions = {
 		setSessionCookie(event.cookies, event.url, result.signedIn.token, result.signedIn.session.expiresAt);
 		// Every other device is logged out; this one (all its tabs share the cookie) carries on.
 		const thisSession = event.locals.session?.id;
-		disconnectSessions(result.endedSessionIds.filter((id) => id !== thisSession), 'password-changed');
+		disconnectSessions(
+			result.endedSessionIds.filter((id) => id !== thisSession),
+			'password-changed'
+		);
 		if (thisSession) handOverSessionSockets(thisSession, result.signedIn.session.id);
 		return { action: 'changePassword', success: 'Your password is changed. Every other device has been logged out.' };
 	},

@@ -6,9 +6,6 @@ import { newId } from '$lib/server/ids';
 export async function addUser(db: Database, displayName = 'Sam'): Promise<SessionUser> {
 	const id = newId();
 	const email = `${id}@example.org`;
-	await db
-		.insertInto('users')
-		.values({ id, email, display_name: displayName, password_hash: 'not-a-real-hash', created_at: 0, updated_at: 0 })
-		.execute();
+	await db.insertInto('users').values({ id, email, display_name: displayName, password_hash: 'not-a-real-hash', created_at: 0, updated_at: 0 }).execute();
 	return { id, email, displayName };
 }

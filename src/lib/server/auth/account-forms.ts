@@ -1,10 +1,4 @@
-import {
-	characterCount,
-	hasControlCharacters,
-	keepForRedisplay,
-	readText,
-	type Parsed
-} from '$lib/server/validation';
+import { characterCount, hasControlCharacters, keepForRedisplay, readText, type Parsed } from '$lib/server/validation';
 
 export const DISPLAY_NAME_MAX = 80;
 export const EMAIL_MAX = 254;
@@ -51,10 +45,8 @@ export function parseSignUpForm(form: FormData): Parsed<SignUpField, SignUpInput
 
 	const errors: Partial<Record<SignUpField, string>> = {};
 	if (!displayName) errors.displayName = 'Please tell us what to call you.';
-	else if (characterCount(displayName) > DISPLAY_NAME_MAX)
-		errors.displayName = `Please keep your name to ${DISPLAY_NAME_MAX} characters or fewer.`;
-	else if (hasControlCharacters(displayName))
-		errors.displayName = 'Your name has invisible control characters in it; please type it again.';
+	else if (characterCount(displayName) > DISPLAY_NAME_MAX) errors.displayName = `Please keep your name to ${DISPLAY_NAME_MAX} characters or fewer.`;
+	else if (hasControlCharacters(displayName)) errors.displayName = 'Your name has invisible control characters in it; please type it again.';
 	const emailError = checkEmail(rawEmail);
 	if (emailError) errors.email = emailError;
 	const passwordError = checkNewPassword(password);
@@ -99,9 +91,7 @@ export interface ChangePasswordInput {
 	newPassword: string;
 }
 
-export function parseChangePasswordForm(
-	form: FormData
-): Parsed<ChangePasswordField, ChangePasswordInput> {
+export function parseChangePasswordForm(form: FormData): Parsed<ChangePasswordField, ChangePasswordInput> {
 	const currentPassword = readText(form, 'currentPassword');
 	const newPassword = readText(form, 'newPassword');
 	const errors: Partial<Record<ChangePasswordField, string>> = {};

@@ -56,10 +56,7 @@ export async function signUp(db: Database, input: SignUpInput, context: RequestC
 	return { ok: true, signedIn: { user, token, session } };
 }
 
-export type LogInResult =
-	| { ok: true; signedIn: SignedIn }
-	| { ok: false; reason: 'incorrect' }
-	| { ok: false; reason: 'throttled'; retryAfterMs: number };
+export type LogInResult = { ok: true; signedIn: SignedIn } | { ok: false; reason: 'incorrect' } | { ok: false; reason: 'throttled'; retryAfterMs: number };
 
 /**
  * Checks an email and password. Wrong email and wrong password look and take the same; repeated
@@ -71,14 +68,8 @@ export async function logIn(db: Database, input: LogInInput, context: RequestCon
 	if (!verdict.allowed) return { ok: false, reason: 'throttled', retryAfterMs: verdict.retryAfterMs };
 	if (verdict.delayMs > 0) await sleep(verdict.delayMs);
 
-	const row = await db
-		.selectFrom('users')
-		.select(['id', 'email', 'display_name', 'password_hash'])
-		.where('email', '=', input.email)
-		.executeTakeFirst();
-	const passwordMatches = row
-		? await verifyPassword(row.password_hash, input.password)
-		: await verifyAgainstDecoy(input.password);
+	const row = await db.selectFrom('users').select(['id', 'email', 'display_name', 'password_hash']).where('email', '=', input.email).executeTakeFirst();
+	const passwordMatches = row ? await verifyPassword(row.password_hash, input.password) : await verifyAgainstDecoy(input.password);
 	if (!row || !passwordMatches) {
 		await recordLoginFailure(db, subject, context.now);
 		return { ok: false, reason: 'incorrect' };
@@ -91,20 +82,13 @@ export async function logIn(db: Database, input: LogInInput, context: RequestCon
 	};
 }
 
-export type ChangePasswordResult =
-	| { ok: true; signedIn: SignedIn; endedSessionIds: string[] }
-	| { ok: false; reason: 'incorrect-current' };
+export type ChangePasswordResult = { ok: true; signedIn: SignedIn; endedSessionIds: string[] } | { ok: false; reason: 'incorrect-current' };
 
 /**
  * Replaces the password, ends every session the account had (a stolen one included), and starts
  * a fresh session for the device that made the change.
  */
-export async function changePassword(
-	db: Database,
-	user: SessionUser,
-	input: ChangePasswordInput,
-	context: RequestContext
-): Promise<ChangePasswordResult> {
+export async function changePassword(db: Database, user: SessionUser, input: ChangePasswordInput, context: RequestContext): Promise<ChangePasswordResult> {
 	const row = await db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirst();
 	if (!row || !(await verifyPassword(row.password_hash, input.currentPassword))) {
 		return { ok: false, reason: 'incorrect-current' };

@@ -1,12 +1,5 @@
 import type { Database } from '$lib/server/db';
-import {
-	checkThrottle,
-	clearThrottle,
-	recordFailure,
-	type ThrottleKey,
-	type ThrottlePolicy,
-	type ThrottleVerdict
-} from '$lib/server/throttle';
+import { checkThrottle, clearThrottle, recordFailure, type ThrottleKey, type ThrottlePolicy, type ThrottleVerdict } from '$lib/server/throttle';
 
 export { THROTTLE_WINDOW } from '$lib/server/throttle';
 

@@ -77,11 +77,7 @@ const findSession = prepared((db, id: string) =>
  * visit (written in the background by writeSessionVisits) and slides the expiry forward; the
  * socket handshake only reads.
  */
-export async function validateSessionToken(
-	db: Database,
-	token: string,
-	options: { now?: number; touch?: boolean } = {}
-): Promise<ValidatedSession | null> {
+export async function validateSessionToken(db: Database, token: string, options: { now?: number; touch?: boolean } = {}): Promise<ValidatedSession | null> {
 	const now = options.now ?? Date.now();
 	const touch = options.touch ?? true;
 	const id = hashToken(token);
@@ -166,11 +162,7 @@ export async function invalidateUserSessions(db: Database, userId: string): Prom
 
 /** Ends one of the user's own sessions. False when it is not theirs (or already gone). */
 export async function endOwnSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
-	const result = await db
-		.deleteFrom('sessions')
-		.where('id', '=', sessionId)
-		.where('user_id', '=', userId)
-		.executeTakeFirst();
+	const result = await db.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', userId).executeTakeFirst();
 	return result.numDeletedRows > 0n;
 }
 
@@ -183,12 +175,7 @@ export interface ActiveSession {
 }
 
 /** The user's sessions that are still valid, most recently used first. */
-export async function listActiveSessions(
-	db: Database,
-	userId: string,
-	currentSessionId: string | null,
-	now = Date.now()
-): Promise<ActiveSession[]> {
+export async function listActiveSessions(db: Database, userId: string, currentSessionId: string | null, now = Date.now()): Promise<ActiveSession[]> {
 	await writeSessionVisits(db); // so "last active" is up to date
 	const rows = await db
 		.selectFrom('sessions')

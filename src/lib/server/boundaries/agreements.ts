@@ -142,20 +142,18 @@ export async function loadAgreementViews(
 	const today = todayFor(access, options.now);
 
 	const versionsOf = groupBy(
-		versionRows.map(
-			(row): AgreementVersionView & { agreementId: string } => ({
-				agreementId: row.agreement_id,
-				number: row.number,
-				title: row.title,
-				category: row.category as AgreementCategory,
-				body: row.body,
-				support: row.support,
-				consequence: row.consequence,
-				reviewOn: row.review_on,
-				createdBy: { id: row.created_by, displayName: row.author_name },
-				createdAt: row.created_at
-			})
-		),
+		versionRows.map((row): AgreementVersionView & { agreementId: string } => ({
+			agreementId: row.agreement_id,
+			number: row.number,
+			title: row.title,
+			category: row.category as AgreementCategory,
+			body: row.body,
+			support: row.support,
+			consequence: row.consequence,
+			reviewOn: row.review_on,
+			createdBy: { id: row.created_by, displayName: row.author_name },
+			createdAt: row.created_at
+		})),
 		(version) => version.agreementId
 	);
 	const answersOf = groupBy(answerRows, (row) => row.proposal_id);
@@ -164,15 +162,13 @@ export async function loadAgreementViews(
 		(proposal) => proposal.agreementId
 	);
 	const commentsOf = groupBy(
-		commentRows.map(
-			(row): AgreementCommentView & { agreementId: string } => ({
-				agreementId: row.agreement_id,
-				id: row.id,
-				author: { id: row.author_id, displayName: row.author_name },
-				body: row.body,
-				createdAt: row.created_at
-			})
-		),
+		commentRows.map((row): AgreementCommentView & { agreementId: string } => ({
+			agreementId: row.agreement_id,
+			id: row.id,
+			author: { id: row.author_id, displayName: row.author_name },
+			body: row.body,
+			createdAt: row.created_at
+		})),
 		(comment) => comment.agreementId
 	);
 
@@ -181,8 +177,7 @@ export async function loadAgreementViews(
 		const proposals = (proposalsOf.get(row.id) ?? []).map(({ agreementId: _, ...proposal }) => proposal);
 		const inForce = versions.find((version) => version.number === row.in_force_version) ?? null;
 		const inForceProposal = proposals.find((p) => p.kind === 'version' && p.outcome === 'agreed' && p.version === row.in_force_version);
-		const awaitingAcknowledgement =
-			row.status === 'agreed' && inForceProposal ? [...inForceProposal.notAnswered, ...inForceProposal.changesFrom] : [];
+		const awaitingAcknowledgement = row.status === 'agreed' && inForceProposal ? [...inForceProposal.notAnswered, ...inForceProposal.changesFrom] : [];
 		return {
 			id: row.id,
 			circleId: row.circle_id,
@@ -222,16 +217,14 @@ function buildProposal(
 		createdAt: row.created_at,
 		outcome: row.outcome,
 		decidedAt: row.decided_at,
-		answers: answers.map(
-			(answer): AnswerView => ({
-				id: answer.id,
-				person: { id: answer.user_id, displayName: answer.author_name },
-				answer: answer.answer,
-				comment: answer.comment,
-				createdAt: answer.created_at,
-				acknowledgement: row.outcome === 'agreed' && row.decided_at !== null && answer.created_at > row.decided_at
-			})
-		),
+		answers: answers.map((answer): AnswerView => ({
+			id: answer.id,
+			person: { id: answer.user_id, displayName: answer.author_name },
+			answer: answer.answer,
+			comment: answer.comment,
+			createdAt: answer.created_at,
+			acknowledgement: row.outcome === 'agreed' && row.decided_at !== null && answer.created_at > row.decided_at
+		})),
 		agreedBy: tally.agreedBy,
 		changesFrom: tally.changesFrom,
 		notAnswered: tally.notAnswered
@@ -294,13 +287,7 @@ function closedMessage(agreement: AgreementRow): string | null {
 }
 
 async function latestVersion(db: Reader, agreementId: string) {
-	return db
-		.selectFrom('agreement_versions')
-		.selectAll()
-		.where('agreement_id', '=', agreementId)
-		.orderBy('number', 'desc')
-		.limit(1)
-		.executeTakeFirstOrThrow();
+	return db.selectFrom('agreement_versions').selectAll().where('agreement_id', '=', agreementId).orderBy('number', 'desc').limit(1).executeTakeFirstOrThrow();
 }
 
 async function versionTitle(db: Reader, agreementId: string, number: number | null): Promise<string> {
@@ -503,7 +490,12 @@ export async function proposeRevision(
 		// What the new words are measured against: the version waiting for answers, else the one in force.
 		const compareWith = open?.kind === 'version' ? open.version : agreement.in_force_version;
 		if (compareWith !== null && compareWith !== undefined) {
-			const base = await trx.selectFrom('agreement_versions').selectAll().where('agreement_id', '=', agreement.id).where('number', '=', compareWith).executeTakeFirstOrThrow();
+			const base = await trx
+				.selectFrom('agreement_versions')
+				.selectAll()
+				.where('agreement_id', '=', agreement.id)
+				.where('number', '=', compareWith)
+				.executeTakeFirstOrThrow();
 			if (sameWords(base, input)) return fail(400, { message: `This is the same as version ${compareWith}. Change something to propose a new version.` });
 		}
 		const number = latest.number + 1;
@@ -537,7 +529,13 @@ export async function proposeWithdrawal(db: Database, user: SessionUser | null, 
 		await openProposal(trx, agreement, { kind: 'withdraw', version: null, withdraws_proposal_id: open.id, reason, created_by: access.userId }, now);
 		const title = await versionTitle(trx, agreement.id, agreement.in_force_version);
 		return [
-			await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'agreement.withdrawal-proposed', payload: { agreementId: agreement.id, title }, now })
+			await appendCircleEvent(trx, {
+				circleId,
+				actorId: access.userId,
+				type: 'agreement.withdrawal-proposed',
+				payload: { agreementId: agreement.id, title },
+				now
+			})
 		];
 	});
 	if (!Array.isArray(outcome)) return outcome;
@@ -557,10 +555,21 @@ export async function proposeRetirement(db: Database, user: SessionUser | null, 
 		}
 		const open = await openProposalOf(trx, agreement);
 		if (open?.kind === 'retire') return fail(400, { message: 'Retiring it is already proposed; answer that proposal instead.' });
-		await openProposal(trx, agreement, { kind: 'retire', version: agreement.in_force_version, withdraws_proposal_id: null, reason, created_by: access.userId }, now);
+		await openProposal(
+			trx,
+			agreement,
+			{ kind: 'retire', version: agreement.in_force_version, withdraws_proposal_id: null, reason, created_by: access.userId },
+			now
+		);
 		const title = await versionTitle(trx, agreement.id, agreement.in_force_version);
 		return [
-			await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'agreement.retirement-proposed', payload: { agreementId: agreement.id, title }, now })
+			await appendCircleEvent(trx, {
+				circleId,
+				actorId: access.userId,
+				type: 'agreement.retirement-proposed',
+				payload: { agreementId: agreement.id, title },
+				now
+			})
 		];
 	});
 	if (!Array.isArray(outcome)) return outcome;
@@ -586,7 +595,12 @@ export async function answerProposal(
 	const outcome = await db.transaction().execute(async (trx) => {
 		const agreement = await requireAgreement(trx, access, agreementId);
 		if (!isRowId(proposalId)) error(404, 'Not found');
-		const proposal = await trx.selectFrom('agreement_proposals').selectAll().where('id', '=', proposalId).where('agreement_id', '=', agreement.id).executeTakeFirst();
+		const proposal = await trx
+			.selectFrom('agreement_proposals')
+			.selectAll()
+			.where('id', '=', proposalId)
+			.where('agreement_id', '=', agreement.id)
+			.executeTakeFirst();
 		if (!proposal) error(404, 'Not found');
 
 		const isOpen = agreement.open_proposal_id === proposal.id;
@@ -602,7 +616,12 @@ export async function answerProposal(
 			return fail(400, { message: 'This agreement is already in force. To suggest a change, propose a revision, or add a comment below.' });
 		}
 
-		const membership = await trx.selectFrom('memberships').select('joined_at').where('circle_id', '=', circleId).where('user_id', '=', access.userId).executeTakeFirst();
+		const membership = await trx
+			.selectFrom('memberships')
+			.select('joined_at')
+			.where('circle_id', '=', circleId)
+			.where('user_id', '=', access.userId)
+			.executeTakeFirst();
 		if (!membership) error(404, 'Not found');
 		const previous = await trx
 			.selectFrom('agreement_answers')
@@ -631,7 +650,13 @@ export async function answerProposal(
 				circleId,
 				actorId: access.userId,
 				type: 'agreement.answered',
-				payload: { agreementId: agreement.id, title, answer: input.answer, acknowledgement: !isOpen, ...(proposal.version ? { version: proposal.version } : {}) },
+				payload: {
+					agreementId: agreement.id,
+					title,
+					answer: input.answer,
+					acknowledgement: !isOpen,
+					...(proposal.version ? { version: proposal.version } : {})
+				},
 				now
 			})
 		];
@@ -655,7 +680,9 @@ export async function commentOnAgreement(db: Database, user: SessionUser | null,
 		await trx.insertInto('agreement_comments').values({ id: newId(), agreement_id: agreement.id, author_id: access.userId, body, created_at: now }).execute();
 		await trx.updateTable('agreements').set({ updated_at: now }).where('id', '=', agreement.id).execute();
 		const title = await versionTitle(trx, agreement.id, agreement.status === 'agreed' ? agreement.in_force_version : null);
-		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'agreement.commented', payload: { agreementId: agreement.id, title }, now })];
+		return [
+			await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'agreement.commented', payload: { agreementId: agreement.id, title }, now })
+		];
 	});
 	publishCircleEvents(events);
 	return { commented: true as const };

@@ -15,7 +15,8 @@ function cleanBody(text: string): string {
 }
 
 function checkBody(body: string, max: number, noun: string): string | undefined {
-	if (characterCount(body) > max) return `Please keep ${noun} to ${max.toLocaleString('en')} characters or fewer (you have ${characterCount(body).toLocaleString('en')}).`;
+	if (characterCount(body) > max)
+		return `Please keep ${noun} to ${max.toLocaleString('en')} characters or fewer (you have ${characterCount(body).toLocaleString('en')}).`;
 	if (hasControlCharacters(body.replace(/[\n\t]/g, ''))) return 'There are invisible control characters in the text; please type it again.';
 	return undefined;
 }

@@ -18,9 +18,7 @@ function checkInRows(db: Reader) {
 	return db
 		.selectFrom('checkins')
 		.innerJoin('users', 'users.id', 'checkins.author_id')
-		.leftJoin('memberships', (join) =>
-			join.onRef('memberships.circle_id', '=', 'checkins.circle_id').onRef('memberships.user_id', '=', 'checkins.author_id')
-		)
+		.leftJoin('memberships', (join) => join.onRef('memberships.circle_id', '=', 'checkins.circle_id').onRef('memberships.user_id', '=', 'checkins.author_id'))
 		.select([
 			'checkins.id',
 			'checkins.circle_id',
@@ -44,18 +42,34 @@ export async function loadCheckInViews(db: Reader, ids: string[]): Promise<Check
 	if (ids.length === 0) return [];
 	const rows = await checkInRows(db).where('checkins.id', 'in', ids).execute();
 	const byId = new Map(rows.map((row) => [row.id, row]));
-	return withResponses(db, ids.flatMap((id) => byId.get(id) ?? []));
+	return withResponses(
+		db,
+		ids.flatMap((id) => byId.get(id) ?? [])
+	);
 }
 
 /** The views of these check-in rows, in their order, with reactions and replies. */
 async function withResponses(db: Reader, rows: CheckInRow[]): Promise<CheckInView[]> {
 	if (rows.length === 0) return [];
 	const ids = rows.map((row) => row.id);
-	const reactions = await db.selectFrom('checkin_reactions').select(['checkin_id', 'user_id', 'kind']).where('checkin_id', 'in', ids).orderBy('created_at').execute();
+	const reactions = await db
+		.selectFrom('checkin_reactions')
+		.select(['checkin_id', 'user_id', 'kind'])
+		.where('checkin_id', 'in', ids)
+		.orderBy('created_at')
+		.execute();
 	const replies = await db
 		.selectFrom('checkin_replies')
 		.innerJoin('users', 'users.id', 'checkin_replies.author_id')
-		.select(['checkin_replies.id', 'checkin_replies.checkin_id', 'checkin_replies.author_id', 'users.display_name', 'checkin_replies.body', 'checkin_replies.created_at', 'checkin_replies.edited_at'])
+		.select([
+			'checkin_replies.id',
+			'checkin_replies.checkin_id',
+			'checkin_replies.author_id',
+			'users.display_name',
+			'checkin_replies.body',
+			'checkin_replies.created_at',
+			'checkin_replies.edited_at'
+		])
 		.where('checkin_replies.checkin_id', 'in', ids)
 		.orderBy('checkin_replies.created_at')
 		.orderBy('checkin_replies.id')
@@ -226,7 +240,10 @@ export async function postReply(db: Database, user: SessionUser | null, circleId
 	const row = await requireCheckIn(db, access, checkinId);
 	if (row.deleted_at !== null) error(404, 'Not found');
 	const change = await db.transaction().execute(async (trx) => {
-		await trx.insertInto('checkin_replies').values({ id: newId(), checkin_id: checkinId, author_id: access.userId, body, created_at: now, edited_at: null }).execute();
+		await trx
+			.insertInto('checkin_replies')
+			.values({ id: newId(), checkin_id: checkinId, author_id: access.userId, body, created_at: now, edited_at: null })
+			.execute();
 		return recordChange(trx, access, checkinId, 'checkin.replied', now);
 	});
 	publishCircleEvents([change.event]);
@@ -299,7 +316,11 @@ export async function listCheckIns(
 }
 
 /** listCheckIns for a reader whose membership is already checked (`access`). */
-export async function loadFeedPage(db: Database, access: CircleAccess, options: { cursor?: string | null; authorId?: string; limit?: number } = {}): Promise<FeedPage> {
+export async function loadFeedPage(
+	db: Database,
+	access: CircleAccess,
+	options: { cursor?: string | null; authorId?: string; limit?: number } = {}
+): Promise<FeedPage> {
 	const limit = Math.min(options.limit ?? FEED_PAGE_SIZE, 100);
 	const after = decodeCursor(options.cursor);
 	// The page's rows in one read, newest first, rather than their ids first and the rows after.
@@ -307,13 +328,14 @@ export async function loadFeedPage(db: Database, access: CircleAccess, options: 
 	if (options.authorId) query = query.where('checkins.author_id', '=', options.authorId);
 	if (after) {
 		query = query.where((eb) =>
-			eb.or([
-				eb('checkins.created_at', '<', after.createdAt),
-				eb.and([eb('checkins.created_at', '=', after.createdAt), eb('checkins.id', '<', after.id)])
-			])
+			eb.or([eb('checkins.created_at', '<', after.createdAt), eb.and([eb('checkins.created_at', '=', after.createdAt), eb('checkins.id', '<', after.id)])])
 		);
 	}
-	const rows = await query.orderBy('checkins.created_at', 'desc').orderBy('checkins.id', 'desc').limit(limit + 1).execute();
+	const rows = await query
+		.orderBy('checkins.created_at', 'desc')
+		.orderBy('checkins.id', 'desc')
+		.limit(limit + 1)
+		.execute();
 	const page = rows.slice(0, limit);
 	const last = page[page.length - 1];
 	return {

@@ -80,7 +80,15 @@ const findMembership = prepared((db, circleId: string, userId: string) =>
 	db
 		.selectFrom('memberships')
 		.innerJoin('circles', 'circles.id', 'memberships.circle_id')
-		.select(['circles.id', 'circles.name', 'circles.description', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery', 'circles.time_zone'])
+		.select([
+			'circles.id',
+			'circles.name',
+			'circles.description',
+			'memberships.role',
+			'memberships.relationship',
+			'memberships.in_recovery',
+			'circles.time_zone'
+		])
 		.where('memberships.circle_id', '=', circleId)
 		.where('memberships.user_id', '=', userId)
 );
@@ -109,12 +117,7 @@ export function requireCan(access: CircleAccess, action: CircleAction): void {
 }
 
 /** requireMember and requireCan in one step. */
-export async function requireCircleAction(
-	db: Database,
-	user: SessionUser | null,
-	circleId: string,
-	action: CircleAction
-): Promise<CircleAccess> {
+export async function requireCircleAction(db: Database, user: SessionUser | null, circleId: string, action: CircleAction): Promise<CircleAccess> {
 	const access = await requireMember(db, user, circleId);
 	requireCan(access, action);
 	return access;

@@ -94,10 +94,8 @@ export function parseInviteForm(form: FormData): Parsed<InviteField, InviteInput
 	const roleText = readText(form, 'role') || 'member';
 	const note = readLine(form, 'note');
 	const errors: FieldErrors<InviteField> = {};
-	if (expiresInDays === null || expiresInDays < 1 || expiresInDays > INVITE_MAX_DAYS)
-		errors.expiresInDays = `Choose between 1 and ${INVITE_MAX_DAYS} days.`;
-	if (maxUses === null || maxUses < 1 || maxUses > INVITE_MAX_USES)
-		errors.maxUses = `Choose between 1 and ${INVITE_MAX_USES} people.`;
+	if (expiresInDays === null || expiresInDays < 1 || expiresInDays > INVITE_MAX_DAYS) errors.expiresInDays = `Choose between 1 and ${INVITE_MAX_DAYS} days.`;
+	if (maxUses === null || maxUses < 1 || maxUses > INVITE_MAX_USES) errors.maxUses = `Choose between 1 and ${INVITE_MAX_USES} people.`;
 	if (roleText !== 'member' && roleText !== 'admin') errors.role = 'Choose “Member” or “Admin”.';
 	const noteError = checkLine(note, { label: 'the note', max: INVITE_NOTE_MAX, required: false });
 	if (noteError) errors.note = noteError;

@@ -5,12 +5,7 @@ import type { CircleRole } from '$lib/circles';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
 import type { CircleEvent } from '$lib/realtime/events';
-import {
-	addUserToCircleRoom,
-	closeCircleRoom,
-	publishCircleEvents,
-	removeUserFromCircleRoom
-} from '$lib/server/realtime/publish';
+import { addUserToCircleRoom, closeCircleRoom, publishCircleEvents, removeUserFromCircleRoom } from '$lib/server/realtime/publish';
 import { requireCircleAction, requireMember, type CircleAccess } from './access';
 import type { CircleInput, ProfileInput } from './circle-forms';
 import { appendCircleEvent } from './events';
@@ -65,7 +60,12 @@ export async function listMyCircles(db: Database, user: SessionUser): Promise<Ci
 			// the circle's row too, which cost every check-in a write (BENCHMARKS.md).
 			eb.fn
 				.coalesce(
-					eb.selectFrom('circle_events').select('circle_events.created_at').whereRef('circle_events.circle_id', '=', 'circles.id').orderBy('circle_events.seq', 'desc').limit(1),
+					eb
+						.selectFrom('circle_events')
+						.select('circle_events.created_at')
+						.whereRef('circle_events.circle_id', '=', 'circles.id')
+						.orderBy('circle_events.seq', 'desc')
+						.limit(1),
 					'circles.last_activity_at'
 				)
 				.as('last_activity_at'),
@@ -95,12 +95,7 @@ export async function listMemberCircleIds(db: Database, userId: string): Promise
 }
 
 export async function isCircleMember(db: Database, userId: string, circleId: string): Promise<boolean> {
-	const row = await db
-		.selectFrom('memberships')
-		.select('user_id')
-		.where('circle_id', '=', circleId)
-		.where('user_id', '=', userId)
-		.executeTakeFirst();
+	const row = await db.selectFrom('memberships').select('user_id').where('circle_id', '=', circleId).where('user_id', '=', userId).executeTakeFirst();
 	return Boolean(row);
 }
 
@@ -180,14 +175,7 @@ async function requireOtherMember(db: Database, access: CircleAccess, targetUser
 }
 
 /** The owner makes someone an admin or a member again. */
-export async function changeMemberRole(
-	db: Database,
-	user: SessionUser | null,
-	circleId: string,
-	targetUserId: string,
-	role: string,
-	now = Date.now()
-) {
+export async function changeMemberRole(db: Database, user: SessionUser | null, circleId: string, targetUserId: string, role: string, now = Date.now()) {
 	const access = await requireCircleAction(db, user, circleId, 'changeRole');
 	if (role !== 'admin' && role !== 'member') return fail(400, { message: 'Choose “Admin” or “Member”.' });
 	const target = await requireOtherMember(db, access, targetUserId);

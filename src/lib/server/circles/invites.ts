@@ -158,9 +158,7 @@ export async function circleOfInviteForMember(db: Database, userId: string, toke
 	return row?.circle_id ?? null;
 }
 
-export type AcceptInviteResult =
-	| { ok: true; circleId: string; alreadyMember: boolean }
-	| { ok: false; reason: 'invalid' };
+export type AcceptInviteResult = { ok: true; circleId: string; alreadyMember: boolean } | { ok: false; reason: 'invalid' };
 
 /**
  * Joins the circle with the link, atomically: the use is counted and the membership written in

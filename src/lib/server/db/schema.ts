@@ -64,7 +64,6 @@ export interface DB {
 	milestone_cheers: MilestoneCheersTable;
 }
 
-
 export interface CirclesTable {
 	id: string;
 	name: string;

@@ -40,15 +40,17 @@ export function openSqlite(file) {
  * @returns {string}
  */
 export function adoptEventLogGeneration(sqlite) {
-	return sqlite.transaction(() => {
-		const row = /** @type {{ generation: string, is_copy: number }} */ (
-			sqlite.prepare('SELECT generation, is_copy FROM event_log_identity WHERE only_row = 1').get()
-		);
-		if (!row.is_copy) return row.generation;
-		const generation = /** @type {{ g: string }} */ (sqlite.prepare('SELECT lower(hex(randomblob(10))) AS g').get()).g;
-		sqlite.prepare('UPDATE event_log_identity SET generation = ?, is_copy = 0 WHERE only_row = 1').run(generation);
-		return generation;
-	}).immediate();
+	return sqlite
+		.transaction(() => {
+			const row = /** @type {{ generation: string, is_copy: number }} */ (
+				sqlite.prepare('SELECT generation, is_copy FROM event_log_identity WHERE only_row = 1').get()
+			);
+			if (!row.is_copy) return row.generation;
+			const generation = /** @type {{ g: string }} */ (sqlite.prepare('SELECT lower(hex(randomblob(10))) AS g').get()).g;
+			sqlite.prepare('UPDATE event_log_identity SET generation = ?, is_copy = 0 WHERE only_row = 1').run(generation);
+			return generation;
+		})
+		.immediate();
 }
 
 /**
@@ -81,9 +83,7 @@ export function openCommittedReader(file) {
  * @returns {string[]} the names applied by this call
  */
 export function migrate(sqlite, dir = migrationsDir()) {
-	sqlite.exec(
-		'CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)'
-	);
+	sqlite.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
 	const files = readdirSync(dir)
 		.filter((name) => name.endsWith('.sql'))
 		.sort();

@@ -40,7 +40,11 @@ export function parseLapseForm(form: FormData, today: IsoDay): Parsed<LapseField
 	if (noteError) errors.note = noteError;
 	if (shareText !== 'yes' && shareText !== 'no') errors.share = 'Please choose whether to tell the circle.';
 	if (Object.keys(errors).length > 0) {
-		return { ok: false, errors, values: { on: on.slice(0, 40), note: keepForRedisplay(note, LAPSE_NOTE_MAX), share: shareText === 'yes' || shareText === 'no' ? shareText : '' } };
+		return {
+			ok: false,
+			errors,
+			values: { on: on.slice(0, 40), note: keepForRedisplay(note, LAPSE_NOTE_MAX), share: shareText === 'yes' || shareText === 'no' ? shareText : '' }
+		};
 	}
 	return { ok: true, data: { on, note, share: shareText === 'yes' } };
 }
@@ -91,6 +95,7 @@ export function parseCheerForm(form: FormData): Parsed<'message', { message: str
 
 export function parseTimeZoneForm(form: FormData): Parsed<'timeZone', { timeZone: string }> {
 	const timeZone = readText(form, 'timeZone').trim();
-	if (!isTimeZone(timeZone)) return { ok: false, errors: { timeZone: 'Please choose a time zone from the list.' }, values: { timeZone: timeZone.slice(0, 64) } };
+	if (!isTimeZone(timeZone))
+		return { ok: false, errors: { timeZone: 'Please choose a time zone from the list.' }, values: { timeZone: timeZone.slice(0, 64) } };
 	return { ok: true, data: { timeZone } };
 }

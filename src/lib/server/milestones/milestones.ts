@@ -234,7 +234,10 @@ export async function listMilestones(
 		.orderBy('id', 'desc')
 		.limit(Math.min(options.limit ?? TIMELINE_LIMIT, TIMELINE_LIMIT))
 		.execute();
-	return loadMilestoneViews(db, rows.map((row) => row.id));
+	return loadMilestoneViews(
+		db,
+		rows.map((row) => row.id)
+	);
 }
 
 /** Any member adds a small victory, for themselves or for the whole circle; everyone celebrates it. */

@@ -51,7 +51,16 @@ export async function setRecoveryDate(db: Database, user: SessionUser | null, ci
 		else {
 			await trx
 				.insertInto('recovery_stretches')
-				.values({ id: newId(), circle_id: circleId, user_id: access.userId, started_on: startedOn, ended_on: null, lapse_note: '', lapse_shared: 0, created_at: now })
+				.values({
+					id: newId(),
+					circle_id: circleId,
+					user_id: access.userId,
+					started_on: startedOn,
+					ended_on: null,
+					lapse_note: '',
+					lapse_shared: 0,
+					created_at: now
+				})
 				.execute();
 		}
 		const sharedAfter = currentSharedStart(await loadStretches(trx, circleId, access.userId));
@@ -99,7 +108,16 @@ export async function recordLapse(db: Database, user: SessionUser | null, circle
 			.execute();
 		await trx
 			.insertInto('recovery_stretches')
-			.values({ id: newId(), circle_id: circleId, user_id: access.userId, started_on: input.on, ended_on: null, lapse_note: '', lapse_shared: 0, created_at: now })
+			.values({
+				id: newId(),
+				circle_id: circleId,
+				user_id: access.userId,
+				started_on: input.on,
+				ended_on: null,
+				lapse_note: '',
+				lapse_shared: 0,
+				created_at: now
+			})
 			.execute();
 		if (!input.share) return [] as CircleEvent[];
 		await forgetMilestonesAfterLapse(trx, circleId, access.userId, input.on);

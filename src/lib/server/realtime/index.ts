@@ -18,7 +18,6 @@ import {
 import { onlineUserIdsNow, type HearthServer } from './publish';
 import { getSocketHost } from './socket-host.js';
 
-
 type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export const REFUSAL_MESSAGES: Record<HandshakeRefusal, string> = {

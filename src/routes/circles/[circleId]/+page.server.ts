@@ -3,15 +3,7 @@ import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/auth/guards';
 import { loadCircleHome } from '$lib/server/circles/home';
 import { parseCheckInForm, parseReplyForm } from '$lib/server/checkins/checkin-forms';
-import {
-	editCheckIn,
-	editReply,
-	postCheckIn,
-	postReply,
-	removeCheckIn,
-	removeReply,
-	toggleReaction
-} from '$lib/server/checkins/checkins';
+import { editCheckIn, editReply, postCheckIn, postReply, removeCheckIn, removeReply, toggleReaction } from '$lib/server/checkins/checkins';
 import { readForm } from '$lib/server/forms';
 import { logPositionFor } from '$lib/server/realtime/log-position';
 import { readText } from '$lib/server/validation';

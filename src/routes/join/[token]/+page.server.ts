@@ -2,13 +2,7 @@ import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { logInWithForm, signUpWithForm } from '$lib/server/auth/form-actions';
 import type { SessionUser } from '$lib/server/auth/sessions';
-import {
-	acceptInvite,
-	checkInviteThrottle,
-	circleOfInviteForMember,
-	previewInvite,
-	recordInviteFailure
-} from '$lib/server/circles/invites';
+import { acceptInvite, checkInviteThrottle, circleOfInviteForMember, previewInvite, recordInviteFailure } from '$lib/server/circles/invites';
 import { isCircleMember } from '$lib/server/circles/circles';
 import { clientAddress, readForm } from '$lib/server/forms';
 import { describeWait } from '$lib/server/throttle';

@@ -2,14 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/auth/guards';
 import { parseProfileForm } from '$lib/server/circles/circle-forms';
-import {
-	changeMemberRole,
-	leaveCircle,
-	listMembers,
-	removeMember,
-	transferOwnership,
-	updateOwnProfile
-} from '$lib/server/circles/circles';
+import { changeMemberRole, leaveCircle, listMembers, removeMember, transferOwnership, updateOwnProfile } from '$lib/server/circles/circles';
 import { readForm } from '$lib/server/forms';
 import { onlineUserIds } from '$lib/server/realtime/publish';
 import { readText } from '$lib/server/validation';

@@ -37,7 +37,8 @@ export const actions: Actions = {
 		const parsed = parseVictoryForm(form, await today(event.params.circleId));
 		if (!parsed.ok) return fail(400, { action: 'addVictory', errors: parsed.errors, values: parsed.values });
 		const result = await addVictory(getDb(), user, event.params.circleId, parsed.data);
-		if ('status' in result) return fail(result.status, { action: 'addVictory', ...result.data, values: { ...parsed.data, forWhom: parsed.data.forCircle ? 'circle' : 'me' } });
+		if ('status' in result)
+			return fail(result.status, { action: 'addVictory', ...result.data, values: { ...parsed.data, forWhom: parsed.data.forCircle ? 'circle' : 'me' } });
 		return { action: 'addVictory', added: true };
 	},
 
