@@ -21,6 +21,8 @@ export default defineConfig({
 		environment: 'node',
 		// argon2 hashing and real SQLite files: give slow machines room, never a timing assertion.
 		testTimeout: 20_000,
-		hookTimeout: 20_000
+		hookTimeout: 20_000,
+		// A test that asserts nothing proves nothing: it fails.
+		expect: { requireAssertions: true }
 	}
 });
