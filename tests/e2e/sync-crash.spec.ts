@@ -60,15 +60,8 @@ const WATCHERS = 6;
 /** Posting after the last restart (once it is warm). */
 const FINAL_POSTING_MS = 600;
 
-/** What a watcher was sent, in the shape the server sends it. */
-interface SentEvent {
-	seq: number;
-	circleId: string;
-	actorId: string | null;
-	type: string;
-	payload: unknown;
-	createdAt: number;
-}
+/** What a watcher was sent: the server sends an event in the shape the log holds it. */
+type SentEvent = LoggedEvent;
 
 interface Sighting {
 	event: SentEvent;
