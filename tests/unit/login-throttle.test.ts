@@ -64,6 +64,16 @@ describe('login throttling', () => {
 		expect(await checkLoginThrottle(testDb.db, subject, T0 + THROTTLE_WINDOW + 2)).toEqual({ allowed: true, delayMs: 0 });
 	});
 
+	it('counts every one of many failures that arrive at once', async () => {
+		await Promise.all(Array.from({ length: EMAIL_POLICY.blockAfter }, () => recordLoginFailure(testDb.db, subject, T0)));
+		const row = testDb.sqlite.prepare('SELECT failures, blocked_until FROM attempt_throttles WHERE key LIKE ?').all('%ana@example.org%') as Array<{
+			failures: number;
+			blocked_until: number;
+		}>;
+		expect(row).toEqual([{ failures: EMAIL_POLICY.blockAfter, blocked_until: T0 + THROTTLE_WINDOW }]);
+		expect(await checkLoginThrottle(testDb.db, subject, T0 + 1)).toMatchObject({ allowed: false });
+	});
+
 	it('forgets an email after a successful login', async () => {
 		await fail(EMAIL_POLICY.slowAfter + 2, subject);
 		await clearEmailFailures(testDb.db, subject.email);

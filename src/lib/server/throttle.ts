@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Database } from '$lib/server/db';
 
 const MINUTE = 60 * 1000;
@@ -36,19 +37,26 @@ export async function checkThrottle(db: Database, keys: readonly ThrottleKey[], 
 	return { allowed: true, delayMs };
 }
 
-/** Counts a failed attempt against every key, in one transaction. */
+/**
+ * Counts a failed attempt against every key. Each count is one atomic upsert that works from the
+ * row as the database holds it (failures = failures + 1), so failures that arrive together are
+ * all counted, also on a database with concurrent writers, where a read-then-write would lose some.
+ */
 export async function recordFailure(db: Database, keys: readonly ThrottleKey[], now = Date.now()): Promise<void> {
 	await db.transaction().execute(async (trx) => {
 		for (const [key, policy] of keys) {
-			const row = await trx.selectFrom('attempt_throttles').selectAll().where('key', '=', key).executeTakeFirst();
-			const windowOpen = row && now - row.window_started_at < THROTTLE_WINDOW;
-			const failures = windowOpen ? row.failures + 1 : 1;
-			const windowStartedAt = windowOpen ? row.window_started_at : now;
-			const blockedUntil = failures >= policy.blockAfter ? now + THROTTLE_WINDOW : 0;
+			const windowOpen = sql<boolean>`${now} - attempt_throttles.window_started_at < ${THROTTLE_WINDOW}`;
+			const failures = sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.failures + 1 ELSE 1 END`;
 			await trx
 				.insertInto('attempt_throttles')
-				.values({ key, failures, window_started_at: windowStartedAt, blocked_until: blockedUntil })
-				.onConflict((oc) => oc.column('key').doUpdateSet({ failures, window_started_at: windowStartedAt, blocked_until: blockedUntil }))
+				.values({ key, failures: 1, window_started_at: now, blocked_until: 1 >= policy.blockAfter ? now + THROTTLE_WINDOW : 0 })
+				.onConflict((oc) =>
+					oc.column('key').doUpdateSet({
+						failures,
+						window_started_at: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.window_started_at ELSE ${now} END`,
+						blocked_until: sql<number>`CASE WHEN ${failures} >= ${policy.blockAfter} THEN ${now + THROTTLE_WINDOW} ELSE 0 END`
+					})
+				)
 				.execute();
 		}
 	});
