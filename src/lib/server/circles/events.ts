@@ -52,7 +52,7 @@ export async function appendCircleEvent<T extends CircleEventType>(
 	} as CircleEvent;
 }
 
-/** At most this many events are replayed to a client that was away; past that it reloads. */
+/** At most this many events in one catch-up reply; a client further behind asks again from where it ended (CircleSync). */
 export const CATCH_UP_LIMIT = 500;
 
 /**
