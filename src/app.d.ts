@@ -1,5 +1,6 @@
 import type { Session, SessionUser } from '$lib/server/auth/sessions';
 import type { LogPosition } from '$lib/realtime/events';
+import type { CircleAccess } from '$lib/server/circles/access';
 
 declare global {
 	namespace App {
@@ -8,6 +9,8 @@ declare global {
 			session: Session | null;
 			/** Read once per request and circle, before its data (realtime/log-position.ts). */
 			logPositions?: Map<string, Promise<LogPosition>>;
+			/** The user's membership per circle, looked up once per page request (http/guards.ts). */
+			circleAccess?: Map<string, Promise<CircleAccess>>;
 		}
 		interface Error {
 			message: string;

@@ -3,7 +3,7 @@ import { getDb } from '$lib/server/db';
 import { parseChangePasswordForm, type ChangePasswordField } from '$lib/server/auth/account-forms';
 import { changePassword } from '$lib/server/auth/accounts';
 import { deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { endOwnSession, invalidateUserSessions, listActiveSessions } from '$lib/server/auth/sessions';
 import { clientAddress, readForm } from '$lib/server/forms';
 import { disconnectSessions, handOverSessionSockets } from '$lib/server/realtime/publish';

@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit';
-import { signUpWithForm } from '$lib/server/auth/form-actions';
+import { signUpWithForm } from '$lib/server/http/auth-actions';
 import { safeRedirectPath } from '$lib/server/auth/redirects';
 import { readForm } from '$lib/server/forms';
 import { readText } from '$lib/server/validation';

@@ -1,4 +1,8 @@
-import type { Cookies } from '@sveltejs/kit';
+/** The part of SvelteKit's cookie jar the session needs (kept structural: no kit import here). */
+interface Cookies {
+	set(name: string, value: string, options: { path: string; httpOnly: boolean; sameSite: 'lax'; secure: boolean; expires: Date }): void;
+	delete(name: string, options: { path: string; httpOnly: boolean; sameSite: 'lax'; secure: boolean }): void;
+}
 
 export const SESSION_COOKIE = 'hearth_session';
 

@@ -1,6 +1,8 @@
 // The one place where circle roles turn into permissions. Every circle page load, form action and
-// socket message goes through requireMember, then requireCan for anything beyond reading.
-import { error } from '@sveltejs/kit';
+// socket message goes through requireMember (routes through http/circle-access.ts, which does it
+// once per request), and every domain command calls requireCan for its own action, so a route
+// cannot forget a permission.
+import { forbidden, notFound } from '$lib/server/refusal';
 import type { Database } from '$lib/server/db';
 import { prepared } from '$lib/server/db/prepared';
 import type { CircleRole } from '$lib/server/db/schema';
@@ -94,13 +96,13 @@ const findMembership = prepared((db, circleId: string, userId: string) =>
 );
 
 /**
- * The user's membership of a circle, or a 404. Non-members, removed members and made-up ids
- * all get the same answer, so nobody learns whether a circle exists.
+ * The user's membership of a circle, or a not-found refusal. Non-members, removed members and
+ * made-up ids all get the same answer, so nobody learns whether a circle exists.
  */
-export async function requireMember(db: Database, user: SessionUser | null, circleId: string): Promise<CircleAccess> {
-	if (!user || !isRowId(circleId)) error(404, 'Not found');
+export async function requireMember(db: Database, user: SessionUser, circleId: string): Promise<CircleAccess> {
+	if (!isRowId(circleId)) throw notFound();
 	const [row] = await findMembership(db, circleId, user.id);
-	if (!row) error(404, 'Not found');
+	if (!row) throw notFound();
 	return {
 		userId: user.id,
 		circle: { id: row.id, name: row.name, description: row.description },
@@ -111,13 +113,13 @@ export async function requireMember(db: Database, user: SessionUser | null, circ
 	};
 }
 
-/** Refuses (403, with a plain reason) a member whose role does not allow the action. */
+/** Refuses (forbidden, with a plain reason) a member whose role does not allow the action. */
 export function requireCan(access: CircleAccess, action: CircleAction): void {
-	if (!can(access.role, action)) error(403, REFUSALS[action]);
+	if (!can(access.role, action)) throw forbidden(REFUSALS[action]);
 }
 
 /** requireMember and requireCan in one step. */
-export async function requireCircleAction(db: Database, user: SessionUser | null, circleId: string, action: CircleAction): Promise<CircleAccess> {
+export async function requireCircleAction(db: Database, user: SessionUser, circleId: string, action: CircleAction): Promise<CircleAccess> {
 	const access = await requireMember(db, user, circleId);
 	requireCan(access, action);
 	return access;

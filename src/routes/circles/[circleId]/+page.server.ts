@@ -1,6 +1,6 @@
 import { fail, isActionFailure } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { loadCircleHome } from '$lib/server/circles/home';
 import { parseCheckInForm, parseReplyForm } from '$lib/server/checkins/checkin-forms';
 import { editCheckIn, editReply, postCheckIn, postReply, removeCheckIn, removeReply, toggleReaction } from '$lib/server/checkins/checkins';

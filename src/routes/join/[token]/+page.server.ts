@@ -1,6 +1,6 @@
 import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { logInWithForm, signUpWithForm } from '$lib/server/auth/form-actions';
+import { logInWithForm, signUpWithForm } from '$lib/server/http/auth-actions';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { acceptInvite, checkInviteThrottle, circleOfInviteForMember, previewInvite, recordInviteFailure } from '$lib/server/circles/invites';
 import { isCircleMember } from '$lib/server/circles/circles';

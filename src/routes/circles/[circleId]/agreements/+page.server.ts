@@ -1,5 +1,5 @@
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { listAgreements } from '$lib/server/boundaries/agreements';
 import type { PageServerLoad } from './$types';
 

@@ -1,7 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import QRCode from 'qrcode';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { parseInviteForm } from '$lib/server/circles/circle-forms';
 import { createInvite, listActiveInvites, revokeInvite } from '$lib/server/circles/invites';
 import { readForm } from '$lib/server/forms';

@@ -1,6 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { parseProfileForm } from '$lib/server/circles/circle-forms';
 import { changeMemberRole, leaveCircle, listMembers, removeMember, transferOwnership, updateOwnProfile } from '$lib/server/circles/circles';
 import { readForm } from '$lib/server/forms';

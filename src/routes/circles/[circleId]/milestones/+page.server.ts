@@ -1,6 +1,6 @@
 import { fail } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { circleToday } from '$lib/server/circles/today';
 import { addVictory, cheerMilestone, editCheer, listMilestones, removeVictory } from '$lib/server/milestones/milestones';
 import { parseCheerForm, parseVictoryForm } from '$lib/server/milestones/milestone-forms';

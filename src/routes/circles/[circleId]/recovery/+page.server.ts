@@ -1,6 +1,6 @@
 import { fail } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { circleToday } from '$lib/server/circles/today';
 import { getMyRecovery, recordLapse, setRecoveryDate, shareLapse } from '$lib/server/milestones/recovery';
 import { parseLapseForm, parseRecoveryDateForm } from '$lib/server/milestones/milestone-forms';

@@ -1,6 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { requireCircleAction } from '$lib/server/circles/access';
 import { deleteCircle, setCircleTimeZone } from '$lib/server/circles/circles';
 import { circleToday } from '$lib/server/circles/today';

@@ -1,6 +1,6 @@
 import { fail } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { answerProposal, commentOnAgreement, getAgreement, proposeRetirement, proposeWithdrawal } from '$lib/server/boundaries/agreements';
 import { parseAnswerForm, parseCommentForm, parseReasonForm } from '$lib/server/boundaries/agreement-forms';
 import { readForm } from '$lib/server/forms';

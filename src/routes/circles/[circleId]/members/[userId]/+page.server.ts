@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { listMembers } from '$lib/server/circles/circles';
 import { listCheckIns, moodTrend } from '$lib/server/checkins/checkins';
 import { listMilestones } from '$lib/server/milestones/milestones';

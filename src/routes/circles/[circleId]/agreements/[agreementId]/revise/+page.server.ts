@@ -1,6 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/auth/guards';
+import { requireUser } from '$lib/server/http/guards';
 import { requireCircleAction } from '$lib/server/circles/access';
 import { getAgreement, proposeRevision } from '$lib/server/boundaries/agreements';
 import { agreementFormValues, parseAgreementForm } from '$lib/server/boundaries/agreement-forms';

@@ -5,10 +5,10 @@ import { getDb } from '$lib/server/db';
 import { clientAddress } from '$lib/server/forms';
 import { describeWait } from '$lib/server/throttle';
 import { readText, type FieldErrors } from '$lib/server/validation';
-import { parseLogInForm, parseSignUpForm, type LogInField, type SignUpField } from './account-forms';
-import { INCORRECT_LOGIN, logIn, signUp } from './accounts';
-import { setSessionCookie } from './cookies';
-import type { SessionUser } from './sessions';
+import { parseLogInForm, parseSignUpForm, type LogInField, type SignUpField } from '$lib/server/auth/account-forms';
+import { INCORRECT_LOGIN, logIn, signUp } from '$lib/server/auth/accounts';
+import { setSessionCookie } from '$lib/server/auth/cookies';
+import type { SessionUser } from '$lib/server/auth/sessions';
 
 type SignUpFailure = ActionFailure<{ form: 'signup'; errors: FieldErrors<SignUpField>; values: Partial<Record<SignUpField, string>> }>;
 type LogInFailure = ActionFailure<{ form: 'login'; message?: string; errors?: FieldErrors<LogInField>; values: Partial<Record<LogInField, string>> }>;

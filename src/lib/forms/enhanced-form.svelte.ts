@@ -1,0 +1,45 @@
+// What every enhanced form shows while it is sent: "sending" (buttons wait), and whether the
+// connection was lost (nothing was saved; what was typed stays). Without JavaScript the form
+// simply posts and the page shows the action's answer.
+import type { ActionResult, SubmitFunction } from '@sveltejs/kit';
+
+interface EnhancedFormOptions {
+	/** Empty the form after a success (default true). */
+	reset?: boolean;
+	/**
+	 * Instead of the default update after a success or failure: e.g. put a new item in the list
+	 * at once. `update` is SvelteKit's own (applies the result, reruns loads).
+	 */
+	onResult?: (context: {
+		result: Exclude<ActionResult, { type: 'error' }>;
+		formElement: HTMLFormElement;
+		update: (options?: { reset?: boolean }) => Promise<void>;
+	}) => void | Promise<void>;
+}
+
+export class EnhancedForm {
+	sending = $state(false);
+	/** The last send never reached the server or got no answer: nothing was saved. */
+	connectionLost = $state(false);
+
+	readonly #options: EnhancedFormOptions;
+
+	constructor(options: EnhancedFormOptions = {}) {
+		this.#options = options;
+	}
+
+	/** For `use:enhance={form.submit}`. */
+	readonly submit: SubmitFunction = ({ formElement }) => {
+		this.sending = true;
+		this.connectionLost = false;
+		return async ({ result, update }) => {
+			try {
+				if (result.type === 'error') this.connectionLost = true;
+				else if (this.#options.onResult) await this.#options.onResult({ result, formElement, update });
+				else await update({ reset: result.type === 'success' && (this.#options.reset ?? true) });
+			} finally {
+				this.sending = false;
+			}
+		};
+	};
+}

@@ -1,0 +1,52 @@
+// Who is asking, checked once per request: the signed-in user (or a redirect to log in), and their
+// access to the circle in the URL (or the same 404 for every outsider).
+import { error, redirect, type RequestEvent } from '@sveltejs/kit';
+import type { SessionUser } from '$lib/server/auth/sessions';
+import { loginUrlFor } from '$lib/server/auth/redirects';
+import { getDb } from '$lib/server/db';
+import { requireCan, requireMember, type CircleAccess, type CircleAction } from '$lib/server/circles/access';
+import { isRefusal, REFUSAL_STATUS } from '$lib/server/refusal';
+
+/** The signed-in user, or a redirect to log in that comes back here afterwards. */
+export function requireUser(event: Pick<RequestEvent, 'locals' | 'url'>): SessionUser {
+	const user = event.locals.user;
+	if (!user) redirect(303, loginUrlFor(event.url));
+	return user;
+}
+
+type CircleEvent = Pick<RequestEvent, 'locals' | 'url' | 'params'> & { depends?: unknown };
+
+/**
+ * The signed-in user's checked access to the URL's circle, allowed to do `action`; otherwise a
+ * redirect to log in, the outsiders' 404, or a 403 with the plain reason.
+ *
+ * A page request's layout and page loads share one lookup (request-scoped, on `locals`, and run
+ * in parallel rather than through `await parent()`). A form action looks up its own: the action
+ * may change the very membership it was checked against (leave, hand over ownership, change the
+ * time zone), so the loads that render its result read it again.
+ */
+export async function circleAccess(event: CircleEvent, action: CircleAction = 'view'): Promise<CircleAccess> {
+	const user = requireUser(event);
+	const circleId = event.params.circleId ?? '';
+	const isLoad = typeof event.depends === 'function';
+	try {
+		const access = await (isLoad ? memoizedMembership(event.locals, user, circleId) : requireMember(getDb(), user, circleId));
+		requireCan(access, action);
+		return access;
+	} catch (caught) {
+		if (isRefusal(caught)) error(REFUSAL_STATUS[caught.reason], caught.message);
+		throw caught;
+	}
+}
+
+function memoizedMembership(locals: App.Locals, user: SessionUser, circleId: string): Promise<CircleAccess> {
+	locals.circleAccess ??= new Map();
+	let lookup = locals.circleAccess.get(circleId);
+	if (!lookup) {
+		lookup = requireMember(getDb(), user, circleId);
+		// Every awaiting load sees the refusal; none leaves an unhandled rejection behind.
+		lookup.catch(() => {});
+		locals.circleAccess.set(circleId, lookup);
+	}
+	return lookup;
+}

@@ -1,0 +1,63 @@
+// The one place a domain refusal becomes an HTTP answer: an error page for a load, a form failure
+// (always the FormFailure shape, see forms.ts) for an action.
+import { error, fail, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
+import { isRefusal, REFUSAL_STATUS, type Refusal } from '$lib/server/refusal';
+import { parseForm, readFormData, type FieldOf, type FormFailure, type FormSchema, type FormValues } from '$lib/server/forms';
+import type * as v from 'valibot';
+
+/** The form failure for a refusal: next to its field when it names one, else for the whole form. */
+export function refusalFailure(action: string, refusal: Refusal, values?: FormValues, extra: Record<string, unknown> = {}): ActionFailure<FormFailure> {
+	const failure: FormFailure = refusal.field ? { action, errors: { [refusal.field]: refusal.message } } : { action, message: refusal.message };
+	if (values) failure.values = values;
+	return fail(REFUSAL_STATUS[refusal.reason], { ...failure, ...extra });
+}
+
+/** Runs a load (or any route code): a refusal becomes the error page with its status and words. */
+export async function orError<T>(work: () => Promise<T>): Promise<T> {
+	try {
+		return await work();
+	} catch (caught) {
+		if (isRefusal(caught)) error(REFUSAL_STATUS[caught.reason], caught.message);
+		throw caught;
+	}
+}
+
+/** A load whose refusals become error pages. */
+export function refusalsAsErrors<E, T>(load: (event: E) => Promise<T>): (event: E) => Promise<T> {
+	return (event) => orError(() => load(event));
+}
+
+interface FormActionOptions {
+	/** More to send back with any failure, e.g. which item of a list the form was about. */
+	extra?: Record<string, unknown>;
+}
+
+/**
+ * One form action from start to end: read the body, check it against `schema`, and `run` the
+ * domain command with the checked data. Every failure (unreadable body, a field's problem, the
+ * domain's refusal) comes back as `{ action, message?, errors?, values }` with what was typed;
+ * success as `{ action, ...result }`.
+ */
+export async function formAction<S extends FormSchema, R extends object>(
+	event: Pick<RequestEvent, 'request'>,
+	action: string,
+	schema: S,
+	run: (data: v.InferOutput<S>, form: FormData) => Promise<R>,
+	{ extra = {} }: FormActionOptions = {}
+): Promise<({ action: string } & R) | ActionFailure<FormFailure<FieldOf<S>>>> {
+	let form: FormData;
+	try {
+		form = await readFormData(event.request);
+	} catch (caught) {
+		if (isRefusal(caught)) return refusalFailure(action, caught, undefined, extra);
+		throw caught;
+	}
+	const parsed = parseForm(schema, form);
+	if (!parsed.ok) return fail(400, { action, errors: parsed.errors, values: parsed.values, ...extra });
+	try {
+		return { action, ...(await run(parsed.data, form)) };
+	} catch (caught) {
+		if (isRefusal(caught)) return refusalFailure(action, caught, parsed.values, extra);
+		throw caught;
+	}
+}
