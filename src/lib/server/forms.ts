@@ -106,7 +106,7 @@ export function field(redisplay = 64) {
 
 /** One of the given values, or `message`. */
 export function choice<const T extends readonly [string, ...string[]]>(options: T, message: string) {
-	return v.pipe(v.optional(v.string(), ''), v.picklist(options, message), v.metadata({ redisplay: 64 }));
+	return v.pipe(v.optional(v.string(), ''), v.picklist(options, message), v.metadata({ redisplay: 64, options }));
 }
 
 /** A yes/no radio pair as a boolean; anything else is `message`. */
@@ -130,9 +130,17 @@ function entriesOf(schema: FormSchema): v.ObjectEntries {
 	return 'entries' in schema ? schema.entries : (schema.pipe[0] as v.ObjectSchema<v.ObjectEntries, undefined>).entries;
 }
 
-function redisplayLimit(entry: v.ObjectEntries[string]): number {
-	const metadata = v.getMetadata(entry as Parameters<typeof v.getMetadata>[0]) as { redisplay?: number };
-	return metadata.redisplay ?? DEFAULT_REDISPLAY;
+interface FieldMetadata {
+	redisplay?: number;
+	/** A choice's options: anything else is not put back (no radio would match it anyway). */
+	options?: readonly string[];
+}
+
+/** A field's metadata, also from the schema a pipe starts with (e.g. yesNo builds on choice). */
+function metadataOf(entry: unknown): FieldMetadata {
+	if (!entry || typeof entry !== 'object' || !('pipe' in entry)) return {};
+	const [root] = (entry as { pipe: unknown[] }).pipe;
+	return { ...metadataOf(root), ...(v.getMetadata(entry as Parameters<typeof v.getMetadata>[0]) as FieldMetadata) };
 }
 
 /** The schema's fields as sent (strings only: a file or a missing field is undefined). */
@@ -151,8 +159,9 @@ function redisplayValues(schema: FormSchema, input: Record<string, string | unde
 	const values: FormValues = {};
 	for (const [name, value] of Object.entries(input)) {
 		if (value === undefined || name === 'password' || name.endsWith('Password')) continue;
-		const limit = redisplayLimit(entries[name]!);
-		values[name] = characterCount(value) > limit ? firstCharacters(value, limit) : value;
+		const { redisplay = DEFAULT_REDISPLAY, options } = metadataOf(entries[name]!);
+		if (options) values[name] = options.includes(value) ? value : '';
+		else values[name] = characterCount(value) > redisplay ? firstCharacters(value, redisplay) : value;
 	}
 	return values;
 }

@@ -68,6 +68,8 @@ const REFUSALS: Record<CircleAction, string> = {
 
 export interface CircleAccess {
 	userId: string;
+	/** The member's name as the circle sees it (for events about what they did). */
+	displayName: string;
 	circle: { id: string; name: string; description: string };
 	role: CircleRole;
 	/** The member's own details in this circle, read with the membership at no extra cost. */
@@ -82,7 +84,9 @@ const findMembership = prepared((db, circleId: string, userId: string) =>
 	db
 		.selectFrom('memberships')
 		.innerJoin('circles', 'circles.id', 'memberships.circle_id')
+		.innerJoin('users', 'users.id', 'memberships.user_id')
 		.select([
+			'users.display_name',
 			'circles.id',
 			'circles.name',
 			'circles.description',
@@ -105,6 +109,7 @@ export async function requireMember(db: Database, user: SessionUser, circleId: s
 	if (!row) throw notFound();
 	return {
 		userId: user.id,
+		displayName: row.display_name,
 		circle: { id: row.id, name: row.name, description: row.description },
 		role: row.role,
 		relationship: row.relationship,

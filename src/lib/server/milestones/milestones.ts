@@ -4,12 +4,11 @@
 // (in the circle's time zone), after every change of a recovery date or lapse, and every minute
 // from the server's clock, so it arrives at local midnight for anyone with the circle open and
 // after a restart all the same.
-import { error, fail } from '@sveltejs/kit';
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
-import type { SessionUser } from '$lib/server/auth/sessions';
 import { isRowId, newId } from '$lib/server/ids';
-import { requireCircleAction, type CircleAccess } from '$lib/server/circles/access';
+import { requireCan, type CircleAccess } from '$lib/server/circles/access';
+import { conflict, forbidden, invalid, notFound } from '$lib/server/refusal';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
@@ -219,14 +218,9 @@ export async function circlesCountingDays(db: Database): Promise<string[]> {
 export const TIMELINE_LIMIT = 200;
 
 /** The circle's milestones, newest first (one person's, when `subjectId` is given). */
-export async function listMilestones(
-	db: Database,
-	user: SessionUser | null,
-	circleId: string,
-	options: { subjectId?: string; limit?: number } = {}
-): Promise<MilestoneView[]> {
-	await requireCircleAction(db, user, circleId, 'view');
-	let query = db.selectFrom('milestones').select('id').where('circle_id', '=', circleId);
+export async function listMilestones(db: Database, access: CircleAccess, options: { subjectId?: string; limit?: number } = {}): Promise<MilestoneView[]> {
+	requireCan(access, 'view');
+	let query = db.selectFrom('milestones').select('id').where('circle_id', '=', access.circle.id);
 	if (options.subjectId) query = query.where('subject_id', '=', options.subjectId);
 	const rows = await query
 		.orderBy('reached_on', 'desc')
@@ -241,14 +235,13 @@ export async function listMilestones(
 }
 
 /** Any member adds a small victory, for themselves or for the whole circle; everyone celebrates it. */
-export async function addVictory(db: Database, user: SessionUser | null, circleId: string, input: VictoryInput, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'addMilestone');
+export async function addVictory(db: Database, access: CircleAccess, input: VictoryInput, now = Date.now()) {
+	requireCan(access, 'addMilestone');
+	const circleId = access.circle.id;
 	const today = todayFor(access, now);
-	if (!isIsoDay(input.reachedOn) || input.reachedOn < EARLIEST_DAY) return fail(400, { errors: { reachedOn: 'Please give the day it happened.' } });
+	if (!isIsoDay(input.reachedOn) || input.reachedOn < EARLIEST_DAY) throw invalid('Please give the day it happened.', 'reachedOn');
 	// The form checked against the server's day; the circle's own today is what counts.
-	if (input.reachedOn > today) {
-		return fail(400, { errors: { reachedOn: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
-	}
+	if (input.reachedOn > today) throw invalid('That day hasn’t come yet where your circle is. Please choose today or an earlier day.', 'reachedOn');
 	const id = newId();
 	const event = await db.transaction().execute(async (trx) => {
 		await trx
@@ -274,19 +267,20 @@ export async function addVictory(db: Database, user: SessionUser | null, circleI
 	return { milestone: event.type === 'milestone.added' ? event.payload.milestone : null };
 }
 
-/** A milestone of this circle, or 404 (ids of other circles are not found here). */
+/** A milestone of this circle, or not found (ids of other circles are not found here). */
 async function requireMilestone(db: Reader, access: CircleAccess, milestoneId: string) {
-	if (!isRowId(milestoneId)) error(404, 'Not found');
+	if (!isRowId(milestoneId)) throw notFound();
 	const row = await db.selectFrom('milestones').selectAll().where('id', '=', milestoneId).where('circle_id', '=', access.circle.id).executeTakeFirst();
-	if (!row) error(404, 'Not found');
+	if (!row) throw notFound();
 	return row;
 }
 
 /** Whoever added a small victory can take it back (its cheers go with it). */
-export async function removeVictory(db: Database, user: SessionUser | null, circleId: string, milestoneId: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'addMilestone');
+export async function removeVictory(db: Database, access: CircleAccess, milestoneId: string, now = Date.now()) {
+	requireCan(access, 'addMilestone');
+	const circleId = access.circle.id;
 	const row = await requireMilestone(db, access, milestoneId);
-	if (row.kind !== 'victory' || row.created_by !== access.userId) error(403, 'You can only remove a milestone you added yourself.');
+	if (row.kind !== 'victory' || row.created_by !== access.userId) throw forbidden('You can only remove a milestone you added yourself.');
 	const event = await db.transaction().execute(async (trx) => {
 		await trx.deleteFrom('milestones').where('id', '=', milestoneId).execute();
 		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.removed', payload: { milestoneId, title: row.title }, now });
@@ -296,8 +290,9 @@ export async function removeVictory(db: Database, user: SessionUser | null, circ
 }
 
 /** One cheer per member per milestone; its message can be changed later. */
-export async function cheerMilestone(db: Database, user: SessionUser | null, circleId: string, milestoneId: string, message: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'cheer');
+export async function cheerMilestone(db: Database, access: CircleAccess, milestoneId: string, message: string, now = Date.now()) {
+	requireCan(access, 'cheer');
+	const circleId = access.circle.id;
 	await requireMilestone(db, access, milestoneId);
 	const outcome = await db.transaction().execute(async (trx) => {
 		const inserted = await trx
@@ -309,13 +304,14 @@ export async function cheerMilestone(db: Database, user: SessionUser | null, cir
 		const [view] = await loadMilestoneViews(trx, [milestoneId]);
 		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.cheered', payload: { milestone: view!, celebrate: false }, now });
 	});
-	if (!outcome) return fail(400, { message: 'You’ve already cheered this one. You can change your message instead.' });
+	if (!outcome) throw conflict('You’ve already cheered this one. You can change your message instead.');
 	publishCircleEvents([outcome]);
 	return { milestone: outcome.type === 'milestone.cheered' ? outcome.payload.milestone : null };
 }
 
-export async function editCheer(db: Database, user: SessionUser | null, circleId: string, milestoneId: string, message: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'cheer');
+export async function editCheer(db: Database, access: CircleAccess, milestoneId: string, message: string, now = Date.now()) {
+	requireCan(access, 'cheer');
+	const circleId = access.circle.id;
 	await requireMilestone(db, access, milestoneId);
 	const outcome = await db.transaction().execute(async (trx) => {
 		const updated = await trx
@@ -328,7 +324,7 @@ export async function editCheer(db: Database, user: SessionUser | null, circleId
 		const [view] = await loadMilestoneViews(trx, [milestoneId]);
 		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.cheer-edited', payload: { milestone: view!, celebrate: false }, now });
 	});
-	if (!outcome) return fail(400, { message: 'You haven’t cheered this one yet.' });
+	if (!outcome) throw conflict('You haven’t cheered this one yet.');
 	publishCircleEvents([outcome]);
 	return { milestone: outcome.type === 'milestone.cheer-edited' ? outcome.payload.milestone : null };
 }

@@ -2,11 +2,10 @@
 // lapses: every function here acts on the signed-in member alone, so there is no way to name
 // someone else. A lapse never takes away the days before it; the circle learns of one only when
 // the person chooses to tell it (until then the circle's count carries on as it knew it).
-import { error, fail } from '@sveltejs/kit';
 import type { Database } from '$lib/server/db';
-import type { SessionUser } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
-import { requireCircleAction, type CircleAccess } from '$lib/server/circles/access';
+import { requireCan, type CircleAccess } from '$lib/server/circles/access';
+import { forbidden, invalid, notFound } from '$lib/server/refusal';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
@@ -17,12 +16,9 @@ import { todayFor } from '$lib/server/circles/today';
 import { loadMembers, type CircleMember } from '$lib/server/circles/circles';
 import { forgetMilestonesAfterLapse, forgetStretchMilestones, loadStretches, reachMilestones, type StretchRow } from './milestones';
 
-async function requirePersonInRecovery(db: Database, user: SessionUser | null, circleId: string): Promise<CircleAccess> {
-	const access = await requireCircleAction(db, user, circleId, 'setOwnRecovery');
-	if (!access.inRecovery) {
-		error(403, 'Only a person in recovery keeps a recovery date. If that’s you, say so on the members page first.');
-	}
-	return access;
+function requirePersonInRecovery(access: CircleAccess): void {
+	requireCan(access, 'setOwnRecovery');
+	if (!access.inRecovery) throw forbidden('Only a person in recovery keeps a recovery date. If that’s you, say so on the members page first.');
 }
 
 function currentSharedStart(stretches: StretchRow[]): IsoDay | null {
@@ -32,18 +28,19 @@ function currentSharedStart(stretches: StretchRow[]): IsoDay | null {
 }
 
 /** Sets the day the current stretch began: the first time, or to correct it. */
-export async function setRecoveryDate(db: Database, user: SessionUser | null, circleId: string, startedOn: IsoDay, now = Date.now()) {
-	const access = await requirePersonInRecovery(db, user, circleId);
+export async function setRecoveryDate(db: Database, access: CircleAccess, startedOn: IsoDay, now = Date.now()) {
+	requirePersonInRecovery(access);
+	const circleId = access.circle.id;
 	const today = todayFor(access, now);
-	if (!isIsoDay(startedOn) || startedOn < EARLIEST_DAY) return fail(400, { errors: { startedOn: 'Please give the day your recovery began.' } });
-	if (startedOn > today) return fail(400, { errors: { startedOn: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
+	if (!isIsoDay(startedOn) || startedOn < EARLIEST_DAY) throw invalid('Please give the day your recovery began.', 'startedOn');
+	if (startedOn > today) throw invalid('That day hasn’t come yet where your circle is. Please choose today or an earlier day.', 'startedOn');
 
 	const outcome = await db.transaction().execute(async (trx) => {
 		const before = await loadStretches(trx, circleId, access.userId);
 		const current = before.find((stretch) => stretch.endedOn === null);
 		const lastLapse = before.filter((stretch) => stretch.endedOn !== null).at(-1);
 		if (lastLapse?.endedOn && startedOn < lastLapse.endedOn) {
-			return fail(400, { errors: { startedOn: `That’s before your lapse on ${lastLapse.endedOn}. This stretch began on that day or later.` } });
+			throw invalid(`That’s before your lapse on ${lastLapse.endedOn}. This stretch began on that day or later.`, 'startedOn');
 		}
 		if (current?.startedOn === startedOn) return [] as CircleEvent[];
 		const sharedBefore = currentSharedStart(before);
@@ -72,12 +69,11 @@ export async function setRecoveryDate(db: Database, user: SessionUser | null, ci
 				circleId,
 				actorId: access.userId,
 				type: 'recovery.date-set',
-				payload: { userId: access.userId, displayName: user!.displayName, startedOn: sharedAfter ?? startedOn },
+				payload: { userId: access.userId, displayName: access.displayName, startedOn: sharedAfter ?? startedOn },
 				now
 			})
 		];
 	});
-	if (!Array.isArray(outcome)) return outcome;
 	publishCircleEvents(outcome);
 	await reachMilestones(db, circleId, now);
 	return { startedOn };
@@ -87,19 +83,18 @@ export async function setRecoveryDate(db: Database, user: SessionUser | null, ci
  * Records a lapse on day `on`: the current stretch ends that day and a new one begins (day 0).
  * Earlier milestones stay. The circle is told only when the person chose to.
  */
-export async function recordLapse(db: Database, user: SessionUser | null, circleId: string, input: LapseInput, now = Date.now()) {
-	const access = await requirePersonInRecovery(db, user, circleId);
+export async function recordLapse(db: Database, access: CircleAccess, input: LapseInput, now = Date.now()) {
+	requirePersonInRecovery(access);
+	const circleId = access.circle.id;
 	const today = todayFor(access, now);
-	if (!isIsoDay(input.on) || input.on < EARLIEST_DAY) return fail(400, { errors: { on: 'Please give the day it happened.' } });
-	if (input.on > today) return fail(400, { errors: { on: 'That day hasn’t come yet where your circle is. Please choose today or an earlier day.' } });
+	if (!isIsoDay(input.on) || input.on < EARLIEST_DAY) throw invalid('Please give the day it happened.', 'on');
+	if (input.on > today) throw invalid('That day hasn’t come yet where your circle is. Please choose today or an earlier day.', 'on');
 	const outcome = await db.transaction().execute(async (trx) => {
 		const stretches = await loadStretches(trx, circleId, access.userId);
 		const current = stretches.find((stretch) => stretch.endedOn === null);
-		if (!current) return fail(400, { message: 'Set the day your recovery began first.' });
+		if (!current) throw invalid('Set the day your recovery began first.');
 		if (input.on <= current.startedOn) {
-			return fail(400, {
-				errors: { on: `Your current stretch began on ${current.startedOn}. For a lapse on that day, change the day your recovery began instead.` }
-			});
+			throw invalid(`Your current stretch began on ${current.startedOn}. For a lapse on that day, change the day your recovery began instead.`, 'on');
 		}
 		await trx
 			.updateTable('recovery_stretches')
@@ -126,24 +121,24 @@ export async function recordLapse(db: Database, user: SessionUser | null, circle
 				circleId,
 				actorId: access.userId,
 				type: 'recovery.lapse-shared',
-				payload: { userId: access.userId, displayName: user!.displayName },
+				payload: { userId: access.userId, displayName: access.displayName },
 				now
 			})
 		];
 	});
-	if (!Array.isArray(outcome)) return outcome;
 	publishCircleEvents(outcome);
 	await reachMilestones(db, circleId, now);
 	return { recorded: true as const, shared: input.share };
 }
 
 /** Tells the circle about a lapse that was kept private until now. */
-export async function shareLapse(db: Database, user: SessionUser | null, circleId: string, stretchId: string, now = Date.now()) {
-	const access = await requirePersonInRecovery(db, user, circleId);
+export async function shareLapse(db: Database, access: CircleAccess, stretchId: string, now = Date.now()) {
+	requirePersonInRecovery(access);
+	const circleId = access.circle.id;
 	const outcome = await db.transaction().execute(async (trx) => {
 		const stretches = await loadStretches(trx, circleId, access.userId);
 		const stretch = stretches.find((candidate) => candidate.id === stretchId && candidate.endedOn !== null);
-		if (!stretch) error(404, 'Not found');
+		if (!stretch) throw notFound();
 		if (stretch.lapseShared) return [] as CircleEvent[];
 		await trx.updateTable('recovery_stretches').set({ lapse_shared: 1 }).where('id', '=', stretch.id).execute();
 		await forgetMilestonesAfterLapse(trx, circleId, access.userId, stretch.endedOn!);
@@ -152,7 +147,7 @@ export async function shareLapse(db: Database, user: SessionUser | null, circleI
 				circleId,
 				actorId: access.userId,
 				type: 'recovery.lapse-shared',
-				payload: { userId: access.userId, displayName: user!.displayName },
+				payload: { userId: access.userId, displayName: access.displayName },
 				now
 			})
 		];
@@ -175,10 +170,10 @@ export interface MyRecovery {
 }
 
 /** The signed-in member's own recovery record in this circle. */
-export async function getMyRecovery(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<MyRecovery> {
-	const access = await requireCircleAction(db, user, circleId, 'setOwnRecovery');
+export async function getMyRecovery(db: Database, access: CircleAccess, now = Date.now()): Promise<MyRecovery> {
+	requireCan(access, 'setOwnRecovery');
 	const today = todayFor(access, now);
-	const stretches = await loadStretches(db, circleId, access.userId);
+	const stretches = await loadStretches(db, access.circle.id, access.userId);
 	const current = stretches.find((stretch) => stretch.endedOn === null);
 	const known = sharedStretches(stretches);
 	const differs = known.length !== stretches.length;
@@ -195,8 +190,8 @@ export async function getMyRecovery(db: Database, user: SessionUser | null, circ
 }
 
 /** Everyone in recovery in the circle, as the circle knows them. */
-export async function listRecoverySummaries(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<RecoverySummary[]> {
-	const access = await requireCircleAction(db, user, circleId, 'view');
+export async function listRecoverySummaries(db: Database, access: CircleAccess, now = Date.now()): Promise<RecoverySummary[]> {
+	requireCan(access, 'view');
 	return loadRecoverySummaries(db, access, peopleInRecovery(await loadMembers(db, access)), now);
 }
 

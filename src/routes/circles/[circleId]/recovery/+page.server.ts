@@ -1,54 +1,40 @@
-import { fail } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/http/guards';
-import { circleToday } from '$lib/server/circles/today';
+import { circleAccess } from '$lib/server/http/guards';
+import { formAction } from '$lib/server/http/respond';
+import { todayFor } from '$lib/server/circles/today';
 import { getMyRecovery, recordLapse, setRecoveryDate, shareLapse } from '$lib/server/milestones/recovery';
-import { parseLapseForm, parseRecoveryDateForm } from '$lib/server/milestones/milestone-forms';
-import { readForm } from '$lib/server/forms';
-import { readText } from '$lib/server/validation';
+import { lapseSchema, recoveryDateSchema, stretchIdSchema } from '$lib/server/milestones/milestone-forms';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
 	event.depends(`circle:${event.params.circleId}`);
-	return { mine: await getMyRecovery(getDb(), user, event.params.circleId) };
+	const access = await circleAccess(event, 'setOwnRecovery');
+	return { mine: await getMyRecovery(getDb(), access) };
 };
-
-async function today(circleId: string) {
-	return (await circleToday(getDb(), circleId, Date.now())).today;
-}
 
 // Every action here acts on the signed-in member's own record: there is no field naming a person.
 export const actions: Actions = {
 	setDate: async (event) => {
-		const user = requireUser(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		const parsed = parseRecoveryDateForm(form, await today(event.params.circleId));
-		if (!parsed.ok) return fail(400, { action: 'setDate', errors: parsed.errors, values: parsed.values });
-		const result = await setRecoveryDate(getDb(), user, event.params.circleId, parsed.data.startedOn);
-		if ('status' in result) return fail(result.status, { action: 'setDate', ...result.data, values: parsed.data });
-		return { action: 'setDate', saved: true };
+		const access = await circleAccess(event, 'setOwnRecovery');
+		return formAction(event, 'setDate', recoveryDateSchema(todayFor(access, Date.now())), async ({ startedOn }) => {
+			await setRecoveryDate(getDb(), access, startedOn);
+			return { saved: true };
+		});
 	},
 
 	lapse: async (event) => {
-		const user = requireUser(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		const parsed = parseLapseForm(form, await today(event.params.circleId));
-		if (!parsed.ok) return fail(400, { action: 'lapse', errors: parsed.errors, values: parsed.values });
-		const result = await recordLapse(getDb(), user, event.params.circleId, parsed.data);
-		if ('status' in result) {
-			return fail(result.status, { action: 'lapse', ...result.data, values: { ...parsed.data, share: parsed.data.share ? 'yes' : 'no' } });
-		}
-		return { action: 'lapse', saved: true, shared: result.shared };
+		const access = await circleAccess(event, 'setOwnRecovery');
+		return formAction(event, 'lapse', lapseSchema(todayFor(access, Date.now())), async (lapse) => {
+			const { shared } = await recordLapse(getDb(), access, lapse);
+			return { saved: true, shared };
+		});
 	},
 
 	shareLapse: async (event) => {
-		const user = requireUser(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		await shareLapse(getDb(), user, event.params.circleId, readText(form, 'stretchId'));
-		return { action: 'shareLapse', saved: true };
+		const access = await circleAccess(event, 'setOwnRecovery');
+		return formAction(event, 'shareLapse', stretchIdSchema, async ({ stretchId }) => {
+			await shareLapse(getDb(), access, stretchId);
+			return { saved: true };
+		});
 	}
 };
