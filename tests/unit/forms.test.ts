@@ -41,8 +41,22 @@ describe('text fields', () => {
 		const unit = 'Hi 👨‍👩‍👧 é e\u0301 🇺🇸 🏴󠁧󠁢󠁳󠁣󠁴󠁿 👋🏽 한국어 '; // 19 characters as a person sees them
 		expect(characterCount(unit)).toBe(19);
 		expect(characterCount(unit.repeat(2_000))).toBe(38_000);
-		const emojiOnly = '👨‍👩‍👧'.repeat(3_000);
-		expect(characterCount(emojiOnly)).toBe(3_000);
+		for (const count of [372, 373, 2_000, 3_001]) expect(characterCount('👨‍👩‍👧‍👦'.repeat(count)), `${count} families`).toBe(count);
+		expect(characterCount('👋🏽'.repeat(5_000))).toBe(5_000);
+	});
+
+	it('counts as the platform’s segmenter does on random long text (whole, not in pieces)', () => {
+		const whole = new Intl.Segmenter('en', { granularity: 'grapheme' });
+		const parts = ['a', ' ', '👨‍👩‍👧‍👦', 'é', 'e\u0301', '🇺🇸', '👋🏽', '한', '\u1100\u1161', 'x\u0301\u0302\u0303', '\n', '🏴󠁧󠁢󠁳󠁣󠁴󠁿', '\u200d'];
+		let seed = 7;
+		const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+		for (let round = 0; round < 12; round++) {
+			let text = '';
+			const length = 200 + Math.floor(random() * 3000);
+			// Half the time mostly emoji (no plain boundary for long stretches), else anything.
+			for (let i = 0; i < length; i++) text += parts[Math.floor(random() * (random() < 0.5 ? 3 : parts.length))];
+			expect(characterCount(text), `round ${round}`).toBe([...whole.segment(text)].length);
+		}
 	});
 
 	it('cleans, requires, and refuses control characters, with the message next to the field', () => {

@@ -47,10 +47,15 @@ function* graphemes(text: string): Generator<string> {
 	while (start < text.length) {
 		let end = Math.min(text.length, start + PIECE);
 		while (end < text.length && end < start + LONGEST_PIECE && !(isPlain(text.charCodeAt(end - 1)) && isPlain(text.charCodeAt(end)))) end++;
-		// Never between the halves of a surrogate pair (only possible at LONGEST_PIECE).
+		// Never between the halves of a surrogate pair.
 		if (end < text.length && text.charCodeAt(end - 1) >= 0xd800 && text.charCodeAt(end - 1) <= 0xdbff) end++;
-		for (const { segment } of segmenter.segment(text.slice(start, end))) yield segment;
-		start = end;
+		const certain = end === text.length || (isPlain(text.charCodeAt(end - 1)) && isPlain(text.charCodeAt(end)));
+		const pieces = Array.from(segmenter.segment(text.slice(start, end)), ({ segment }) => segment);
+		// Cut without a certain boundary (a long run of emoji): the last grapheme may go on past the
+		// cut, so it is left for the next piece, which starts where it began.
+		const held = !certain && pieces.length > 1 ? pieces.pop()! : '';
+		yield* pieces;
+		start = end - held.length;
 	}
 }
 
