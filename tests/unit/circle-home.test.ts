@@ -1,15 +1,15 @@
 // The circle home page's one-read loader (src/lib/server/circles/home.ts) must show exactly what
 // the separate domain reads show, while checking the membership once.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { isHttpError } from '@sveltejs/kit';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { AGREEMENT_CATEGORIES, isWaitingFor, type AgreementCategory } from '$lib/agreements';
 import { loadCircleHome } from '$lib/server/circles/home';
+import { requireMember } from '$lib/server/circles/access';
 import { createCircle, listMembers, recentActivity, updateOwnProfile } from '$lib/server/circles/circles';
-import { acceptInvite, createInvite } from '$lib/server/circles/invites';
 import { listCheckIns, postCheckIn } from '$lib/server/checkins/checkins';
 import { answerProposal, listAgreements, proposeAgreement } from '$lib/server/boundaries/agreements';
 import { listRecoverySummaries, setRecoveryDate } from '$lib/server/milestones/recovery';
+import { joinCircle } from './support/circles';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 
@@ -30,10 +30,7 @@ function agreement(title: string) {
 }
 
 async function join(circleId: string, owner: SessionUser, name: string, at: number) {
-	const person = await addUser(testDb.db, name);
-	const { token } = await createInvite(testDb.db, owner, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' }, at);
-	await acceptInvite(testDb.db, person, token, at);
-	return person;
+	return joinCircle(testDb.db, circleId, owner, await addUser(testDb.db, name), at);
 }
 
 /** A lived-in circle: people in recovery, agreements in every state, more check-ins than a page. */
@@ -66,7 +63,12 @@ async function livedInCircle() {
 
 	for (let i = 0; i < 45; i++) {
 		const author = [maria, sam, ana, lee][i % 4]!;
-		await postCheckIn(db, author, circleId, { mood: (i % 5) + 1, craving: null, need: null, body: `Check-in ${i}` }, start + 20_000 + i * 1000);
+		await postCheckIn(
+			db,
+			await requireMember(db, author, circleId),
+			{ mood: (i % 5) + 1, craving: null, need: null, body: `Check-in ${i}` },
+			start + 20_000 + i * 1000
+		);
 	}
 	return { circleId, people: { maria, sam, ana, lee } };
 }
@@ -75,10 +77,11 @@ describe('the circle home page loader', () => {
 	it('shows each member what the separate reads show them', async () => {
 		const { circleId, people } = await livedInCircle();
 		for (const person of Object.values(people)) {
-			const home = await loadCircleHome(testDb.db, person, circleId, { now: NOW });
+			const access = await requireMember(testDb.db, person, circleId);
+			const home = await loadCircleHome(testDb.db, access, { now: NOW });
 			const { members } = await listMembers(testDb.db, person, circleId);
 			const me = members.find((member) => member.userId === person.id)!;
-			expect(home.feed).toEqual(await listCheckIns(testDb.db, person, circleId));
+			expect(home.feed).toEqual(await listCheckIns(testDb.db, access));
 			expect(home.memberCount).toBe(members.length);
 			expect(home.inRecovery).toEqual(members.filter((member) => member.inRecovery).map((member) => member.displayName));
 			expect(home.iAmInRecovery).toBe(me.inRecovery);
@@ -92,11 +95,12 @@ describe('the circle home page loader', () => {
 
 	it('counts what waits for each person: an open proposal, and an acknowledgement for a newcomer', async () => {
 		const { circleId, people } = await livedInCircle();
-		const count = async (person: SessionUser) => (await loadCircleHome(testDb.db, person, circleId, { now: NOW })).agreementsWaitingForMe;
+		const homeOf = async (person: SessionUser) => loadCircleHome(testDb.db, await requireMember(testDb.db, person, circleId), { now: NOW });
+		const count = async (person: SessionUser) => (await homeOf(person)).agreementsWaitingForMe;
 		expect(await count(people.sam)).toBe(0);
 		expect(await count(people.maria)).toBe(1);
 		expect(await count(people.lee)).toBe(2);
-		const home = await loadCircleHome(testDb.db, people.lee, circleId, { now: NOW });
+		const home = await homeOf(people.lee);
 		expect(home.recovery.map((summary) => summary.person.displayName)).toEqual(['Sam', 'Ana']);
 		expect(home.feed.checkins).toHaveLength(20);
 		expect(home.feed.nextCursor).not.toBeNull();
@@ -104,17 +108,16 @@ describe('the circle home page loader', () => {
 		expect(home.activity.every((item) => !/check/i.test(item.text))).toBe(true);
 	});
 
-	it('is a 404 for anyone outside the circle, and for made-up ids', async () => {
+	it('is not found for anyone outside the circle, and for made-up ids: they get no access to load it with', async () => {
 		const { circleId } = await livedInCircle();
 		const outsider = await addUser(testDb.db, 'Outsider');
+		// Signed out, there is no user to ask with: the route sends them to log in (authorization-matrix.test.ts).
 		for (const [user, id] of [
 			[outsider, circleId],
-			[null, circleId],
 			[outsider, 'nosuchcircle'],
 			[outsider, '<script>']
 		] as const) {
-			const error = await loadCircleHome(testDb.db, user, id).catch((e) => e);
-			expect(isHttpError(error) && error.status).toBe(404);
+			await expect(requireMember(testDb.db, user, id)).rejects.toMatchObject({ reason: 'not-found' });
 		}
 	});
 

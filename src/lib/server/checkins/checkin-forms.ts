@@ -1,70 +1,49 @@
+// The check-in forms as valibot schemas (see server/forms.ts), with Hearth's own messages. Each
+// form's schema names every field it reads, so a failure gives back what was typed in each.
+import * as v from 'valibot';
 import { CHECKIN_BODY_MAX, CRAVING_MAX, NEEDS, REACTIONS, REPLY_BODY_MAX, type Need, type ReactionKind } from '$lib/checkins';
-import { characterCount, hasControlCharacters, keepForRedisplay, readText, type FieldErrors, type Parsed } from '$lib/server/validation';
+import { choice, field, text } from '$lib/server/forms';
 
-export type CheckInField = 'mood' | 'craving' | 'need' | 'body';
-export interface CheckInInput {
-	mood: number;
-	craving: number | null;
-	need: Need | null;
-	body: string;
-}
+export const UNKNOWN_REACTION = 'That reaction isn’t one of the choices.';
 
-/** Line breaks and tabs are kept; other control characters have no place in what people write. */
-function cleanBody(text: string): string {
-	return text.normalize('NFC').replace(/\r\n?/g, '\n').trim();
-}
+const MOOD_CHOICES = ['1', '2', '3', '4', '5'] as const;
+const NEED_CHOICES = Object.keys(NEEDS) as [Need, ...Need[]];
+const REACTION_CHOICES = Object.keys(REACTIONS) as [ReactionKind, ...ReactionKind[]];
 
-function checkBody(body: string, max: number, noun: string): string | undefined {
-	if (characterCount(body) > max)
-		return `Please keep ${noun} to ${max.toLocaleString('en')} characters or fewer (you have ${characterCount(body).toLocaleString('en')}).`;
-	if (hasControlCharacters(body.replace(/[\n\t]/g, ''))) return 'There are invisible control characters in the text; please type it again.';
-	return undefined;
-}
+/** What a person says in a check-in; the same fields for posting and for editing. */
+const checkInEntries = {
+	mood: v.pipe(choice(MOOD_CHOICES, 'Please choose how you’re feeling.'), v.transform(Number)),
+	// Optional: '' is "I'd rather not say".
+	craving: v.pipe(
+		field(),
+		v.check((value) => value === '' || (/^\d{1,2}$/.test(value) && Number(value) <= CRAVING_MAX), `Craving is a number from 0 to ${CRAVING_MAX}.`),
+		v.transform((value) => (value === '' ? null : Number(value)))
+	),
+	// Optional: '' is no need in particular.
+	need: v.pipe(
+		choice(['', ...NEED_CHOICES], 'Please choose one of the options.'),
+		v.transform((value) => (value === '' ? null : value))
+	),
+	body: text('your words', CHECKIN_BODY_MAX)
+};
 
-export function parseCheckInForm(form: FormData): Parsed<CheckInField, CheckInInput> {
-	const moodText = readText(form, 'mood');
-	const cravingText = readText(form, 'craving').trim();
-	const needText = readText(form, 'need');
-	const body = cleanBody(readText(form, 'body'));
-	const errors: FieldErrors<CheckInField> = {};
+export const checkInSchema = v.object(checkInEntries);
 
-	const mood = /^[1-5]$/.test(moodText) ? Number(moodText) : null;
-	if (mood === null) errors.mood = 'Please choose how you’re feeling.';
-	let craving: number | null = null;
-	if (cravingText !== '') {
-		if (/^\d{1,2}$/.test(cravingText) && Number(cravingText) <= CRAVING_MAX) craving = Number(cravingText);
-		else errors.craving = `Craving is a number from 0 to ${CRAVING_MAX}.`;
-	}
-	let need: Need | null = null;
-	if (needText !== '') {
-		if (Object.hasOwn(NEEDS, needText)) need = needText as Need;
-		else errors.need = 'Please choose one of the options.';
-	}
-	const bodyError = checkBody(body, CHECKIN_BODY_MAX, 'your words');
-	if (bodyError) errors.body = bodyError;
+export type CheckInInput = v.InferOutput<typeof checkInSchema>;
+export type CheckInField = keyof CheckInInput;
 
-	if (Object.keys(errors).length > 0) {
-		return {
-			ok: false,
-			errors,
-			values: {
-				mood: mood ? String(mood) : '',
-				craving: craving === null ? '' : String(craving),
-				need: need ?? '',
-				body: keepForRedisplay(body, CHECKIN_BODY_MAX)
-			}
-		};
-	}
-	return { ok: true, data: { mood: mood!, craving, need, body } };
-}
+export const editCheckInSchema = v.object({ checkinId: field(), ...checkInEntries });
 
-export function parseReplyForm(form: FormData): Parsed<'body', { body: string }> {
-	const body = cleanBody(readText(form, 'body'));
-	const error = body ? checkBody(body, REPLY_BODY_MAX, 'a reply') : 'Please write a few words first.';
-	if (error) return { ok: false, errors: { body: error }, values: { body: keepForRedisplay(body, REPLY_BODY_MAX) } };
-	return { ok: true, data: { body } };
-}
+/** Removing a check-in: which one. */
+export const checkInIdSchema = v.object({ checkinId: field() });
 
-export function parseReactionKind(value: string): ReactionKind | null {
-	return Object.hasOwn(REACTIONS, value) ? (value as ReactionKind) : null;
-}
+export const reactionSchema = v.object({ checkinId: field(), kind: choice(REACTION_CHOICES, UNKNOWN_REACTION) });
+
+const replyBody = text('a reply', REPLY_BODY_MAX, { required: true, requiredMessage: 'Please write a few words first.' });
+
+export const replySchema = v.object({ checkinId: field(), body: replyBody });
+
+export const editReplySchema = v.object({ replyId: field(), body: replyBody });
+
+/** Removing a reply: which one. */
+export const replyIdSchema = v.object({ replyId: field() });

@@ -1,15 +1,17 @@
-import { error, fail } from '@sveltejs/kit';
+// Check-ins, their reactions and replies: every command takes the member's checked access, says
+// no by throwing a Refusal (so nothing it wrote before stays), and returns the check-in as it now
+// is, for the page and for the live event alike.
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
 import { prepared } from '$lib/server/db/prepared';
-import type { SessionUser } from '$lib/server/auth/sessions';
 import { isRowId, newId } from '$lib/server/ids';
-import { requireCircleAction, requireMember, type CircleAccess } from '$lib/server/circles/access';
+import { requireCan, type CircleAccess } from '$lib/server/circles/access';
+import { forbidden, invalid, notFound } from '$lib/server/refusal';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import { EDIT_WINDOW_MS, FEED_PAGE_SIZE, REACTIONS, type CheckInView, type Need, type ReactionKind, type ReplyView } from '$lib/checkins';
 import type { CheckInEventType } from '$lib/realtime/events';
-import type { CheckInInput } from './checkin-forms';
+import { UNKNOWN_REACTION, type CheckInInput } from './checkin-forms';
 
 type Reader = Database | Transaction<DB>;
 
@@ -118,20 +120,25 @@ async function recordChange(trx: Transaction<DB>, access: CircleAccess, checkinI
 	return { event, checkin: checkin! };
 }
 
-/** A check-in of this circle, or 404 (ids of other circles are not found here). */
+/** A check-in of this circle, or not found (ids of other circles are not found here). */
 async function requireCheckIn(db: Reader, access: CircleAccess, checkinId: string) {
-	if (!isRowId(checkinId)) error(404, 'Not found');
+	if (!isRowId(checkinId)) throw notFound();
 	const row = await db.selectFrom('checkins').selectAll().where('id', '=', checkinId).where('circle_id', '=', access.circle.id).executeTakeFirst();
-	if (!row) error(404, 'Not found');
+	if (!row) throw notFound();
 	return row;
 }
 
-function requireOwnWithinWindow(access: CircleAccess, authorId: string, createdAt: number, now: number, noun: string) {
-	if (authorId !== access.userId) error(403, `You can only change your own ${noun}.`);
-	if (now - createdAt > EDIT_WINDOW_MS) {
-		return fail(400, { message: `A ${noun} can be changed for 15 minutes after it’s posted. You can still remove it.` });
-	}
-	return null;
+/** requireCheckIn, for what only a check-in that was not removed can take. */
+async function requireStandingCheckIn(db: Reader, access: CircleAccess, checkinId: string) {
+	const row = await requireCheckIn(db, access, checkinId);
+	if (row.deleted_at !== null) throw notFound();
+	return row;
+}
+
+/** Only the author changes their words, and only for a while after posting them. */
+function requireOwnWithinWindow(access: CircleAccess, authorId: string, createdAt: number, now: number, noun: string): void {
+	if (authorId !== access.userId) throw forbidden(`You can only change your own ${noun}.`);
+	if (now - createdAt > EDIT_WINDOW_MS) throw invalid(`A ${noun} can be changed for 15 minutes after it’s posted. You can still remove it.`);
 }
 
 /** The hottest write there is, so it is built once (see db/prepared.ts). */
@@ -151,40 +158,51 @@ const insertCheckIn = prepared(
 		})
 );
 
-export async function postCheckIn(db: Database, user: SessionUser | null, circleId: string, input: CheckInInput, now = Date.now()): Promise<CheckInView> {
-	const access = await requireCircleAction(db, user, circleId, 'postCheckIn');
+/** The author's name as the check-in shows it, read with the write (access does not carry it). */
+const findDisplayName = prepared((db, userId: string) => db.selectFrom('users').select('display_name').where('id', '=', userId));
+
+export async function postCheckIn(db: Database, access: CircleAccess, input: CheckInInput, now = Date.now()): Promise<CheckInView> {
+	requireCan(access, 'postCheckIn');
+	const circleId = access.circle.id;
 	const id = newId();
-	// A new check-in has no reactions or replies yet, so its view is built from what is written
-	// rather than read back (this is the hottest write path: see BENCHMARKS.md).
-	const checkin: CheckInView = {
-		id,
-		circleId,
-		author: { id: access.userId, displayName: user!.displayName, relationship: access.relationship },
-		mood: input.mood,
-		// Craving is asked of, and kept for, a person in recovery only.
-		craving: access.inRecovery ? input.craving : null,
-		need: input.need,
-		body: input.body,
-		createdAt: now,
-		editedAt: null,
-		removed: false,
-		reactions: { love: [], proud: [], here: [] },
-		replies: []
-	};
-	const event = await db.transaction().execute(async (trx) => {
+	const { event, checkin } = await db.transaction().execute(async (trx) => {
+		const [author] = await findDisplayName(trx, access.userId);
+		// A new check-in has no reactions or replies yet, so its view is built from what is written
+		// rather than read back (this is the hottest write path: see BENCHMARKS.md).
+		const checkin: CheckInView = {
+			id,
+			circleId,
+			author: { id: access.userId, displayName: author?.display_name ?? '', relationship: access.relationship },
+			mood: input.mood,
+			// Craving is asked of, and kept for, a person in recovery only.
+			craving: access.inRecovery ? input.craving : null,
+			need: input.need,
+			body: input.body,
+			createdAt: now,
+			editedAt: null,
+			removed: false,
+			reactions: { love: [], proud: [], here: [] },
+			replies: []
+		};
 		await insertCheckIn(trx, id, circleId, access.userId, checkin.mood, checkin.craving, checkin.need, checkin.body, now);
-		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'checkin.posted' as CheckInEventType, payload: { checkin }, now });
+		const event = await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'checkin.posted' as CheckInEventType, payload: { checkin }, now });
+		return { event, checkin };
 	});
 	publishCircleEvents([event]);
 	return checkin;
 }
 
-export async function editCheckIn(db: Database, user: SessionUser | null, circleId: string, checkinId: string, input: CheckInInput, now = Date.now()) {
-	const access = await requireMember(db, user, circleId);
-	const row = await requireCheckIn(db, access, checkinId);
-	if (row.deleted_at !== null) error(404, 'Not found');
-	const refused = requireOwnWithinWindow(access, row.author_id, row.created_at, now, 'check-in');
-	if (refused) return refused;
+/** The author changes their check-in within the edit window. */
+export async function editCheckIn(
+	db: Database,
+	access: CircleAccess,
+	checkinId: string,
+	input: CheckInInput,
+	now = Date.now()
+): Promise<{ checkin: CheckInView }> {
+	requireCan(access, 'postCheckIn');
+	const row = await requireStandingCheckIn(db, access, checkinId);
+	requireOwnWithinWindow(access, row.author_id, row.created_at, now, 'check-in');
 	const change = await db.transaction().execute(async (trx) => {
 		await trx
 			.updateTable('checkins')
@@ -198,10 +216,10 @@ export async function editCheckIn(db: Database, user: SessionUser | null, circle
 }
 
 /** The author removes a check-in: its words, reactions and replies go; a note keeps its place. */
-export async function removeCheckIn(db: Database, user: SessionUser | null, circleId: string, checkinId: string, now = Date.now()) {
-	const access = await requireMember(db, user, circleId);
+export async function removeCheckIn(db: Database, access: CircleAccess, checkinId: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
+	requireCan(access, 'postCheckIn');
 	const row = await requireCheckIn(db, access, checkinId);
-	if (row.author_id !== access.userId) error(403, 'You can only remove your own check-ins.');
+	if (row.author_id !== access.userId) throw forbidden('You can only remove your own check-ins.');
 	if (row.deleted_at !== null) return { checkin: (await loadCheckInViews(db, [checkinId]))[0]! };
 	const change = await db.transaction().execute(async (trx) => {
 		await trx.updateTable('checkins').set({ deleted_at: now, mood: null, craving: null, need: null, body: '' }).where('id', '=', checkinId).execute();
@@ -214,11 +232,10 @@ export async function removeCheckIn(db: Database, user: SessionUser | null, circ
 }
 
 /** One reaction of each kind per person: the same button adds it or takes it back. */
-export async function toggleReaction(db: Database, user: SessionUser | null, circleId: string, checkinId: string, kind: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'respond');
-	const row = await requireCheckIn(db, access, checkinId);
-	if (row.deleted_at !== null) error(404, 'Not found');
-	if (!Object.hasOwn(REACTIONS, kind)) return fail(400, { message: 'That reaction isn’t one of the choices.' });
+export async function toggleReaction(db: Database, access: CircleAccess, checkinId: string, kind: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
+	requireCan(access, 'respond');
+	await requireStandingCheckIn(db, access, checkinId);
+	if (!Object.hasOwn(REACTIONS, kind)) throw invalid(UNKNOWN_REACTION, 'kind');
 	const change = await db.transaction().execute(async (trx) => {
 		const removed = await trx
 			.deleteFrom('checkin_reactions')
@@ -235,10 +252,9 @@ export async function toggleReaction(db: Database, user: SessionUser | null, cir
 	return { checkin: change.checkin };
 }
 
-export async function postReply(db: Database, user: SessionUser | null, circleId: string, checkinId: string, body: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'respond');
-	const row = await requireCheckIn(db, access, checkinId);
-	if (row.deleted_at !== null) error(404, 'Not found');
+export async function postReply(db: Database, access: CircleAccess, checkinId: string, body: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
+	requireCan(access, 'respond');
+	await requireStandingCheckIn(db, access, checkinId);
 	const change = await db.transaction().execute(async (trx) => {
 		await trx
 			.insertInto('checkin_replies')
@@ -250,9 +266,9 @@ export async function postReply(db: Database, user: SessionUser | null, circleId
 	return { checkin: change.checkin };
 }
 
-/** A reply of a check-in in this circle, or 404. */
+/** A reply of a check-in in this circle, or not found. */
 async function requireReply(db: Reader, access: CircleAccess, replyId: string) {
-	if (!isRowId(replyId)) error(404, 'Not found');
+	if (!isRowId(replyId)) throw notFound();
 	const row = await db
 		.selectFrom('checkin_replies')
 		.innerJoin('checkins', 'checkins.id', 'checkin_replies.checkin_id')
@@ -260,15 +276,14 @@ async function requireReply(db: Reader, access: CircleAccess, replyId: string) {
 		.where('checkin_replies.id', '=', replyId)
 		.where('checkins.circle_id', '=', access.circle.id)
 		.executeTakeFirst();
-	if (!row) error(404, 'Not found');
+	if (!row) throw notFound();
 	return row;
 }
 
-export async function editReply(db: Database, user: SessionUser | null, circleId: string, replyId: string, body: string, now = Date.now()) {
-	const access = await requireMember(db, user, circleId);
+export async function editReply(db: Database, access: CircleAccess, replyId: string, body: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
+	requireCan(access, 'respond');
 	const reply = await requireReply(db, access, replyId);
-	const refused = requireOwnWithinWindow(access, reply.author_id, reply.created_at, now, 'reply');
-	if (refused) return refused;
+	requireOwnWithinWindow(access, reply.author_id, reply.created_at, now, 'reply');
 	const change = await db.transaction().execute(async (trx) => {
 		await trx.updateTable('checkin_replies').set({ body, edited_at: now }).where('id', '=', replyId).execute();
 		return recordChange(trx, access, reply.checkin_id, 'checkin.reply-edited', now);
@@ -277,10 +292,10 @@ export async function editReply(db: Database, user: SessionUser | null, circleId
 	return { checkin: change.checkin };
 }
 
-export async function removeReply(db: Database, user: SessionUser | null, circleId: string, replyId: string, now = Date.now()) {
-	const access = await requireMember(db, user, circleId);
+export async function removeReply(db: Database, access: CircleAccess, replyId: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
+	requireCan(access, 'respond');
 	const reply = await requireReply(db, access, replyId);
-	if (reply.author_id !== access.userId) error(403, 'You can only remove your own replies.');
+	if (reply.author_id !== access.userId) throw forbidden('You can only remove your own replies.');
 	const change = await db.transaction().execute(async (trx) => {
 		await trx.deleteFrom('checkin_replies').where('id', '=', replyId).execute();
 		return recordChange(trx, access, reply.checkin_id, 'checkin.reply-removed', now);
@@ -305,22 +320,21 @@ export interface FeedPage {
 	nextCursor: string | null;
 }
 
-/** Newest first, a page at a time; `authorId` narrows it to one member's check-ins. */
-export async function listCheckIns(
-	db: Database,
-	user: SessionUser | null,
-	circleId: string,
-	options: { cursor?: string | null; authorId?: string; limit?: number } = {}
-): Promise<FeedPage> {
-	return loadFeedPage(db, await requireCircleAction(db, user, circleId, 'view'), options);
+export interface FeedOptions {
+	/** Where the page starts (a page's nextCursor); a cursor that is not one starts at the newest. */
+	cursor?: string | null;
+	authorId?: string;
+	limit?: number;
 }
 
-/** listCheckIns for a reader whose membership is already checked (`access`). */
-export async function loadFeedPage(
-	db: Database,
-	access: CircleAccess,
-	options: { cursor?: string | null; authorId?: string; limit?: number } = {}
-): Promise<FeedPage> {
+/** Newest first, a page at a time; `authorId` narrows it to one member's check-ins. */
+export async function listCheckIns(db: Database, access: CircleAccess, options: FeedOptions = {}): Promise<FeedPage> {
+	requireCan(access, 'view');
+	return loadFeedPage(db, access, options);
+}
+
+/** listCheckIns as part of a page whose loader has checked `access` already (circles/home.ts). */
+export async function loadFeedPage(db: Database, access: CircleAccess, options: FeedOptions = {}): Promise<FeedPage> {
 	const limit = Math.min(options.limit ?? FEED_PAGE_SIZE, 100);
 	const after = decodeCursor(options.cursor);
 	// The page's rows in one read, newest first, rather than their ids first and the rows after.
@@ -351,12 +365,12 @@ export interface MoodPoint {
 }
 
 /** A member's moods (and cravings, where shared) over the last `days` days, oldest first. */
-export async function moodTrend(db: Database, user: SessionUser | null, circleId: string, memberId: string, now = Date.now(), days = 30): Promise<MoodPoint[]> {
-	await requireCircleAction(db, user, circleId, 'view');
+export async function moodTrend(db: Database, access: CircleAccess, memberId: string, now = Date.now(), days = 30): Promise<MoodPoint[]> {
+	requireCan(access, 'view');
 	const rows = await db
 		.selectFrom('checkins')
 		.select(['created_at', 'mood', 'craving'])
-		.where('circle_id', '=', circleId)
+		.where('circle_id', '=', access.circle.id)
 		.where('author_id', '=', memberId)
 		.where('deleted_at', 'is', null)
 		.where('created_at', '>=', now - days * 24 * 3600 * 1000)

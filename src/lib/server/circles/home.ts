@@ -2,8 +2,7 @@
 // the domain module it belongs to from that checked access (before, every part checked it again:
 // six membership queries per page; see BENCHMARKS.md).
 import type { Database } from '$lib/server/db';
-import type { SessionUser } from '$lib/server/auth/sessions';
-import { requireCircleAction } from './access';
+import { requireCan, type CircleAccess } from './access';
 import { loadMembers, loadRecentActivity } from './circles';
 import { loadFeedPage } from '$lib/server/checkins/checkins';
 import { loadRecoverySummaries, peopleInRecovery } from '$lib/server/milestones/recovery';
@@ -12,9 +11,9 @@ import { countAgreementsWaitingFor } from '$lib/server/boundaries/agreements';
 /** Recent activity shown on the home page. */
 const HOME_ACTIVITY_ITEMS = 8;
 
-export async function loadCircleHome(db: Database, user: SessionUser | null, circleId: string, options: { cursor?: string | null; now?: number } = {}) {
+export async function loadCircleHome(db: Database, access: CircleAccess, options: { cursor?: string | null; now?: number } = {}) {
 	const now = options.now ?? Date.now();
-	const access = await requireCircleAction(db, user, circleId, 'view');
+	requireCan(access, 'view');
 	const members = await loadMembers(db, access);
 	const me = members.find((member) => member.userId === access.userId);
 	const inRecovery = members.filter((member) => member.inRecovery);
