@@ -158,21 +158,17 @@ const insertCheckIn = prepared(
 		})
 );
 
-/** The author's name as the check-in shows it, read with the write (access does not carry it). */
-const findDisplayName = prepared((db, userId: string) => db.selectFrom('users').select('display_name').where('id', '=', userId));
-
 export async function postCheckIn(db: Database, access: CircleAccess, input: CheckInInput, now = Date.now()): Promise<CheckInView> {
 	requireCan(access, 'postCheckIn');
 	const circleId = access.circle.id;
 	const id = newId();
 	const { event, checkin } = await db.transaction().execute(async (trx) => {
-		const [author] = await findDisplayName(trx, access.userId);
 		// A new check-in has no reactions or replies yet, so its view is built from what is written
 		// rather than read back (this is the hottest write path: see BENCHMARKS.md).
 		const checkin: CheckInView = {
 			id,
 			circleId,
-			author: { id: access.userId, displayName: author?.display_name ?? '', relationship: access.relationship },
+			author: { id: access.userId, displayName: access.displayName, relationship: access.relationship },
 			mood: input.mood,
 			// Craving is asked of, and kept for, a person in recovery only.
 			craving: access.inRecovery ? input.craving : null,
