@@ -38,17 +38,18 @@ export async function loadDomain() {
 		optimizeDeps: { noDiscovery: true, include: [] }
 	});
 	const load = (file) => vite.ssrLoadModule(file);
-	const [db, ids, passwords, sessions, circles, invites, checkins, recovery] = await Promise.all([
+	const [db, ids, passwords, sessions, access, circles, invites, checkins, recovery] = await Promise.all([
 		load('/src/lib/server/db/index.ts'),
 		load('/src/lib/server/ids.ts'),
 		load('/src/lib/server/auth/passwords.ts'),
 		load('/src/lib/server/auth/sessions.ts'),
+		load('/src/lib/server/circles/access.ts'),
 		load('/src/lib/server/circles/circles.ts'),
 		load('/src/lib/server/circles/invites.ts'),
 		load('/src/lib/server/checkins/checkins.ts'),
 		load('/src/lib/server/milestones/recovery.ts')
 	]);
-	return { vite, db, ids, passwords, sessions, circles, invites, checkins, recovery };
+	return { vite, db, ids, passwords, sessions, access, circles, invites, checkins, recovery };
 }
 
 function sentence(n) {
@@ -84,10 +85,10 @@ export async function seed(options) {
 		const users = [];
 		for (let i = 0; i < MEMBERS_PER_CIRCLE; i++) users.push(await createUser(RELATIONSHIPS[i]));
 		const { circleId } = await domain.circles.createCircle(db, users[0], { name, description: '', timeZone: 'UTC' }, createdAt);
+		const ownerAccess = await domain.access.requireMember(db, users[0], circleId);
 		const invite = await domain.invites.createInvite(
 			db,
-			users[0],
-			circleId,
+			ownerAccess,
 			{ expiresInDays: 7, maxUses: MEMBERS_PER_CIRCLE - 1, role: 'member', note: '' },
 			createdAt
 		);
@@ -127,7 +128,8 @@ export async function seed(options) {
 		if (c === 0) {
 			const person = users[0];
 			const at = now - 99 * DAY;
-			await domain.circles.updateOwnProfile(db, person, circleId, { relationship: 'Me', inRecovery: true }, at);
+			const personAccess = await domain.access.requireMember(db, person, circleId);
+			await domain.circles.updateOwnProfile(db, personAccess, { relationship: 'Me', inRecovery: true }, at);
 			const set = await domain.recovery.setRecoveryDate(db, person, circleId, new Date(at).toISOString().slice(0, 10), at);
 			if (!set?.startedOn) throw new Error(`seeding: the recovery date was refused: ${JSON.stringify(set)}`);
 			const { token } = await domain.sessions.createSession(db, users[1].id, { userAgent: 'hearth-bench' });

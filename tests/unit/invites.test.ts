@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isActionFailure, isHttpError } from '@sveltejs/kit';
 import { hashToken } from '$lib/server/auth/tokens';
-import { parseInviteForm } from '$lib/server/circles/circle-forms';
-import { changeMemberRole, createCircle, removeMember } from '$lib/server/circles/circles';
+import { inviteSchema } from '$lib/server/circles/circle-forms';
+import { changeMemberRole, removeMember } from '$lib/server/circles/circles';
 import {
 	acceptInvite,
 	checkInviteThrottle,
@@ -12,8 +11,11 @@ import {
 	recordInviteFailure,
 	revokeInvite
 } from '$lib/server/circles/invites';
+import { parseForm } from '$lib/server/forms';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { circleOf } from './support/circles';
 import { addUser } from './support/people';
+import { refused } from './support/refusals';
 
 const DAY = 24 * 3600 * 1000;
 const basic = { expiresInDays: 7, maxUses: 1, role: 'member' as const, note: '' };
@@ -26,11 +28,13 @@ afterEach(async () => {
 	await testDb.dispose();
 });
 
+/** A circle of Maria's, alone in it; `access` is hers. */
 async function ownedCircle() {
-	const owner = await addUser(testDb.db, 'Maria');
-	const { circleId } = await createCircle(testDb.db, owner, { name: 'The Garcias', description: '' });
-	return { owner, circleId };
+	const { owner, circleId, accessOf } = await circleOf(testDb.db, []);
+	return { owner, circleId, access: await accessOf(owner), accessOf };
 }
+
+const gone = { reason: 'not-found', message: 'That invite was already turned off or has gone.', field: undefined };
 
 function memberCount(circleId: string): number {
 	return testDb.sqlite.prepare('SELECT COUNT(*) FROM memberships WHERE circle_id = ?').pluck().get(circleId) as number;
@@ -38,8 +42,8 @@ function memberCount(circleId: string): number {
 
 describe('making an invite', () => {
 	it('stores only a hash of a token of at least 128 bits', async () => {
-		const { owner, circleId } = await ownedCircle();
-		const { token } = await createInvite(testDb.db, owner, circleId, basic);
+		const { access } = await ownedCircle();
+		const { token } = await createInvite(testDb.db, access, basic);
 		expect(token.length * 5).toBeGreaterThanOrEqual(128);
 		const stored = testDb.sqlite.prepare('SELECT * FROM invites').all();
 		expect(JSON.stringify(stored)).not.toContain(token);
@@ -52,58 +56,77 @@ describe('making an invite', () => {
 			for (const [k, v] of Object.entries(fields)) data.set(k, v);
 			return data;
 		};
-		expect(parseInviteForm(form({}))).toEqual({ ok: true, data: { expiresInDays: 7, maxUses: 1, role: 'member', note: '' } });
-		expect(parseInviteForm(form({ expiresInDays: '30', maxUses: '20', role: 'admin' })).ok).toBe(true);
+		const parseInviteForm = (data: FormData) => parseForm(inviteSchema, data);
+		expect(parseInviteForm(form({}))).toEqual({ ok: true, data: { expiresInDays: 7, maxUses: 1, role: 'member', note: '' }, values: {} });
+		expect(parseInviteForm(form({ expiresInDays: '30', maxUses: '20', role: 'admin' }))).toMatchObject({
+			ok: true,
+			data: { expiresInDays: 30, maxUses: 20, role: 'admin' }
+		});
 		for (const bad of [{ expiresInDays: '31' }, { expiresInDays: '0' }, { expiresInDays: '-1' }, { expiresInDays: '2.5' }, { expiresInDays: 'soon' }]) {
-			expect(parseInviteForm(form(bad))).toMatchObject({ ok: false, errors: { expiresInDays: expect.any(String) } });
+			expect(parseInviteForm(form(bad))).toMatchObject({ ok: false, errors: { expiresInDays: 'Choose between 1 and 30 days.' } });
 		}
 		for (const bad of [{ maxUses: '21' }, { maxUses: '0' }, { maxUses: '1e3' }]) {
-			expect(parseInviteForm(form(bad))).toMatchObject({ ok: false, errors: { maxUses: expect.any(String) } });
+			expect(parseInviteForm(form(bad))).toMatchObject({ ok: false, errors: { maxUses: 'Choose between 1 and 20 people.' } });
 		}
-		expect(parseInviteForm(form({ role: 'owner' }))).toMatchObject({ ok: false, errors: { role: expect.any(String) } });
+		expect(parseInviteForm(form({ role: 'owner' }))).toMatchObject({ ok: false, errors: { role: 'Choose “Member” or “Admin”.' } });
+		// What was typed comes back to be fixed.
+		expect(parseInviteForm(form({ expiresInDays: ' 31 ', note: ' for Ada ', role: 'admin' }))).toEqual({
+			ok: false,
+			errors: { expiresInDays: 'Choose between 1 and 30 days.' },
+			values: { expiresInDays: ' 31 ', note: ' for Ada ', role: 'admin' }
+		});
+		expect(parseInviteForm(form({ note: 'x'.repeat(81) }))).toMatchObject({ ok: false, errors: { note: 'Please keep the note to 80 characters or fewer.' } });
 	});
 
 	it('is for owners and admins; only the owner may invite an admin', async () => {
-		const { owner, circleId } = await ownedCircle();
+		const { access, accessOf } = await ownedCircle();
 		const sam = await addUser(testDb.db, 'Sam');
-		const { token } = await createInvite(testDb.db, owner, circleId, basic);
+		const { token } = await createInvite(testDb.db, access, basic);
 		await acceptInvite(testDb.db, sam, token);
-		await expect(createInvite(testDb.db, sam, circleId, basic)).rejects.toSatisfy((e) => isHttpError(e) && e.status === 403);
-		await changeMemberRole(testDb.db, owner, circleId, sam.id, 'admin');
-		await expect(createInvite(testDb.db, sam, circleId, basic)).resolves.toMatchObject({ token: expect.any(String) });
-		await expect(createInvite(testDb.db, sam, circleId, { ...basic, role: 'admin' })).rejects.toSatisfy((e) => isHttpError(e) && e.status === 403);
+		expect(await refused(createInvite(testDb.db, await accessOf(sam), basic))).toEqual({
+			reason: 'forbidden',
+			message: 'Only the circle’s owner and admins can invite people.',
+			field: undefined
+		});
+		await changeMemberRole(testDb.db, access, sam.id, 'admin');
+		await expect(createInvite(testDb.db, await accessOf(sam), basic)).resolves.toMatchObject({ token: expect.any(String) });
+		expect(await refused(createInvite(testDb.db, await accessOf(sam), { ...basic, role: 'admin' }))).toEqual({
+			reason: 'forbidden',
+			message: 'Only the circle’s owner can invite someone as an admin.',
+			field: undefined
+		});
 	});
 });
 
 describe('joining with an invite', () => {
 	it('shows the circle and inviter for a working link, and nothing otherwise', async () => {
-		const { owner, circleId } = await ownedCircle();
-		const { token } = await createInvite(testDb.db, owner, circleId, basic);
+		const { access, circleId } = await ownedCircle();
+		const { token } = await createInvite(testDb.db, access, basic);
 		expect(await previewInvite(testDb.db, token)).toEqual({ circleId, circleName: 'The Garcias', invitedBy: 'Maria', role: 'member' });
 		expect(await previewInvite(testDb.db, 'a'.repeat(32))).toBeNull();
 		expect(await previewInvite(testDb.db, '../../etc/passwd')).toBeNull();
 	});
 
 	it('joins with the role the invite grants, and counts the use', async () => {
-		const { owner, circleId } = await ownedCircle();
+		const { access, circleId } = await ownedCircle();
 		const ana = await addUser(testDb.db, 'Ana');
-		const { token } = await createInvite(testDb.db, owner, circleId, { ...basic, role: 'admin', maxUses: 2 });
+		const { token } = await createInvite(testDb.db, access, { ...basic, role: 'admin', maxUses: 2 });
 		expect(await acceptInvite(testDb.db, ana, token)).toEqual({ ok: true, circleId, alreadyMember: false });
 		expect(testDb.sqlite.prepare('SELECT role FROM memberships WHERE user_id = ?').pluck().get(ana.id)).toBe('admin');
-		expect((await listActiveInvites(testDb.db, owner, circleId))[0]).toMatchObject({ usesLeft: 1, maxUses: 2 });
+		expect((await listActiveInvites(testDb.db, access))[0]).toMatchObject({ usesLeft: 1, maxUses: 2 });
 	});
 
 	it('lets an existing member through without using the link up', async () => {
-		const { owner, circleId } = await ownedCircle();
-		const { token } = await createInvite(testDb.db, owner, circleId, basic);
+		const { owner, circleId, access } = await ownedCircle();
+		const { token } = await createInvite(testDb.db, access, basic);
 		expect(await acceptInvite(testDb.db, owner, token)).toEqual({ ok: true, circleId, alreadyMember: true });
 		expect(testDb.sqlite.prepare('SELECT uses FROM invites').pluck().get()).toBe(0);
 	});
 
 	it('refuses an expired link', async () => {
-		const { owner, circleId } = await ownedCircle();
+		const { circleId, access } = await ownedCircle();
 		const now = Date.now();
-		const { token } = await createInvite(testDb.db, owner, circleId, { ...basic, expiresInDays: 1 }, now);
+		const { token } = await createInvite(testDb.db, access, { ...basic, expiresInDays: 1 }, now);
 		const ana = await addUser(testDb.db, 'Ana');
 		expect(await previewInvite(testDb.db, token, now + DAY)).toBeNull();
 		expect(await acceptInvite(testDb.db, ana, token, now + DAY)).toEqual({ ok: false, reason: 'invalid' });
@@ -111,25 +134,25 @@ describe('joining with an invite', () => {
 	});
 
 	it('refuses a revoked link, and takes it off the active list', async () => {
-		const { owner, circleId } = await ownedCircle();
-		const { token, inviteId } = await createInvite(testDb.db, owner, circleId, basic);
-		expect(await revokeInvite(testDb.db, owner, circleId, inviteId)).toEqual({ revoked: true });
-		expect(isActionFailure(await revokeInvite(testDb.db, owner, circleId, inviteId))).toBe(true);
-		expect(await listActiveInvites(testDb.db, owner, circleId)).toEqual([]);
+		const { access } = await ownedCircle();
+		const { token, inviteId } = await createInvite(testDb.db, access, basic);
+		expect(await revokeInvite(testDb.db, access, inviteId)).toEqual({ revoked: true });
+		expect(await refused(revokeInvite(testDb.db, access, inviteId))).toEqual(gone);
+		expect(await listActiveInvites(testDb.db, access)).toEqual([]);
 		expect(await acceptInvite(testDb.db, await addUser(testDb.db), token)).toEqual({ ok: false, reason: 'invalid' });
 	});
 
 	it('cannot revoke another circle’s invite by tampering with the id', async () => {
 		const mine = await ownedCircle();
 		const theirs = await ownedCircle();
-		const { inviteId, token } = await createInvite(testDb.db, theirs.owner, theirs.circleId, basic);
-		expect(isActionFailure(await revokeInvite(testDb.db, mine.owner, mine.circleId, inviteId))).toBe(true);
+		const { inviteId, token } = await createInvite(testDb.db, theirs.access, basic);
+		expect(await refused(revokeInvite(testDb.db, mine.access, inviteId))).toEqual(gone);
 		expect(await previewInvite(testDb.db, token)).not.toBeNull();
 	});
 
 	it('refuses a used-up link and a wrong token', async () => {
-		const { owner, circleId } = await ownedCircle();
-		const { token } = await createInvite(testDb.db, owner, circleId, basic);
+		const { circleId, access } = await ownedCircle();
+		const { token } = await createInvite(testDb.db, access, basic);
 		expect((await acceptInvite(testDb.db, await addUser(testDb.db), token)).ok).toBe(true);
 		expect(await acceptInvite(testDb.db, await addUser(testDb.db), token)).toEqual({ ok: false, reason: 'invalid' });
 		expect(
@@ -146,8 +169,8 @@ describe('joining with an invite', () => {
 	});
 
 	it('lets only one of two people racing for the last use in', async () => {
-		const { owner, circleId } = await ownedCircle();
-		const { token } = await createInvite(testDb.db, owner, circleId, { ...basic, maxUses: 2 });
+		const { circleId, access } = await ownedCircle();
+		const { token } = await createInvite(testDb.db, access, { ...basic, maxUses: 2 });
 		const racers = await Promise.all([1, 2, 3, 4].map((i) => addUser(testDb.db, `Racer ${i}`)));
 		const results = await Promise.all(racers.map((person) => acceptInvite(testDb.db, person, token)));
 		expect(results.filter((r) => r.ok)).toHaveLength(2);
@@ -156,13 +179,13 @@ describe('joining with an invite', () => {
 	});
 
 	it('a removed member can come back only with a new link', async () => {
-		const { owner, circleId } = await ownedCircle();
+		const { access } = await ownedCircle();
 		const sam = await addUser(testDb.db, 'Sam');
-		const first = await createInvite(testDb.db, owner, circleId, { ...basic, maxUses: 1 });
+		const first = await createInvite(testDb.db, access, { ...basic, maxUses: 1 });
 		await acceptInvite(testDb.db, sam, first.token);
-		await removeMember(testDb.db, owner, circleId, sam.id);
+		await removeMember(testDb.db, access, sam.id);
 		expect(await acceptInvite(testDb.db, sam, first.token)).toEqual({ ok: false, reason: 'invalid' });
-		const second = await createInvite(testDb.db, owner, circleId, basic);
+		const second = await createInvite(testDb.db, access, basic);
 		expect((await acceptInvite(testDb.db, sam, second.token)).ok).toBe(true);
 	});
 });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { createSession, type SessionUser } from '$lib/server/auth/sessions';
-import { changeMemberRole, createCircle, removeMember, updateOwnProfile } from '$lib/server/circles/circles';
-import { acceptInvite, createInvite } from '$lib/server/circles/invites';
+import { changeMemberRole, removeMember, updateOwnProfile } from '$lib/server/circles/circles';
 import { latestCircleEventSeq } from '$lib/server/circles/events';
 import type { CircleEvent, CircleSyncResponse } from '$lib/realtime/events';
 import { SYNC_REQUESTS_PER_WINDOW, startRealtime } from '$lib/server/realtime';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { circleOf, joinCircle } from './support/circles';
 import { addUser } from './support/people';
 import { startSocketServer, type TestClient as Client } from './support/socket-server';
 
@@ -57,27 +57,20 @@ async function eventually(check: () => void, attempts = 100) {
 	}
 }
 
-async function circleOf(owner: SessionUser, ...people: SessionUser[]) {
-	const { circleId } = await createCircle(testDb.db, owner, { name: 'The Garcias', description: '' });
-	for (const person of people) {
-		const { token } = await createInvite(testDb.db, owner, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
-		await acceptInvite(testDb.db, person, token);
-	}
-	return circleId;
-}
-
 describe('circle events over sockets', () => {
 	it('reach every member with the circle open, with their log ids', async () => {
-		const maria = await addUser(testDb.db, 'Maria');
-		const sam = await addUser(testDb.db, 'Sam');
-		const circleId = await circleOf(maria, sam);
+		const {
+			circleId,
+			people: [maria, sam],
+			accessOf
+		} = await circleOf(testDb.db, ['Sam']);
 		const mariaSocket = await connectAs(maria);
 		const samSocket = await connectAs(sam);
 		await sync(samSocket, circleId, await latestCircleEventSeq(testDb.db, circleId));
 		const mariaSees = collect(mariaSocket);
 		const samSees = collect(samSocket);
 
-		await updateOwnProfile(testDb.db, sam, circleId, { relationship: 'Son', inRecovery: true });
+		await updateOwnProfile(testDb.db, await accessOf(sam), { relationship: 'Son', inRecovery: true });
 		const id = await latestCircleEventSeq(testDb.db, circleId);
 		await eventually(() => {
 			expect(mariaSees).toEqual([expect.objectContaining({ seq: id, type: 'member.profile-changed' })]);
@@ -86,22 +79,21 @@ describe('circle events over sockets', () => {
 	});
 
 	it('reach someone who joins while connected, without reconnecting', async () => {
-		const maria = await addUser(testDb.db, 'Maria');
+		const { circleId, owner: maria, accessOf } = await circleOf(testDb.db, []);
 		const ana = await addUser(testDb.db, 'Ana');
-		const circleId = await circleOf(maria);
 		const anaSocket = await connectAs(ana);
 		const anaSees = collect(anaSocket);
-		const { token } = await createInvite(testDb.db, maria, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
-		await acceptInvite(testDb.db, ana, token);
-		await changeMemberRole(testDb.db, maria, circleId, ana.id, 'admin');
+		await joinCircle(testDb.db, circleId, maria, ana);
+		await changeMemberRole(testDb.db, await accessOf(maria), ana.id, 'admin');
 		await eventually(() => expect(anaSees.map((e) => e.type)).toContain('member.role-changed'));
 	});
 
 	it('stop at once for a removed member’s open socket, which is told it is out', async () => {
-		const maria = await addUser(testDb.db, 'Maria');
-		const sam = await addUser(testDb.db, 'Sam');
-		const ben = await addUser(testDb.db, 'Ben');
-		const circleId = await circleOf(maria, sam, ben);
+		const {
+			circleId,
+			people: [maria, sam, ben],
+			accessOf
+		} = await circleOf(testDb.db, ['Sam', 'Ben']);
 		const samSocket = await connectAs(sam);
 		const benSocket = await connectAs(ben);
 		await sync(samSocket, circleId, 0);
@@ -109,9 +101,9 @@ describe('circle events over sockets', () => {
 		const benSees = collect(benSocket);
 		const told = new Promise((resolve) => samSocket.once('circle:gone', resolve));
 
-		await removeMember(testDb.db, maria, circleId, sam.id);
+		await removeMember(testDb.db, await accessOf(maria), sam.id);
 		expect(await told).toEqual({ circleId, reason: 'removed' });
-		await updateOwnProfile(testDb.db, ben, circleId, { relationship: 'Brother', inRecovery: false });
+		await updateOwnProfile(testDb.db, await accessOf(ben), { relationship: 'Brother', inRecovery: false });
 		// Ben (still a member) sees both the removal and his own change; Sam sees neither.
 		await eventually(() => expect(benSees.map((e) => e.type)).toEqual(['member.removed', 'member.profile-changed']));
 		expect(samSees).toEqual([]);
@@ -119,33 +111,50 @@ describe('circle events over sockets', () => {
 	});
 
 	it('re-check membership on every catch-up request', async () => {
-		const maria = await addUser(testDb.db, 'Maria');
-		const sam = await addUser(testDb.db, 'Sam');
+		const {
+			circleId,
+			people: [maria, sam],
+			accessOf
+		} = await circleOf(testDb.db, ['Sam']);
 		const outsider = await addUser(testDb.db, 'Outsider');
-		const circleId = await circleOf(maria, sam);
 		const samSocket = await connectAs(sam);
 		const outsiderSocket = await connectAs(outsider);
+		// The outsiders' answer, in the same words as everywhere else (a refusal, see refusal.ts).
+		const notFound = { ok: false, reason: 'not-found', message: 'Not found' };
 
 		expect(await sync(samSocket, circleId, 0)).toMatchObject({ ok: true });
-		expect(await sync(outsiderSocket, circleId, 0)).toEqual({ ok: false, reason: 'not-found' });
-		await removeMember(testDb.db, maria, circleId, sam.id);
-		expect(await sync(samSocket, circleId, 0)).toEqual({ ok: false, reason: 'not-found' });
+		expect(await sync(outsiderSocket, circleId, 0)).toEqual(notFound);
+		await removeMember(testDb.db, await accessOf(maria), sam.id);
+		expect(await sync(samSocket, circleId, 0)).toEqual(notFound);
 		// Tampered requests are refused the same way, never with an error.
-		for (const bad of [{ circleId: 42, afterSeq: 0 }, { circleId, afterSeq: -1 }, { circleId, afterSeq: 1.5 }, null]) {
+		const tampered = [
+			{ circleId: 42, afterSeq: 0 },
+			{ circleId, afterSeq: -1 },
+			{ circleId, afterSeq: 1.5 },
+			{ circleId, afterSeq: Number.NaN },
+			{ circleId, afterSeq: '0' },
+			{ circleId: 'x'.repeat(65), afterSeq: 0 },
+			{ afterSeq: 0 },
+			null,
+			'circle'
+		];
+		for (const bad of tampered) {
 			const answer = await new Promise((resolve) => (samSocket.emit as (...args: unknown[]) => void)('circle:sync', bad, resolve));
-			expect(answer).toEqual({ ok: false, reason: 'not-found' });
+			expect(answer, JSON.stringify(bad)).toEqual(notFound);
 		}
 	});
 
 	it('catch up after id N with exactly the later events, in order', async () => {
-		const maria = await addUser(testDb.db, 'Maria');
-		const sam = await addUser(testDb.db, 'Sam');
-		const circleId = await circleOf(maria, sam);
+		const {
+			circleId,
+			people: [maria, sam],
+			accessOf
+		} = await circleOf(testDb.db, ['Sam']);
 		const samSocket = await connectAs(sam);
 		const before = await latestCircleEventSeq(testDb.db, circleId);
 		samSocket.disconnect();
-		await changeMemberRole(testDb.db, maria, circleId, sam.id, 'admin');
-		await updateOwnProfile(testDb.db, maria, circleId, { relationship: 'Mom', inRecovery: false });
+		await changeMemberRole(testDb.db, await accessOf(maria), sam.id, 'admin');
+		await updateOwnProfile(testDb.db, await accessOf(maria), { relationship: 'Mom', inRecovery: false });
 
 		const back = await connectAs(sam);
 		const answer = await sync(back, circleId, before);
@@ -155,8 +164,7 @@ describe('circle events over sockets', () => {
 	});
 
 	it('disconnect a socket that floods catch-up requests (a page asks a few times a second at most)', async () => {
-		const maria = await addUser(testDb.db, 'Maria');
-		const circleId = await circleOf(maria);
+		const { circleId, owner: maria } = await circleOf(testDb.db, []);
 		const socket = await connectAs(maria);
 		const answered: boolean[] = [];
 		const gone = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
@@ -167,9 +175,10 @@ describe('circle events over sockets', () => {
 	});
 
 	it('announce presence to the circle when a member connects and disconnects', async () => {
-		const maria = await addUser(testDb.db, 'Maria');
-		const sam = await addUser(testDb.db, 'Sam');
-		const circleId = await circleOf(maria, sam);
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf(testDb.db, ['Sam']);
 		const mariaSocket = await connectAs(maria);
 		const changes: Array<{ userId: string; online: boolean }> = [];
 		mariaSocket.on('presence:changed', (change) => change.circleId === circleId && changes.push(change));

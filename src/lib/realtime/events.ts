@@ -112,7 +112,19 @@ export type CircleSyncResponse =
 			complete: boolean;
 			online: string[];
 	  }
-	| { ok: false; reason: 'not-found' };
+	| MessageRefusal;
+
+/**
+ * A socket message the server would not answer: the domain's reason and words (a refusal, see
+ * server/refusal.ts). Catch-up answers every outsider, removed member and malformed request alike:
+ * not found.
+ */
+export interface MessageRefusal {
+	ok: false;
+	reason: 'not-found' | 'forbidden' | 'invalid' | 'conflict' | 'throttled' | 'too-large';
+	message?: string;
+	field?: string;
+}
 
 export interface ServerToClientEvents {
 	/** Sent just before the server disconnects a socket whose session has ended. */

@@ -1,9 +1,9 @@
-import { fail, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { requireUser } from '$lib/server/http/guards';
-import { parseCircleForm } from '$lib/server/circles/circle-forms';
+import { formAction } from '$lib/server/http/respond';
+import { circleSchema } from '$lib/server/circles/circle-forms';
 import { createCircle, listMyCircles } from '$lib/server/circles/circles';
-import { readForm } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 const GONE_NOTICES: Record<string, string> = {
@@ -25,11 +25,9 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	create: async (event) => {
 		const user = requireUser(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		const parsed = parseCircleForm(form);
-		if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values });
-		const { circleId } = await createCircle(getDb(), user, parsed.data);
-		redirect(303, `/circles/${circleId}`);
+		return formAction(event, 'create', circleSchema, async (input) => {
+			const { circleId } = await createCircle(getDb(), user, input);
+			redirect(303, `/circles/${circleId}`);
+		});
 	}
 };

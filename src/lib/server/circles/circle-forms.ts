@@ -1,3 +1,5 @@
+// The circle's forms as valibot schemas (see server/forms.ts), with the circle's own messages.
+import * as v from 'valibot';
 import {
 	CIRCLE_DESCRIPTION_MAX,
 	CIRCLE_NAME_MAX,
@@ -10,71 +12,80 @@ import {
 	type CircleRole
 } from '$lib/circles';
 import { isTimeZone } from '$lib/recovery-days';
-import { characterCount, hasControlCharacters, keepForRedisplay, readText, type FieldErrors, type Parsed } from '$lib/server/validation';
+import { characterCount, cleanText, field, hasControlCharacters } from '$lib/server/forms';
 
-/** A single line of text: trimmed, NFC, within `max` characters, with no control characters. */
-function checkLine(value: string, { label, max, required }: { label: string; max: number; required: boolean }): string | undefined {
-	if (!value) return required ? `Please give ${label}.` : undefined;
-	if (characterCount(value) > max) return `Please keep ${label} to ${max} characters or fewer.`;
-	if (hasControlCharacters(value)) return `${label[0]!.toUpperCase()}${label.slice(1)} has invisible control characters in it; please type it again.`;
-	return undefined;
+/**
+ * Words a person gives the circle (a name, a label, a note): cleaned (one line, runs of spaces made
+ * one, unless `multiline`), at most `max` characters, no control characters; `label` names it
+ * in the messages ("the name": "Please keep the name to 80 characters or fewer.").
+ */
+function words(label: string, max: number, { requiredMessage, multiline = false }: { requiredMessage?: string; multiline?: boolean } = {}) {
+	const Label = `${label[0]!.toUpperCase()}${label.slice(1)}`;
+	return v.pipe(
+		v.optional(v.string(), ''),
+		v.transform((value) => (multiline ? cleanText(value) : cleanText(value).replace(/\s+/g, ' '))),
+		v.check((value) => requiredMessage === undefined || value !== '', requiredMessage ?? ''),
+		v.check((value) => characterCount(value) <= max, `Please keep ${label} to ${max} characters or fewer.`),
+		v.check(
+			(value) => !hasControlCharacters(multiline ? value.replace(/[\n\t]/g, '') : value),
+			`${Label} has invisible control characters in it; please type it again.`
+		),
+		v.metadata({ redisplay: max * 2 })
+	);
 }
 
-function readLine(form: FormData, name: string): string {
-	return readText(form, name).normalize('NFC').replace(/\s+/g, ' ').trim();
-}
+export const circleSchema = v.object({
+	name: words('the name', CIRCLE_NAME_MAX, { requiredMessage: 'Please give the circle a name.' }),
+	description: words('the description', CIRCLE_DESCRIPTION_MAX, { multiline: true }),
+	/** Where the circle counts its days; the creator's browser fills it in (UTC without JavaScript). */
+	timeZone: v.pipe(
+		field(),
+		v.transform((value) => (isTimeZone(value) ? value : 'UTC'))
+	)
+});
 
-export type CircleField = 'name' | 'description';
+export type CircleField = keyof v.InferInput<typeof circleSchema>;
 export interface CircleInput {
 	name: string;
 	description: string;
-	/** Where the circle counts its days; the creator's browser fills it in (UTC without JavaScript). */
+	/** Where the circle counts its days (UTC unless given). */
 	timeZone?: string;
 }
 
-export function parseCircleForm(form: FormData): Parsed<CircleField, CircleInput> {
-	const name = readLine(form, 'name');
-	const description = readText(form, 'description').normalize('NFC').trim();
-	const errors: FieldErrors<CircleField> = {};
-	if (!name) errors.name = 'Please give the circle a name.';
-	else errors.name = checkLine(name, { label: 'the name', max: CIRCLE_NAME_MAX, required: true });
-	if (!errors.name) delete errors.name;
-	if (characterCount(description) > CIRCLE_DESCRIPTION_MAX)
-		errors.description = `Please keep the description to ${CIRCLE_DESCRIPTION_MAX} characters or fewer.`;
-	else if (hasControlCharacters(description.replace(/[\r\n\t]/g, '')))
-		errors.description = 'The description has invisible control characters in it; please type it again.';
-	if (Object.keys(errors).length > 0) {
-		return {
-			ok: false,
-			errors,
-			values: { name: keepForRedisplay(name, CIRCLE_NAME_MAX), description: keepForRedisplay(description, CIRCLE_DESCRIPTION_MAX) }
-		};
-	}
-	const timeZone = readText(form, 'timeZone').trim();
-	return { ok: true, data: { name, description, timeZone: isTimeZone(timeZone) ? timeZone : 'UTC' } };
+export const profileSchema = v.object({
+	relationship: words('your relationship', RELATIONSHIP_MAX),
+	// The checkbox sends "yes"; anything else is no.
+	inRecovery: v.pipe(
+		field(16),
+		v.transform((value) => value === 'yes')
+	)
+});
+
+export type ProfileField = keyof v.InferInput<typeof profileSchema>;
+export type ProfileInput = v.InferOutput<typeof profileSchema>;
+
+/** A whole number typed into a form (at most four digits); `fallback` when left empty. */
+function wholeNumber(fallback: number, min: number, max: number, message: string) {
+	return v.pipe(
+		field(8),
+		v.check((value) => value === '' || (/^\d{1,4}$/.test(value) && Number(value) >= min && Number(value) <= max), message),
+		v.transform((value) => (value === '' ? fallback : Number(value)))
+	);
 }
 
-export type ProfileField = 'relationship' | 'inRecovery';
-export interface ProfileInput {
-	relationship: string;
-	inRecovery: boolean;
-}
+export const inviteSchema = v.object({
+	expiresInDays: wholeNumber(INVITE_DEFAULT_DAYS, 1, INVITE_MAX_DAYS, `Choose between 1 and ${INVITE_MAX_DAYS} days.`),
+	maxUses: wholeNumber(INVITE_DEFAULT_USES, 1, INVITE_MAX_USES, `Choose between 1 and ${INVITE_MAX_USES} people.`),
+	role: v.pipe(
+		v.optional(v.string(), ''),
+		v.transform((value) => value || 'member'),
+		v.picklist(['member', 'admin'], 'Choose “Member” or “Admin”.'),
+		v.metadata({ redisplay: 16 })
+	),
+	note: words('the note', INVITE_NOTE_MAX)
+});
 
-export function parseProfileForm(form: FormData): Parsed<ProfileField, ProfileInput> {
-	const relationship = readLine(form, 'relationship');
-	const inRecovery = readText(form, 'inRecovery') === 'yes';
-	const error = checkLine(relationship, { label: 'your relationship', max: RELATIONSHIP_MAX, required: false });
-	if (error) {
-		return {
-			ok: false,
-			errors: { relationship: error },
-			values: { relationship: keepForRedisplay(relationship, RELATIONSHIP_MAX), inRecovery: inRecovery ? 'yes' : '' }
-		};
-	}
-	return { ok: true, data: { relationship, inRecovery } };
-}
-
-export type InviteField = 'expiresInDays' | 'maxUses' | 'role' | 'note';
+export type InviteField = keyof v.InferInput<typeof inviteSchema>;
 export interface InviteInput {
 	expiresInDays: number;
 	maxUses: number;
@@ -82,37 +93,23 @@ export interface InviteInput {
 	note: string;
 }
 
-function readWholeNumber(form: FormData, name: string, fallback: number): number | null {
-	const text = readText(form, name).trim();
-	if (text === '') return fallback;
-	return /^\d{1,4}$/.test(text) ? Number(text) : null;
-}
+/** A form about one other member (remove, make owner). */
+export const memberSchema = v.object({ userId: field() });
 
-export function parseInviteForm(form: FormData): Parsed<InviteField, InviteInput> {
-	const expiresInDays = readWholeNumber(form, 'expiresInDays', INVITE_DEFAULT_DAYS);
-	const maxUses = readWholeNumber(form, 'maxUses', INVITE_DEFAULT_USES);
-	const roleText = readText(form, 'role') || 'member';
-	const note = readLine(form, 'note');
-	const errors: FieldErrors<InviteField> = {};
-	if (expiresInDays === null || expiresInDays < 1 || expiresInDays > INVITE_MAX_DAYS) errors.expiresInDays = `Choose between 1 and ${INVITE_MAX_DAYS} days.`;
-	if (maxUses === null || maxUses < 1 || maxUses > INVITE_MAX_USES) errors.maxUses = `Choose between 1 and ${INVITE_MAX_USES} people.`;
-	if (roleText !== 'member' && roleText !== 'admin') errors.role = 'Choose “Member” or “Admin”.';
-	const noteError = checkLine(note, { label: 'the note', max: INVITE_NOTE_MAX, required: false });
-	if (noteError) errors.note = noteError;
-	if (Object.keys(errors).length > 0) {
-		return {
-			ok: false,
-			errors,
-			values: {
-				expiresInDays: keepForRedisplay(readText(form, 'expiresInDays'), 4),
-				maxUses: keepForRedisplay(readText(form, 'maxUses'), 4),
-				role: roleText === 'admin' ? 'admin' : 'member',
-				note: keepForRedisplay(note, INVITE_NOTE_MAX)
-			}
-		};
-	}
-	return {
-		ok: true,
-		data: { expiresInDays: expiresInDays!, maxUses: maxUses!, role: roleText as 'member' | 'admin', note }
-	};
-}
+/** Make someone an admin or a member again; which roles there are is the domain's rule. */
+export const roleSchema = v.object({ userId: field(), role: field() });
+
+export const revokeInviteSchema = v.object({ inviteId: field() });
+
+export const timeZoneSchema = v.object({
+	timeZone: v.pipe(
+		field(),
+		v.check((value) => isTimeZone(value), 'Please choose a time zone from the list.')
+	)
+});
+
+/** Deleting a circle: its name, typed again (the domain compares it). */
+export const deleteCircleSchema = v.object({ confirmName: field(200) });
+
+/** A form with nothing in it but the button (leave the circle). */
+export const noFields = v.object({});

@@ -1,16 +1,19 @@
-import { error, fail } from '@sveltejs/kit';
-import type { Database } from '$lib/server/db';
+// Circles and their members: creating a circle, who is in it and in which role, leaving,
+// handing over, deleting, and the circle's history in words. Every command takes a checked
+// CircleAccess and checks its own permission; a refusal is thrown (see refusal.ts).
+import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
+import type { Database, DB } from '$lib/server/db';
 import type { CircleRole } from '$lib/circles';
+import { describeEvent, type EventContent } from '$lib/activity';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
-import type { CircleEvent } from '$lib/realtime/events';
+import { invalid, notFound } from '$lib/server/refusal';
 import { addUserToCircleRoom, closeCircleRoom, publishCircleEvents, removeUserFromCircleRoom } from '$lib/server/realtime/publish';
-import { requireCircleAction, requireMember, type CircleAccess } from './access';
+import { requireCan, type CircleAccess } from './access';
 import type { CircleInput, ProfileInput } from './circle-forms';
 import { appendCircleEvent } from './events';
 import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreements';
-import { milestoneHeadline } from '$lib/milestones';
 import { isTimeZone } from '$lib/recovery-days';
 
 export interface CircleSummary {
@@ -110,19 +113,19 @@ export interface CircleMember {
 
 const ROLE_ORDER: Record<CircleRole, number> = { owner: 0, admin: 1, member: 2 };
 
-export async function listMembers(db: Database, user: SessionUser | null, circleId: string): Promise<{ access: CircleAccess; members: CircleMember[] }> {
-	const access = await requireCircleAction(db, user, circleId, 'view');
-	return { access, members: await loadMembers(db, access) };
+/** The circle's members, owner first, for a member allowed to see them. */
+export async function listMembers(db: Database, access: CircleAccess): Promise<CircleMember[]> {
+	requireCan(access, 'view');
+	return loadMembers(db, access);
 }
 
 /** The circle's members, owner first; `access` is the proof that the reader is one of them. */
 export async function loadMembers(db: Database, access: CircleAccess): Promise<CircleMember[]> {
-	const circleId = access.circle.id;
 	const rows = await db
 		.selectFrom('memberships')
 		.innerJoin('users', 'users.id', 'memberships.user_id')
 		.select(['users.id', 'users.display_name', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery', 'memberships.joined_at'])
-		.where('memberships.circle_id', '=', circleId)
+		.where('memberships.circle_id', '=', access.circle.id)
 		.orderBy('memberships.joined_at', 'asc')
 		.execute();
 	return rows
@@ -137,9 +140,16 @@ export async function loadMembers(db: Database, access: CircleAccess): Promise<C
 		.sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.joinedAt - b.joinedAt);
 }
 
+/** The member's own name as the circle sees it in its log. */
+async function displayNameOf(trx: Transaction<DB>, userId: string): Promise<string> {
+	const row = await trx.selectFrom('users').select('display_name').where('id', '=', userId).executeTakeFirstOrThrow();
+	return row.display_name;
+}
+
 /** Each member says who they are in the circle; nobody can change it for them. */
-export async function updateOwnProfile(db: Database, user: SessionUser | null, circleId: string, input: ProfileInput, now = Date.now()): Promise<void> {
-	const access = await requireCircleAction(db, user, circleId, 'updateOwnProfile');
+export async function updateOwnProfile(db: Database, access: CircleAccess, input: ProfileInput, now = Date.now()): Promise<void> {
+	requireCan(access, 'updateOwnProfile');
+	const circleId = access.circle.id;
 	const events = await db.transaction().execute(async (trx) => {
 		await trx
 			.updateTable('memberships')
@@ -152,7 +162,12 @@ export async function updateOwnProfile(db: Database, user: SessionUser | null, c
 				circleId,
 				actorId: access.userId,
 				type: 'member.profile-changed',
-				payload: { userId: access.userId, displayName: user!.displayName, relationship: input.relationship, inRecovery: input.inRecovery },
+				payload: {
+					userId: access.userId,
+					displayName: await displayNameOf(trx, access.userId),
+					relationship: input.relationship,
+					inRecovery: input.inRecovery
+				},
 				now
 			})
 		];
@@ -160,9 +175,9 @@ export async function updateOwnProfile(db: Database, user: SessionUser | null, c
 	publishCircleEvents(events);
 }
 
-/** Another member of the same circle, or a 404: ids from other circles are not found here. */
+/** Another member of the same circle; ids from other circles are not found here. */
 async function requireOtherMember(db: Database, access: CircleAccess, targetUserId: string) {
-	if (targetUserId === access.userId) error(400, 'You can’t do that to yourself here.');
+	if (targetUserId === access.userId) throw invalid('You can’t do that to yourself here.');
 	const row = await db
 		.selectFrom('memberships')
 		.innerJoin('users', 'users.id', 'memberships.user_id')
@@ -170,17 +185,24 @@ async function requireOtherMember(db: Database, access: CircleAccess, targetUser
 		.where('memberships.circle_id', '=', access.circle.id)
 		.where('memberships.user_id', '=', targetUserId)
 		.executeTakeFirst();
-	if (!row) error(404, 'Not found');
+	if (!row) throw notFound();
 	return { userId: row.id, displayName: row.display_name, role: row.role };
 }
 
 /** The owner makes someone an admin or a member again. */
-export async function changeMemberRole(db: Database, user: SessionUser | null, circleId: string, targetUserId: string, role: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'changeRole');
-	if (role !== 'admin' && role !== 'member') return fail(400, { message: 'Choose “Admin” or “Member”.' });
+export async function changeMemberRole(
+	db: Database,
+	access: CircleAccess,
+	targetUserId: string,
+	role: string,
+	now = Date.now()
+): Promise<{ changed: boolean }> {
+	requireCan(access, 'changeRole');
+	if (role !== 'admin' && role !== 'member') throw invalid('Choose “Admin” or “Member”.');
+	const circleId = access.circle.id;
 	const target = await requireOtherMember(db, access, targetUserId);
-	if (target.role === 'owner') return fail(400, { message: 'The owner’s role changes only by handing over ownership.' });
-	if (target.role === role) return { changed: false as const };
+	if (target.role === 'owner') throw invalid('The owner’s role changes only by handing over ownership.');
+	if (target.role === role) return { changed: false };
 	const events = await db.transaction().execute(async (trx) => {
 		await trx.updateTable('memberships').set({ role }).where('circle_id', '=', circleId).where('user_id', '=', target.userId).execute();
 		return [
@@ -194,12 +216,13 @@ export async function changeMemberRole(db: Database, user: SessionUser | null, c
 		];
 	});
 	publishCircleEvents(events);
-	return { changed: true as const };
+	return { changed: true };
 }
 
 /** The owner removes someone: their access ends at once, sockets included. */
-export async function removeMember(db: Database, user: SessionUser | null, circleId: string, targetUserId: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'removeMember');
+export async function removeMember(db: Database, access: CircleAccess, targetUserId: string, now = Date.now()): Promise<{ removed: string }> {
+	requireCan(access, 'removeMember');
+	const circleId = access.circle.id;
 	const target = await requireOtherMember(db, access, targetUserId);
 	const events = await db.transaction().execute(async (trx) => {
 		await trx.deleteFrom('memberships').where('circle_id', '=', circleId).where('user_id', '=', target.userId).execute();
@@ -221,8 +244,9 @@ export async function removeMember(db: Database, user: SessionUser | null, circl
 }
 
 /** The owner hands the circle to another member and becomes an admin. */
-export async function transferOwnership(db: Database, user: SessionUser | null, circleId: string, targetUserId: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'transferOwnership');
+export async function transferOwnership(db: Database, access: CircleAccess, targetUserId: string, now = Date.now()): Promise<{ newOwner: string }> {
+	requireCan(access, 'transferOwnership');
+	const circleId = access.circle.id;
 	const target = await requireOtherMember(db, access, targetUserId);
 	const events = await db.transaction().execute(async (trx) => {
 		await trx.updateTable('memberships').set({ role: 'owner' }).where('circle_id', '=', circleId).where('user_id', '=', target.userId).execute();
@@ -245,8 +269,9 @@ export async function transferOwnership(db: Database, user: SessionUser | null, 
  * Anyone can leave. The owner must hand ownership over first while others remain; alone in the
  * circle, they delete it instead (leaving would orphan it).
  */
-export async function leaveCircle(db: Database, user: SessionUser | null, circleId: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'leave');
+export async function leaveCircle(db: Database, access: CircleAccess, now = Date.now()): Promise<{ left: true }> {
+	requireCan(access, 'leave');
+	const circleId = access.circle.id;
 	if (access.role === 'owner') {
 		const others = await db
 			.selectFrom('memberships')
@@ -254,20 +279,21 @@ export async function leaveCircle(db: Database, user: SessionUser | null, circle
 			.where('circle_id', '=', circleId)
 			.where('user_id', '!=', access.userId)
 			.executeTakeFirst();
-		const message =
+		throw invalid(
 			Number(others?.count ?? 0) > 0
 				? 'As the owner, please hand ownership to someone else before you leave.'
-				: 'You’re the only one in this circle. To close it, delete it in the circle’s settings.';
-		return fail(400, { message });
+				: 'You’re the only one in this circle. To close it, delete it in the circle’s settings.'
+		);
 	}
 	const events = await db.transaction().execute(async (trx) => {
+		const displayName = await displayNameOf(trx, access.userId);
 		await trx.deleteFrom('memberships').where('circle_id', '=', circleId).where('user_id', '=', access.userId).execute();
 		return [
 			await appendCircleEvent(trx, {
 				circleId,
 				actorId: access.userId,
 				type: 'member.left',
-				payload: { userId: access.userId, displayName: user!.displayName },
+				payload: { userId: access.userId, displayName },
 				now
 			}),
 			...(await settleAgreementsAfterMemberLeft(trx, circleId, now))
@@ -275,13 +301,14 @@ export async function leaveCircle(db: Database, user: SessionUser | null, circle
 	});
 	removeUserFromCircleRoom(access.userId, circleId, 'left');
 	publishCircleEvents(events);
-	return { left: true as const };
+	return { left: true };
 }
 
 /** The owner sets the time zone the circle's days are counted in. */
-export async function setCircleTimeZone(db: Database, user: SessionUser | null, circleId: string, timeZone: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'changeTimeZone');
-	if (!isTimeZone(timeZone)) return fail(400, { errors: { timeZone: 'Please choose a time zone from the list.' } });
+export async function changeTimeZone(db: Database, access: CircleAccess, timeZone: string, now = Date.now()): Promise<{ timeZone: string }> {
+	requireCan(access, 'changeTimeZone');
+	if (!isTimeZone(timeZone)) throw invalid('Please choose a time zone from the list.', 'timeZone');
+	const circleId = access.circle.id;
 	const events = await db.transaction().execute(async (trx) => {
 		await trx.updateTable('circles').set({ time_zone: timeZone }).where('id', '=', circleId).execute();
 		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'circle.time-zone-changed', payload: { timeZone }, now })];
@@ -291,16 +318,13 @@ export async function setCircleTimeZone(db: Database, user: SessionUser | null, 
 }
 
 /** The owner deletes the circle after typing its name; everything in it goes (foreign keys cascade). */
-export async function deleteCircle(db: Database, user: SessionUser | null, circleId: string, typedName: string) {
-	const access = await requireCircleAction(db, user, circleId, 'deleteCircle');
+export async function deleteCircle(db: Database, access: CircleAccess, typedName: string): Promise<{ deleted: string }> {
+	requireCan(access, 'deleteCircle');
 	if (typedName.trim() !== access.circle.name) {
-		return fail(400, {
-			errors: { confirmName: `Type the circle’s name exactly as shown (“${access.circle.name}”) to delete it.` },
-			values: { confirmName: typedName.slice(0, 200) }
-		});
+		throw invalid(`Type the circle’s name exactly as shown (“${access.circle.name}”) to delete it.`, 'confirmName');
 	}
-	await db.deleteFrom('circles').where('id', '=', circleId).execute();
-	closeCircleRoom(circleId);
+	await db.deleteFrom('circles').where('id', '=', access.circle.id).execute();
+	closeCircleRoom(access.circle.id);
 	return { deleted: access.circle.name };
 }
 
@@ -310,11 +334,7 @@ export interface CircleActivity {
 	text: string;
 }
 
-/** Recent history of the circle in words, from its event log. */
-export async function recentActivity(db: Database, user: SessionUser | null, circleId: string, limit = 20): Promise<CircleActivity[]> {
-	return loadRecentActivity(db, await requireMember(db, user, circleId), limit);
-}
-
+/** Recent history of the circle in words (sentences from $lib/activity), from its event log. */
 export async function loadRecentActivity(db: Database, access: CircleAccess, limit = 20): Promise<CircleActivity[]> {
 	const rows = await db
 		.selectFrom('circle_events')
@@ -332,82 +352,4 @@ export async function loadRecentActivity(db: Database, access: CircleAccess, lim
 		createdAt: row.created_at,
 		text: describeEvent({ type: row.type, payload: JSON.parse(row.payload) } as EventContent, row.actor ?? 'Someone')
 	}));
-}
-
-const ROLE_WORDS: Record<CircleRole, string> = { owner: 'the owner', admin: 'an admin', member: 'a member' };
-
-/** An event's type and payload, still telling the types apart. */
-type EventContent<E = CircleEvent> = E extends CircleEvent ? Pick<E, 'type' | 'payload'> : never;
-
-export function describeEvent(event: EventContent, actor: string): string {
-	switch (event.type) {
-		case 'circle.created':
-			return `${actor} started the circle.`;
-		case 'member.joined':
-			return `${event.payload.displayName} joined the circle.`;
-		case 'member.left':
-			return `${event.payload.displayName} left the circle.`;
-		case 'member.removed':
-			return `${event.payload.displayName} is no longer in the circle.`;
-		case 'member.role-changed':
-			return `${event.payload.displayName} is now ${ROLE_WORDS[event.payload.role]}.`;
-		case 'member.profile-changed':
-			return `${event.payload.displayName} updated how they appear in the circle.`;
-		case 'circle.ownership-transferred':
-			return `${actor} handed ownership to ${event.payload.toDisplayName}.`;
-		case 'invite.created':
-			return `${actor} made an invite link.`;
-		case 'invite.revoked':
-			return `${actor} turned off an invite link.`;
-		case 'checkin.posted':
-			return `${actor} checked in.`;
-		case 'checkin.edited':
-			return `${actor} edited a check-in.`;
-		case 'checkin.removed':
-			return `${actor} removed a check-in.`;
-		case 'checkin.reacted':
-			return `${actor} responded to ${event.payload.checkin.author.displayName}’s check-in.`;
-		case 'checkin.replied':
-		case 'checkin.reply-edited':
-		case 'checkin.reply-removed':
-			return `${actor} replied to ${event.payload.checkin.author.displayName}’s check-in.`;
-		case 'agreement.proposed':
-			return `${actor} proposed an agreement: “${event.payload.title}”.`;
-		case 'agreement.revision-proposed':
-			return `${actor} proposed version ${event.payload.version} of “${event.payload.title}”.`;
-		case 'agreement.withdrawal-proposed':
-			return `${actor} proposed withdrawing the open proposal on “${event.payload.title}”.`;
-		case 'agreement.retirement-proposed':
-			return `${actor} proposed retiring “${event.payload.title}”.`;
-		case 'agreement.answered':
-			if (event.payload.answer === 'changes') return `${actor} would like changes to “${event.payload.title}”.`;
-			return event.payload.acknowledgement ? `${actor} read and agreed to “${event.payload.title}”.` : `${actor} agreed to “${event.payload.title}”.`;
-		case 'agreement.commented':
-			return `${actor} commented on “${event.payload.title}”.`;
-		case 'agreement.agreed':
-			return (event.payload.version ?? 1) > 1
-				? `Everyone agreed to version ${event.payload.version} of “${event.payload.title}”.`
-				: `Everyone agreed to “${event.payload.title}”.`;
-		case 'agreement.withdrawn':
-			return `“${event.payload.title}” was withdrawn, with everyone’s agreement.`;
-		case 'agreement.proposal-withdrawn':
-			return `The proposed change to “${event.payload.title}” was withdrawn, with everyone’s agreement; the agreed version stays.`;
-		case 'agreement.retired':
-			return `“${event.payload.title}” was retired, with everyone’s agreement.`;
-		case 'milestone.reached':
-			return `🎉 ${milestoneHeadline(event.payload.milestone)}.`;
-		case 'milestone.added':
-			return `${actor} added a milestone: “${event.payload.milestone.title}”.`;
-		case 'milestone.cheered':
-		case 'milestone.cheer-edited':
-			return `${actor} cheered “${milestoneHeadline(event.payload.milestone)}”.`;
-		case 'milestone.removed':
-			return `${actor} removed the milestone “${event.payload.title}”.`;
-		case 'recovery.date-set':
-			return `${event.payload.displayName} set the day their recovery began.`;
-		case 'recovery.lapse-shared':
-			return `${event.payload.displayName} shared that they had a lapse. Coming back is part of recovery.`;
-		case 'circle.time-zone-changed':
-			return `${actor} set the circle’s time zone to ${event.payload.timeZone}.`;
-	}
 }

@@ -1,12 +1,14 @@
-import { fail } from '@sveltejs/kit';
+// Invite links: made by the circle's owner and admins, shown once, stored only as a hash, and
+// used up atomically when someone joins with one.
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import type { Database } from '$lib/server/db';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { hashToken } from '$lib/server/auth/tokens';
 import { newId } from '$lib/server/ids';
+import { Refusal } from '$lib/server/refusal';
 import { addUserToCircleRoom, publishCircleEvents } from '$lib/server/realtime/publish';
 import { checkThrottle, recordFailure, type ThrottleKey, type ThrottleVerdict } from '$lib/server/throttle';
-import { requireCan, requireCircleAction } from './access';
+import { requireCan, type CircleAccess } from './access';
 import type { InviteInput } from './circle-forms';
 import { appendCircleEvent } from './events';
 
@@ -22,9 +24,16 @@ function generateInviteToken(): string {
 // Invite tokens are 32 base32 characters; anything else is not looked up at all.
 const TOKEN_SHAPE = /^[a-z2-7]{32}$/;
 
-export async function createInvite(db: Database, user: SessionUser | null, circleId: string, input: InviteInput, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'manageInvites');
+/** A new invite link: its token exists in full only in this answer. */
+export async function createInvite(
+	db: Database,
+	access: CircleAccess,
+	input: InviteInput,
+	now = Date.now()
+): Promise<{ inviteId: string; token: string; expiresAt: number }> {
+	requireCan(access, 'manageInvites');
 	if (input.role === 'admin') requireCan(access, 'inviteAdmins');
+	const circleId = access.circle.id;
 	const token = generateInviteToken();
 	const inviteId = newId();
 	const expiresAt = now + input.expiresInDays * DAY;
@@ -63,8 +72,8 @@ export interface ActiveInvite {
 }
 
 /** Invites that still work: not revoked, not expired, not used up. */
-export async function listActiveInvites(db: Database, user: SessionUser | null, circleId: string, now = Date.now()): Promise<ActiveInvite[]> {
-	await requireCircleAction(db, user, circleId, 'manageInvites');
+export async function listActiveInvites(db: Database, access: CircleAccess, now = Date.now()): Promise<ActiveInvite[]> {
+	requireCan(access, 'manageInvites');
 	const rows = await db
 		.selectFrom('invites')
 		.leftJoin('users', 'users.id', 'invites.created_by')
@@ -78,7 +87,7 @@ export async function listActiveInvites(db: Database, user: SessionUser | null, 
 			'invites.created_at',
 			'users.display_name'
 		])
-		.where('invites.circle_id', '=', circleId)
+		.where('invites.circle_id', '=', access.circle.id)
 		.where('invites.revoked_at', 'is', null)
 		.where('invites.expires_at', '>', now)
 		.whereRef('invites.uses', '<', 'invites.max_uses')
@@ -96,8 +105,10 @@ export async function listActiveInvites(db: Database, user: SessionUser | null, 
 	}));
 }
 
-export async function revokeInvite(db: Database, user: SessionUser | null, circleId: string, inviteId: string, now = Date.now()) {
-	const access = await requireCircleAction(db, user, circleId, 'manageInvites');
+/** Turns a link off; one already off, or of another circle, is not found. */
+export async function revokeInvite(db: Database, access: CircleAccess, inviteId: string, now = Date.now()): Promise<{ revoked: true }> {
+	requireCan(access, 'manageInvites');
+	const circleId = access.circle.id;
 	const events = await db.transaction().execute(async (trx) => {
 		const result = await trx
 			.updateTable('invites')
@@ -109,9 +120,9 @@ export async function revokeInvite(db: Database, user: SessionUser | null, circl
 		if (result.numUpdatedRows === 0n) return null;
 		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'invite.revoked', payload: { inviteId }, now })];
 	});
-	if (!events) return fail(404, { message: 'That invite was already turned off or has gone.' });
+	if (!events) throw new Refusal('not-found', 'That invite was already turned off or has gone.');
 	publishCircleEvents(events);
-	return { revoked: true as const };
+	return { revoked: true };
 }
 
 export interface InvitePreview {

@@ -1,15 +1,17 @@
 import type { Socket } from 'socket.io';
+import * as v from 'valibot';
 import type { Database } from '$lib/server/db';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { validateSessionToken } from '$lib/server/auth/sessions';
 import { isCircleMember, listMemberCircleIds } from '$lib/server/circles/circles';
 import { listCircleEventsAfter } from '$lib/server/circles/events';
+import { parseMessage } from '$lib/server/forms';
+import { isRefusal, notFound, refusalReply } from '$lib/server/refusal';
 import {
 	circleRoom,
 	sessionRoom,
 	userRoom,
 	type CircleSyncRequest,
-	type CircleSyncResponse,
 	type ClientToServerEvents,
 	type HandshakeRefusal,
 	type ServerToClientEvents,
@@ -68,16 +70,11 @@ export function isAllowedOrigin(
 	return Boolean(host) && parsed.host === host;
 }
 
-function isSyncRequest(value: unknown): value is CircleSyncRequest {
-	const request = value as { circleId?: unknown; afterSeq?: unknown } | null;
-	return (
-		typeof request?.circleId === 'string' &&
-		request.circleId.length <= 64 &&
-		typeof request.afterSeq === 'number' &&
-		Number.isSafeInteger(request.afterSeq) &&
-		request.afterSeq >= 0
-	);
-}
+/** `circle:sync`: "I have applied everything of this circle up to afterSeq". */
+const syncRequestSchema = v.object({
+	circleId: v.pipe(v.string(), v.maxLength(64)),
+	afterSeq: v.pipe(v.number(), v.safeInteger(), v.minValue(0))
+}) satisfies v.GenericSchema<unknown, CircleSyncRequest>;
 
 /**
  * A browser asks once per (re)connect, and again for a gap that did not fill (every GAP_GRACE_MS
@@ -133,21 +130,22 @@ export function startRealtime(db: Database, log: EventLog): HearthServer | null 
 				return;
 			}
 			if (typeof reply !== 'function') return;
-			const refused: CircleSyncResponse = { ok: false, reason: 'not-found' };
 			try {
-				if (!isSyncRequest(request)) return reply(refused);
-				if (!(await isCircleMember(db, userId, request.circleId))) {
-					socket.leave(circleRoom(request.circleId));
-					return reply(refused);
+				// A tampered request is refused as an outsider is: the same answer, never an error.
+				const checked = parseMessage(syncRequestSchema, request);
+				if (!checked) throw notFound();
+				if (!(await isCircleMember(db, userId, checked.circleId))) {
+					socket.leave(circleRoom(checked.circleId));
+					throw notFound();
 				}
 				// The socket may already be in the room (it joins its circles at connect) and live
 				// events may overtake this reply: the client holds them and merges by number.
-				socket.join(circleRoom(request.circleId));
-				const { events, complete } = await listCircleEventsAfter(log.committed, request.circleId, request.afterSeq);
-				reply({ ok: true, generation: log.generation, events, complete, online: onlineUserIdsNow(io, request.circleId) });
-			} catch (error) {
-				console.error('circle:sync failed', error);
-				reply(refused);
+				socket.join(circleRoom(checked.circleId));
+				const { events, complete } = await listCircleEventsAfter(log.committed, checked.circleId, checked.afterSeq);
+				reply({ ok: true, generation: log.generation, events, complete, online: onlineUserIdsNow(io, checked.circleId) });
+			} catch (caught) {
+				if (!isRefusal(caught)) console.error('circle:sync failed', caught);
+				reply(refusalReply(isRefusal(caught) ? caught : notFound()));
 			}
 		});
 
