@@ -143,14 +143,14 @@ describe('formAction', () => {
 	});
 
 	it('answers a refusal with its status, next to its field or for the whole form', async () => {
-		const byField = await formAction({ request: post({ message: 'Hi' }) }, 'cheer', schema, async () => {
+		const byField = await formAction({ request: post({ message: 'Hi' }) }, 'cheer', schema, async (): Promise<{ saved: boolean }> => {
 			throw invalid('Not that day.', 'message');
 		});
 		expect(isActionFailure(byField) && [byField.status, byField.data]).toEqual([
 			400,
 			{ action: 'cheer', errors: { message: 'Not that day.' }, values: { message: 'Hi' } }
 		]);
-		const whole = await formAction({ request: post({ message: 'Hi' }) }, 'cheer', schema, async () => {
+		const whole = await formAction({ request: post({ message: 'Hi' }) }, 'cheer', schema, async (): Promise<{ saved: boolean }> => {
 			throw conflict('Already done.');
 		});
 		expect(isActionFailure(whole) && [whole.status, whole.data]).toEqual([409, { action: 'cheer', message: 'Already done.', values: { message: 'Hi' } }]);

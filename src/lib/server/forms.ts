@@ -163,7 +163,8 @@ export function checkbox() {
 }
 
 function entriesOf(schema: FormSchema): v.ObjectEntries {
-	return 'entries' in schema ? schema.entries : (schema.pipe[0] as v.ObjectSchema<v.ObjectEntries, undefined>).entries;
+	if ('pipe' in schema) return (schema.pipe[0] as v.ObjectSchema<v.ObjectEntries, undefined>).entries;
+	return schema.entries;
 }
 
 interface FieldMetadata {
