@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parseChangePasswordForm, parseLogInForm, parseSignUpForm } from '$lib/server/auth/account-forms';
+import { DISPLAY_NAME_MAX, changePasswordSchema, logInSchema, signUpSchema } from '$lib/server/auth/account-forms';
+import { parseForm } from '$lib/server/forms';
 
 function formOf(fields: Record<string, string>): FormData {
 	const form = new FormData();
 	for (const [name, value] of Object.entries(fields)) form.set(name, value);
 	return form;
 }
+
+const parseSignUpForm = (form: FormData) => parseForm(signUpSchema, form);
+const parseLogInForm = (form: FormData) => parseForm(logInSchema, form);
+const parseChangePasswordForm = (form: FormData) => parseForm(changePasswordSchema, form);
 
 const valid = { displayName: 'Maria', email: 'maria@example.org', password: 'long enough words' };
 
@@ -14,7 +19,8 @@ describe('sign-up form', () => {
 		const parsed = parseSignUpForm(formOf({ ...valid, displayName: '  Maria  ', email: '  Maria@Example.ORG ' }));
 		expect(parsed).toEqual({
 			ok: true,
-			data: { displayName: 'Maria', email: 'maria@example.org', password: 'long enough words' }
+			data: { displayName: 'Maria', email: 'maria@example.org', password: 'long enough words' },
+			values: { displayName: '  Maria  ', email: '  Maria@Example.ORG ' }
 		});
 	});
 
@@ -39,6 +45,29 @@ describe('sign-up form', () => {
 		expect(parseSignUpForm(formOf({ ...valid, displayName: '🌱'.repeat(80) })).ok).toBe(true);
 		const tooLong = parseSignUpForm(formOf({ ...valid, displayName: 'a'.repeat(300) }));
 		expect(tooLong).toMatchObject({ ok: false, errors: { displayName: expect.stringMatching(/80 characters/) } });
+	});
+
+	it('counts a family emoji in a name as one character, as a person sees it', () => {
+		const family = '👨‍👩‍👧‍👦'; // four people joined into one: 7 code points, 11 UTF-16 units
+		expect(parseForm(signUpSchema, formOf({ ...valid, displayName: family.repeat(DISPLAY_NAME_MAX) }))).toMatchObject({
+			ok: true,
+			data: { displayName: family.repeat(DISPLAY_NAME_MAX) }
+		});
+		expect(parseForm(signUpSchema, formOf({ ...valid, displayName: family.repeat(DISPLAY_NAME_MAX + 1) }))).toMatchObject({
+			ok: false,
+			errors: { displayName: 'Please keep your name to 80 characters or fewer.' }
+		});
+		// Cut back for redisplay a whole family at a time, never in the middle of one.
+		const cut = parseForm(signUpSchema, formOf({ ...valid, displayName: family.repeat(1000) }));
+		expect(cut.values.displayName).toBe(family.repeat(2 * DISPLAY_NAME_MAX));
+	});
+
+	it('counts a password in characters as they are typed: eight emoji are eight', () => {
+		expect(parseForm(signUpSchema, formOf({ ...valid, password: '👨‍👩‍👧‍👦'.repeat(7) }))).toMatchObject({
+			ok: false,
+			errors: { password: 'Please use at least 8 characters (you have 7).' }
+		});
+		expect(parseForm(signUpSchema, formOf({ ...valid, password: '👍🏽'.repeat(8) })).ok).toBe(true);
 	});
 
 	it('refuses control characters and direction overrides in a name', () => {
@@ -92,13 +121,38 @@ describe('log-in form', () => {
 	it('normalises the email and asks for missing fields', () => {
 		expect(parseLogInForm(formOf({ email: ' Ana@X.org ', password: 'p' }))).toEqual({
 			ok: true,
-			data: { email: 'ana@x.org', password: 'p' }
+			data: { email: 'ana@x.org', password: 'p' },
+			values: { email: ' Ana@X.org ' }
 		});
 		expect(parseLogInForm(formOf({ email: '', password: '' }))).toMatchObject({
 			ok: false,
 			errors: { email: expect.any(String), password: expect.any(String) }
 		});
 	});
+});
+
+describe('passwords are never sent back', () => {
+	const secret = 'correct horse battery staple';
+	const cases = [
+		['sign-up, with a name missing', () => parseForm(signUpSchema, formOf({ displayName: '', email: 'maria@example.org', password: secret }))],
+		['sign-up, with a password too short', () => parseForm(signUpSchema, formOf({ ...valid, password: 'short' }))],
+		['sign-up, accepted', () => parseForm(signUpSchema, formOf({ ...valid, password: secret }))],
+		['log-in, with the email missing', () => parseForm(logInSchema, formOf({ email: '', password: secret }))],
+		['log-in, accepted', () => parseForm(logInSchema, formOf({ email: 'maria@example.org', password: secret }))],
+		['change-password, with the new one too short', () => parseForm(changePasswordSchema, formOf({ currentPassword: secret, newPassword: 'short' }))],
+		['change-password, with the current one missing', () => parseForm(changePasswordSchema, formOf({ currentPassword: '', newPassword: secret }))]
+	] as const;
+
+	for (const [title, parse] of cases) {
+		it(`in the values of ${title}`, () => {
+			const parsed = parse();
+			expect(Object.keys(parsed.values)).not.toContain('password');
+			expect(Object.keys(parsed.values)).not.toContain('currentPassword');
+			expect(Object.keys(parsed.values)).not.toContain('newPassword');
+			expect(JSON.stringify(parsed.values)).not.toContain(secret);
+			expect(JSON.stringify(parsed.values)).not.toContain('short');
+		});
+	}
 });
 
 describe('change-password form', () => {

@@ -7,6 +7,12 @@ interface EnhancedFormOptions {
 	/** Empty the form after a success (default true). */
 	reset?: boolean;
 	/**
+	 * When the server answers with an error status of its own (say a 429 thrown by the action),
+	 * show its error page, as a post without JavaScript would; only a send that got no answer at
+	 * all counts as `connectionLost`. Default false: every error counts as a lost connection.
+	 */
+	errorPage?: boolean;
+	/**
 	 * Instead of the default update after a success or failure: e.g. put a new item in the list
 	 * at once. `update` is SvelteKit's own (applies the result, reruns loads).
 	 */
@@ -34,7 +40,8 @@ export class EnhancedForm {
 		this.connectionLost = false;
 		return async ({ result, update }) => {
 			try {
-				if (result.type === 'error') this.connectionLost = true;
+				if (result.type === 'error' && this.#options.errorPage && result.status) await update();
+				else if (result.type === 'error') this.connectionLost = true;
 				else if (this.#options.onResult) await this.#options.onResult({ result, formElement, update });
 				else await update({ reset: result.type === 'success' && (this.#options.reset ?? true) });
 			} finally {

@@ -23,44 +23,39 @@ export type Parsed<S extends FormSchema> =
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
-// Only these join code points into one grapheme: combining marks, joiners and variation
-// selectors, skin tones, flags (regional indicators and tags), Hangul jamo, prepended marks.
-// Text without any of them has one grapheme per code point, counted fast.
-const MAY_JOIN =
-	// eslint-disable-next-line no-misleading-character-class -- these are the joining code points, listed one by one on purpose
-	/[\p{M}\u200C\u200D\uFE00-\uFE0F\uFF9E\uFF9F\u1100-\u11FF\uA960-\uA97F\uAC00-\uD7FF\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}\u{110BD}\u{110CD}]/u;
-
-/** Between two of these there is always a grapheme boundary (plain ASCII, tab and line feed). */
-const isPlain = (code: number) => (code >= 0x20 && code <= 0x7e) || code === 0x0a || code === 0x09;
-
-// Node 20's segmenter takes quadratic time on long strings (100,000 characters: seconds), so
-// long text is segmented in pieces cut where a boundary is certain.
-const PIECE = 512;
-const LONGEST_PIECE = 4096;
+// V8's segmenter spends time in proportion to the whole text at every step, so one pass over a
+// long text takes quadratic time (100,000 characters: seconds). Segmenting a slice at a time keeps
+// it linear. A boundary inside a slice is the same as in the whole text (the rules look only
+// backwards from the character after it), except the slice's end: so the last piece of each slice
+// is segmented again as the start of the next. A slice never ends inside a surrogate pair.
+const SLICE = 256;
 
 function* graphemes(text: string): Generator<string> {
-	if (!MAY_JOIN.test(text)) {
-		yield* text;
-		return;
-	}
 	let start = 0;
 	while (start < text.length) {
-		let end = Math.min(text.length, start + PIECE);
-		while (end < text.length && end < start + LONGEST_PIECE && !(isPlain(text.charCodeAt(end - 1)) && isPlain(text.charCodeAt(end)))) end++;
-		// Never between the halves of a surrogate pair.
-		if (end < text.length && text.charCodeAt(end - 1) >= 0xd800 && text.charCodeAt(end - 1) <= 0xdbff) end++;
-		const certain = end === text.length || (isPlain(text.charCodeAt(end - 1)) && isPlain(text.charCodeAt(end)));
-		const pieces = Array.from(segmenter.segment(text.slice(start, end)), ({ segment }) => segment);
-		// Cut without a certain boundary (a long run of emoji): the last grapheme may go on past the
-		// cut, so it is left for the next piece, which starts where it began.
-		const held = !certain && pieces.length > 1 ? pieces.pop()! : '';
-		yield* pieces;
-		start = end - held.length;
+		let end = Math.min(start + SLICE, text.length);
+		if (end < text.length && end - 1 > start && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
+		let last: Intl.SegmentData | undefined;
+		for (const data of segmenter.segment(text.slice(start, end))) {
+			if (last) yield last.segment;
+			last = data;
+		}
+		// A cluster longer than a slice (hundreds of combining marks) is counted in pieces.
+		if (end === text.length || last!.index === 0) {
+			yield last!.segment;
+			start = end;
+		} else {
+			start += last!.index;
+		}
 	}
 }
 
+// eslint-disable-next-line no-control-regex -- in plain ASCII each character is one grapheme, but CR LF together is one
+const ASCII = /^[\u0000-\u007F]*$/;
+
 /** Length as a person counts it: an emoji, a family emoji or an accented letter is one character. */
 export function characterCount(text: string): number {
+	if (ASCII.test(text)) return text.length - (text.match(/\r\n/g)?.length ?? 0);
 	let count = 0;
 	for (const _ of graphemes(text)) count++;
 	return count;
@@ -197,8 +192,8 @@ function redisplayValues(schema: FormSchema, input: Record<string, string | unde
 	for (const [name, value] of Object.entries(input)) {
 		if (value === undefined || name === 'password' || name.endsWith('Password')) continue;
 		const { redisplay = DEFAULT_REDISPLAY, options } = metadataOf(entries[name]!);
-		if (options) values[name] = options.includes(value) ? value : '';
-		else values[name] = characterCount(value) > redisplay ? firstCharacters(value, redisplay) : value;
+		// Cut without counting all of it: a huge body is not segmented to the end just to be cut.
+		values[name] = options ? (options.includes(value) ? value : '') : firstCharacters(value, redisplay);
 	}
 	return values;
 }

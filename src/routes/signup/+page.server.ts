@@ -1,8 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import { signUpWithForm } from '$lib/server/http/auth-actions';
+import { isFailure } from '$lib/server/http/respond';
 import { safeRedirectPath } from '$lib/server/auth/redirects';
-import { readForm } from '$lib/server/forms';
-import { readText } from '$lib/server/validation';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {
@@ -13,10 +12,8 @@ export const load: PageServerLoad = ({ locals, url }) => {
 
 export const actions: Actions = {
 	default: async (event) => {
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		const result = await signUpWithForm(event, form);
-		if (!('user' in result)) return result;
-		redirect(303, safeRedirectPath(readText(form, 'redirectTo')));
+		const signedUp = await signUpWithForm(event, 'signup');
+		if (isFailure(signedUp)) return signedUp;
+		redirect(303, signedUp.redirectTo);
 	}
 };

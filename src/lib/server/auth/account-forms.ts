@@ -1,4 +1,9 @@
-import { characterCount, hasControlCharacters, keepForRedisplay, readText, type Parsed } from '$lib/server/validation';
+// The account forms (sign up, log in, change password) as valibot schemas, read with parseForm
+// (forms.ts). The messages are the account pages' own: kinder and more specific than the general
+// text() piece's, so each field's rule is written out here. Passwords are never sent back (parseForm
+// leaves out `password` and any `…Password` field).
+import * as v from 'valibot';
+import { characterCount, hasControlCharacters } from '$lib/server/forms';
 
 export const DISPLAY_NAME_MAX = 80;
 export const EMAIL_MAX = 254;
@@ -13,8 +18,26 @@ export function normaliseEmail(email: string): string {
 	return email.trim().toLowerCase();
 }
 
-function checkEmail(raw: string): string | undefined {
-	const email = normaliseEmail(raw);
+/** A field's rule as one check: the first problem with the value, in the person's words, or none. */
+function rule(problemOf: (value: string) => string | undefined) {
+	return v.rawCheck<string>(({ dataset, addIssue }) => {
+		if (!dataset.typed) return;
+		const problem = problemOf(dataset.value);
+		if (problem) addIssue({ message: problem });
+	});
+}
+
+/** A text field as sent: '' when missing (or when a file was sent instead of text). */
+const sent = () => v.optional(v.string(), '');
+
+function displayNameProblem(displayName: string): string | undefined {
+	if (!displayName) return 'Please tell us what to call you.';
+	if (characterCount(displayName) > DISPLAY_NAME_MAX) return `Please keep your name to ${DISPLAY_NAME_MAX} characters or fewer.`;
+	if (hasControlCharacters(displayName)) return 'Your name has invisible control characters in it; please type it again.';
+	return undefined;
+}
+
+function newEmailProblem(email: string): string | undefined {
 	if (!email) return 'Please enter your email address.';
 	if (characterCount(email) > EMAIL_MAX) return `An email address can be at most ${EMAIL_MAX} characters.`;
 	if (hasControlCharacters(email) || !EMAIL_SHAPE.test(email)) {
@@ -23,7 +46,7 @@ function checkEmail(raw: string): string | undefined {
 	return undefined;
 }
 
-function checkNewPassword(password: string): string | undefined {
+function newPasswordProblem(password: string): string | undefined {
 	const length = characterCount(password);
 	if (length === 0) return 'Please choose a password.';
 	if (length < PASSWORD_MIN) return `Please use at least ${PASSWORD_MIN} characters (you have ${length}).`;
@@ -31,73 +54,46 @@ function checkNewPassword(password: string): string | undefined {
 	return undefined;
 }
 
-export type SignUpField = 'displayName' | 'email' | 'password';
-export interface SignUpInput {
-	displayName: string;
-	email: string;
-	password: string;
+function logInEmailProblem(email: string): string | undefined {
+	if (!email.trim()) return 'Please enter your email address.';
+	if (characterCount(email) > EMAIL_MAX * 2) return 'That email address is too long.';
+	return undefined;
 }
 
-export function parseSignUpForm(form: FormData): Parsed<SignUpField, SignUpInput> {
-	const displayName = readText(form, 'displayName').normalize('NFC').trim();
-	const rawEmail = readText(form, 'email');
-	const password = readText(form, 'password');
+/** The name people in a circle see: NFC, trimmed, at most 80 characters. */
+const displayName = v.pipe(
+	sent(),
+	v.transform((value) => value.normalize('NFC').trim()),
+	rule(displayNameProblem),
+	v.metadata({ redisplay: DISPLAY_NAME_MAX * 2 })
+);
 
-	const errors: Partial<Record<SignUpField, string>> = {};
-	if (!displayName) errors.displayName = 'Please tell us what to call you.';
-	else if (characterCount(displayName) > DISPLAY_NAME_MAX) errors.displayName = `Please keep your name to ${DISPLAY_NAME_MAX} characters or fewer.`;
-	else if (hasControlCharacters(displayName)) errors.displayName = 'Your name has invisible control characters in it; please type it again.';
-	const emailError = checkEmail(rawEmail);
-	if (emailError) errors.email = emailError;
-	const passwordError = checkNewPassword(password);
-	if (passwordError) errors.password = passwordError;
+/** A new account's email, normalised. */
+const newEmail = v.pipe(sent(), v.transform(normaliseEmail), rule(newEmailProblem), v.metadata({ redisplay: EMAIL_MAX * 2 }));
 
-	if (Object.keys(errors).length > 0) {
-		// The password is never sent back.
-		return {
-			ok: false,
-			errors,
-			values: {
-				displayName: keepForRedisplay(displayName, DISPLAY_NAME_MAX),
-				email: keepForRedisplay(rawEmail.trim(), EMAIL_MAX)
-			}
-		};
-	}
-	return { ok: true, data: { displayName, email: normaliseEmail(rawEmail), password } };
-}
+/** The email to log in with: only its presence and a sane length are checked; normalised. */
+const logInEmail = v.pipe(sent(), rule(logInEmailProblem), v.transform(normaliseEmail), v.metadata({ redisplay: EMAIL_MAX * 2 }));
 
-export type LogInField = 'email' | 'password';
-export interface LogInInput {
-	email: string;
-	password: string;
-}
+/** A password being chosen: 8 to 256 characters, any characters, never changed. */
+const newPassword = v.pipe(sent(), rule(newPasswordProblem));
 
-export function parseLogInForm(form: FormData): Parsed<LogInField, LogInInput> {
-	const rawEmail = readText(form, 'email');
-	const password = readText(form, 'password');
-	const errors: Partial<Record<LogInField, string>> = {};
-	if (!rawEmail.trim()) errors.email = 'Please enter your email address.';
-	else if (characterCount(rawEmail) > EMAIL_MAX * 2) errors.email = 'That email address is too long.';
-	if (!password) errors.password = 'Please enter your password.';
-	if (Object.keys(errors).length > 0) {
-		return { ok: false, errors, values: { email: keepForRedisplay(rawEmail.trim(), EMAIL_MAX) } };
-	}
-	return { ok: true, data: { email: normaliseEmail(rawEmail), password } };
-}
+/** A password being given (to log in, or to prove it is you): only needs to be there. */
+const givenPassword = (message: string) =>
+	v.pipe(
+		sent(),
+		v.check((value) => value.length > 0, message)
+	);
 
-export type ChangePasswordField = 'currentPassword' | 'newPassword';
-export interface ChangePasswordInput {
-	currentPassword: string;
-	newPassword: string;
-}
+export const signUpSchema = v.object({ displayName, email: newEmail, password: newPassword });
+export const logInSchema = v.object({ email: logInEmail, password: givenPassword('Please enter your password.') });
+export const changePasswordSchema = v.object({
+	currentPassword: givenPassword('Please enter your current password.'),
+	newPassword
+});
 
-export function parseChangePasswordForm(form: FormData): Parsed<ChangePasswordField, ChangePasswordInput> {
-	const currentPassword = readText(form, 'currentPassword');
-	const newPassword = readText(form, 'newPassword');
-	const errors: Partial<Record<ChangePasswordField, string>> = {};
-	if (!currentPassword) errors.currentPassword = 'Please enter your current password.';
-	const newError = checkNewPassword(newPassword);
-	if (newError) errors.newPassword = newError;
-	if (Object.keys(errors).length > 0) return { ok: false, errors, values: {} };
-	return { ok: true, data: { currentPassword, newPassword } };
-}
+export type SignUpField = keyof typeof signUpSchema.entries;
+export type SignUpInput = v.InferOutput<typeof signUpSchema>;
+export type LogInField = keyof typeof logInSchema.entries;
+export type LogInInput = v.InferOutput<typeof logInSchema>;
+export type ChangePasswordField = keyof typeof changePasswordSchema.entries;
+export type ChangePasswordInput = v.InferOutput<typeof changePasswordSchema>;

@@ -1,53 +1,64 @@
 // Sign-up and log-in as form actions, shared by /signup, /login and the invite page (/join), so
-// every entrance checks input, throttles and sets the cookie the same way.
-import { fail, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
+// every entrance checks input, throttles and sets the cookie the same way. Each answers like any
+// form action (respond.ts): `{ action, ... }` when it worked, a FormFailure when it did not.
+import type { ActionFailure, RequestEvent } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { clientAddress } from '$lib/server/forms';
+import { clientAddress, type FormFailure } from '$lib/server/forms';
+import { invalid, throttled } from '$lib/server/refusal';
 import { describeWait } from '$lib/server/throttle';
-import { readText, type FieldErrors } from '$lib/server/validation';
-import { parseLogInForm, parseSignUpForm, type LogInField, type SignUpField } from '$lib/server/auth/account-forms';
-import { INCORRECT_LOGIN, logIn, signUp } from '$lib/server/auth/accounts';
+import { logInSchema, signUpSchema, type LogInField, type SignUpField } from '$lib/server/auth/account-forms';
+import { INCORRECT_LOGIN, logIn, signUp, type SignedIn } from '$lib/server/auth/accounts';
 import { setSessionCookie } from '$lib/server/auth/cookies';
+import { safeRedirectPath } from '$lib/server/auth/redirects';
 import type { SessionUser } from '$lib/server/auth/sessions';
+import { formAction } from './respond';
 
-type SignUpFailure = ActionFailure<{ form: 'signup'; errors: FieldErrors<SignUpField>; values: Partial<Record<SignUpField, string>> }>;
-type LogInFailure = ActionFailure<{ form: 'login'; message?: string; errors?: FieldErrors<LogInField>; values: Partial<Record<LogInField, string>> }>;
+export const EMAIL_TAKEN = 'There is already an account with this email. Try logging in instead.';
 
-function contextOf(event: RequestEvent) {
+export interface SignedInByForm {
+	action: string;
+	user: SessionUser;
+	/** Where the form asked to go next (its `redirectTo` field), only ever a path on this site. */
+	redirectTo: string;
+}
+
+type RequestEventLike = Pick<RequestEvent, 'request' | 'cookies' | 'url' | 'getClientAddress' | 'setHeaders'>;
+
+function contextOf(event: RequestEventLike) {
 	return { address: clientAddress(event), userAgent: event.request.headers.get('user-agent') ?? '' };
 }
 
-/** Creates the account and signs this browser in, or says what to fix. */
-export async function signUpWithForm(event: RequestEvent, form: FormData): Promise<{ user: SessionUser } | SignUpFailure> {
-	const parsed = parseSignUpForm(form);
-	if (!parsed.ok) return fail(400, { form: 'signup' as const, errors: parsed.errors, values: parsed.values });
-	const result = await signUp(getDb(), parsed.data, contextOf(event));
-	if (!result.ok) {
-		return fail(400, {
-			form: 'signup' as const,
-			errors: { email: 'There is already an account with this email. Try logging in instead.' },
-			values: { displayName: parsed.data.displayName, email: parsed.data.email }
-		});
-	}
-	setSessionCookie(event.cookies, event.url, result.signedIn.token, result.signedIn.session.expiresAt);
-	return { user: result.signedIn.user };
+function enter(event: RequestEventLike, { signedIn }: { signedIn: SignedIn }, form: FormData): Omit<SignedInByForm, 'action'> {
+	setSessionCookie(event.cookies, event.url, signedIn.token, signedIn.session.expiresAt);
+	const redirectTo = form.get('redirectTo');
+	return { user: signedIn.user, redirectTo: safeRedirectPath(typeof redirectTo === 'string' ? redirectTo : null) };
 }
 
-/** Checks the email and password and signs this browser in, or says why not (429 when throttled). */
-export async function logInWithForm(event: RequestEvent, form: FormData): Promise<{ user: SessionUser } | LogInFailure> {
-	const parsed = parseLogInForm(form);
-	if (!parsed.ok) return fail(400, { form: 'login' as const, errors: parsed.errors, values: parsed.values });
-	const result = await logIn(getDb(), parsed.data, contextOf(event));
-	const values = { email: readText(form, 'email').trim().slice(0, 320) };
-	if (!result.ok && result.reason === 'throttled') {
-		event.setHeaders({ 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) });
-		return fail(429, {
-			form: 'login' as const,
-			message: `Too many attempts to log in. For your safety, please wait ${describeWait(result.retryAfterMs)} and try again.`,
-			values
-		});
-	}
-	if (!result.ok) return fail(400, { form: 'login' as const, message: INCORRECT_LOGIN, values });
-	setSessionCookie(event.cookies, event.url, result.signedIn.token, result.signedIn.session.expiresAt);
-	return { user: result.signedIn.user };
+/** Creates the account and signs this browser in, or says what to fix (the taken email on its field). */
+export function signUpWithForm(event: RequestEventLike, action = 'signup'): Promise<SignedInByForm | ActionFailure<FormFailure<SignUpField>>> {
+	return formAction(event, action, signUpSchema, async (data, form) => {
+		const result = await signUp(getDb(), data, contextOf(event));
+		if (!result.ok) throw invalid(EMAIL_TAKEN, 'email');
+		return enter(event, result, form);
+	});
+}
+
+export function tooManyLogInsMessage(retryAfterMs: number): string {
+	return `Too many attempts to log in. For your safety, please wait ${describeWait(retryAfterMs)} and try again.`;
+}
+
+/**
+ * Checks the email and password and signs this browser in, or says why not: the same words for a
+ * wrong email and a wrong password; 429 with Retry-After when there were too many attempts.
+ */
+export function logInWithForm(event: RequestEventLike, action = 'login'): Promise<SignedInByForm | ActionFailure<FormFailure<LogInField>>> {
+	return formAction(event, action, logInSchema, async (data, form) => {
+		const result = await logIn(getDb(), data, contextOf(event));
+		if (!result.ok && result.reason === 'throttled') {
+			event.setHeaders({ 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) });
+			throw throttled(tooManyLogInsMessage(result.retryAfterMs), result.retryAfterMs);
+		}
+		if (!result.ok) throw invalid(INCORRECT_LOGIN);
+		return enter(event, result, form);
+	});
 }

@@ -1,6 +1,6 @@
 // The one place a domain refusal becomes an HTTP answer: an error page for a load, a form failure
 // (always the FormFailure shape, see forms.ts) for an action.
-import { error, fail, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
+import { error, fail, isActionFailure, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import { isRefusal, REFUSAL_STATUS, type Refusal } from '$lib/server/refusal';
 import { parseForm, readFormData, type FieldOf, type FormFailure, type FormSchema, type FormValues } from '$lib/server/forms';
 import type * as v from 'valibot';
@@ -60,4 +60,9 @@ export async function formAction<S extends FormSchema, R extends object>(
 		if (isRefusal(caught)) return refusalFailure(action, caught, parsed.values, extra);
 		throw caught;
 	}
+}
+
+/** Whether an action's answer is its failure: kit's isActionFailure, keeping the failure's own type. */
+export function isFailure<T, F>(answer: T | ActionFailure<F>): answer is ActionFailure<F> {
+	return isActionFailure(answer);
 }

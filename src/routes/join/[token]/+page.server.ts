@@ -1,10 +1,11 @@
-import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { logInWithForm, signUpWithForm } from '$lib/server/http/auth-actions';
+import { isFailure } from '$lib/server/http/respond';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { acceptInvite, checkInviteThrottle, circleOfInviteForMember, previewInvite, recordInviteFailure } from '$lib/server/circles/invites';
 import { isCircleMember } from '$lib/server/circles/circles';
-import { clientAddress, readForm } from '$lib/server/forms';
+import { clientAddress, type FormFailure } from '$lib/server/forms';
 import { describeWait } from '$lib/server/throttle';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -19,12 +20,20 @@ async function refuseIfThrottled(event: RequestEvent) {
 
 const LINK_STOPPED_WORKING = 'This invite link no longer works. Ask the person who sent it for a new one.';
 
+/**
+ * The answer when the link stopped working, whichever form was sent: it is about accepting the
+ * invite (the `accept` part of joining), so the page shows "no longer works" instead of the forms.
+ */
+function linkStopped(): ActionFailure<FormFailure> {
+	return fail(410, { action: 'accept', message: LINK_STOPPED_WORKING });
+}
+
 /** Joins with the link and goes into the circle; if the link stopped working meanwhile, says so. */
 async function joinAndEnter(event: RequestEvent, user: SessionUser, token: string) {
 	const result = await acceptInvite(getDb(), user, token);
 	if (!result.ok) {
 		await recordInviteFailure(getDb(), clientAddress(event));
-		return fail(410, { form: 'accept' as const, message: LINK_STOPPED_WORKING });
+		return linkStopped();
 	}
 	redirect(303, `/circles/${result.circleId}`);
 }
@@ -55,21 +64,17 @@ export const actions: Actions = {
 
 	signup: async (event) => {
 		await refuseIfThrottled(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		if (!(await previewInvite(getDb(), event.params.token))) return fail(410, { form: 'accept' as const, message: LINK_STOPPED_WORKING });
-		const signedUp = await signUpWithForm(event, form);
-		if (!('user' in signedUp)) return signedUp;
+		if (!(await previewInvite(getDb(), event.params.token))) return linkStopped();
+		const signedUp = await signUpWithForm(event, 'signup');
+		if (isFailure(signedUp)) return signedUp;
 		return joinAndEnter(event, signedUp.user, event.params.token);
 	},
 
 	login: async (event) => {
 		await refuseIfThrottled(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		if (!(await previewInvite(getDb(), event.params.token))) return fail(410, { form: 'accept' as const, message: LINK_STOPPED_WORKING });
-		const loggedIn = await logInWithForm(event, form);
-		if (!('user' in loggedIn)) return loggedIn;
+		if (!(await previewInvite(getDb(), event.params.token))) return linkStopped();
+		const loggedIn = await logInWithForm(event, 'login');
+		if (isFailure(loggedIn)) return loggedIn;
 		return joinAndEnter(event, loggedIn.user, event.params.token);
 	}
 };
