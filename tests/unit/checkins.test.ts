@@ -109,7 +109,7 @@ describe('posting', () => {
 			people: [maria],
 			accessOf
 		} = await circleOf(testDb.db, []);
-		await updateOwnProfile(testDb.db, maria!, circleId, { relationship: 'Mom', inRecovery: false });
+		await updateOwnProfile(testDb.db, await accessOf(maria), { relationship: 'Mom', inRecovery: false });
 		const before = await latestCircleEventSeq(testDb.db, circleId);
 		const checkin = await postCheckIn(testDb.db, await accessOf(maria), { ...okay, need: 'listen' }, T0);
 		expect(checkin).toMatchObject({ author: { displayName: 'Maria', relationship: 'Mom' }, mood: 3, need: 'listen', removed: false });
@@ -123,7 +123,7 @@ describe('posting', () => {
 			people: [maria, sam],
 			accessOf
 		} = await circleOf(testDb.db, ['Sam']);
-		await updateOwnProfile(testDb.db, sam!, circleId, { relationship: 'Son', inRecovery: true });
+		await updateOwnProfile(testDb.db, await accessOf(sam), { relationship: 'Son', inRecovery: true });
 		expect((await postCheckIn(testDb.db, await accessOf(sam), { ...okay, craving: 4 })).craving).toBe(4);
 		expect((await postCheckIn(testDb.db, await accessOf(maria), { ...okay, craving: 4 })).craving).toBeNull();
 	});
@@ -137,7 +137,7 @@ describe('posting', () => {
 		const outsider = await addUser(testDb.db, 'Outsider');
 		// A check-in takes a member's checked access, which an outsider cannot have.
 		await expect(accessOf(outsider)).rejects.toMatchObject({ reason: 'not-found' });
-		await removeMember(testDb.db, maria!, circleId, sam!.id);
+		await removeMember(testDb.db, await accessOf(maria), sam.id);
 		await expect(accessOf(sam)).rejects.toMatchObject({ reason: 'not-found' });
 		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM checkins').pluck().get()).toBe(0);
 	});

@@ -63,7 +63,7 @@ describe('creating a circle', () => {
 		const later = Date.now() + 60_000;
 		const { circleId: quiet } = await createCircle(testDb.db, owner, { name: 'Just me', description: '' }, later);
 		expect((await listMyCircles(testDb.db, owner)).map((c) => c.id)).toEqual([quiet, circleId]);
-		await postCheckIn(testDb.db, owner, circleId, { mood: 4, craving: null, need: null, body: 'A good day.' }, later + 5_000);
+		await postCheckIn(testDb.db, await requireMember(testDb.db, owner, circleId), { mood: 4, craving: null, need: null, body: 'A good day.' }, later + 5_000);
 		const circles = await listMyCircles(testDb.db, owner);
 		expect(circles.map((c) => [c.id, c.lastActivityAt])).toEqual([
 			[circleId, later + 5_000],

@@ -21,8 +21,9 @@ import { parseForm, type FormSchema } from '$lib/server/forms';
 import * as milestones from '$lib/server/milestones/milestones';
 import { reachMilestones, reachMilestonesOnNewDay, startMilestoneClock } from '$lib/server/milestones/milestones';
 import * as recovery from '$lib/server/milestones/recovery';
-import { createCircle, setCircleTimeZone, updateOwnProfile } from '$lib/server/circles/circles';
-import { acceptInvite, createInvite } from '$lib/server/circles/invites';
+import * as circles from '$lib/server/circles/circles';
+import { createCircle } from '$lib/server/circles/circles';
+import { circleOf as sharedCircleOf, joinCircle } from './support/circles';
 import { listCircleEventsAfter } from '$lib/server/circles/events';
 import { requireMember } from '$lib/server/circles/access';
 import { isRefusal, REFUSAL_STATUS } from '$lib/server/refusal';
@@ -45,6 +46,8 @@ const listRecoverySummaries = asMember(recovery.listRecoverySummaries);
 const recordLapse = asMember(recovery.recordLapse);
 const setRecoveryDate = asMember(recovery.setRecoveryDate);
 const shareLapse = asMember(recovery.shareLapse);
+const updateOwnProfile = asMember(circles.updateOwnProfile);
+const changeTimeZone = asMember(circles.changeTimeZone);
 
 let testDb: TestDatabase;
 /** The database in use: the test database, or the same file reopened after a "restart". */
@@ -123,22 +126,13 @@ function localMidnight(timeZone: string, day: string): number {
 /** What the app counts: days from `start` to the local date at `at`. */
 const countAt = (start: string, timeZone: string, at: number) => daysBetween(start, dayIn(timeZone, at));
 
-/** One person for each name (and Maria): a tuple, so destructured people are never undefined. */
-type PeopleOf<Names extends unknown[]> = { [K in keyof Names]: SessionUser };
-
 /** Maria's circle in `timeZone`, with everyone named joined through an invite. */
-async function circleOf<N extends string[]>(timeZone: string, ...names: N) {
-	const maria = await addUser(db, 'Maria');
-	const { circleId } = await createCircle(db, maria, { name: 'The Garcias', description: '', timeZone }, NOW - 30 * DAY);
-	const people: SessionUser[] = [maria];
-	for (const [i, name] of names.entries()) people.push(await join(circleId, maria, await addUser(db, name), NOW - 30 * DAY + i + 1));
-	return { circleId, people: people as PeopleOf<['Maria', ...N]> };
+async function circleOf<const N extends string[]>(timeZone: string, ...names: N) {
+	return sharedCircleOf(db, names, { timeZone, at: NOW - 30 * DAY });
 }
 
 async function join(circleId: string, owner: SessionUser, person: SessionUser, when: number, role: 'member' | 'admin' = 'member') {
-	const { token } = await createInvite(db, owner, circleId, { expiresInDays: 7, maxUses: 1, role, note: '' }, when);
-	expect(await acceptInvite(db, person, token, when)).toMatchObject({ ok: true, alreadyMember: false });
-	return person;
+	return joinCircle(db, circleId, owner, person, when, role);
 }
 
 /** The member says they are the person in recovery. */
@@ -1072,12 +1066,12 @@ describe('the circle’s time zone', () => {
 			people: [maria, sam]
 		} = await circleOf('UTC', 'Sam');
 		const admin = await join(circleId, maria, await addUser(db, 'Ana'), NOW, 'admin');
-		await expectStatus(setCircleTimeZone(db, sam, circleId, 'Asia/Kolkata', NOW), 403);
-		await expectStatus(setCircleTimeZone(db, admin, circleId, 'Asia/Kolkata', NOW), 403);
-		await expectStatus(setCircleTimeZone(db, await addUser(db, 'Outsider'), circleId, 'Asia/Kolkata', NOW), 404);
+		await expectStatus(changeTimeZone(db, sam, circleId, 'Asia/Kolkata', NOW), 403);
+		await expectStatus(changeTimeZone(db, admin, circleId, 'Asia/Kolkata', NOW), 403);
+		await expectStatus(changeTimeZone(db, await addUser(db, 'Outsider'), circleId, 'Asia/Kolkata', NOW), 404);
 		expect((await getMyRecovery(db, sam, circleId, NOW)).timeZone).toBe('UTC');
 
-		expect(await setCircleTimeZone(db, maria, circleId, 'Pacific/Kiritimati', NOW)).toEqual({ timeZone: 'Pacific/Kiritimati' });
+		expect(await changeTimeZone(db, maria, circleId, 'Pacific/Kiritimati', NOW)).toEqual({ timeZone: 'Pacific/Kiritimati' });
 		expect(await eventsOf(circleId, 'circle.time-zone-changed')).toMatchObject([{ actorId: maria.id, payload: { timeZone: 'Pacific/Kiritimati' } }]);
 		// Days are counted there from now on: at noon UTC it is already tomorrow in Kiritimati.
 		const mine = await getMyRecovery(db, sam, circleId, NOW);
@@ -1091,7 +1085,7 @@ describe('the circle’s time zone', () => {
 			circleId,
 			people: [maria]
 		} = await circleOf('UTC');
-		expect((await failureOf(setCircleTimeZone(db, maria, circleId, 'Mars/Olympus', NOW))).status).toBe(400);
+		expect((await failureOf(changeTimeZone(db, maria, circleId, 'Mars/Olympus', NOW))).status).toBe(400);
 		const { circleId: other } = await createCircle(db, maria, { name: 'Elsewhere', description: '', timeZone: 'Mars/Olympus' }, NOW);
 		expect((await getMyRecovery(db, maria, other, NOW)).timeZone).toBe('UTC');
 	});
