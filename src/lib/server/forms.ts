@@ -104,9 +104,9 @@ export function field(redisplay = 64) {
 	);
 }
 
-/** One of the given values, or `message`. Anything else is put back as nothing chosen. */
+/** One of the given values, or `message`. */
 export function choice<const T extends readonly [string, ...string[]]>(options: T, message: string) {
-	return v.pipe(v.optional(v.string(), ''), v.picklist(options, message), v.metadata({ redisplay: 64, options }));
+	return v.pipe(v.optional(v.string(), ''), v.picklist(options, message), v.metadata({ redisplay: 64 }));
 }
 
 /** A yes/no radio pair as a boolean; anything else is `message`. */
@@ -130,8 +130,9 @@ function entriesOf(schema: FormSchema): v.ObjectEntries {
 	return 'entries' in schema ? schema.entries : (schema.pipe[0] as v.ObjectSchema<v.ObjectEntries, undefined>).entries;
 }
 
-function redisplayMetadata(entry: v.ObjectEntries[string]): { redisplay?: number; options?: readonly string[] } {
-	return v.getMetadata(entry as Parameters<typeof v.getMetadata>[0]);
+function redisplayLimit(entry: v.ObjectEntries[string]): number {
+	const metadata = v.getMetadata(entry as Parameters<typeof v.getMetadata>[0]) as { redisplay?: number };
+	return metadata.redisplay ?? DEFAULT_REDISPLAY;
 }
 
 /** The schema's fields as sent (strings only: a file or a missing field is undefined). */
@@ -150,9 +151,8 @@ function redisplayValues(schema: FormSchema, input: Record<string, string | unde
 	const values: FormValues = {};
 	for (const [name, value] of Object.entries(input)) {
 		if (value === undefined || name === 'password' || name.endsWith('Password')) continue;
-		const { redisplay: limit = DEFAULT_REDISPLAY, options } = redisplayMetadata(entries[name]!);
-		if (options) values[name] = options.includes(value) ? value : '';
-		else values[name] = characterCount(value) > limit ? firstCharacters(value, limit) : value;
+		const limit = redisplayLimit(entries[name]!);
+		values[name] = characterCount(value) > limit ? firstCharacters(value, limit) : value;
 	}
 	return values;
 }
