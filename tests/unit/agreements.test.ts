@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isActionFailure, isHttpError } from '@sveltejs/kit';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import {
 	agreementTitle,
@@ -13,11 +12,15 @@ import {
 	type PersonRef
 } from '$lib/agreements';
 import { diffWords, type DiffPart } from '$lib/word-diff';
-import { parseAgreementForm, parseAnswerForm, parseCommentForm, parseReasonForm, type AgreementInput } from '$lib/server/boundaries/agreement-forms';
+import { parseForm } from '$lib/server/forms';
+import { isRefusal, type RefusalReason } from '$lib/server/refusal';
+import { requireMember } from '$lib/server/circles/access';
+import { answerSchema, commentSchema, proposalSchema, reasonSchema, revisionSchema, type AgreementInput } from '$lib/server/boundaries/agreement-forms';
 import {
 	OPEN_PROPOSALS_LIMIT,
 	answerProposal,
 	commentOnAgreement,
+	countAgreementsWaitingFor,
 	getAgreement,
 	listAgreements,
 	proposeAgreement,
@@ -26,9 +29,9 @@ import {
 	proposeWithdrawal
 } from '$lib/server/boundaries/agreements';
 import { createCircle, deleteCircle, leaveCircle, removeMember } from '$lib/server/circles/circles';
-import { acceptInvite, createInvite } from '$lib/server/circles/invites';
 import { listCircleEventsAfter } from '$lib/server/circles/events';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { circleOf, joinCircle } from './support/circles';
 import { addUser } from './support/people';
 
 let testDb: TestDatabase;
@@ -54,51 +57,36 @@ const groceries: AgreementInput = {
 };
 const revised = (body: string, reason = '') => ({ ...groceries, body, reason });
 
-/** One person for each name (and Maria): a tuple, so destructured people are never undefined. */
-type PeopleOf<Names extends unknown[]> = { [K in keyof Names]: SessionUser };
-
 /** Maria's circle "The Garcias", with everyone named joined through an invite (in that order, just after T0). */
-async function circleOf<N extends string[]>(...names: N) {
-	const maria = await addUser(testDb.db, 'Maria');
-	const { circleId } = await createCircle(testDb.db, maria, { name: 'The Garcias', description: '' }, T0);
-	const people: SessionUser[] = [maria];
-	for (const [i, name] of names.entries()) people.push(await join(circleId, maria, await addUser(testDb.db, name), T0 + i + 1));
-	return { circleId, people: people as PeopleOf<['Maria', ...N]> };
+function circle<const N extends readonly string[]>(...names: N) {
+	return circleOf(testDb.db, names, { at: T0 });
 }
 
-async function join(circleId: string, owner: SessionUser, person: SessionUser, when: number) {
-	const { token } = await createInvite(testDb.db, owner, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' }, when);
-	expect(await acceptInvite(testDb.db, person, token, when)).toMatchObject({ ok: true, alreadyMember: false });
-	return person;
+/** Brings a person into the circle through Maria's invite, as in the app. */
+function join(circleId: string, owner: SessionUser, person: SessionUser, when: number) {
+	return joinCircle(testDb.db, circleId, owner, person, when);
 }
 
-/** What a successful action returns (fails the test on a refusal). */
-function succeeded<T extends object>(result: T): Exclude<T, { status: number }> {
-	if (isActionFailure(result)) throw new Error(`refused: ${JSON.stringify(result.data)}`);
-	return result as Exclude<T, { status: number }>;
+/** A person's checked access to the circle, as a route has it (outsiders are not found here already). */
+function as(circleId: string, who: SessionUser) {
+	return requireMember(testDb.db, who, circleId);
 }
 
-function expectRefused(result: unknown, message: RegExp) {
-	expect(isActionFailure(result)).toBe(true);
-	if (!isActionFailure(result)) return;
-	expect(result.status).toBe(400);
-	expect(result.data).toEqual({ message: expect.stringMatching(message) });
+/** Expects the domain to say no, for this reason and in these words, and about no one field. */
+async function expectRefused(attempt: Promise<unknown>, reason: RefusalReason, message: RegExp) {
+	await expect(attempt).rejects.toMatchObject({ name: 'Refusal', reason, message: expect.stringMatching(message), field: undefined });
 }
 
-async function expectStatus(promise: Promise<unknown>, status: number) {
-	const thrown = await promise.then(
-		() => null,
-		(e: unknown) => e
-	);
-	expect(isHttpError(thrown) ? thrown.status : thrown).toBe(status);
+async function expectNotFound(attempt: Promise<unknown>) {
+	await expect(attempt).rejects.toMatchObject({ name: 'Refusal', reason: 'not-found' });
 }
 
 async function propose(circleId: string, who: SessionUser, when: number, input: AgreementInput = groceries) {
-	return succeeded(await proposeAgreement(testDb.db, who, circleId, input, when)).agreementId;
+	return (await proposeAgreement(testDb.db, await as(circleId, who), input, when)).agreementId;
 }
 
-function view(circleId: string, who: SessionUser, agreementId: string, now = at(1000)): Promise<AgreementView> {
-	return getAgreement(testDb.db, who, circleId, agreementId, now);
+async function view(circleId: string, who: SessionUser, agreementId: string, now = at(1000)): Promise<AgreementView> {
+	return getAgreement(testDb.db, await as(circleId, who), agreementId, now);
 }
 
 async function openProposalId(circleId: string, who: SessionUser, agreementId: string) {
@@ -107,13 +95,13 @@ async function openProposalId(circleId: string, who: SessionUser, agreementId: s
 	return openProposal.id;
 }
 
-function answer(circleId: string, who: SessionUser, agreementId: string, proposalId: string, when: number, kind: AnswerKind = 'agree', comment = '') {
-	return answerProposal(testDb.db, who, circleId, agreementId, proposalId, { answer: kind, comment }, when);
+async function answer(circleId: string, who: SessionUser, agreementId: string, proposalId: string, when: number, kind: AnswerKind = 'agree', comment = '') {
+	return answerProposal(testDb.db, await as(circleId, who), agreementId, proposalId, { answer: kind, comment }, when);
 }
 
 /** Answers whatever is open now. */
 async function answerOpen(circleId: string, who: SessionUser, agreementId: string, when: number, kind: AnswerKind = 'agree', comment = '') {
-	return succeeded(await answer(circleId, who, agreementId, await openProposalId(circleId, who, agreementId), when, kind, comment));
+	return answer(circleId, who, agreementId, await openProposalId(circleId, who, agreementId), when, kind, comment);
 }
 
 /** Everyone named agrees to what is open, one minute apart from `from`. */
@@ -148,7 +136,7 @@ describe('agreeing', () => {
 		const {
 			circleId,
 			people: [maria]
-		} = await circleOf();
+		} = await circle();
 		const agreementId = await propose(circleId, maria, at(1));
 		const proposed = await view(circleId, maria, agreementId);
 		expect(proposed).toMatchObject({ status: 'proposed', inForce: null, latest: { number: 1, title: groceries.title } });
@@ -174,7 +162,7 @@ describe('agreeing', () => {
 		const {
 			circleId,
 			people: [maria, sam, lee]
-		} = await circleOf('Sam', 'Lee');
+		} = await circle('Sam', 'Lee');
 		const agreementId = await propose(circleId, sam, at(1));
 		await answerOpen(circleId, maria, agreementId, at(2));
 		expect(await answerOpen(circleId, lee, agreementId, at(3))).toEqual({ answered: true, decided: false });
@@ -193,7 +181,7 @@ describe('answering more than once', () => {
 		const {
 			circleId,
 			people: [maria, sam, lee]
-		} = await circleOf('Sam', 'Lee');
+		} = await circle('Sam', 'Lee');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2));
 		await answerOpen(circleId, sam, agreementId, at(3), 'changes', 'Saturdays are hard for me.');
@@ -221,7 +209,7 @@ describe('answering more than once', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2), 'changes', 'Add Sundays.');
 		expect(await answerOpen(circleId, maria, agreementId, at(3))).toEqual({ answered: true, decided: false });
@@ -233,7 +221,7 @@ describe('answering more than once', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, maria, agreementId, at(2));
 		const eventsBefore = await eventTypes(circleId);
@@ -249,7 +237,7 @@ describe('answering more than once', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2));
 		await answerOpen(circleId, sam, agreementId, at(2), 'changes', 'Actually, not yet.');
@@ -267,7 +255,7 @@ describe('answering more than once', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, maria, agreementId, at(2));
 		await answerOpen(circleId, sam, agreementId, at(3), 'changes', 'One word.');
@@ -285,12 +273,12 @@ describe('a new version', () => {
 		const {
 			circleId,
 			people: [maria, sam, lee]
-		} = await circleOf('Sam', 'Lee');
+		} = await circle('Sam', 'Lee');
 		const agreementId = await propose(circleId, maria, at(1));
 		const v1 = await openProposalId(circleId, maria, agreementId);
 		await answerOpen(circleId, sam, agreementId, at(2));
 		await answerOpen(circleId, lee, agreementId, at(3));
-		succeeded(await proposeRevision(testDb.db, maria, circleId, agreementId, revised('We buy groceries together.', 'Shorter'), 1, at(4)));
+		await proposeRevision(testDb.db, await as(circleId, maria), agreementId, revised('We buy groceries together.', 'Shorter'), 1, at(4));
 
 		const pending = await view(circleId, maria, agreementId);
 		expect(pending.proposals[0]).toMatchObject({ id: v1, outcome: 'replaced', decidedAt: at(4) });
@@ -298,7 +286,7 @@ describe('a new version', () => {
 		expect(names(pending.openProposal!.notAnswered)).toEqual(['Maria', 'Sam', 'Lee']);
 
 		const before = counts();
-		expectRefused(await answer(circleId, sam, agreementId, v1, at(5)), /changed since you opened it/);
+		await expectRefused(answer(circleId, sam, agreementId, v1, at(5)), 'conflict', /changed since you opened it/);
 		expect(counts()).toEqual(before);
 
 		await allAgree(circleId, [maria, sam, lee], agreementId, at(6));
@@ -315,16 +303,20 @@ describe('revising an agreement in force', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
-		expectRefused(await proposeRevision(testDb.db, sam, circleId, agreementId, { ...groceries, reason: '' }, 1, at(5)), /same as version 1/);
+		await expectRefused(
+			proposeRevision(testDb.db, await as(circleId, sam), agreementId, { ...groceries, reason: '' }, 1, at(5)),
+			'invalid',
+			/same as version 1/
+		);
 
-		succeeded(await proposeRevision(testDb.db, sam, circleId, agreementId, revised('Groceries only, every week.'), 1, at(6)));
+		await proposeRevision(testDb.db, await as(circleId, sam), agreementId, revised('Groceries only, every week.'), 1, at(6));
 		const pending = await view(circleId, maria, agreementId);
 		expect(pending).toMatchObject({ status: 'agreed', inForce: { number: 1 }, latest: { number: 2 }, openProposal: { version: 2 } });
 		expect(agreementTitle(pending)).toBe(groceries.title);
 
-		succeeded(await proposeRevision(testDb.db, maria, circleId, agreementId, revised('Groceries only, every other week.'), 2, at(7)));
+		await proposeRevision(testDb.db, await as(circleId, maria), agreementId, revised('Groceries only, every other week.'), 2, at(7));
 		const second = await view(circleId, maria, agreementId);
 		expect(second.proposals.map((p) => [p.version, p.outcome])).toEqual([
 			[1, 'agreed'],
@@ -334,9 +326,14 @@ describe('revising an agreement in force', () => {
 		expect(second).toMatchObject({ status: 'agreed', inForce: { number: 1 }, openProposal: { version: 3 } });
 
 		const before = counts();
-		expectRefused(await proposeRevision(testDb.db, sam, circleId, agreementId, revised('My own idea.'), 2, at(8)), /version 3 was proposed/);
-		expectRefused(
-			await proposeRevision(testDb.db, sam, circleId, agreementId, revised('Groceries only, every other week.', 'again'), 3, at(9)),
+		await expectRefused(
+			proposeRevision(testDb.db, await as(circleId, sam), agreementId, revised('My own idea.'), 2, at(8)),
+			'conflict',
+			/version 3 was proposed/
+		);
+		await expectRefused(
+			proposeRevision(testDb.db, await as(circleId, sam), agreementId, revised('Groceries only, every other week.', 'again'), 3, at(9)),
+			'invalid',
 			/same as version 3/
 		);
 		expect(counts()).toEqual(before);
@@ -349,7 +346,7 @@ describe('revising an agreement in force', () => {
 		const {
 			circleId,
 			people: [maria]
-		} = await circleOf();
+		} = await circle();
 		const agreementId = await propose(circleId, maria, at(1), { ...groceries, reviewOn: '2026-12-01' });
 		expect((await view(circleId, maria, agreementId, Date.UTC(2026, 11, 2))).reviewDue).toBe(false);
 		await answerOpen(circleId, maria, agreementId, at(2));
@@ -363,7 +360,7 @@ describe('members joining', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2));
 		const lee = await join(circleId, maria, await addUser(testDb.db, 'Lee'), at(3));
@@ -377,7 +374,7 @@ describe('members joining', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
 		const inForceId = (await view(circleId, maria, agreementId)).proposals[0]!.id;
 		const lee = await join(circleId, maria, await addUser(testDb.db, 'Lee'), at(5));
@@ -389,7 +386,7 @@ describe('members joining', () => {
 		expect(isWaitingFor(waiting, sam.id)).toBe(false);
 
 		const before = counts();
-		expectRefused(await answer(circleId, lee, agreementId, inForceId, at(6), 'changes', 'I’d word it differently.'), /already in force/);
+		await expectRefused(answer(circleId, lee, agreementId, inForceId, at(6), 'changes', 'I’d word it differently.'), 'conflict', /already in force/);
 		expect(await answer(circleId, sam, agreementId, inForceId, at(6))).toEqual({ answered: false, decided: false });
 		expect(counts()).toEqual(before);
 
@@ -411,10 +408,10 @@ describe('members leaving', () => {
 		const {
 			circleId,
 			people: [maria, sam, lee]
-		} = await circleOf('Sam', 'Lee');
+		} = await circle('Sam', 'Lee');
 		const agreementId = await propose(circleId, sam, at(1));
 		await allAgree(circleId, [maria, sam], agreementId, at(2));
-		succeeded(await leaveCircle(testDb.db, lee, circleId, at(5)));
+		await leaveCircle(testDb.db, await as(circleId, lee), at(5));
 		expect(await view(circleId, maria, agreementId)).toMatchObject({ status: 'agreed', inForce: { number: 1 }, proposals: [{ decidedAt: at(5) }] });
 		expect((await eventTypes(circleId)).slice(-2)).toEqual(['member.left', 'agreement.agreed']);
 	});
@@ -423,10 +420,10 @@ describe('members leaving', () => {
 		const {
 			circleId,
 			people: [maria, sam, lee]
-		} = await circleOf('Sam', 'Lee');
+		} = await circle('Sam', 'Lee');
 		const agreementId = await propose(circleId, sam, at(1));
 		await allAgree(circleId, [maria, sam], agreementId, at(2));
-		await removeMember(testDb.db, maria, circleId, lee.id, at(5));
+		await removeMember(testDb.db, await as(circleId, maria), lee.id, at(5));
 		expect((await view(circleId, maria, agreementId)).status).toBe('agreed');
 		expect((await eventTypes(circleId)).slice(-2)).toEqual(['member.removed', 'agreement.agreed']);
 	});
@@ -435,12 +432,12 @@ describe('members leaving', () => {
 		const {
 			circleId,
 			people: [maria, sam, lee]
-		} = await circleOf('Sam', 'Lee');
+		} = await circle('Sam', 'Lee');
 		const agreementId = await propose(circleId, maria, at(1));
 		await allAgree(circleId, [maria, sam], agreementId, at(2));
 		await answerOpen(circleId, lee, agreementId, at(4), 'changes', 'No.');
 		expect((await view(circleId, maria, agreementId)).status).toBe('proposed');
-		await removeMember(testDb.db, maria, circleId, lee.id, at(5));
+		await removeMember(testDb.db, await as(circleId, maria), lee.id, at(5));
 		const done = await view(circleId, maria, agreementId);
 		expect(done.status).toBe('agreed');
 		expect(done.proposals[0]!.answers.map((a) => a.person.displayName)).toEqual(['Maria', 'Sam', 'Lee']);
@@ -450,10 +447,10 @@ describe('members leaving', () => {
 		const {
 			circleId,
 			people: [maria, sam, lee]
-		} = await circleOf('Sam', 'Lee');
+		} = await circle('Sam', 'Lee');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, maria, agreementId, at(2));
-		await removeMember(testDb.db, maria, circleId, lee.id, at(3));
+		await removeMember(testDb.db, await as(circleId, maria), lee.id, at(3));
 		expect(names((await view(circleId, sam, agreementId)).openProposal!.notAnswered)).toEqual(['Sam']);
 		expect((await eventTypes(circleId)).at(-1)).toBe('member.removed');
 	});
@@ -462,10 +459,10 @@ describe('members leaving', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2));
-		succeeded(await leaveCircle(testDb.db, sam, circleId, at(3)));
+		await leaveCircle(testDb.db, await as(circleId, sam), at(3));
 		await join(circleId, maria, sam, at(4));
 		await answerOpen(circleId, maria, agreementId, at(5));
 		const waiting = await view(circleId, maria, agreementId);
@@ -480,9 +477,9 @@ describe('members leaving', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
-		succeeded(await leaveCircle(testDb.db, sam, circleId, at(5)));
+		await leaveCircle(testDb.db, await as(circleId, sam), at(5));
 		await join(circleId, maria, sam, at(6));
 		expect(names((await view(circleId, maria, agreementId)).awaitingAcknowledgement)).toEqual(['Sam']);
 	});
@@ -493,16 +490,16 @@ describe('retiring', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
-		succeeded(await proposeRetirement(testDb.db, sam, circleId, agreementId, 'We don’t need it any more.', at(5)));
+		await proposeRetirement(testDb.db, await as(circleId, sam), agreementId, 'We don’t need it any more.', at(5));
 		const pending = await view(circleId, maria, agreementId);
 		expect(pending).toMatchObject({
 			status: 'agreed',
 			inForce: { number: 1 },
 			openProposal: { kind: 'retire', version: 1, reason: 'We don’t need it any more.', createdBy: { displayName: 'Sam' } }
 		});
-		expectRefused(await proposeRetirement(testDb.db, maria, circleId, agreementId, 'Me too', at(6)), /already proposed/);
+		await expectRefused(proposeRetirement(testDb.db, await as(circleId, maria), agreementId, 'Me too', at(6)), 'conflict', /already proposed/);
 
 		await allAgree(circleId, [maria, sam], agreementId, at(7));
 		expect(await view(circleId, maria, agreementId)).toMatchObject({
@@ -518,10 +515,10 @@ describe('retiring', () => {
 		const {
 			circleId,
 			people: [maria]
-		} = await circleOf();
+		} = await circle();
 		const agreementId = await propose(circleId, maria, at(1));
 		const before = counts();
-		expectRefused(await proposeRetirement(testDb.db, maria, circleId, agreementId, 'Changed my mind', at(2)), /propose withdrawing/);
+		await expectRefused(proposeRetirement(testDb.db, await as(circleId, maria), agreementId, 'Changed my mind', at(2)), 'conflict', /propose withdrawing/);
 		expect(counts()).toEqual(before);
 	});
 
@@ -529,20 +526,20 @@ describe('retiring', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
 		const inForceId = (await view(circleId, maria, agreementId)).proposals[0]!.id;
-		succeeded(await proposeRetirement(testDb.db, sam, circleId, agreementId, 'Done with it.', at(5)));
+		await proposeRetirement(testDb.db, await as(circleId, sam), agreementId, 'Done with it.', at(5));
 		const retireId = await openProposalId(circleId, maria, agreementId);
 		await allAgree(circleId, [maria, sam], agreementId, at(6));
 
 		const lee = await join(circleId, maria, await addUser(testDb.db, 'Lee'), at(8));
 		const before = counts();
-		expectRefused(await proposeRevision(testDb.db, maria, circleId, agreementId, revised('Back again'), 1, at(9)), /retired/);
-		expectRefused(await answer(circleId, lee, agreementId, inForceId, at(9)), /retired/);
-		expectRefused(await answer(circleId, lee, agreementId, retireId, at(9)), /retired/);
-		expectRefused(await proposeWithdrawal(testDb.db, maria, circleId, agreementId, 'Undo', at(9)), /retired/);
-		expectRefused(await proposeRetirement(testDb.db, maria, circleId, agreementId, 'Again', at(9)), /retired/);
+		await expectRefused(proposeRevision(testDb.db, await as(circleId, maria), agreementId, revised('Back again'), 1, at(9)), 'conflict', /retired/);
+		await expectRefused(answer(circleId, lee, agreementId, inForceId, at(9)), 'conflict', /retired/);
+		await expectRefused(answer(circleId, lee, agreementId, retireId, at(9)), 'conflict', /retired/);
+		await expectRefused(proposeWithdrawal(testDb.db, await as(circleId, maria), agreementId, 'Undo', at(9)), 'conflict', /retired/);
+		await expectRefused(proposeRetirement(testDb.db, await as(circleId, maria), agreementId, 'Again', at(9)), 'conflict', /retired/);
 		expect(counts()).toEqual(before);
 		expect((await view(circleId, lee, agreementId)).awaitingAcknowledgement).toEqual([]);
 	});
@@ -553,11 +550,11 @@ describe('withdrawing', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		const v1 = await openProposalId(circleId, maria, agreementId);
 		await answerOpen(circleId, maria, agreementId, at(2));
-		succeeded(await proposeWithdrawal(testDb.db, sam, circleId, agreementId, 'Not the right time.', at(3)));
+		await proposeWithdrawal(testDb.db, await as(circleId, sam), agreementId, 'Not the right time.', at(3));
 		const pending = await view(circleId, maria, agreementId);
 		expect(pending.proposals[0]).toMatchObject({ id: v1, outcome: 'replaced' });
 		expect(pending).toMatchObject({ status: 'proposed', openProposal: { kind: 'withdraw', version: null, withdrawsProposalId: v1, agreedBy: [] } });
@@ -565,21 +562,21 @@ describe('withdrawing', () => {
 		await allAgree(circleId, [maria, sam], agreementId, at(4));
 		expect(await view(circleId, maria, agreementId)).toMatchObject({ status: 'withdrawn', inForce: null, openProposal: null });
 		expect((await eventTypes(circleId)).slice(-2)).toEqual(['agreement.answered', 'agreement.withdrawn']);
-		expectRefused(await proposeRevision(testDb.db, maria, circleId, agreementId, revised('Try again'), 1, at(9)), /withdrawn/);
+		await expectRefused(proposeRevision(testDb.db, await as(circleId, maria), agreementId, revised('Try again'), 1, at(9)), 'conflict', /withdrawn/);
 	});
 
 	it('withdraws a pending revision and leaves the agreed version in force', async () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await agreed(circleId, [maria, sam], at(1));
-		expectRefused(await proposeWithdrawal(testDb.db, sam, circleId, agreementId, 'Nothing to withdraw', at(4)), /nothing to withdraw/);
-		succeeded(await proposeRevision(testDb.db, sam, circleId, agreementId, revised('Cash is fine sometimes.'), 1, at(5)));
-		succeeded(await proposeWithdrawal(testDb.db, maria, circleId, agreementId, 'Let’s keep it as it is.', at(6)));
+		await expectRefused(proposeWithdrawal(testDb.db, await as(circleId, sam), agreementId, 'Nothing to withdraw', at(4)), 'conflict', /nothing to withdraw/);
+		await proposeRevision(testDb.db, await as(circleId, sam), agreementId, revised('Cash is fine sometimes.'), 1, at(5));
+		await proposeWithdrawal(testDb.db, await as(circleId, maria), agreementId, 'Let’s keep it as it is.', at(6));
 
 		const before = counts();
-		expectRefused(await proposeWithdrawal(testDb.db, sam, circleId, agreementId, 'Withdraw the withdrawal', at(7)), /already proposed/);
+		await expectRefused(proposeWithdrawal(testDb.db, await as(circleId, sam), agreementId, 'Withdraw the withdrawal', at(7)), 'conflict', /already proposed/);
 		expect(counts()).toEqual(before);
 
 		await allAgree(circleId, [maria, sam], agreementId, at(8));
@@ -599,7 +596,7 @@ describe('ids from elsewhere', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const { circleId: otherCircleId } = await createCircle(testDb.db, maria, { name: 'Work friends', description: '' }, T0);
 		const agreementId = await propose(circleId, maria, at(1));
 		const proposalId = await openProposalId(circleId, maria, agreementId);
@@ -609,39 +606,39 @@ describe('ids from elsewhere', () => {
 		const before = counts();
 		const agree = { answer: 'agree' as const, comment: '' };
 		const everything = (who: SessionUser, inCircle: string, agreement: string, proposal: string) => [
-			() => getAgreement(testDb.db, who, inCircle, agreement, at(3)),
-			() => answerProposal(testDb.db, who, inCircle, agreement, proposal, agree, at(3)),
-			() => proposeRevision(testDb.db, who, inCircle, agreement, revised('Changed'), 1, at(3)),
-			() => proposeWithdrawal(testDb.db, who, inCircle, agreement, 'why', at(3)),
-			() => proposeRetirement(testDb.db, who, inCircle, agreement, 'why', at(3)),
-			() => commentOnAgreement(testDb.db, who, inCircle, agreement, 'Hello', at(3))
+			async () => getAgreement(testDb.db, await as(inCircle, who), agreement, at(3)),
+			async () => answerProposal(testDb.db, await as(inCircle, who), agreement, proposal, agree, at(3)),
+			async () => proposeRevision(testDb.db, await as(inCircle, who), agreement, revised('Changed'), 1, at(3)),
+			async () => proposeWithdrawal(testDb.db, await as(inCircle, who), agreement, 'why', at(3)),
+			async () => proposeRetirement(testDb.db, await as(inCircle, who), agreement, 'why', at(3)),
+			async () => commentOnAgreement(testDb.db, await as(inCircle, who), agreement, 'Hello', at(3))
 		];
 
-		for (const attempt of everything(maria, otherCircleId, agreementId, proposalId)) await expectStatus(attempt(), 404);
-		for (const attempt of everything(outsider, circleId, agreementId, proposalId)) await expectStatus(attempt(), 404);
-		await expectStatus(listAgreements(testDb.db, outsider, circleId), 404);
-		await expectStatus(answerProposal(testDb.db, maria, circleId, agreementId, otherProposalId, agree, at(3)), 404);
-		await expectStatus(answerProposal(testDb.db, sam, circleId, otherAgreementId, proposalId, agree, at(3)), 404);
+		for (const attempt of everything(maria, otherCircleId, agreementId, proposalId)) await expectNotFound(attempt());
+		for (const attempt of everything(outsider, circleId, agreementId, proposalId)) await expectNotFound(attempt());
+		await expectNotFound((async () => listAgreements(testDb.db, await as(circleId, outsider)))());
+		await expectNotFound(answerProposal(testDb.db, await as(circleId, maria), agreementId, otherProposalId, agree, at(3)));
+		await expectNotFound(answerProposal(testDb.db, await as(circleId, sam), otherAgreementId, proposalId, agree, at(3)));
 		for (const bad of ['../x', "' OR 1=1", '', 'A'.repeat(10)]) {
-			for (const attempt of everything(maria, circleId, bad, proposalId)) await expectStatus(attempt(), 404);
-			await expectStatus(answerProposal(testDb.db, maria, circleId, agreementId, bad, agree, at(3)), 404);
-			await expectStatus(getAgreement(testDb.db, maria, bad, agreementId), 404);
+			for (const attempt of everything(maria, circleId, bad, proposalId)) await expectNotFound(attempt());
+			await expectNotFound(answerProposal(testDb.db, await as(circleId, maria), agreementId, bad, agree, at(3)));
+			await expectNotFound((async () => getAgreement(testDb.db, await as(bad, maria), agreementId))());
 		}
 		expect(counts()).toEqual(before);
 		expect(count('agreement_answers')).toBe(0);
-		expect(await listAgreements(testDb.db, maria, otherCircleId)).toEqual([]);
+		expect(await listAgreements(testDb.db, await as(otherCircleId, maria))).toEqual([]);
 	});
 
 	it('finds nothing for a member once they are removed', async () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const agreementId = await propose(circleId, maria, at(1));
 		const proposalId = await openProposalId(circleId, maria, agreementId);
-		await removeMember(testDb.db, maria, circleId, sam.id, at(2));
-		await expectStatus(getAgreement(testDb.db, sam, circleId, agreementId), 404);
-		await expectStatus(answer(circleId, sam, agreementId, proposalId, at(3)), 404);
+		await removeMember(testDb.db, await as(circleId, maria), sam.id, at(2));
+		await expectNotFound((async () => getAgreement(testDb.db, await as(circleId, sam), agreementId))());
+		await expectNotFound(answer(circleId, sam, agreementId, proposalId, at(3)));
 		expect(count('agreement_answers')).toBe(0);
 	});
 });
@@ -670,17 +667,17 @@ function expectOnlyAppended(before: ReturnType<typeof history>, after: ReturnTyp
 describe('history', () => {
 	/** Two agreements with a bit of everything: changes asked, comments, a revision agreed, one pending, a withdrawal open. */
 	async function fullFlow() {
-		const { circleId, people } = await circleOf('Sam', 'Lee');
+		const { circleId, people } = await circle('Sam', 'Lee');
 		const [maria, sam, lee] = people;
 		const agreementId = await propose(circleId, maria, at(1));
 		await answerOpen(circleId, sam, agreementId, at(2), 'changes', 'Saturdays are hard for me.');
-		succeeded(await commentOnAgreement(testDb.db, maria, circleId, agreementId, 'Sundays then?', at(3)));
-		succeeded(await proposeRevision(testDb.db, sam, circleId, agreementId, revised('We shop on Sundays.', 'Sundays'), 1, at(4)));
+		await commentOnAgreement(testDb.db, await as(circleId, maria), agreementId, 'Sundays then?', at(3));
+		await proposeRevision(testDb.db, await as(circleId, sam), agreementId, revised('We shop on Sundays.', 'Sundays'), 1, at(4));
 		await allAgree(circleId, people, agreementId, at(5));
-		succeeded(await proposeRevision(testDb.db, lee, circleId, agreementId, revised('We shop on Sundays, or Mondays.'), 2, at(8)));
+		await proposeRevision(testDb.db, await as(circleId, lee), agreementId, revised('We shop on Sundays, or Mondays.'), 2, at(8));
 		await answerOpen(circleId, maria, agreementId, at(9));
 		const secondId = await propose(circleId, maria, at(10), { ...groceries, title: 'Quiet hours', category: 'home' });
-		succeeded(await proposeWithdrawal(testDb.db, sam, circleId, secondId, 'Not needed', at(11)));
+		await proposeWithdrawal(testDb.db, await as(circleId, sam), secondId, 'Not needed', at(11));
 		return { circleId, maria, sam, lee, people, agreementId, secondId };
 	}
 
@@ -692,19 +689,26 @@ describe('history', () => {
 		const next = () => at((minute += 10));
 		let ana: SessionUser | undefined;
 		const actions: Array<{ what: string; refused?: true; run: () => Promise<unknown> }> = [
-			{ what: 'revise again', run: () => proposeRevision(testDb.db, sam, circleId, agreementId, revised('Groceries on Sundays.', 'simpler'), 3, next()) },
+			{
+				what: 'revise again',
+				run: async () => proposeRevision(testDb.db, await as(circleId, sam), agreementId, revised('Groceries on Sundays.', 'simpler'), 3, next())
+			},
 			{ what: 'answer the replaced version', refused: true, run: () => answer(circleId, lee, agreementId, v3, next(), 'changes', 'late') },
-			{ what: 'revise from a stale version', refused: true, run: () => proposeRevision(testDb.db, lee, circleId, agreementId, revised('Mine'), 3, next()) },
+			{
+				what: 'revise from a stale version',
+				refused: true,
+				run: async () => proposeRevision(testDb.db, await as(circleId, lee), agreementId, revised('Mine'), 3, next())
+			},
 			{
 				what: 'revise to the same words',
 				refused: true,
-				run: () => proposeRevision(testDb.db, lee, circleId, agreementId, revised('Groceries on Sundays.'), 4, next())
+				run: async () => proposeRevision(testDb.db, await as(circleId, lee), agreementId, revised('Groceries on Sundays.'), 4, next())
 			},
 			{ what: 'ask for changes', run: () => answerOpen(circleId, lee, agreementId, next(), 'changes', 'Too vague') },
 			{ what: 'agree after all', run: () => answerOpen(circleId, lee, agreementId, next()) },
-			{ what: 'propose a withdrawal', run: () => proposeWithdrawal(testDb.db, maria, circleId, agreementId, 'Keep version 2', next()) },
-			{ what: 'withdraw the withdrawal', refused: true, run: () => proposeWithdrawal(testDb.db, sam, circleId, agreementId, 'No', next()) },
-			{ what: 'comment', run: () => commentOnAgreement(testDb.db, lee, circleId, agreementId, 'Fine by me.', next()) },
+			{ what: 'propose a withdrawal', run: async () => proposeWithdrawal(testDb.db, await as(circleId, maria), agreementId, 'Keep version 2', next()) },
+			{ what: 'withdraw the withdrawal', refused: true, run: async () => proposeWithdrawal(testDb.db, await as(circleId, sam), agreementId, 'No', next()) },
+			{ what: 'comment', run: async () => commentOnAgreement(testDb.db, await as(circleId, lee), agreementId, 'Fine by me.', next()) },
 			{ what: 'agree to withdraw', run: () => allAgree(circleId, people, agreementId, next()) },
 			{
 				what: 'acknowledge as a newcomer',
@@ -715,20 +719,30 @@ describe('history', () => {
 					return answer(circleId, ana, agreementId, inForceId, next());
 				}
 			},
-			{ what: 'propose retirement', run: () => proposeRetirement(testDb.db, lee, circleId, agreementId, 'Outgrown', next()) },
+			{ what: 'propose retirement', run: async () => proposeRetirement(testDb.db, await as(circleId, lee), agreementId, 'Outgrown', next()) },
 			{ what: 'agree to retire', run: () => allAgree(circleId, [maria, lee, ana!], agreementId, next()) },
-			{ what: 'remove the last one missing', run: () => removeMember(testDb.db, maria, circleId, sam.id, next()) },
+			{ what: 'remove the last one missing', run: async () => removeMember(testDb.db, await as(circleId, maria), sam.id, next()) },
 			{ what: 'answer once retired', refused: true, run: () => answer(circleId, lee, agreementId, v3, next()) },
-			{ what: 'revise once retired', refused: true, run: () => proposeRevision(testDb.db, lee, circleId, agreementId, revised('Back'), 4, next()) },
-			{ what: 'comment once retired', run: () => commentOnAgreement(testDb.db, lee, circleId, agreementId, 'Good riddance.', next()) },
+			{
+				what: 'revise once retired',
+				refused: true,
+				run: async () => proposeRevision(testDb.db, await as(circleId, lee), agreementId, revised('Back'), 4, next())
+			},
+			{ what: 'comment once retired', run: async () => commentOnAgreement(testDb.db, await as(circleId, lee), agreementId, 'Good riddance.', next()) },
 			{ what: 'settle the other withdrawal', run: () => allAgree(circleId, [maria, lee, ana!], secondId, next()) }
 		];
 		let before = original;
 		for (const { what, refused, run } of actions) {
-			const result = await run();
+			const outcome = await run().then(
+				() => 'done',
+				(caught: unknown) => {
+					if (isRefusal(caught)) return 'refused';
+					throw caught;
+				}
+			);
 			const after = history();
 			expectOnlyAppended(before, after);
-			expect(isActionFailure(result), what).toBe(Boolean(refused));
+			expect(outcome, what).toBe(refused ? 'refused' : 'done');
 			if (refused) expect(after, what).toEqual(before);
 			else expect(after, what).not.toEqual(before);
 			before = after;
@@ -759,9 +773,9 @@ describe('history', () => {
 		expect(history()).toEqual(before);
 		expect(count('agreements')).toBe(2);
 
-		expect(isActionFailure(await deleteCircle(testDb.db, maria, circleId, 'The Garcia'))).toBe(true);
+		await expect(deleteCircle(testDb.db, await as(circleId, maria), 'The Garcia')).rejects.toMatchObject({ name: 'Refusal', reason: 'invalid' });
 		expect(count('agreements')).toBe(2);
-		expect(await deleteCircle(testDb.db, maria, circleId, 'The Garcias')).toEqual({ deleted: 'The Garcias' });
+		expect(await deleteCircle(testDb.db, await as(circleId, maria), 'The Garcias')).toEqual({ deleted: 'The Garcias' });
 		for (const table of ['agreements', ...HISTORY_TABLES]) expect(count(table), table).toBe(0);
 	});
 });
@@ -771,20 +785,20 @@ describe('comments', () => {
 		const {
 			circleId,
 			people: [maria, sam]
-		} = await circleOf('Sam');
+		} = await circle('Sam');
 		const first = await propose(circleId, maria, at(1));
 		const second = await propose(circleId, sam, at(2), { ...groceries, title: 'Quiet hours' });
-		expect((await listAgreements(testDb.db, maria, circleId, at(3))).map((a) => a.id)).toEqual([second, first]);
+		expect((await listAgreements(testDb.db, await as(circleId, maria), at(3))).map((a) => a.id)).toEqual([second, first]);
 
-		expect(await commentOnAgreement(testDb.db, sam, circleId, first, 'What about birthdays?', at(4))).toEqual({ commented: true });
-		await commentOnAgreement(testDb.db, maria, circleId, first, 'Birthdays are different.', at(5));
+		expect(await commentOnAgreement(testDb.db, await as(circleId, sam), first, 'What about birthdays?', at(4))).toEqual({ commented: true });
+		await commentOnAgreement(testDb.db, await as(circleId, maria), first, 'Birthdays are different.', at(5));
 		const { comments, updatedAt } = await view(circleId, maria, first);
 		expect(comments.map((c) => [c.author.displayName, c.body, c.createdAt])).toEqual([
 			['Sam', 'What about birthdays?', at(4)],
 			['Maria', 'Birthdays are different.', at(5)]
 		]);
 		expect(updatedAt).toBe(at(5));
-		const list = await listAgreements(testDb.db, maria, circleId, at(6));
+		const list = await listAgreements(testDb.db, await as(circleId, maria), at(6));
 		expect(list.map((a) => a.id)).toEqual([first, second]);
 		expect((await view(circleId, maria, second)).comments).toEqual([]);
 		expect((await eventTypes(circleId)).at(-1)).toBe('agreement.commented');
@@ -796,13 +810,113 @@ describe('the number of open proposals', () => {
 		const {
 			circleId,
 			people: [maria]
-		} = await circleOf();
+		} = await circle();
 		for (let i = 0; i < OPEN_PROPOSALS_LIMIT; i++) await propose(circleId, maria, at(1) + i, { ...groceries, title: `Agreement ${i}` });
 		const before = counts();
-		expectRefused(await proposeAgreement(testDb.db, maria, circleId, groceries, at(2)), /already 50 proposals/);
+		await expectRefused(proposeAgreement(testDb.db, await as(circleId, maria), groceries, at(2)), 'conflict', /already 50 proposals/);
 		expect(counts()).toEqual(before);
-		await answerOpen(circleId, maria, (await listAgreements(testDb.db, maria, circleId))[0]!.id, at(3));
+		await answerOpen(circleId, maria, (await listAgreements(testDb.db, await as(circleId, maria)))[0]!.id, at(3));
 		await propose(circleId, maria, at(4));
+	});
+});
+
+describe('a refusal inside a transaction', () => {
+	it('rolls back what the command had written before it was refused', async () => {
+		const {
+			circleId,
+			people: [maria]
+		} = await circle();
+		for (let i = 0; i < OPEN_PROPOSALS_LIMIT; i++) await propose(circleId, maria, at(1) + i, { ...groceries, title: `Agreement ${i}` });
+		// Every agreement row written is noticed outside the transaction, so a rollback cannot hide it.
+		const written: string[] = [];
+		testDb.sqlite.function('noticed_agreement', (id: unknown) => {
+			written.push(String(id));
+			return null;
+		});
+		testDb.sqlite.exec('CREATE TEMP TRIGGER notice_agreement AFTER INSERT ON agreements BEGIN SELECT noticed_agreement(NEW.id); END');
+		const everything = () => ({ ...counts(), agreements: count('agreements'), circle_events: count('circle_events') });
+		const before = everything();
+
+		await expectRefused(
+			proposeAgreement(testDb.db, await as(circleId, maria), { ...groceries, title: 'One too many' }, at(2)),
+			'conflict',
+			/already 50 proposals/
+		);
+		expect(written).toHaveLength(1);
+		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM agreements WHERE id = ?').pluck().get(written[0])).toBe(0);
+		expect(everything()).toEqual(before);
+		expect((await listAgreements(testDb.db, await as(circleId, maria))).map(agreementTitle)).not.toContain('One too many');
+	});
+});
+
+describe('the count of agreements waiting for an answer', () => {
+	/** The home page's count (one query) for each person, checked against the read model's answer. */
+	async function waiting(circleId: string, people: SessionUser[], now: number): Promise<Record<string, number>> {
+		const result: Record<string, number> = {};
+		for (const person of people) {
+			const access = await as(circleId, person);
+			const counted = await countAgreementsWaitingFor(testDb.db, access);
+			const views = await listAgreements(testDb.db, access, now);
+			expect(counted, person.displayName).toBe(views.filter((agreement) => isWaitingFor(agreement, person.id)).length);
+			result[person.displayName] = counted;
+		}
+		return result;
+	}
+
+	it('gives the read model’s answer in every state an agreement can be in', async () => {
+		const { circleId, people } = await circle('Sam', 'Lee');
+		const [maria, sam, lee] = people;
+		expect(await waiting(circleId, people, at(0))).toEqual({ Maria: 0, Sam: 0, Lee: 0 });
+
+		// Proposed: waiting for everyone, the proposer too; either answer is an answer.
+		const open = await propose(circleId, maria, at(1));
+		expect(await waiting(circleId, people, at(1))).toEqual({ Maria: 1, Sam: 1, Lee: 1 });
+		await answerOpen(circleId, sam, open, at(2));
+		await answerOpen(circleId, lee, open, at(3), 'changes', 'Not Saturdays.');
+		expect(await waiting(circleId, people, at(3))).toEqual({ Maria: 1, Sam: 0, Lee: 0 });
+
+		// Agreed by everyone: waiting for nobody.
+		const inForce = await agreed(circleId, people, at(4));
+		expect(await waiting(circleId, people, at(8))).toEqual({ Maria: 1, Sam: 0, Lee: 0 });
+
+		// A withdrawal waits like any proposal; once withdrawn, nothing waits.
+		const dropped = await propose(circleId, sam, at(10));
+		await proposeWithdrawal(testDb.db, await as(circleId, sam), dropped, 'Not now.', at(11));
+		expect(await waiting(circleId, people, at(11))).toEqual({ Maria: 2, Sam: 1, Lee: 1 });
+		await allAgree(circleId, people, dropped, at(12));
+		expect((await view(circleId, maria, dropped)).status).toBe('withdrawn');
+		expect(await waiting(circleId, people, at(15))).toEqual({ Maria: 1, Sam: 0, Lee: 0 });
+
+		// A revision of the agreement in force waits for everyone until they answer it.
+		await proposeRevision(testDb.db, await as(circleId, lee), inForce, revised('Groceries on Sundays.'), 1, at(20));
+		expect(await waiting(circleId, people, at(20))).toEqual({ Maria: 2, Sam: 1, Lee: 1 });
+		await answerOpen(circleId, maria, inForce, at(21));
+		expect(await waiting(circleId, people, at(21))).toEqual({ Maria: 1, Sam: 1, Lee: 1 });
+
+		// Retiring waits for everyone; once retired, nothing waits.
+		const retired = await agreed(circleId, people, at(30));
+		await proposeRetirement(testDb.db, await as(circleId, maria), retired, 'Done with it.', at(40));
+		expect(await waiting(circleId, people, at(40))).toEqual({ Maria: 2, Sam: 2, Lee: 2 });
+		await allAgree(circleId, people, retired, at(41));
+		expect((await view(circleId, maria, retired)).status).toBe('retired');
+		expect(await waiting(circleId, people, at(45))).toEqual({ Maria: 1, Sam: 1, Lee: 1 });
+
+		// A member who joins after the proposals: asked about each open one, and to acknowledge
+		// the version in force (an agreement counts once, whatever it waits for).
+		const ana = await join(circleId, maria, await addUser(testDb.db, 'Ana'), at(50));
+		const everyone = [...people, ana];
+		expect(await waiting(circleId, everyone, at(50))).toEqual({ Maria: 1, Sam: 1, Lee: 1, Ana: 2 });
+		await answerOpen(circleId, ana, inForce, at(51));
+		expect(await waiting(circleId, everyone, at(51))).toEqual({ Maria: 1, Sam: 1, Lee: 1, Ana: 2 });
+		const inForceId = (await view(circleId, ana, inForce)).proposals.find((p) => p.kind === 'version' && p.outcome === 'agreed')!.id;
+		await answer(circleId, ana, inForce, inForceId, at(52));
+		expect(await waiting(circleId, everyone, at(52))).toEqual({ Maria: 1, Sam: 1, Lee: 1, Ana: 1 });
+
+		// Someone who leaves and comes back is asked again: their answers from before do not count.
+		await leaveCircle(testDb.db, await as(circleId, sam), at(60));
+		await join(circleId, maria, sam, at(61));
+		expect(await waiting(circleId, everyone, at(61))).toEqual({ Maria: 1, Sam: 2, Lee: 1, Ana: 1 });
+		expect(names((await view(circleId, sam, inForce)).awaitingAcknowledgement)).toEqual(['Sam']);
 	});
 });
 
@@ -814,46 +928,62 @@ function form(fields: Record<string, string>) {
 
 describe('the agreement forms', () => {
 	const filled = { title: groceries.title, category: 'money', body: groceries.body };
+	const proposal = (fields: Record<string, string>) => parseForm(proposalSchema(TODAY), form(fields));
+	const revision = (fields: Record<string, string>) => parseForm(revisionSchema(TODAY), form(fields));
+	const answerForm = (fields: Record<string, string>) => parseForm(answerSchema, form(fields));
+	const reasonForm = (fields: Record<string, string>) => parseForm(reasonSchema, form(fields));
+	const commentForm = (fields: Record<string, string>) => parseForm(commentSchema, form(fields));
+	/** The checked data of a form that passed (fails the test otherwise). */
+	function dataOf<T>(parsed: { ok: true; data: T } | { ok: false }): T | undefined {
+		expect(parsed.ok).toBe(true);
+		return parsed.ok ? parsed.data : undefined;
+	}
 
 	it('accepts a complete agreement, tidying its text', () => {
-		expect(parseAgreementForm(form({ ...filled, title: '  Groceries,\n not   cash ', body: 'line one\r\nline two', reviewOn: ' 2027-03-01 ' }), TODAY)).toEqual(
-			{
-				ok: true,
-				data: { title: 'Groceries, not cash', category: 'money', body: 'line one\nline two', support: '', consequence: '', reviewOn: '2027-03-01', reason: '' }
-			}
-		);
-		expect(parseAgreementForm(form({ ...filled, reason: 'Shorter' }), TODAY, { withReason: true })).toMatchObject({
-			ok: true,
-			data: { reviewOn: null, reason: 'Shorter' }
+		expect(dataOf(proposal({ ...filled, title: '  Groceries,\n not   cash ', body: 'line one\r\nline two', reviewOn: ' 2027-03-01 ' }))).toEqual({
+			title: 'Groceries, not cash',
+			category: 'money',
+			body: 'line one\nline two',
+			support: '',
+			consequence: '',
+			reviewOn: '2027-03-01'
 		});
-		expect(parseAgreementForm(form({ ...filled, reason: 'ignored' }), TODAY)).toMatchObject({ ok: true, data: { reason: '' } });
+		expect(revision({ ...filled, reason: 'Shorter', baseVersion: '3' })).toMatchObject({
+			ok: true,
+			data: { reviewOn: null, reason: 'Shorter', baseVersion: 3 }
+		});
+		// A new agreement has no "why": anything sent as one is not taken.
+		expect(dataOf(proposal({ ...filled, reason: 'ignored' }))).not.toHaveProperty('reason');
+		for (const baseVersion of ['', 'two', '1.5', '-1', '1234567']) expect(dataOf(revision({ ...filled, baseVersion }))).toMatchObject({ baseVersion: -1 });
 	});
 
 	it('needs a title and the agreement itself, keeping what was typed', () => {
-		const empty = parseAgreementForm(form({ title: ' ', category: 'home', body: '', support: 'We help.' }), TODAY);
+		const empty = proposal({ title: ' ', category: 'home', body: '', support: 'We help.' });
 		expect(empty).toMatchObject({
 			ok: false,
-			errors: { title: expect.any(String), body: expect.any(String) },
+			errors: { title: 'Please write a short title.', body: 'Please write the agreement itself.' },
 			values: { category: 'home', support: 'We help.' }
 		});
 		const long = 'x'.repeat(121);
-		expect(parseAgreementForm(form({ ...filled, title: long }), TODAY)).toMatchObject({
+		expect(proposal({ ...filled, title: long })).toMatchObject({
 			ok: false,
 			errors: { title: expect.stringMatching(/120 characters/) },
 			values: { title: long, body: groceries.body }
 		});
-		expect(parseAgreementForm(form({ ...filled, title: 'x'.repeat(120) }), TODAY).ok).toBe(true);
-		expect(parseAgreementForm(form({ ...filled, body: 'x'.repeat(4001) }), TODAY)).toMatchObject({
+		expect(proposal({ ...filled, title: 'x'.repeat(120) }).ok).toBe(true);
+		expect(proposal({ ...filled, body: 'x'.repeat(4001) })).toMatchObject({
 			ok: false,
 			errors: { body: expect.stringMatching(/4,000/) }
 		});
+		// Counted as a person sees them: a family emoji is one character.
+		expect(proposal({ ...filled, title: '👨‍👩‍👧'.repeat(120) }).ok).toBe(true);
 	});
 
 	it('needs one of the categories', () => {
 		for (const category of ['bribes', '', 'toString', '__proto__']) {
-			expect(parseAgreementForm(form({ ...filled, category }), TODAY)).toMatchObject({
+			expect(proposal({ ...filled, category })).toMatchObject({
 				ok: false,
-				errors: { category: expect.any(String) },
+				errors: { category: 'Please choose one of the categories.' },
 				values: { category: '', title: groceries.title }
 			});
 		}
@@ -861,7 +991,7 @@ describe('the agreement forms', () => {
 
 	it('takes a review date that exists, from yesterday to ten years on', () => {
 		const reviewError = (reviewOn: string) => {
-			const parsed = parseAgreementForm(form({ ...filled, reviewOn }), TODAY);
+			const parsed = proposal({ ...filled, reviewOn });
 			return parsed.ok ? undefined : [parsed.errors.reviewOn, parsed.values.reviewOn];
 		};
 		expect(reviewError('2027-02-30')).toEqual([expect.stringMatching(/doesn’t exist/), '2027-02-30']);
@@ -874,29 +1004,31 @@ describe('the agreement forms', () => {
 	});
 
 	it('needs a comment with “I’d like changes”, and one of the two answers', () => {
-		expect(parseAnswerForm(form({ answer: 'changes', comment: '  ' }))).toEqual({
+		// What was typed comes back as typed (here, two spaces).
+		expect(answerForm({ answer: 'changes', comment: '  ' })).toEqual({
 			ok: false,
 			errors: { comment: expect.stringMatching(/what you’d like changed/) },
-			values: { answer: 'changes', comment: '' }
+			values: { answer: 'changes', comment: '  ' }
 		});
-		expect(parseAnswerForm(form({ answer: 'maybe', comment: 'hm' }))).toMatchObject({
+		expect(answerForm({ answer: 'maybe', comment: 'hm' })).toMatchObject({
 			ok: false,
 			errors: { answer: expect.any(String) },
 			values: { answer: '', comment: 'hm' }
 		});
-		expect(parseAnswerForm(form({ answer: 'agree' }))).toEqual({ ok: true, data: { answer: 'agree', comment: '' } });
-		expect(parseAnswerForm(form({ answer: 'changes', comment: ' Less strict ' }))).toEqual({ ok: true, data: { answer: 'changes', comment: 'Less strict' } });
-		expect(parseAnswerForm(form({ answer: 'agree', comment: 'x'.repeat(2001) })).ok).toBe(false);
+		expect(dataOf(answerForm({ proposalId: 'p1', answer: 'agree' }))).toEqual({ proposalId: 'p1', answer: 'agree', comment: '' });
+		expect(dataOf(answerForm({ answer: 'changes', comment: ' Less strict ' }))).toEqual({ proposalId: '', answer: 'changes', comment: 'Less strict' });
+		expect(answerForm({ answer: 'agree', comment: 'x'.repeat(2001) }).ok).toBe(false);
+		expect(answerForm({ answer: 'changes', comment: 'x'.repeat(2001) })).toMatchObject({ ok: false, errors: { comment: expect.stringMatching(/2,000/) } });
 	});
 
 	it('needs a reason to withdraw or retire, and words in a comment', () => {
-		expect(parseReasonForm(form({ reason: ' ' }))).toMatchObject({ ok: false, errors: { reason: expect.any(String) } });
-		expect(parseReasonForm(form({ reason: 'x'.repeat(1001) }))).toMatchObject({ ok: false, errors: { reason: expect.stringMatching(/1,000/) } });
-		expect(parseReasonForm(form({ reason: ' It served us well. ' }))).toEqual({ ok: true, data: { reason: 'It served us well.' } });
-		expect(parseCommentForm(form({ body: '\n' }))).toMatchObject({ ok: false, errors: { body: expect.any(String) } });
-		expect(parseCommentForm(form({ body: 'x'.repeat(2001) })).ok).toBe(false);
-		expect(parseCommentForm(form({ body: 'bad\u0007bell' })).ok).toBe(false);
-		expect(parseCommentForm(form({ body: 'Two\r\nlines' }))).toEqual({ ok: true, data: { body: 'Two\nlines' } });
+		expect(reasonForm({ reason: ' ' })).toMatchObject({ ok: false, errors: { reason: expect.any(String) } });
+		expect(reasonForm({ reason: 'x'.repeat(1001) })).toMatchObject({ ok: false, errors: { reason: expect.stringMatching(/1,000/) } });
+		expect(dataOf(reasonForm({ reason: ' It served us well. ' }))).toEqual({ reason: 'It served us well.' });
+		expect(commentForm({ body: '\n' })).toMatchObject({ ok: false, errors: { body: expect.any(String) } });
+		expect(commentForm({ body: 'x'.repeat(2001) }).ok).toBe(false);
+		expect(commentForm({ body: 'bad\u0007bell' }).ok).toBe(false);
+		expect(dataOf(commentForm({ body: 'Two\r\nlines' }))).toEqual({ body: 'Two\nlines' });
 	});
 });
 

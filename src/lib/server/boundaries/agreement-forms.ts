@@ -1,3 +1,6 @@
+// The agreement forms as valibot schemas (see server/forms.ts), with Hearth's own words for every
+// problem. Each route passes its schema to formAction; what was typed comes back with any failure.
+import * as v from 'valibot';
 import {
 	AGREEMENT_BODY_MAX,
 	AGREEMENT_CATEGORIES,
@@ -5,14 +8,12 @@ import {
 	AGREEMENT_REASON_MAX,
 	AGREEMENT_SIDE_MAX,
 	AGREEMENT_TITLE_MAX,
-	type AgreementCategory,
-	type AnswerKind
+	type AgreementCategory
 } from '$lib/agreements';
 import { isIsoDay } from '$lib/recovery-days';
-import { checkText, cleanText, keepForRedisplay, readText, type FieldErrors, type Parsed } from '$lib/server/validation';
+import { choice, field, text } from '$lib/server/forms';
 
-export type AgreementField = 'title' | 'category' | 'body' | 'support' | 'consequence' | 'reviewOn' | 'reason';
-
+/** The words of an agreement, as proposed or revised. */
 export interface AgreementInput {
 	title: string;
 	category: AgreementCategory;
@@ -22,6 +23,8 @@ export interface AgreementInput {
 	/** YYYY-MM-DD or null */
 	reviewOn: string | null;
 }
+
+const CATEGORIES = Object.keys(AGREEMENT_CATEGORIES) as [AgreementCategory, ...AgreementCategory[]];
 
 /** The review date must be a real calendar day, from yesterday (time zones differ) to ten years on. */
 export function checkReviewDate(text: string, today: string): string | undefined {
@@ -35,79 +38,72 @@ export function checkReviewDate(text: string, today: string): string | undefined
 	return undefined;
 }
 
-export function parseAgreementForm(form: FormData, today: string, { withReason = false } = {}): Parsed<AgreementField, AgreementInput & { reason: string }> {
-	const title = cleanText(readText(form, 'title')).replace(/\s+/g, ' ');
-	const categoryText = readText(form, 'category');
-	const body = cleanText(readText(form, 'body'));
-	const support = cleanText(readText(form, 'support'));
-	const consequence = cleanText(readText(form, 'consequence'));
-	const reviewText = readText(form, 'reviewOn').trim();
-	const reason = withReason ? cleanText(readText(form, 'reason')) : '';
-	const errors: FieldErrors<AgreementField> = {};
-
-	const titleError = checkText(title, AGREEMENT_TITLE_MAX, 'a short title', { required: true, multiline: false });
-	if (titleError) errors.title = titleError;
-	const category = Object.hasOwn(AGREEMENT_CATEGORIES, categoryText) ? (categoryText as AgreementCategory) : null;
-	if (!category) errors.category = 'Please choose one of the categories.';
-	const bodyError = checkText(body, AGREEMENT_BODY_MAX, 'the agreement itself', { required: true });
-	if (bodyError) errors.body = bodyError;
-	const supportError = checkText(support, AGREEMENT_SIDE_MAX, 'how you’ll support it');
-	if (supportError) errors.support = supportError;
-	const consequenceError = checkText(consequence, AGREEMENT_SIDE_MAX, 'what happens if it isn’t kept');
-	if (consequenceError) errors.consequence = consequenceError;
-	const reviewError = reviewText ? checkReviewDate(reviewText, today) : undefined;
-	if (reviewError) errors.reviewOn = reviewError;
-	const reasonError = checkText(reason, AGREEMENT_REASON_MAX, 'why');
-	if (reasonError) errors.reason = reasonError;
-
-	if (Object.keys(errors).length > 0 || !category) {
-		return {
-			ok: false,
-			errors,
-			values: {
-				title: keepForRedisplay(title, AGREEMENT_TITLE_MAX),
-				category: category ?? '',
-				body: keepForRedisplay(body, AGREEMENT_BODY_MAX),
-				support: keepForRedisplay(support, AGREEMENT_SIDE_MAX),
-				consequence: keepForRedisplay(consequence, AGREEMENT_SIDE_MAX),
-				reviewOn: reviewText.slice(0, 40),
-				reason: keepForRedisplay(reason, AGREEMENT_REASON_MAX)
-			}
-		};
-	}
-	return { ok: true, data: { title, category, body, support, consequence, reviewOn: reviewText || null, reason } };
+/** An optional review date (null when left empty), checked against `today` (YYYY-MM-DD). */
+function reviewDate(today: string) {
+	return v.pipe(
+		field(40),
+		v.rawCheck(({ dataset, addIssue }) => {
+			if (!dataset.typed || dataset.value === '') return;
+			const problem = checkReviewDate(dataset.value, today);
+			if (problem) addIssue({ message: problem });
+		}),
+		v.transform((value): string | null => value || null)
+	);
 }
 
-export function parseAnswerForm(form: FormData): Parsed<'answer' | 'comment', { answer: AnswerKind; comment: string }> {
-	const answerText = readText(form, 'answer');
-	const comment = cleanText(readText(form, 'comment'));
-	const answer = answerText === 'agree' || answerText === 'changes' ? answerText : null;
-	const errors: FieldErrors<'answer' | 'comment'> = {};
-	if (!answer) errors.answer = 'Please choose “I agree” or “I’d like changes”.';
-	const commentError = checkText(comment, AGREEMENT_COMMENT_MAX, 'your comment', { required: answer === 'changes' });
-	if (commentError) errors.comment = answer === 'changes' && !comment ? 'Please say what you’d like changed, so everyone can work on it.' : commentError;
-	if (!answer || Object.keys(errors).length > 0) {
-		return { ok: false, errors, values: { answer: answer ?? '', comment: keepForRedisplay(comment, AGREEMENT_COMMENT_MAX) } };
-	}
-	return { ok: true, data: { answer, comment } };
+function agreementEntries(today: string) {
+	return {
+		title: text('a short title', AGREEMENT_TITLE_MAX, { required: true, multiline: false, collapseSpaces: true }),
+		category: choice(CATEGORIES, 'Please choose one of the categories.'),
+		body: text('the agreement itself', AGREEMENT_BODY_MAX, { required: true }),
+		support: text('how you’ll support it', AGREEMENT_SIDE_MAX),
+		consequence: text('what happens if it isn’t kept', AGREEMENT_SIDE_MAX),
+		reviewOn: reviewDate(today)
+	};
 }
+
+/** A new agreement's words. `today` is the day review dates are measured from. */
+export function proposalSchema(today: string) {
+	return v.object(agreementEntries(today));
+}
+
+/**
+ * New words for an agreement, with why (optional), and the version the writer started from
+ * (`baseVersion`, -1 when it is not a version number, so it never matches).
+ */
+export function revisionSchema(today: string) {
+	return v.object({
+		...agreementEntries(today),
+		reason: text('why', AGREEMENT_REASON_MAX),
+		baseVersion: v.pipe(
+			field(16),
+			v.transform((value) => (/^\d{1,6}$/.test(value) ? Number(value) : -1))
+		)
+	});
+}
+
+/** "I agree" or "I'd like changes" to one proposal; changes need a comment saying which. */
+export const answerSchema = v.pipe(
+	v.object({
+		proposalId: field(),
+		answer: choice(['agree', 'changes'], 'Please choose “I agree” or “I’d like changes”.'),
+		comment: text('your comment', AGREEMENT_COMMENT_MAX)
+	}),
+	v.forward(
+		v.partialCheck(
+			[['answer'], ['comment']],
+			(input) => input.answer !== 'changes' || input.comment !== '',
+			'Please say what you’d like changed, so everyone can work on it.'
+		),
+		['comment']
+	)
+);
 
 /** Why someone proposes to withdraw or retire: required, so everyone knows what they're agreeing to. */
-export function parseReasonForm(form: FormData): Parsed<'reason', { reason: string }> {
-	const reason = cleanText(readText(form, 'reason'));
-	const error = checkText(reason, AGREEMENT_REASON_MAX, 'a few words on why', { required: true });
-	if (error) return { ok: false, errors: { reason: error }, values: { reason: keepForRedisplay(reason, AGREEMENT_REASON_MAX) } };
-	return { ok: true, data: { reason } };
-}
+export const reasonSchema = v.object({
+	reason: text('a few words on why', AGREEMENT_REASON_MAX, { required: true })
+});
 
-export function parseCommentForm(form: FormData): Parsed<'body', { body: string }> {
-	const body = cleanText(readText(form, 'body'));
-	const error = checkText(body, AGREEMENT_COMMENT_MAX, 'a comment', { required: true });
-	if (error) return { ok: false, errors: { body: error }, values: { body: keepForRedisplay(body, AGREEMENT_COMMENT_MAX) } };
-	return { ok: true, data: { body } };
-}
-
-/** Parsed input back as form values, for showing it again when the domain refuses it. */
-export function agreementFormValues(input: AgreementInput & { reason?: string }): Partial<Record<AgreementField, string>> {
-	return { ...input, reviewOn: input.reviewOn ?? '', reason: input.reason ?? '' };
-}
+export const commentSchema = v.object({
+	body: text('a comment', AGREEMENT_COMMENT_MAX, { required: true })
+});

@@ -25,6 +25,6 @@ export async function loadCircleHome(db: Database, access: CircleAccess, options
 		needsProfile: !me?.relationship,
 		activity: await loadRecentActivity(db, access, HOME_ACTIVITY_ITEMS),
 		recovery: await loadRecoverySummaries(db, access, peopleInRecovery(members), now),
-		agreementsWaitingForMe: await countAgreementsWaitingFor(db, access, members, now)
+		agreementsWaitingForMe: await countAgreementsWaitingFor(db, access)
 	};
 }

@@ -1,61 +1,42 @@
-import { fail } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/http/guards';
+import { circleAccess } from '$lib/server/http/guards';
+import { formAction, refusalsAsErrors } from '$lib/server/http/respond';
 import { answerProposal, commentOnAgreement, getAgreement, proposeRetirement, proposeWithdrawal } from '$lib/server/boundaries/agreements';
-import { parseAnswerForm, parseCommentForm, parseReasonForm } from '$lib/server/boundaries/agreement-forms';
-import { readForm } from '$lib/server/forms';
-import { readText } from '$lib/server/validation';
+import { answerSchema, commentSchema, reasonSchema } from '$lib/server/boundaries/agreement-forms';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
+export const load: PageServerLoad = refusalsAsErrors(async (event) => {
 	event.depends(`circle:${event.params.circleId}`);
-	return { agreement: await getAgreement(getDb(), user, event.params.circleId, event.params.agreementId) };
-};
+	const access = await circleAccess(event);
+	return { agreement: await getAgreement(getDb(), access, event.params.agreementId) };
+});
 
 export const actions: Actions = {
 	answer: async (event) => {
-		const user = requireUser(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		const proposalId = readText(form, 'proposalId');
-		const parsed = parseAnswerForm(form);
-		if (!parsed.ok) return fail(400, { action: 'answer', proposalId, errors: parsed.errors, values: parsed.values });
-		const { circleId, agreementId } = event.params;
-		const result = await answerProposal(getDb(), user, circleId, agreementId, proposalId, parsed.data);
-		if ('status' in result) return fail(result.status, { action: 'answer', proposalId, ...result.data, values: { comment: parsed.data.comment } });
-		return { action: 'answer', ...result };
+		const access = await circleAccess(event, 'answerAgreement');
+		return formAction(event, 'answer', answerSchema, ({ proposalId, answer, comment }) =>
+			answerProposal(getDb(), access, event.params.agreementId, proposalId, { answer, comment })
+		);
 	},
 
 	comment: async (event) => {
-		const user = requireUser(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		const parsed = parseCommentForm(form);
-		if (!parsed.ok) return fail(400, { action: 'comment', errors: parsed.errors, values: parsed.values });
-		await commentOnAgreement(getDb(), user, event.params.circleId, event.params.agreementId, parsed.data.body);
-		return { action: 'comment', commented: true };
+		const access = await circleAccess(event, 'discussAgreement');
+		return formAction(event, 'comment', commentSchema, ({ body }) => commentOnAgreement(getDb(), access, event.params.agreementId, body));
 	},
 
 	withdraw: async (event) => {
-		const user = requireUser(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		const parsed = parseReasonForm(form);
-		if (!parsed.ok) return fail(400, { action: 'withdraw', errors: parsed.errors, values: parsed.values });
-		const result = await proposeWithdrawal(getDb(), user, event.params.circleId, event.params.agreementId, parsed.data.reason);
-		if ('status' in result) return fail(result.status, { action: 'withdraw', ...result.data, values: parsed.data });
-		return { action: 'withdraw', proposed: true };
+		const access = await circleAccess(event, 'proposeAgreement');
+		return formAction(event, 'withdraw', reasonSchema, async ({ reason }) => {
+			await proposeWithdrawal(getDb(), access, event.params.agreementId, reason);
+			return { proposed: true as const };
+		});
 	},
 
 	retire: async (event) => {
-		const user = requireUser(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		const parsed = parseReasonForm(form);
-		if (!parsed.ok) return fail(400, { action: 'retire', errors: parsed.errors, values: parsed.values });
-		const result = await proposeRetirement(getDb(), user, event.params.circleId, event.params.agreementId, parsed.data.reason);
-		if ('status' in result) return fail(result.status, { action: 'retire', ...result.data, values: parsed.data });
-		return { action: 'retire', proposed: true };
+		const access = await circleAccess(event, 'proposeAgreement');
+		return formAction(event, 'retire', reasonSchema, async ({ reason }) => {
+			await proposeRetirement(getDb(), access, event.params.agreementId, reason);
+			return { proposed: true as const };
+		});
 	}
 };

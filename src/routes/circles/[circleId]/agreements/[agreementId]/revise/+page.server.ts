@@ -1,35 +1,27 @@
-import { fail, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/http/guards';
-import { requireCircleAction } from '$lib/server/circles/access';
+import { circleAccess } from '$lib/server/http/guards';
+import { formAction, refusalsAsErrors } from '$lib/server/http/respond';
 import { getAgreement, proposeRevision } from '$lib/server/boundaries/agreements';
-import { agreementFormValues, parseAgreementForm } from '$lib/server/boundaries/agreement-forms';
-import { readForm } from '$lib/server/forms';
-import { readText } from '$lib/server/validation';
+import { revisionSchema } from '$lib/server/boundaries/agreement-forms';
 import { isoDate } from '$lib/agreements';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
-	const { circleId, agreementId } = event.params;
-	await requireCircleAction(getDb(), user, circleId, 'proposeAgreement');
-	const agreement = await getAgreement(getDb(), user, circleId, agreementId);
-	if (agreement.status === 'withdrawn' || agreement.status === 'retired') redirect(303, `/circles/${circleId}/agreements/${agreementId}`);
+export const load: PageServerLoad = refusalsAsErrors(async (event) => {
+	const access = await circleAccess(event, 'proposeAgreement');
+	const { agreementId } = event.params;
+	const agreement = await getAgreement(getDb(), access, agreementId);
+	if (agreement.status === 'withdrawn' || agreement.status === 'retired') redirect(303, `/circles/${access.circle.id}/agreements/${agreementId}`);
 	return { agreement, today: isoDate(Date.now()) };
-};
+});
 
 export const actions: Actions = {
 	default: async (event) => {
-		const user = requireUser(event);
-		const { form, failure } = await readForm(event.request);
-		if (failure) return failure;
-		const { circleId, agreementId } = event.params;
-		const baseText = readText(form, 'baseVersion');
-		const parsed = parseAgreementForm(form, isoDate(Date.now()), { withReason: true });
-		if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values });
-		const baseVersion = /^\d{1,6}$/.test(baseText) ? Number(baseText) : -1;
-		const result = await proposeRevision(getDb(), user, circleId, agreementId, parsed.data, baseVersion);
-		if ('status' in result) return fail(result.status, { ...result.data, values: agreementFormValues(parsed.data) });
-		redirect(303, `/circles/${circleId}/agreements/${agreementId}`);
+		const access = await circleAccess(event, 'proposeAgreement');
+		const { agreementId } = event.params;
+		return formAction(event, 'revise', revisionSchema(isoDate(Date.now())), async ({ baseVersion, ...input }) => {
+			await proposeRevision(getDb(), access, agreementId, input, baseVersion);
+			redirect(303, `/circles/${access.circle.id}/agreements/${agreementId}`);
+		});
 	}
 };
