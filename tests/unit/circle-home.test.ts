@@ -5,13 +5,25 @@ import type { SessionUser } from '$lib/server/auth/sessions';
 import { AGREEMENT_CATEGORIES, isWaitingFor, type AgreementCategory } from '$lib/agreements';
 import { loadCircleHome } from '$lib/server/circles/home';
 import { requireMember } from '$lib/server/circles/access';
-import { createCircle, listMembers, recentActivity, updateOwnProfile } from '$lib/server/circles/circles';
+import * as circles from '$lib/server/circles/circles';
+import { createCircle } from '$lib/server/circles/circles';
 import { listCheckIns, postCheckIn } from '$lib/server/checkins/checkins';
-import { answerProposal, listAgreements, proposeAgreement } from '$lib/server/boundaries/agreements';
-import { listRecoverySummaries, setRecoveryDate } from '$lib/server/milestones/recovery';
+import * as agreements from '$lib/server/boundaries/agreements';
+import * as recovery from '$lib/server/milestones/recovery';
+import { asMember } from './support/as-member';
 import { joinCircle } from './support/circles';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
+
+// "Sam does X in circle C": membership checked as a route checks it, then the domain function.
+const updateOwnProfile = asMember(circles.updateOwnProfile);
+const listMembers = asMember(circles.listMembers);
+const recentActivity = asMember(circles.loadRecentActivity);
+const proposeAgreement = asMember(agreements.proposeAgreement);
+const listAgreements = asMember(agreements.listAgreements);
+const answerProposal = asMember(agreements.answerProposal);
+const setRecoveryDate = asMember(recovery.setRecoveryDate);
+const listRecoverySummaries = asMember(recovery.listRecoverySummaries);
 
 let testDb: TestDatabase;
 beforeEach(() => {
@@ -79,7 +91,7 @@ describe('the circle home page loader', () => {
 		for (const person of Object.values(people)) {
 			const access = await requireMember(testDb.db, person, circleId);
 			const home = await loadCircleHome(testDb.db, access, { now: NOW });
-			const { members } = await listMembers(testDb.db, person, circleId);
+			const members = await listMembers(testDb.db, person, circleId);
 			const me = members.find((member) => member.userId === person.id)!;
 			expect(home.feed).toEqual(await listCheckIns(testDb.db, access));
 			expect(home.memberCount).toBe(members.length);
