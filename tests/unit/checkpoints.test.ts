@@ -1,8 +1,8 @@
-// WAL checkpoints on a worker thread (src/lib/server/db/checkpoints.ts): the app's connection
+// WAL checkpoints on a worker thread (src/lib/server/db/sqlite/checkpoints.ts): the app's connection
 // never copies the log itself, the worker does, and the log does not grow without end.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
-import { checkpointInBackground, type Checkpointer } from '$lib/server/db/checkpoints';
+import { checkpointInBackground, type Checkpointer } from '$lib/server/db/sqlite/checkpoints';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 let testDb: TestDatabase;

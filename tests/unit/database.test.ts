@@ -6,8 +6,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { isDatabaseHealthy, openDatabase } from '$lib/server/db';
+import { databaseConfig, DEFAULT_DATABASE_PATH } from '$lib/server/db/config.js';
 import { appendCircleEvent } from '$lib/server/circles/events';
-import { migrate, openSqlite } from '$lib/server/db/sqlite.js';
+import { migrate, openSqlite } from '$lib/server/db/sqlite/connection.js';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 const run = promisify(execFile);
@@ -32,6 +33,30 @@ describe('opening the database', () => {
 		expect(() =>
 			testDb.sqlite.prepare('INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, 0, 1, 0)').run('s1', 'nobody')
 		).toThrow(/FOREIGN KEY/);
+	});
+});
+
+describe('the configuration', () => {
+	it('names an SQLite file: DATABASE_PATH, or the embedded default', () => {
+		expect(databaseConfig({})).toEqual({ dialect: 'sqlite', file: DEFAULT_DATABASE_PATH });
+		expect(databaseConfig({ DATABASE_PATH: '/srv/hearth/hearth.db' })).toEqual({ dialect: 'sqlite', file: '/srv/hearth/hearth.db' });
+	});
+
+	it('refuses DATABASE_URL rather than quietly storing the data somewhere else', () => {
+		expect(() => databaseConfig({ DATABASE_URL: 'postgres://hearth@db/hearth', DATABASE_PATH: '/srv/hearth/hearth.db' })).toThrow(/DATABASE_URL/);
+	});
+
+	it('opens what it names, as a path does', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'hearth-config-'));
+		try {
+			const opened = openDatabase(databaseConfig({ DATABASE_PATH: path.join(dir, 'hearth.db') }));
+			expect(opened.dialect).toBe('sqlite');
+			expect(opened.sqlite.name).toBe(path.join(dir, 'hearth.db'));
+			expect(await isDatabaseHealthy(opened.db)).toBe(true);
+			await opened.close();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });
 
