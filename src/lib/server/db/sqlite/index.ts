@@ -26,7 +26,8 @@ export function openSqliteDatabase(file: string): OpenedSqliteDatabase {
 	const inMemory = file === ':memory:';
 	// In WAL mode a second connection sees only transactions whose COMMIT has returned (the
 	// group-commit connection also sees the batch it is still writing): see openCommittedReader.
-	const committed = inMemory ? db : new Kysely<DB>({ dialect: new SqliteDialect({ database: openCommittedReader(file) }) });
+	const reader = inMemory ? null : openCommittedReader(file);
+	const committed = reader ? new Kysely<DB>({ dialect: new SqliteDialect({ database: reader }) }) : db;
 	let checkpointer: Checkpointer | undefined;
 	return {
 		dialect: 'sqlite',
@@ -43,6 +44,9 @@ export function openSqliteDatabase(file: string): OpenedSqliteDatabase {
 			checkpointer = undefined;
 			if (committed !== db) await committed.destroy();
 			await db.destroy();
+			// Kysely closes a connection only if it ever ran a query on it.
+			if (reader?.open) reader.close();
+			if (sqlite.open) sqlite.close();
 		}
 	};
 }
