@@ -26,7 +26,7 @@ function committedNotes(): string[] {
 }
 
 beforeEach(() => {
-	testDb = createTestDatabase();
+	testDb = createTestDatabase({ durable: true });
 	testDb.sqlite.exec(`
 		CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE);
 		CREATE TABLE parents (id INTEGER PRIMARY KEY);
