@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Server } from 'socket.io';
-import { openSqlite } from '../src/lib/server/db/sqlite.js';
+import { openSqlite } from '../src/lib/server/db/sqlite/connection.js';
 
 const sqlite = openSqlite(process.env.BARE_DATABASE_PATH);
 sqlite.exec(`CREATE TABLE IF NOT EXISTS checkins (

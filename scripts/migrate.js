@@ -1,8 +1,9 @@
 // @ts-check
 // `npm run migrate`: applies pending migrations to DATABASE_PATH (default ./data/hearth.db).
-import { databasePath, migrate, openSqlite } from '../src/lib/server/db/sqlite.js';
+import { databaseConfig } from '../src/lib/server/db/config.js';
+import { migrate, openSqlite } from '../src/lib/server/db/sqlite/connection.js';
 
-const file = databasePath();
+const { file } = databaseConfig();
 const sqlite = openSqlite(file);
 try {
 	const applied = migrate(sqlite);

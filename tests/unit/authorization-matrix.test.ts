@@ -1,16 +1,22 @@
 // Every circle page load and form action, for every kind of visitor, allowed or refused as the
 // permission table says. The route modules are read from disk: a new load or action that is not in
 // MATRIX makes the first test fail, so nothing can be added without deciding who may use it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+//
+// The fixture is built once per file. Every case starts from it exactly as built: the database
+// file is put back from a copy before each one, so what a case changes (a member removed, the
+// circle deleted, ownership handed over, an agreement withdrawn…) never reaches the next.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isActionFailure, isHttpError, isRedirect } from '@sveltejs/kit';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import type { CircleRole } from '$lib/circles';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hearth-matrix-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+const databaseFile = path.join(dir, 'hearth.db');
+const fixtureFile = path.join(dir, 'fixture.db');
+process.env.DATABASE_PATH = databaseFile;
 
 type Actor = 'signed-out' | 'non-member' | 'removed member' | 'member' | 'admin' | 'owner';
 type Outcome = 'ok' | 'login' | 'not-found' | 'forbidden' | 'invalid';
@@ -197,6 +203,7 @@ let milestones: typeof import('$lib/server/milestones/milestones');
 let recovery: typeof import('$lib/server/milestones/recovery');
 let dbModule: typeof import('$lib/server/db');
 let people: typeof import('./support/people');
+let fixture: Fixture;
 
 beforeAll(async () => {
 	for (const [file, importModule] of Object.entries(routeModules)) {
@@ -224,12 +231,26 @@ beforeAll(async () => {
 	recovery = await import('$lib/server/milestones/recovery');
 	dbModule = await import('$lib/server/db');
 	people = await import('./support/people');
+	fixture = await makeFixture();
+	await dbModule.closeAppDatabase();
+	// Closed, the database is one file: its log was copied in and removed.
+	if (existsSync(`${databaseFile}-wal`)) throw new Error('the closed fixture database still has a log');
+	copyFileSync(databaseFile, fixtureFile);
 });
 
+beforeEach(restoreFixture);
+
 afterAll(async () => {
-	await dbModule.getDb().destroy();
+	await dbModule.closeAppDatabase();
 	rmSync(dir, { recursive: true, force: true });
 });
+
+/** Puts the fixture's database back as it was built; the app opens it again on first use. */
+async function restoreFixture() {
+	await dbModule.closeAppDatabase();
+	for (const log of [`${databaseFile}-wal`, `${databaseFile}-shm`]) rmSync(log, { force: true });
+	copyFileSync(fixtureFile, databaseFile);
+}
 
 async function makeFixture(): Promise<Fixture> {
 	const db = dbModule.getDb();
@@ -319,7 +340,6 @@ describe('the authorization matrix', () => {
 			it(`${key}: ${actor} → ${outcome}`, async () => {
 				const found = handlers.get(key);
 				expect(found, `${key} is exported by a route`).toBeDefined();
-				const fixture = await makeFixture();
 				const user = actor === 'signed-out' ? null : fixture.people[actor];
 				const form = await entry.form?.(fixture, user);
 				const event = fakeEvent(user, fixture.circleId, found!.routeId, form, entry.params?.(fixture));
@@ -329,7 +349,6 @@ describe('the authorization matrix', () => {
 	}
 
 	it('answers 404 for a made-up or malformed circle id, even to a member of other circles', async () => {
-		const fixture = await makeFixture();
 		const load = handlers.get('/circles/[circleId]/members#load')!;
 		for (const circleId of ['zzzzzzzzzzzzzzzzzzzzzzzz', '../etc', "x' OR 1=1 --", '']) {
 			const event = fakeEvent(fixture.people.owner, fixture.circleId, load.routeId);

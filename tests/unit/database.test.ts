@@ -6,8 +6,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { isDatabaseHealthy, openDatabase } from '$lib/server/db';
+import { databaseConfig, DEFAULT_DATABASE_PATH } from '$lib/server/db/config.js';
 import { appendCircleEvent } from '$lib/server/circles/events';
-import { migrate, openSqlite } from '$lib/server/db/sqlite.js';
+import { migrate, openSqlite } from '$lib/server/db/sqlite/connection.js';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 const run = promisify(execFile);
@@ -19,7 +20,7 @@ afterEach(async () => {
 
 describe('opening the database', () => {
 	it('turns on WAL, foreign keys, a busy timeout and fully synchronous commits', () => {
-		testDb = createTestDatabase();
+		testDb = createTestDatabase({ durable: true });
 		const { sqlite } = testDb;
 		expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
 		expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -28,16 +29,40 @@ describe('opening the database', () => {
 	});
 
 	it('enforces foreign keys: a session for a user that does not exist is refused', () => {
-		testDb = createTestDatabase();
+		testDb = createTestDatabase({ durable: true });
 		expect(() =>
 			testDb.sqlite.prepare('INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, 0, 1, 0)').run('s1', 'nobody')
 		).toThrow(/FOREIGN KEY/);
 	});
 });
 
+describe('the configuration', () => {
+	it('names an SQLite file: DATABASE_PATH, or the embedded default', () => {
+		expect(databaseConfig({})).toEqual({ dialect: 'sqlite', file: DEFAULT_DATABASE_PATH });
+		expect(databaseConfig({ DATABASE_PATH: '/srv/hearth/hearth.db' })).toEqual({ dialect: 'sqlite', file: '/srv/hearth/hearth.db' });
+	});
+
+	it('refuses DATABASE_URL rather than quietly storing the data somewhere else', () => {
+		expect(() => databaseConfig({ DATABASE_URL: 'postgres://hearth@db/hearth', DATABASE_PATH: '/srv/hearth/hearth.db' })).toThrow(/DATABASE_URL/);
+	});
+
+	it('opens what it names, as a path does', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'hearth-config-'));
+		try {
+			const opened = openDatabase(databaseConfig({ DATABASE_PATH: path.join(dir, 'hearth.db') }));
+			expect(opened.dialect).toBe('sqlite');
+			expect(opened.sqlite.name).toBe(path.join(dir, 'hearth.db'));
+			expect(await isDatabaseHealthy(opened.db)).toBe(true);
+			await opened.close();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+});
+
 describe('migrations', () => {
 	it('records every migration and runs each exactly once', () => {
-		testDb = createTestDatabase();
+		testDb = createTestDatabase({ durable: true });
 		const names = testDb.sqlite.prepare('SELECT name FROM schema_migrations ORDER BY name').pluck().all();
 		expect(names).toContain('0001_accounts.sql');
 		expect(migrate(testDb.sqlite)).toEqual([]);
@@ -165,7 +190,7 @@ describe('migrations', () => {
 
 describe('backups', () => {
 	it('copies a database that is open and being written to, consistently', async () => {
-		testDb = createTestDatabase();
+		testDb = createTestDatabase({ durable: true });
 		const insert = testDb.sqlite.prepare("INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) VALUES (?, ?, 'Ana', 'x', 0, 0)");
 		for (let i = 0; i < 200; i++) insert.run(`u${i}`, `u${i}@example.org`);
 		const target = path.join(path.dirname(testDb.file), 'backups', 'copy.db');
@@ -185,7 +210,7 @@ describe('backups', () => {
 	});
 
 	it('refuses to overwrite an existing file and explains how to call it', async () => {
-		testDb = createTestDatabase();
+		testDb = createTestDatabase({ durable: true });
 		await expect(run('node', ['scripts/backup.js', testDb.file], { env: { ...process.env, DATABASE_PATH: testDb.file } })).rejects.toMatchObject({
 			code: 2,
 			stderr: expect.stringMatching(/already exists/)
@@ -200,7 +225,7 @@ describe('backups', () => {
 
 describe('health', () => {
 	it('is healthy while the database answers, and not once it is closed', async () => {
-		testDb = createTestDatabase();
+		testDb = createTestDatabase({ durable: true });
 		expect(await isDatabaseHealthy(testDb.db)).toBe(true);
 		testDb.sqlite.close();
 		expect(await isDatabaseHealthy(testDb.db)).toBe(false);

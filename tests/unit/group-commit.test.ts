@@ -1,4 +1,4 @@
-// Group commit (src/lib/server/db/group-commit.ts): writes that arrive together share one COMMIT,
+// Group commit (src/lib/server/db/sqlite/group-commit.ts): writes that arrive together share one COMMIT,
 // each transaction still commits fully or not at all, and nothing resolves before it is on disk.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
@@ -26,7 +26,7 @@ function committedNotes(): string[] {
 }
 
 beforeEach(() => {
-	testDb = createTestDatabase();
+	testDb = createTestDatabase({ durable: true });
 	testDb.sqlite.exec(`
 		CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE);
 		CREATE TABLE parents (id INTEGER PRIMARY KEY);

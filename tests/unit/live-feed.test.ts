@@ -3,7 +3,17 @@
 // a late or replayed event never brings back an older view, removals and edits always apply.
 import { describe, expect, it } from 'vitest';
 import type { CheckInView } from '$lib/checkins';
-import { appendOlderPage, applyCheckIn, feedFromPage, newestFirst, replaceFirstPage, showPending, type FeedState } from '$lib/realtime/live-feed';
+import {
+	appendOlderPage,
+	applyCheckIn,
+	applyCheckInEvents,
+	feedFromPage,
+	newestFirst,
+	replaceFirstPage,
+	showPending,
+	type FeedState
+} from '$lib/realtime/live-feed';
+import type { CircleEvent } from '$lib/realtime/events';
 
 function checkin(id: string, createdAt: number, body = `words of ${id}`, extra: Partial<CheckInView> = {}): CheckInView {
 	return {
@@ -133,5 +143,31 @@ describe('reloading the first page', () => {
 		feed = replaceFirstPage(feed, { checkins: [checkin('c', 200), checkin('b', 100)], nextCursor: null }, 2);
 		expect(ids(feed)).toEqual(['c', 'b']);
 		expect(feed.pending).toEqual([]);
+	});
+});
+
+describe('a batch of events (a catch-up replayed over the page)', () => {
+	const event = (seq: number, type: 'checkin.posted' | 'checkin.edited' | 'checkin.reacted', view: CheckInView): CircleEvent => ({
+		seq,
+		circleId: 'circle',
+		actorId: 'sam',
+		type,
+		payload: { checkin: view },
+		createdAt: seq
+	});
+
+	it('upserts each check-in in order at its own number, skips what the page already reflects, and ignores other events', () => {
+		const feed = feedFromPage({ checkins: [checkin('b', 100, 'as read')], nextCursor: null }, 5);
+		const state = applyCheckInEvents(feed, [
+			event(4, 'checkin.edited', checkin('b', 100, 'older than the page')),
+			event(6, 'checkin.posted', checkin('c', 200)),
+			{ seq: 7, circleId: 'circle', actorId: null, type: 'circle.time-zone-changed', payload: { timeZone: 'UTC' }, createdAt: 7 },
+			event(8, 'checkin.edited', checkin('b', 100, 'edited')),
+			event(9, 'checkin.reacted', checkin('c', 200, 'words of c', { reactions: { love: ['lee'], proud: [], here: [] } }))
+		]);
+		expect(ids(state)).toEqual(['c', 'b']);
+		expect(state.items.map((item) => item.body)).toEqual(['words of c', 'edited']);
+		expect(state.items[0]!.reactions.love).toEqual(['lee']);
+		expect(state.versions).toEqual({ b: 8, c: 9 });
 	});
 });

@@ -1,4 +1,4 @@
-// prepared() (src/lib/server/db/prepared.ts): built once, then every run gets its own values,
+// prepared() (src/lib/server/db/sqlite/prepared.ts): built once, then every run gets its own values,
 // in the right places, on a database or inside a transaction.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { prepared } from '$lib/server/db/prepared';

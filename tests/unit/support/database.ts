@@ -9,11 +9,21 @@ export interface TestDatabase extends OpenedDatabase {
 	dispose(): Promise<void>;
 }
 
+export interface TestDatabaseOptions {
+	/**
+	 * Commit as the app does (synchronous=FULL: an fsync per COMMIT), for tests about what is on
+	 * disk when: group commit, checkpoints, the database itself. Every other test database runs
+	 * with synchronous=OFF: it never has to outlive the test, and its COMMITs wait for no disk.
+	 */
+	durable?: boolean;
+}
+
 /** A real SQLite file in a fresh temporary folder, migrated from migrations/. */
-export function createTestDatabase(): TestDatabase {
+export function createTestDatabase({ durable = false }: TestDatabaseOptions = {}): TestDatabase {
 	const dir = mkdtempSync(path.join(tmpdir(), 'hearth-test-'));
 	const file = path.join(dir, 'hearth.db');
 	const opened = openDatabase(file);
+	if (!durable) opened.sqlite.pragma('synchronous = OFF');
 	return {
 		...opened,
 		file,

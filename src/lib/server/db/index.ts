@@ -1,51 +1,34 @@
-import { Kysely, SqliteDialect, sql } from 'kysely';
-import type BetterSqlite3 from 'better-sqlite3';
-import type { DB } from './schema';
-import { adoptEventLogGeneration, databasePath, migrate, openCommittedReader, openSqlite } from './sqlite.js';
-import { GroupCommitDialect } from './group-commit';
-import { checkpointInBackground, type Checkpointer } from './checkpoints';
-import path from 'node:path';
+// The database seam: the one factory that opens the database a configuration names (config.js),
+// and the app's own database, opened on first use. Everything dialect-specific sits behind it, in
+// a folder of its own: sqlite/ (group commit, WAL checkpoints, the committed reader, prepared
+// queries, online backups). A second dialect is a second folder and one more case below.
+import { sql } from 'kysely';
+import { databaseConfig, type DatabaseConfig } from './config.js';
+import type { Database } from './types';
+import { openSqliteDatabase, type OpenedSqliteDatabase } from './sqlite';
 
-export type Database = Kysely<DB>;
-export type { DB };
+export type { Database, DB, OpenedDatabaseBase } from './types';
+export type { DatabaseConfig };
 
-export interface OpenedDatabase {
-	db: Database;
-	/**
-	 * Reads only what has committed (a second connection; see openCommittedReader). Anything
-	 * that tells a browser "you have everything up to event N" reads through this.
-	 */
-	committed: Database;
-	/** The event log's generation (see adoptEventLogGeneration); fixed while the file is open. */
-	generation: string;
-	sqlite: BetterSqlite3.Database;
-	close(): Promise<void>;
-}
+/** An open database of any dialect (tell them apart by `dialect`). */
+export type OpenedDatabase = OpenedSqliteDatabase;
 
-/** Opens a database file, brings its schema up to date, and wraps it in Kysely (with group commit). */
-export function openDatabase(file: string): OpenedDatabase {
-	const sqlite = openSqlite(file);
-	migrate(sqlite);
-	const generation = adoptEventLogGeneration(sqlite);
-	const db = new Kysely<DB>({ dialect: new GroupCommitDialect(sqlite) });
-	// An in-memory database has one connection only; nothing there outlives a crash anyway.
-	const committed = file === ':memory:' ? db : new Kysely<DB>({ dialect: new SqliteDialect({ database: openCommittedReader(file) }) });
-	return {
-		db,
-		committed,
-		generation,
-		sqlite,
-		async close() {
-			if (committed !== db) await committed.destroy();
-			await db.destroy();
-		}
-	};
+/**
+ * Opens the database `config` names and brings its schema up to date. A plain path is an SQLite
+ * file (tests and benchmarks open their own files that way).
+ */
+export function openDatabase(config: DatabaseConfig | string): OpenedDatabase {
+	const chosen: DatabaseConfig = typeof config === 'string' ? { dialect: 'sqlite', file: config } : config;
+	switch (chosen.dialect) {
+		case 'sqlite':
+			return openSqliteDatabase(chosen.file);
+	}
 }
 
 let appDatabase: OpenedDatabase | undefined;
 
 function appDb(): OpenedDatabase {
-	appDatabase ??= openDatabase(databasePath());
+	appDatabase ??= openDatabase(databaseConfig());
 	return appDatabase;
 }
 
@@ -64,24 +47,17 @@ export function getEventLogGeneration(): string {
 	return appDb().generation;
 }
 
+/** From now on the app's database keeps itself up in the background (SQLite: WAL checkpoints on a worker thread). */
+export function checkpointAppDatabaseInBackground(): void {
+	appDb().startMaintenance();
+}
+
 /** Commits what is still open and closes the app's database (a graceful shutdown's last step). */
 export async function closeAppDatabase(): Promise<void> {
 	const opened = appDatabase;
 	if (!opened) return;
 	appDatabase = undefined;
-	await appCheckpointer?.stop();
-	appCheckpointer = undefined;
 	await opened.close();
-}
-
-let appCheckpointer: Checkpointer | undefined;
-
-/** From now on the app's database is checkpointed on a worker thread (see checkpoints.ts). */
-export function checkpointAppDatabaseInBackground(): void {
-	getDb();
-	const file = databasePath();
-	if (file === ':memory:' || appCheckpointer) return;
-	appCheckpointer = checkpointInBackground(appDatabase!.sqlite, path.resolve(file));
 }
 
 /** True when the database answers a trivial query. */

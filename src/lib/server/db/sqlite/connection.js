@@ -1,21 +1,11 @@
 // @ts-check
-// The one place that opens the SQLite file. Plain JavaScript so that the CLI scripts
-// (`npm run migrate`, `npm run backup`) and the SvelteKit server share exactly this code.
+// The SQLite file itself: the one place that opens it, its migrations and its event log's
+// generation. Plain JavaScript so that the CLI scripts (`npm run migrate`, `npm run backup`) and
+// the SvelteKit server share exactly this code.
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-
-export const DEFAULT_DATABASE_PATH = './data/hearth.db';
-
-/** Where the database file lives: `DATABASE_PATH`, or the embedded default. */
-export function databasePath() {
-	return process.env.DATABASE_PATH || DEFAULT_DATABASE_PATH;
-}
-
-/** Where the migration files live. server.js points this at its own folder so cwd does not matter. */
-export function migrationsDir() {
-	return process.env.HEARTH_MIGRATIONS_DIR || path.resolve('migrations');
-}
+import { migrationsDir } from '../config.js';
 
 /**
  * Opens (creating if needed) the database file with the PRAGMAs every connection must have.

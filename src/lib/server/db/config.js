@@ -1,0 +1,33 @@
+// @ts-check
+// Which database Hearth uses, read from its environment. Plain JavaScript so that the CLI scripts
+// (`npm run migrate`, `npm run backup`) and the server read the same configuration.
+//
+// Today there is one dialect: an SQLite file (DATABASE_PATH). A second one (PostgreSQL through
+// DATABASE_URL, ARCHITECTURE.md) is an addition: a member of DatabaseConfig here, and a folder
+// beside sqlite/ with its own opener, named in openDatabase (index.ts).
+import path from 'node:path';
+
+export const DEFAULT_DATABASE_PATH = './data/hearth.db';
+
+/**
+ * @typedef {{ dialect: 'sqlite', file: string }} SqliteConfig an SQLite file (or `:memory:`)
+ * @typedef {SqliteConfig} DatabaseConfig every dialect Hearth can open
+ */
+
+/**
+ * The database the environment names: the SQLite file `DATABASE_PATH`, or the embedded default.
+ * @param {Record<string, string | undefined>} [env]
+ * @returns {DatabaseConfig}
+ */
+export function databaseConfig(env = process.env) {
+	// Refused rather than ignored: an operator who set it expects the data to go there.
+	if (env.DATABASE_URL) {
+		throw new Error('DATABASE_URL is set, but Hearth stores its data in SQLite only so far: unset DATABASE_URL (DATABASE_PATH names the file).');
+	}
+	return { dialect: 'sqlite', file: env.DATABASE_PATH || DEFAULT_DATABASE_PATH };
+}
+
+/** Where the migration files live. server.js points this at its own folder so cwd does not matter. */
+export function migrationsDir() {
+	return process.env.HEARTH_MIGRATIONS_DIR || path.resolve('migrations');
+}

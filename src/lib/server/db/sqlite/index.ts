@@ -1,0 +1,52 @@
+// The SQLite dialect: a file opened with better-sqlite3, migrated, and wrapped in Kysely with
+// group commit (group-commit.ts); a second, read-only connection for what has committed; WAL
+// checkpoints on a worker thread (checkpoints.ts). Nothing outside db/ needs to know any of it.
+import { Kysely, SqliteDialect } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import path from 'node:path';
+import type { DB } from '../schema';
+import type { OpenedDatabaseBase } from '../types';
+import { adoptEventLogGeneration, migrate, openCommittedReader, openSqlite } from './connection.js';
+import { GroupCommitDialect } from './group-commit';
+import { checkpointInBackground, type Checkpointer } from './checkpoints';
+
+export interface OpenedSqliteDatabase extends OpenedDatabaseBase {
+	readonly dialect: 'sqlite';
+	/** The writing connection itself, for what only SQLite has (PRAGMAs, tests, benchmarks). */
+	sqlite: BetterSqlite3.Database;
+}
+
+/** Opens an SQLite file (or `:memory:`), brings its schema up to date, and wraps it in Kysely. */
+export function openSqliteDatabase(file: string): OpenedSqliteDatabase {
+	const sqlite = openSqlite(file);
+	migrate(sqlite);
+	const generation = adoptEventLogGeneration(sqlite);
+	const db = new Kysely<DB>({ dialect: new GroupCommitDialect(sqlite) });
+	// An in-memory database has one connection only; nothing there outlives a crash anyway.
+	const inMemory = file === ':memory:';
+	// In WAL mode a second connection sees only transactions whose COMMIT has returned (the
+	// group-commit connection also sees the batch it is still writing): see openCommittedReader.
+	const reader = inMemory ? null : openCommittedReader(file);
+	const committed = reader ? new Kysely<DB>({ dialect: new SqliteDialect({ database: reader }) }) : db;
+	let checkpointer: Checkpointer | undefined;
+	return {
+		dialect: 'sqlite',
+		db,
+		committed,
+		generation,
+		sqlite,
+		startMaintenance() {
+			if (inMemory || checkpointer) return;
+			checkpointer = checkpointInBackground(sqlite, path.resolve(file));
+		},
+		async close() {
+			await checkpointer?.stop();
+			checkpointer = undefined;
+			if (committed !== db) await committed.destroy();
+			await db.destroy();
+			// Kysely closes a connection only if it ever ran a query on it.
+			if (reader?.open) reader.close();
+			if (sqlite.open) sqlite.close();
+		}
+	};
+}
