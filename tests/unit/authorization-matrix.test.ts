@@ -117,7 +117,7 @@ const MATRIX: Record<string, Entry> = {
 		needs: 'member',
 		form: async (f, actor) => {
 			// A lapse ends a stretch, so the actor's recovery date comes first.
-			if (isCurrentMember(f, actor)) await recovery.setRecoveryDate(dbModule.getDb(), actor, f.circleId, '2026-01-01');
+			if (isCurrentMember(f, actor)) await recovery.setRecoveryDate(dbModule.getDb(), await accessOf(actor, f.circleId), '2026-01-01');
 			return { on: '2026-02-01', share: 'yes' };
 		}
 	},
@@ -127,20 +127,20 @@ const MATRIX: Record<string, Entry> = {
 /** A small victory added by the actor when they can add one, else by the owner. */
 async function ownVictory(f: Fixture, actor: SessionUser | null): Promise<string> {
 	const author = isCurrentMember(f, actor) ? actor : f.people.owner;
-	const result = await milestones.addVictory(dbModule.getDb(), author, f.circleId, {
+	const result = await milestones.addVictory(dbModule.getDb(), await accessOf(author, f.circleId), {
 		title: 'A good week',
 		reachedOn: '2026-01-01',
 		note: '',
 		forCircle: true
 	});
-	if ('status' in result || !result.milestone) throw new Error('fixture victory was refused');
+	if (!result.milestone) throw new Error('fixture victory has no view');
 	return result.milestone.id;
 }
 
 async function cheeredVictory(f: Fixture, actor: SessionUser | null): Promise<string> {
 	const milestoneId = await ownVictory(f, f.people.owner);
 	const cheerer = isCurrentMember(f, actor) ? actor : f.people.owner;
-	await milestones.cheerMilestone(dbModule.getDb(), cheerer, f.circleId, milestoneId, '');
+	await milestones.cheerMilestone(dbModule.getDb(), await accessOf(cheerer, f.circleId), milestoneId, '');
 	return milestoneId;
 }
 
@@ -148,8 +148,9 @@ async function cheeredVictory(f: Fixture, actor: SessionUser | null): Promise<st
 async function privateLapse(f: Fixture, actor: SessionUser | null): Promise<string> {
 	const person = isCurrentMember(f, actor) ? actor : f.people.owner;
 	const db = dbModule.getDb();
-	await recovery.setRecoveryDate(db, person, f.circleId, '2026-01-01');
-	await recovery.recordLapse(db, person, f.circleId, { on: '2026-02-01', note: '', share: false });
+	const access = await accessOf(person, f.circleId);
+	await recovery.setRecoveryDate(db, access, '2026-01-01');
+	await recovery.recordLapse(db, access, { on: '2026-02-01', note: '', share: false });
 	const [lapse] = await db.selectFrom('recovery_stretches').select('id').where('user_id', '=', person.id).where('ended_on', 'is not', null).execute();
 	return lapse!.id;
 }
@@ -163,15 +164,21 @@ function isCurrentMember(f: Fixture, actor: SessionUser | null): actor is Sessio
 /** A check-in by the actor when they can post one, else by the owner. */
 async function ownCheckIn(f: Fixture, actor: SessionUser | null): Promise<string> {
 	const author = isCurrentMember(f, actor) ? actor : f.people.owner;
-	const checkin = await checkins.postCheckIn(dbModule.getDb(), author, f.circleId, { mood: 3, craving: null, need: null, body: 'Fine.' });
+	const checkin = await checkins.postCheckIn(dbModule.getDb(), await accessOf(author, f.circleId), { mood: 3, craving: null, need: null, body: 'Fine.' });
 	return checkin.id;
 }
 
 async function ownReply(f: Fixture, actor: SessionUser | null): Promise<string> {
 	const author = isCurrentMember(f, actor) ? actor : f.people.owner;
 	const checkinId = await ownCheckIn(f, f.people.owner);
-	const { checkin } = await checkins.postReply(dbModule.getDb(), author, f.circleId, checkinId, 'A reply.');
+	const { checkin } = await checkins.postReply(dbModule.getDb(), await accessOf(author, f.circleId), checkinId, 'A reply.');
 	return checkin.replies[0]!.id;
+}
+
+/** A person's checked access, as a route hands it to the domain. */
+async function accessOf(person: SessionUser, circleId: string) {
+	const { requireMember } = await import('$lib/server/circles/access');
+	return requireMember(dbModule.getDb(), person, circleId);
 }
 
 const RANK: Record<CircleRole, number> = { member: 1, admin: 2, owner: 3 };
@@ -256,9 +263,10 @@ async function makeFixture(): Promise<Fixture> {
 	const db = dbModule.getDb();
 	const owner = await people.addUser(db, 'Owner');
 	const { circleId } = await domain.createCircle(db, owner, { name: 'The Garcias', description: '' });
+	const ownerAccess = await accessOf(owner, circleId);
 	const join = async (name: string, role: 'member' | 'admin' = 'member') => {
 		const person = await people.addUser(db, name);
-		const { token } = await invites.createInvite(db, owner, circleId, { expiresInDays: 7, maxUses: 1, role, note: '' });
+		const { token } = await invites.createInvite(db, ownerAccess, { expiresInDays: 7, maxUses: 1, role, note: '' });
 		await invites.acceptInvite(db, person, token);
 		return person;
 	};
@@ -266,21 +274,20 @@ async function makeFixture(): Promise<Fixture> {
 	const member = await join('Member');
 	const target = await join('Target');
 	const removed = await join('Removed');
-	await domain.removeMember(db, owner, circleId, removed.id);
+	await domain.removeMember(db, ownerAccess, removed.id);
 	const outsider = await people.addUser(db, 'Outsider');
 	await domain.createCircle(db, outsider, { name: 'Elsewhere', description: '' });
-	const { inviteId } = await invites.createInvite(db, owner, circleId, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
+	const { inviteId } = await invites.createInvite(db, ownerAccess, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
 	for (const person of [owner, admin, member, target]) {
-		await domain.updateOwnProfile(db, person, circleId, { relationship: 'Family', inRecovery: true });
+		await domain.updateOwnProfile(db, await accessOf(person, circleId), { relationship: 'Family', inRecovery: true });
 	}
 	const words = { category: 'money' as const, body: 'No loans for now.', support: '', consequence: '', reviewOn: null };
-	const proposed = await agreements.proposeAgreement(db, owner, circleId, { title: 'Loans', ...words });
-	const agreed = await agreements.proposeAgreement(db, owner, circleId, { title: 'Groceries', ...words });
-	if ('status' in proposed || 'status' in agreed) throw new Error('fixture agreements were refused');
-	const openProposalOf = async (agreementId: string) => (await agreements.getAgreement(db, owner, circleId, agreementId)).openProposal!.id;
+	const proposed = await agreements.proposeAgreement(db, ownerAccess, { title: 'Loans', ...words });
+	const agreed = await agreements.proposeAgreement(db, ownerAccess, { title: 'Groceries', ...words });
+	const openProposalOf = async (agreementId: string) => (await agreements.getAgreement(db, ownerAccess, agreementId)).openProposal!.id;
 	const agreedProposalId = await openProposalOf(agreed.agreementId);
 	for (const person of [owner, admin, member, target]) {
-		await agreements.answerProposal(db, person, circleId, agreed.agreementId, agreedProposalId, { answer: 'agree', comment: '' });
+		await agreements.answerProposal(db, await accessOf(person, circleId), agreed.agreementId, agreedProposalId, { answer: 'agree', comment: '' });
 	}
 	return {
 		circleId,
