@@ -119,7 +119,6 @@ describe('posting', () => {
 
 	it('keeps a craving level only from a person in recovery', async () => {
 		const {
-			circleId,
 			people: [maria, sam],
 			accessOf
 		} = await circleOf(testDb.db, ['Sam']);
@@ -130,7 +129,6 @@ describe('posting', () => {
 
 	it('is for members only: others get not-found and nothing is stored', async () => {
 		const {
-			circleId,
 			people: [maria, sam],
 			accessOf
 		} = await circleOf(testDb.db, ['Sam']);
