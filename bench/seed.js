@@ -102,16 +102,11 @@ export async function seed(options) {
 	/** `count` check-ins spread evenly over the last 90 days, authors taking turns. */
 	async function postHistory(circleId, users, count, seedNumber) {
 		const span = 90 * DAY;
+		const accesses = await Promise.all(users.map((user) => domain.access.requireMember(db, user, circleId)));
 		for (let j = 0; j < count; j++) {
 			const at = now - span + Math.floor(((j + 0.5) * span) / count);
-			const author = users[(j + seedNumber) % users.length];
-			await domain.checkins.postCheckIn(
-				db,
-				author,
-				circleId,
-				{ mood: 1 + ((j + seedNumber) % 5), craving: null, need: null, body: sentence(j + seedNumber) },
-				at
-			);
+			const author = accesses[(j + seedNumber) % users.length];
+			await domain.checkins.postCheckIn(db, author, { mood: 1 + ((j + seedNumber) % 5), craving: null, need: null, body: sentence(j + seedNumber) }, at);
 		}
 	}
 
@@ -130,7 +125,9 @@ export async function seed(options) {
 			const at = now - 99 * DAY;
 			const personAccess = await domain.access.requireMember(db, person, circleId);
 			await domain.circles.updateOwnProfile(db, personAccess, { relationship: 'Me', inRecovery: true }, at);
-			const set = await domain.recovery.setRecoveryDate(db, person, circleId, new Date(at).toISOString().slice(0, 10), at);
+			// Read again: the access now says they are in recovery.
+			const inRecovery = await domain.access.requireMember(db, person, circleId);
+			const set = await domain.recovery.setRecoveryDate(db, inRecovery, new Date(at).toISOString().slice(0, 10), at);
 			if (!set?.startedOn) throw new Error(`seeding: the recovery date was refused: ${JSON.stringify(set)}`);
 			const { token } = await domain.sessions.createSession(db, users[1].id, { userAgent: 'hearth-bench' });
 			page = { circleId, userId: users[1].id, token };
