@@ -13,6 +13,9 @@ describe('the mood chart’s summary', () => {
 	it('says when there is nothing to show', () => {
 		expect(moodSummary([], 'Sam', 30)).toBe('Sam hasn’t checked in during the last 30 days.');
 		expect(moodSummary([], 'Sam', 7)).toBe('Sam hasn’t checked in during the last 7 days.');
+		// On your own page the chart speaks to you.
+		expect(moodSummary([], 'You', 30)).toBe('You haven’t checked in during the last 30 days.');
+		expect(moodSummary([{ at: 0, mood: 4, craving: null }], 'Sam', 30)).toBe('1 check-in in the last 30 days. Mood on average: Good. Most recently: Good.');
 	});
 
 	it('counts the check-ins, rounds the average mood, and names the latest (the last point)', () => {

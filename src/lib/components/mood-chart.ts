@@ -10,8 +10,9 @@ export interface MoodPoint {
 
 /** The chart in one sentence: how many check-ins, the mood on average and the latest one. `points` are oldest first. */
 export function moodSummary(points: readonly MoodPoint[], name: string, days: number): string {
-	if (points.length === 0) return `${name} hasn’t checked in during the last ${days} days.`;
+	// `name` is 'You' on your own page.
+	if (points.length === 0) return `${name} ${name === 'You' ? 'haven’t' : 'hasn’t'} checked in during the last ${days} days.`;
 	const average = points.reduce((sum, p) => sum + p.mood, 0) / points.length;
 	const latest = points[points.length - 1]!;
-	return `${points.length} check-ins in the last ${days} days. Mood on average: ${moodLabel(Math.round(average))}. Most recently: ${moodLabel(latest.mood)}.`;
+	return `${points.length} ${points.length === 1 ? 'check-in' : 'check-ins'} in the last ${days} days. Mood on average: ${moodLabel(Math.round(average))}. Most recently: ${moodLabel(latest.mood)}.`;
 }
