@@ -291,8 +291,9 @@ test('a page that goes offline and online while two members post, edit, remove, 
 				const data = parseDevalue(answer.data) as { checkin?: { id: string; replies: { id: string; body: string }[] } };
 				return data.checkin ?? null;
 			}
-			// The other member removed the check-in meanwhile: a 404, nothing written. Anything else is a bug here.
-			if (answer.type === 'error' && response.status === 404) {
+			// The other member removed the check-in meanwhile: a 404 (the action's failure, shown on the
+			// card), nothing written. Anything else is a bug here.
+			if ((answer.type === 'failure' && answer.status === 404) || (answer.type === 'error' && response.status === 404)) {
 				counts.refused += 1;
 				return null;
 			}
