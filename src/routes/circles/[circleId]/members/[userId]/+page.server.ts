@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { requireUser } from '$lib/server/http/guards';
+import { circleAccess } from '$lib/server/http/guards';
 import { listMembers } from '$lib/server/circles/circles';
 import { listCheckIns, moodTrend } from '$lib/server/checkins/checkins';
 import { listMilestones } from '$lib/server/milestones/milestones';
@@ -9,24 +9,31 @@ import { logPositionFor } from '$lib/server/realtime/log-position';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
 	const { circleId, userId } = event.params;
 	event.depends(`circle:${circleId}`);
 	// Before the check-ins: the page replays the events after it over them.
 	const live = await logPositionFor(event.locals, circleId);
-	const { members } = await listMembers(getDb(), user, circleId);
+	const access = await circleAccess(event);
+	const db = getDb();
+	const members = await listMembers(db, access);
 	const member = members.find((m) => m.userId === userId);
 	// Someone who is not (or no longer) in this circle has no page here.
 	if (!member) error(404, 'Not found');
 	const now = Date.now();
+	const [trend, recovery, milestones, feed] = await Promise.all([
+		moodTrend(db, access, userId, now),
+		listRecoverySummaries(db, access, now),
+		listMilestones(db, access, { subjectId: userId, limit: 20 }),
+		listCheckIns(db, access, { authorId: userId, cursor: event.url.searchParams.get('before') })
+	]);
 	return {
 		live,
 		member,
-		iAmInRecovery: members.find((m) => m.userId === user.id)?.inRecovery ?? false,
+		iAmInRecovery: access.inRecovery,
 		now,
-		trend: await moodTrend(getDb(), user, circleId, userId, now),
-		recovery: (await listRecoverySummaries(getDb(), user, circleId, now)).find((summary) => summary.person.id === userId) ?? null,
-		milestones: await listMilestones(getDb(), user, circleId, { subjectId: userId, limit: 20 }),
-		feed: await listCheckIns(getDb(), user, circleId, { authorId: userId, cursor: event.url.searchParams.get('before') })
+		trend,
+		recovery: recovery.find((summary) => summary.person.id === userId) ?? null,
+		milestones,
+		feed
 	};
 };
