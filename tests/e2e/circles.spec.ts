@@ -56,6 +56,8 @@ function circlesNotice(page: Page) {
 }
 
 test('owner invites by link; a new person joins, appears live and online, is removed and leaves live', async ({ page, context, browser, baseURL }) => {
+	// Two browsers through a whole journey with four accessibility scans: longer than most tests.
+	test.setTimeout(120_000);
 	const owner = uniqueUser();
 	const joiner = uniqueUser();
 	const circleName = uniqueCircleName();
