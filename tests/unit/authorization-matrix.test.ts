@@ -372,10 +372,16 @@ const OUTSIDERS = ['signed-out', 'non-member', 'removed member'] as const;
 const NOT_FOUND = { error: 404, body: { message: 'Not found' } };
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+interface Attempt {
+	what: string;
+	form?: Record<string, string>;
+	sending?: Sending;
+}
+
 /** What an outsider might send an action: nothing, rubbish, too much, and any date there is. */
-function outsiderAttempts(valid: Record<string, string>): Array<{ what: string; form?: Record<string, string>; sending?: Sending }> {
+function outsiderAttempts(valid: Record<string, string>): Attempt[] {
 	const every = (value: string) => Object.fromEntries(Object.keys(valid).map((name) => [name, value]));
-	const attempts: Array<{ what: string; form?: Record<string, string>; sending?: Sending }> = [
+	const attempts: Attempt[] = [
 		{ what: 'an empty form', form: {} },
 		{ what: 'every field empty', form: every('') },
 		{ what: 'every field too long, with control characters', form: every(`\u0000${'x'.repeat(20_000)}\u202E`) },
@@ -383,18 +389,17 @@ function outsiderAttempts(valid: Record<string, string>): Array<{ what: string; 
 		{ what: 'the valid form', form: valid }
 	];
 	const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+	const dates: Array<[string, string]> = [
+		['long past', '2001-02-03'],
+		['yesterday', day(-1)],
+		['today', day(0)],
+		['tomorrow', day(1)],
+		['far ahead', '2999-12-31'],
+		['not a date', '31/12/2025']
+	];
 	for (const [name, value] of Object.entries(valid)) {
 		if (!DATE.test(value)) continue;
-		for (const [what, date] of [
-			['long past', '2001-02-03'],
-			['yesterday', day(-1)],
-			['today', day(0)],
-			['tomorrow', day(1)],
-			['far ahead', '2999-12-31'],
-			['not a date', '31/12/2025']
-		]) {
-			attempts.push({ what: `${name} ${what}`, form: { ...valid, [name]: date } });
-		}
+		for (const [what, date] of dates) attempts.push({ what: `${name} ${what}`, form: { ...valid, [name]: date } });
 	}
 	return attempts;
 }

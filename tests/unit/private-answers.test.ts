@@ -2,7 +2,6 @@
 // whole sequence, as SvelteKit calls it) marks every answer to a request with a session cookie, or
 // that sets one, `Cache-Control: no-store`; build files named by their content keep their long cache.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { with_request_store } from '@sveltejs/kit/internal/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,13 +10,18 @@ import type { Handle, RequestEvent } from '@sveltejs/kit';
 const dir = mkdtempSync(path.join(tmpdir(), 'hearth-private-answers-'));
 process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
 
+type WithRequestStore = <T>(store: unknown, run: () => T) => T;
+
 let handle: Handle;
+let withRequestStore: WithRequestStore;
 let dbModule: typeof import('$lib/server/db');
 let token: string;
 let SESSION_COOKIE: string;
 
 beforeAll(async () => {
 	({ handle } = await import('../../src/hooks.server'));
+	// Kit's own request store, which `sequence` reads; the module has no types of its own.
+	({ with_request_store: withRequestStore } = (await import('@sveltejs/kit/internal/server' as string)) as { with_request_store: WithRequestStore });
 	dbModule = await import('$lib/server/db');
 	({ SESSION_COOKIE } = await import('$lib/server/auth/cookies'));
 	const { addUser } = await import('./support/people');
@@ -66,7 +70,7 @@ async function answer(pathname: string, { cookie, method = 'GET', headers = {}, 
 	};
 	// The request store SvelteKit gives every handle (`sequence` reads its tracer).
 	const state = { tracing: { record_span: ({ fn }: { fn: (span: unknown) => unknown }) => fn({}) } };
-	const response = await with_request_store({ event, state } as never, () => handle({ event, resolve }));
+	const response = await withRequestStore({ event, state }, () => handle({ event, resolve }));
 	return { response, cacheControl: response.headers.get('cache-control'), seenUser };
 }
 
