@@ -36,6 +36,28 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
+/** Content-hashed build files: the same address never holds other bytes, so they keep their long cache. */
+const IMMUTABLE_ASSETS = '/_app/immutable/';
+
+/**
+ * A signed-in person's pages and data (HTML, `__data.json`, form answers, endpoints) are kept by no
+ * cache: not a shared proxy's, and not the browser's, so nothing of theirs can be read back from a
+ * cache after they log out, or by the next person on a shared computer. "Signed in" is any request
+ * that came with a session cookie (valid or not: it may just have been ended) or has a user, and any
+ * answer that sets the session cookie (a log-in). Runs outside `authenticate`, so it sees its user.
+ */
+const privateAnswers: Handle = async ({ event, resolve }) => {
+	const cameWithSession = event.cookies.get(SESSION_COOKIE) !== undefined;
+	const response = await resolve(event);
+	if (event.url.pathname.startsWith(IMMUTABLE_ASSETS)) return response;
+	if (cameWithSession || event.locals.user || setsSessionCookie(response)) response.headers.set('Cache-Control', 'no-store');
+	return response;
+};
+
+function setsSessionCookie(response: Response): boolean {
+	return response.headers.getSetCookie().some((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`));
+}
+
 const authenticate: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.session = null;
@@ -53,7 +75,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(securityHeaders, authenticate);
+export const handle = sequence(securityHeaders, privateAnswers, authenticate);
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	// A request we could not take (404, 415 and the like) is not our failure: no alarm in the log.

@@ -1,5 +1,6 @@
 // The account page: where you are logged in, ending a session from another device, logging out
-// everywhere, and changing the password. Each uses two browsers (own cookies, own sockets).
+// everywhere, and changing the password, each with two browsers (own cookies, own sockets); and no
+// cache keeping what a signed-in page sends.
 import type { Page } from '@playwright/test';
 import {
 	INCORRECT_LOGIN,
@@ -80,6 +81,21 @@ test('the sessions list shows this device, a second device, and can end the seco
 	} finally {
 		await second.context.close();
 	}
+});
+
+test('a signed-in page and its data are kept by no cache; the build’s files keep their long cache', async ({ page }) => {
+	await signUp(page, uniqueUser());
+	const html = await page.request.get('/account');
+	expect(html.status()).toBe(200);
+	expect(html.headers()['cache-control']).toBe('no-store');
+	const data = await page.request.get('/account/__data.json');
+	expect(data.status()).toBe(200);
+	expect(data.headers()['cache-control']).toBe('no-store');
+	const asset = (await html.text()).match(/\/_app\/immutable\/[^"]+\.js/)?.[0];
+	expect(asset, 'the page loads a build file').toBeDefined();
+	const file = await page.request.get(asset!);
+	expect(file.status()).toBe(200);
+	expect(file.headers()['cache-control']).toContain('immutable');
 });
 
 test('"Log out of all devices" asks first; confirming logs out here and on the other device', async ({ page, context, browser, baseURL }) => {

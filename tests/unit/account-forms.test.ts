@@ -76,6 +76,26 @@ describe('sign-up form', () => {
 		}
 	});
 
+	it('refuses a name with a character that does not show, so nobody can pass for someone else', () => {
+		expect(parseSignUpForm(formOf({ ...valid, displayName: 'Mo\u200Bm' }))).toEqual({
+			ok: false,
+			errors: { displayName: 'Your name has a character in it that doesn’t show on screen (copied text sometimes brings one along); please type it again.' },
+			values: { displayName: 'Mo\u200Bm', email: valid.email }
+		});
+		for (const displayName of ['Mom\u200C', 'Mo\uFEFFm', 'Mo\u00ADm', 'Mo\u2060m', 'Mo\u200Em', 'Mo\u2067m', 'Mo\u034Fm', 'Mo\u3164m', 'Mo\u200Dm']) {
+			expect(parseSignUpForm(formOf({ ...valid, displayName })), JSON.stringify(displayName)).toMatchObject({
+				ok: false,
+				errors: { displayName: expect.stringMatching(/doesn’t show on screen|invisible control characters/) }
+			});
+		}
+	});
+
+	it('keeps emoji in a name, joined ones too', () => {
+		for (const displayName of ['Mom 👨‍👩‍👧', '🏳️‍🌈 Sam', 'Ana 👩🏽‍💻', 'Dad ❤️', 'Ross 🏴󠁧󠁢󠁳󠁣󠁴󠁿']) {
+			expect(parseSignUpForm(formOf({ ...valid, displayName }))).toMatchObject({ ok: true, data: { displayName } });
+		}
+	});
+
 	it('takes HTML and SQL-looking names as plain text', () => {
 		for (const displayName of ['<script>alert(1)</script>', "Robert'); DROP TABLE users;--"]) {
 			const parsed = parseSignUpForm(formOf({ ...valid, displayName }));

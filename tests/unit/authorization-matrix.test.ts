@@ -1,6 +1,9 @@
 // Every circle page load and form action, for every kind of visitor, allowed or refused as the
 // permission table says. The route modules are read from disk: a new load or action that is not in
 // MATRIX makes the first test fail, so nothing can be added without deciding who may use it.
+// Every action (and the check-ins endpoint) is also tried by every kind of outsider with whatever
+// they might send (nothing, rubbish, a body that is no form, any date): the answer is exactly the
+// one for a circle that does not exist, so nothing tells them that this circle is real.
 //
 // The fixture is built once per file. Every case starts from it exactly as built: the database
 // file is put back from a copy before each one, so what a case changes (a member removed, the
@@ -275,6 +278,8 @@ async function makeFixture(): Promise<Fixture> {
 	const target = await join('Target');
 	const removed = await join('Removed');
 	await domain.removeMember(db, ownerAccess, removed.id);
+	// Far from UTC, so a date that is fine in the circle would not be in a made-up one.
+	await domain.changeTimeZone(db, ownerAccess, 'Pacific/Kiritimati');
 	const outsider = await people.addUser(db, 'Outsider');
 	await domain.createCircle(db, outsider, { name: 'Elsewhere', description: '' });
 	const { inviteId } = await invites.createInvite(db, ownerAccess, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
@@ -301,17 +306,30 @@ async function makeFixture(): Promise<Fixture> {
 	};
 }
 
-function fakeEvent(user: SessionUser | null, circleId: string, routeId: string, form?: Record<string, string>, extraParams: Record<string, string> = {}) {
+/** A request's body other than a form of fields, and its query string. */
+interface Sending {
+	search?: string;
+	body?: string;
+	contentType?: string;
+}
+
+function fakeEvent(
+	user: SessionUser | null,
+	circleId: string,
+	routeId: string,
+	form?: Record<string, string>,
+	extraParams: Record<string, string> = {},
+	{ search = '', body, contentType = 'application/x-www-form-urlencoded' }: Sending = {}
+) {
 	const params: Record<string, string> = { circleId, ...extraParams };
 	const path = routeId.replace('/layout', '').replace(/\[(\w+)\]/g, (_, name: string) => params[name] ?? name);
-	const url = new URL(`http://hearth.test${path}`);
-	const body = new URLSearchParams(form ?? {});
+	const url = new URL(`http://hearth.test${path}${search}`);
 	return {
 		locals: { user, session: user ? { id: 'test', userId: user.id, createdAt: 0, expiresAt: Infinity } : null },
 		params,
 		url,
 		route: { id: routeId },
-		request: new Request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+		request: new Request(url, { method: 'POST', body: body ?? new URLSearchParams(form ?? {}), headers: { 'content-type': contentType } }),
 		cookies: { get: () => undefined, getAll: () => [], set() {}, delete() {}, serialize: () => '' },
 		getClientAddress: () => '127.0.0.1',
 		setHeaders() {},
@@ -335,6 +353,109 @@ async function run(handler: Handler, event: unknown): Promise<Outcome> {
 		throw error;
 	}
 }
+
+/** An answer in full, to compare two of them: status, body or failure data, where a redirect goes. */
+async function answerOf(handler: Handler, event: unknown): Promise<unknown> {
+	try {
+		const result = await handler(event);
+		if (isActionFailure(result)) return { failure: result.status, data: result.data };
+		if (result instanceof Response) return { response: result.status, body: await result.text() };
+		return { success: result };
+	} catch (error) {
+		if (isRedirect(error)) return { redirect: error.status, location: error.location };
+		if (isHttpError(error)) return { error: error.status, body: error.body };
+		throw error;
+	}
+}
+
+const OUTSIDERS = ['signed-out', 'non-member', 'removed member'] as const;
+const NOT_FOUND = { error: 404, body: { message: 'Not found' } };
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+interface Attempt {
+	what: string;
+	form?: Record<string, string>;
+	sending?: Sending;
+}
+
+/** What an outsider might send an action: nothing, rubbish, too much, and any date there is. */
+function outsiderAttempts(valid: Record<string, string>): Attempt[] {
+	const every = (value: string) => Object.fromEntries(Object.keys(valid).map((name) => [name, value]));
+	const attempts: Attempt[] = [
+		{ what: 'an empty form', form: {} },
+		{ what: 'every field empty', form: every('') },
+		{ what: 'every field too long, with control characters', form: every(`\u0000${'x'.repeat(20_000)}\u202E`) },
+		{ what: 'a body that is not a form', sending: { body: '{"not":"a form"}', contentType: 'application/json' } },
+		{ what: 'the valid form', form: valid }
+	];
+	const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+	const dates: Array<[string, string]> = [
+		['long past', '2001-02-03'],
+		['yesterday', day(-1)],
+		['today', day(0)],
+		['tomorrow', day(1)],
+		['far ahead', '2999-12-31'],
+		['not a date', '31/12/2025']
+	];
+	for (const [name, value] of Object.entries(valid)) {
+		if (!DATE.test(value)) continue;
+		for (const [what, date] of dates) attempts.push({ what: `${name} ${what}`, form: { ...valid, [name]: date } });
+	}
+	return attempts;
+}
+
+/** `answer` with the circle's id written as `circleId` (a redirect to log in names the address). */
+function withCircleId(answer: unknown, circleId: string, as: string): unknown {
+	return JSON.parse(JSON.stringify(answer).replaceAll(circleId, as));
+}
+
+describe('an outsider learns nothing but "not found"', () => {
+	// Every action of a circle, tried by every kind of outsider with anything they might send: the
+	// answer is exactly the one for a circle that does not exist, so no validation message, no
+	// date rule and no rule's refusal tells a real circle from a made-up id. Each action checks
+	// membership before it reads the form or anything of the circle.
+	const circleActions = Object.keys(MATRIX).filter((key) => key.startsWith('/circles/[circleId]') && !key.endsWith('#load') && !key.endsWith('#GET'));
+	const madeUpId = 'zzzzzzzzzzzzzzzzzzzzzzzz';
+
+	it('tries every action of every circle route', () => {
+		const actions = [...handlers].filter(([key, { isAction, routeId }]) => isAction && routeId.startsWith('/circles/[circleId]') && key in MATRIX);
+		expect(circleActions.sort()).toEqual(actions.map(([key]) => key).sort());
+		expect(circleActions.length).toBeGreaterThan(25);
+	});
+
+	for (const key of circleActions) {
+		for (const actor of OUTSIDERS) {
+			it(`${key}: ${actor}, whatever is sent → as for a made-up circle`, async () => {
+				const entry = MATRIX[key]!;
+				const { routeId, handler } = handlers.get(key)!;
+				const user = actor === 'signed-out' ? null : fixture.people[actor];
+				const valid = (await entry.form?.(fixture, user)) ?? {};
+				for (const { what, form, sending } of outsiderAttempts(valid)) {
+					const ask = (circleId: string) => answerOf(handler, fakeEvent(user, circleId, routeId, form, entry.params?.(fixture), sending));
+					const real = await ask(fixture.circleId);
+					const madeUp = await ask(madeUpId);
+					expect(withCircleId(real, fixture.circleId, 'circleId'), what).toEqual(withCircleId(madeUp, madeUpId, 'circleId'));
+					if (actor === 'signed-out') expect(real, what).toMatchObject({ redirect: 303, location: expect.stringMatching(/^\/login\?redirectTo=/) });
+					else expect(real, what).toEqual(NOT_FOUND);
+				}
+			});
+		}
+	}
+
+	for (const actor of OUTSIDERS) {
+		it(`/circles/[circleId]/checkins#GET: ${actor}, whatever is asked → as for a made-up circle`, async () => {
+			const { routeId, handler } = handlers.get('/circles/[circleId]/checkins#GET')!;
+			const user = actor === 'signed-out' ? null : fixture.people[actor];
+			const owner = fixture.people.owner.id;
+			for (const search of ['', '?before=', '?before=rubbish', `?before=${'x'.repeat(5_000)}`, `?author=${owner}`, '?author=nobody&before=2026-01-01']) {
+				const ask = (circleId: string) => answerOf(handler, fakeEvent(user, circleId, routeId, undefined, {}, { search }));
+				const real = await ask(fixture.circleId);
+				expect(real, search).toEqual(NOT_FOUND);
+				expect(real, search).toEqual(await ask(madeUpId));
+			}
+		});
+	}
+});
 
 describe('the authorization matrix', () => {
 	it('covers every load and action of every circle route, and nothing that does not exist', () => {

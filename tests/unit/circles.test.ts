@@ -78,6 +78,15 @@ describe('creating a circle', () => {
 		expect(parse('<b>Us</b>')).toMatchObject({ ok: true, data: { name: '<b>Us</b>' } });
 	});
 
+	it('refuses a name with a character that does not show (one circle could pass for another), not a description', () => {
+		expect(parseForm(circleSchema, formOf({ name: 'The Garc\u200Bias', description: 'Sun\u200Bdays' }))).toMatchObject({
+			ok: false,
+			errors: { name: 'The name has a character in it that doesn’t show on screen (copied text sometimes brings one along); please type it again.' }
+		});
+		expect(parseForm(circleSchema, formOf({ name: 'The Garcias', description: 'Sun\u200Bdays' })).ok).toBe(true);
+		expect(parseForm(circleSchema, formOf({ name: '👨‍👩‍👧 The Garcias' }))).toMatchObject({ ok: true, data: { name: '👨‍👩‍👧 The Garcias' } });
+	});
+
 	it('counts characters as a person sees them: 80 family emoji are 80 characters', () => {
 		const family = '👨‍👩‍👧‍👦';
 		expect(parseForm(circleSchema, formOf({ name: family.repeat(80) }))).toMatchObject({ ok: true, data: { name: family.repeat(80) } });
@@ -119,6 +128,16 @@ describe('who members are in the circle', () => {
 		await updateOwnProfile(testDb.db, await accessOf(sam), { relationship: 'Son', inRecovery: true });
 		const members = await listMembers(testDb.db, await accessOf(sam));
 		expect(members.find((m) => m.userId === sam.id)).toMatchObject({ relationship: 'Son', inRecovery: true });
+	});
+
+	it('refuses a relationship label with a character that does not show; emoji are welcome', () => {
+		expect(parseForm(profileSchema, formOf({ relationship: 'Mo\u200Bm' }))).toMatchObject({
+			ok: false,
+			errors: {
+				relationship: 'Your relationship has a character in it that doesn’t show on screen (copied text sometimes brings one along); please type it again.'
+			}
+		});
+		expect(parseForm(profileSchema, formOf({ relationship: 'Mom 👩‍👧' }))).toMatchObject({ ok: true, data: { relationship: 'Mom 👩‍👧' } });
 	});
 
 	it('limits the relationship label to 40 characters', () => {

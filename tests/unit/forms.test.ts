@@ -4,7 +4,19 @@
 import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { isActionFailure, isHttpError } from '@sveltejs/kit';
-import { characterCount, checkbox, choice, field, parseForm, parseMessage, text, TOO_LARGE_FORM, UNREADABLE_FORM, yesNo } from '$lib/server/forms';
+import {
+	characterCount,
+	checkbox,
+	choice,
+	field,
+	hasInvisibleCharacters,
+	parseForm,
+	parseMessage,
+	text,
+	TOO_LARGE_FORM,
+	UNREADABLE_FORM,
+	yesNo
+} from '$lib/server/forms';
 import { formAction, orError } from '$lib/server/http/respond';
 import { conflict, invalid, notFound } from '$lib/server/refusal';
 import { failureOf, successOf } from '$lib/forms/failure';
@@ -19,6 +31,92 @@ function post(fields: Record<string, string> | string, contentType = 'applicatio
 	const body = typeof fields === 'string' ? fields : new URLSearchParams(fields).toString();
 	return new Request('http://localhost/x', { method: 'POST', body, headers: { 'content-type': contentType } });
 }
+
+describe('characters that do not show on screen', () => {
+	// Each of these, inside "Mom", looks like "Mom" (or nearly) on screen.
+	const invisible: Record<string, string> = {
+		'zero-width space': '\u200B',
+		'zero-width non-joiner': '\u200C',
+		'zero-width joiner (between letters)': '\u200D',
+		'left-to-right mark': '\u200E',
+		'right-to-left mark': '\u200F',
+		'word joiner': '\u2060',
+		'invisible function application': '\u2061',
+		'invisible times': '\u2062',
+		'invisible separator': '\u2063',
+		'invisible plus': '\u2064',
+		'byte order mark': '\uFEFF',
+		'soft hyphen': '\u00AD',
+		'combining grapheme joiner': '\u034F',
+		'Arabic letter mark': '\u061C',
+		'Mongolian vowel separator': '\u180E',
+		'left-to-right embedding': '\u202A',
+		'right-to-left embedding': '\u202B',
+		'pop directional formatting': '\u202C',
+		'left-to-right override': '\u202D',
+		'right-to-left override': '\u202E',
+		'left-to-right isolate': '\u2066',
+		'right-to-left isolate': '\u2067',
+		'first strong isolate': '\u2068',
+		'pop directional isolate': '\u2069',
+		'inhibit symmetric swapping (another format character)': '\u206A',
+		'Hangul filler': '\u3164',
+		'halfwidth Hangul filler': '\uFFA0',
+		'Hangul choseong filler': '\u115F',
+		'Khmer inherent vowel': '\u17B4',
+		'variation selector after a letter': '\uFE0F',
+		'text presentation selector after a letter': '\uFE0E',
+		'ideographic variation selector after a letter': '\u{E0100}',
+		'tag letter outside a flag': '\u{E0067}',
+		'language tag': '\u{E0001}',
+		'interlinear annotation anchor': '\uFFF9'
+	};
+	for (const [what, character] of Object.entries(invisible)) {
+		it(`finds it: ${what}`, () => {
+			expect(hasInvisibleCharacters(`Mo${character}m`)).toBe(true);
+			expect(hasInvisibleCharacters(`${character}Mom`)).toBe(true);
+			expect(hasInvisibleCharacters(`Mom${character}`)).toBe(true);
+		});
+	}
+
+	it('finds a joiner that does not join two emoji', () => {
+		for (const name of ['👨\u200Dm', 'M\u200D👩', '👨\u200D', '\u200D👩', '👨\u200D\u200D👩', '🇺🇸\u200D👩', '🏴\u{E0067}\u{E0062}']) {
+			expect(hasInvisibleCharacters(name), JSON.stringify(name)).toBe(true);
+		}
+	});
+
+	it('keeps what emoji, flags and every script are made of', () => {
+		const names = [
+			'Mom',
+			'👨‍👩‍👧',
+			'👨‍👩‍👧‍👦 Garcias',
+			'🏳️‍🌈',
+			'👩🏽‍💻 Ana',
+			'❤️‍🔥',
+			'🧑🏻‍🤝‍🧑🏿',
+			'👨‍🦰',
+			'🐻‍❄️',
+			'🏃‍➡️',
+			'👁️‍🗨️',
+			'1️⃣',
+			'☺︎',
+			'❤️',
+			'🇺🇸 🇲🇽',
+			'🏴󠁧󠁢󠁳󠁣󠁴󠁿 Scotland',
+			'🏴󠁧󠁢󠁥󠁮󠁧󠁿',
+			'José',
+			'Zoë',
+			'한국어',
+			'محمد',
+			'אמא',
+			'अनुराग',
+			'Nguyễn',
+			'葛\u{E0100}城',
+			'<b>Mom</b>'
+		];
+		for (const name of names) expect(hasInvisibleCharacters(name), name).toBe(false);
+	});
+});
 
 describe('text fields', () => {
 	const schema = v.object({ note: text('your note', 5), title: text('a title', 10, { required: true, multiline: false, collapseSpaces: true }) });
@@ -69,6 +167,16 @@ describe('text fields', () => {
 		expect(parseForm(schema, form({ title: 'a\u202Eb' }))).toMatchObject({ ok: false, errors: { title: expect.stringMatching(/control characters/) } });
 		// Line breaks are fine in longer text, not in a one-line field (collapsed there first).
 		expect(parseForm(schema, form({ note: 'a\tb', title: 'x' })).ok).toBe(true);
+	});
+
+	it('refuses, in a name, a character that does not show, with the message next to the field', () => {
+		const names = v.object({ name: text('your name', 80, { required: true, multiline: false, name: true }), note: text('your note', 80) });
+		expect(parseForm(names, form({ name: 'Mo\u200Bm', note: 'Mo\u200Bm' }))).toEqual({
+			ok: false,
+			errors: { name: 'Your name has a character in it that doesn’t show on screen (copied text sometimes brings one along); please type it again.' },
+			values: { name: 'Mo\u200Bm', note: 'Mo\u200Bm' }
+		});
+		expect(parseForm(names, form({ name: '👨‍👩‍👧 Mom ❤️' }))).toMatchObject({ ok: true, data: { name: '👨‍👩‍👧 Mom ❤️' } });
 	});
 
 	it('keeps what was typed, but never a huge body in full', () => {

@@ -81,6 +81,35 @@ export function hasControlCharacters(text: string): boolean {
 	return CONTROL_CHARACTERS.test(text);
 }
 
+// Characters that do not show on screen, so "Mo\u200Bm" looks exactly like "Mom": every format
+// character (\p{Cf}: zero-width spaces and joiners, the soft hyphen, direction marks, overrides and
+// isolates, the byte order mark, tags…) and every other character Unicode says to show as nothing
+// when it cannot be shown (Default_Ignorable_Code_Point: the combining grapheme joiner, Hangul
+// fillers, variation selectors…). A name may still hold what emoji are made of: a zero-width joiner
+// between two emoji (👨‍👩‍👧, 🏳️‍🌈, 👩🏽‍💻), an emoji's presentation selector (❤️), the tags of a
+// flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿), and an ideograph's variation selector.
+const INVISIBLE_CHARACTERS = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+const PARTS_OF_EMOJI = new RegExp(
+	[
+		// A joiner between two emoji; the first may carry its presentation selector or a skin tone.
+		/(?<=\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?)\u200D(?=\p{Extended_Pictographic})/u,
+		// Text or emoji presentation, after a character that has both (❤️, ☺︎, 1️⃣).
+		/(?<=\p{Emoji})(?:\uFE0E|\uFE0F)/u,
+		// A flag of tags: the black flag, tag letters, the cancel tag (England, Scotland, Wales).
+		/(?<=\u{1F3F4})[\u{E0020}-\u{E007E}]+\u{E007F}/u,
+		// A variant of an ideograph (Japanese names are written with them).
+		/(?<=\p{Script=Han})\p{Variation_Selector}/u
+	]
+		.map((part) => part.source)
+		.join('|'),
+	'gu'
+);
+
+/** Whether the text holds a character that does not show on screen (outside an emoji). */
+export function hasInvisibleCharacters(text: string): boolean {
+	return INVISIBLE_CHARACTERS.test(text.replace(PARTS_OF_EMOJI, ''));
+}
+
 /** Longer text as people write it: NFC, Windows line ends made plain, trimmed. */
 export function cleanText(text: string): string {
 	return text.normalize('NFC').replace(/\r\n?/g, '\n').trim();
@@ -98,6 +127,8 @@ interface TextOptions {
 	collapseSpaces?: boolean;
 	/** The message when it is missing, instead of `Please write {what}.` */
 	requiredMessage?: string;
+	/** A name or a label people are known by: nothing in it that does not show on screen. */
+	name?: boolean;
 }
 
 /** The too-long message, with the count so a person knows how much to cut. */
@@ -107,8 +138,17 @@ export function tooLongMessage(what: string, max: number, count: number): string
 
 export const CONTROL_CHARACTERS_MESSAGE = 'There are invisible control characters in the text; please type it again.';
 
+/** Why a name was refused for a character that does not show: `subject` is "Your name", "The name". */
+export function invisibleCharactersMessage(subject: string): string {
+	return `${subject} has a character in it that doesn’t show on screen (copied text sometimes brings one along); please type it again.`;
+}
+
 /** Text a person writes: cleaned, at most `max` characters, no control characters. */
-export function text(what: string, max: number, { required = false, multiline = true, collapseSpaces = false, requiredMessage }: TextOptions = {}) {
+export function text(
+	what: string,
+	max: number,
+	{ required = false, multiline = true, collapseSpaces = false, requiredMessage, name = false }: TextOptions = {}
+) {
 	return v.pipe(
 		v.optional(v.string(), ''),
 		v.transform((value) => {
@@ -122,6 +162,7 @@ export function text(what: string, max: number, { required = false, multiline = 
 			if (count > max) addIssue({ message: tooLongMessage(what, max, count) });
 		}),
 		v.check((value) => !hasControlCharacters(multiline ? value.replace(/[\n\t]/g, '') : value), CONTROL_CHARACTERS_MESSAGE),
+		v.check((value) => !name || !hasInvisibleCharacters(value), invisibleCharactersMessage(`${what[0]!.toUpperCase()}${what.slice(1)}`)),
 		v.metadata({ redisplay: max * 2 })
 	);
 }

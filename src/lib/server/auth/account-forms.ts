@@ -3,7 +3,7 @@
 // text() piece's, so each field's rule is written out here. Passwords are never sent back (parseForm
 // leaves out `password` and any `…Password` field).
 import * as v from 'valibot';
-import { characterCount, hasControlCharacters } from '$lib/server/forms';
+import { characterCount, hasControlCharacters, hasInvisibleCharacters, invisibleCharactersMessage } from '$lib/server/forms';
 
 export const DISPLAY_NAME_MAX = 80;
 export const EMAIL_MAX = 254;
@@ -34,6 +34,8 @@ function displayNameProblem(displayName: string): string | undefined {
 	if (!displayName) return 'Please tell us what to call you.';
 	if (characterCount(displayName) > DISPLAY_NAME_MAX) return `Please keep your name to ${DISPLAY_NAME_MAX} characters or fewer.`;
 	if (hasControlCharacters(displayName)) return 'Your name has invisible control characters in it; please type it again.';
+	// "Mo\u200Bm" would look exactly like "Mom": nobody should seem to be someone else.
+	if (hasInvisibleCharacters(displayName)) return invisibleCharactersMessage('Your name');
 	return undefined;
 }
 
@@ -60,8 +62,11 @@ function logInEmailProblem(email: string): string | undefined {
 	return undefined;
 }
 
-/** The name people in a circle see: NFC, trimmed, at most 80 characters. */
-const displayName = v.pipe(
+/**
+ * The name people in a circle see: NFC, trimmed, at most 80 characters, nothing in it that does not
+ * show on screen (emoji are welcome). For signing up and for changing it later.
+ */
+export const displayName = v.pipe(
 	sent(),
 	v.transform((value) => value.normalize('NFC').trim()),
 	rule(displayNameProblem),

@@ -12,14 +12,20 @@ import {
 	type CircleRole
 } from '$lib/circles';
 import { isTimeZone } from '$lib/recovery-days';
-import { characterCount, cleanText, field, hasControlCharacters } from '$lib/server/forms';
+import { characterCount, cleanText, field, hasControlCharacters, hasInvisibleCharacters, invisibleCharactersMessage } from '$lib/server/forms';
 
 /**
  * Words a person gives the circle (a name, a label, a note): cleaned (one line, runs of spaces made
  * one, unless `multiline`), at most `max` characters, no control characters; `label` names it
- * in the messages ("the name": "Please keep the name to 80 characters or fewer.").
+ * in the messages ("the name": "Please keep the name to 80 characters or fewer."). A `name` (the
+ * circle's, a member's relationship) has nothing in it that does not show on screen, so one
+ * cannot be made to look like another.
  */
-function words(label: string, max: number, { requiredMessage, multiline = false }: { requiredMessage?: string; multiline?: boolean } = {}) {
+function words(
+	label: string,
+	max: number,
+	{ requiredMessage, multiline = false, name = false }: { requiredMessage?: string; multiline?: boolean; name?: boolean } = {}
+) {
 	const Label = `${label[0]!.toUpperCase()}${label.slice(1)}`;
 	return v.pipe(
 		v.optional(v.string(), ''),
@@ -30,12 +36,13 @@ function words(label: string, max: number, { requiredMessage, multiline = false 
 			(value) => !hasControlCharacters(multiline ? value.replace(/[\n\t]/g, '') : value),
 			`${Label} has invisible control characters in it; please type it again.`
 		),
+		v.check((value) => !name || !hasInvisibleCharacters(value), invisibleCharactersMessage(Label)),
 		v.metadata({ redisplay: max * 2 })
 	);
 }
 
 export const circleSchema = v.object({
-	name: words('the name', CIRCLE_NAME_MAX, { requiredMessage: 'Please give the circle a name.' }),
+	name: words('the name', CIRCLE_NAME_MAX, { requiredMessage: 'Please give the circle a name.', name: true }),
 	description: words('the description', CIRCLE_DESCRIPTION_MAX, { multiline: true }),
 	/** Where the circle counts its days; the creator's browser fills it in (UTC without JavaScript). */
 	timeZone: v.pipe(
@@ -53,7 +60,7 @@ export interface CircleInput {
 }
 
 export const profileSchema = v.object({
-	relationship: words('your relationship', RELATIONSHIP_MAX),
+	relationship: words('your relationship', RELATIONSHIP_MAX, { name: true }),
 	// The checkbox sends "yes"; anything else is no.
 	inRecovery: v.pipe(
 		field(16),

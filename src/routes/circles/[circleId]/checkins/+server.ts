@@ -18,5 +18,6 @@ export const GET: RequestHandler = async (event) => {
 	const access = await circleAccess(event);
 	const authorId = url.searchParams.get('author') ?? undefined;
 	const page = await orError(() => loadFeedPage(getDb(), access, { cursor: url.searchParams.get('before'), authorId }));
-	return json({ ...page, live }, { headers: { 'cache-control': 'private, no-store' } });
+	// Cache-Control: no-store, as on every signed-in answer (hooks.server.ts).
+	return json({ ...page, live });
 };

@@ -1,0 +1,109 @@
+// No cache keeps a signed-in person's answers: the server hook (hooks.server.ts `handle`, the
+// whole sequence, as SvelteKit calls it) marks every answer to a request with a session cookie, or
+// that sets one, `Cache-Control: no-store`; build files named by their content keep their long cache.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Handle, RequestEvent } from '@sveltejs/kit';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hearth-private-answers-'));
+process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+
+type WithRequestStore = <T>(store: unknown, run: () => T) => T;
+
+let handle: Handle;
+let withRequestStore: WithRequestStore;
+let dbModule: typeof import('$lib/server/db');
+let token: string;
+let SESSION_COOKIE: string;
+
+beforeAll(async () => {
+	({ handle } = await import('../../src/hooks.server'));
+	// Kit's own request store, which `sequence` reads; the module has no types of its own.
+	({ with_request_store: withRequestStore } = (await import('@sveltejs/kit/internal/server' as string)) as { with_request_store: WithRequestStore });
+	dbModule = await import('$lib/server/db');
+	({ SESSION_COOKIE } = await import('$lib/server/auth/cookies'));
+	const { addUser } = await import('./support/people');
+	const { createSession } = await import('$lib/server/auth/sessions');
+	const user = await addUser(dbModule.getDb(), 'Ana');
+	({ token } = await createSession(dbModule.getDb(), user.id));
+});
+
+afterAll(async () => {
+	await dbModule.closeAppDatabase();
+	rmSync(dir, { recursive: true, force: true });
+});
+
+interface Sent {
+	/** The session cookie the request came with. */
+	cookie?: string;
+	method?: string;
+	/** What the route answers (the fake `resolve`): its headers. */
+	headers?: Record<string, string>;
+	/** The session cookie the route sets (a log-in). */
+	setsCookie?: boolean;
+}
+
+/** Runs a request through the server hook; the route behind it is `resolve`, answering 200. */
+async function answer(pathname: string, { cookie, method = 'GET', headers = {}, setsCookie = false }: Sent = {}) {
+	const url = new URL(`http://hearth.test${pathname}`);
+	const jar = new Map(cookie === undefined ? [] : [[SESSION_COOKIE, cookie]]);
+	const event = {
+		url,
+		request: new Request(url, { method }),
+		locals: {},
+		cookies: {
+			get: (name: string) => jar.get(name),
+			set: (name: string, value: string) => jar.set(name, value),
+			delete: (name: string) => jar.delete(name)
+		},
+		route: { id: null },
+		getClientAddress: () => '203.0.113.7'
+	} as unknown as RequestEvent;
+	let seenUser: unknown;
+	const resolve = async (seen: RequestEvent) => {
+		seenUser = seen.locals.user;
+		const response = new Response('<p>Hi</p>', { headers });
+		if (setsCookie) response.headers.append('set-cookie', `${SESSION_COOKIE}=new-token; Path=/; HttpOnly; SameSite=Lax`);
+		return response;
+	};
+	// The request store SvelteKit gives every handle (`sequence` reads its tracer).
+	const state = { tracing: { record_span: ({ fn }: { fn: (span: unknown) => unknown }) => fn({}) } };
+	const response = await withRequestStore({ event, state }, () => handle({ event, resolve }));
+	return { response, cacheControl: response.headers.get('cache-control'), seenUser };
+}
+
+describe('Cache-Control on signed-in answers', () => {
+	it('is no-store on a signed-in page, its data, a form action’s answer and an endpoint’s', async () => {
+		const page = await answer('/circles', { cookie: token, headers: { 'content-type': 'text/html' } });
+		expect(page.seenUser, 'the route saw the signed-in user').toMatchObject({ displayName: 'Ana' });
+		expect(page.cacheControl).toBe('no-store');
+		expect((await answer('/circles/__data.json', { cookie: token })).cacheControl).toBe('no-store');
+		expect((await answer('/circles/abc/milestones?/cheer', { cookie: token, method: 'POST' })).cacheControl).toBe('no-store');
+		// Whatever the route said about caching, a signed-in answer is not kept.
+		const endpoint = await answer('/circles/abc/checkins', { cookie: token, headers: { 'cache-control': 'public, max-age=600' } });
+		expect(endpoint.cacheControl).toBe('no-store');
+	});
+
+	it('is no-store when the cookie is no longer a session (it is deleted in that same answer)', async () => {
+		const ended = await answer('/circles', { cookie: 'ended-or-made-up' });
+		expect(ended.seenUser).toBeNull();
+		expect(ended.cacheControl).toBe('no-store');
+	});
+
+	it('is no-store on the answer that signs someone in (it sets the session cookie)', async () => {
+		expect((await answer('/login', { method: 'POST', setsCookie: true })).cacheControl).toBe('no-store');
+	});
+
+	it('leaves a signed-out visitor’s pages as they were', async () => {
+		expect((await answer('/login')).cacheControl).toBeNull();
+		expect((await answer('/help', { headers: { 'cache-control': 'public, max-age=60' } })).cacheControl).toBe('public, max-age=60');
+	});
+
+	it('keeps the long cache of build files named by their content, even for a signed-in person', async () => {
+		const immutable = 'public,max-age=31536000,immutable';
+		const asset = await answer('/_app/immutable/entry/start.Bx1.js', { cookie: token, headers: { 'cache-control': immutable } });
+		expect(asset.cacheControl).toBe(immutable);
+	});
+});
