@@ -79,8 +79,21 @@ describe('characters that do not show on screen', () => {
 		});
 	}
 
-	it('finds a joiner that does not join two emoji', () => {
-		for (const name of ['👨\u200Dm', 'M\u200D👩', '👨\u200D', '\u200D👩', '👨\u200D\u200D👩', '🇺🇸\u200D👩', '🏴\u{E0067}\u{E0062}']) {
+	it('finds a joiner that does not join two emoji, nor two letters of a script that uses them', () => {
+		for (const name of [
+			'Mo\u200Cm',
+			'Mo\u200Dm',
+			'مهر\u200C',
+			'\u200Cआ',
+			'a\u200Cआ',
+			'👨\u200Dm',
+			'M\u200D👩',
+			'👨\u200D',
+			'\u200D👩',
+			'👨\u200D\u200D👩',
+			'🇺🇸\u200D👩',
+			'🏴\u{E0067}\u{E0062}'
+		]) {
 			expect(hasInvisibleCharacters(name), JSON.stringify(name)).toBe(true);
 		}
 	});
@@ -112,6 +125,9 @@ describe('characters that do not show on screen', () => {
 			'अनुराग',
 			'Nguyễn',
 			'葛\u{E0100}城',
+			// Persian and Hindi shape letters with joiners: a name is not refused for them.
+			'مهر\u200Cآسا',
+			'क्\u200Dष',
 			'<b>Mom</b>'
 		];
 		for (const name of names) expect(hasInvisibleCharacters(name), name).toBe(false);

@@ -87,7 +87,8 @@ export function hasControlCharacters(text: string): boolean {
 // when it cannot be shown (Default_Ignorable_Code_Point: the combining grapheme joiner, Hangul
 // fillers, variation selectors…). A name may still hold what emoji are made of: a zero-width joiner
 // between two emoji (👨‍👩‍👧, 🏳️‍🌈, 👩🏽‍💻), an emoji's presentation selector (❤️), the tags of a
-// flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿), and an ideograph's variation selector.
+// flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿), an ideograph's variation selector, and the joiners scripts like Persian and
+// Hindi shape letters with.
 const INVISIBLE_CHARACTERS = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
 const PARTS_OF_EMOJI = new RegExp(
 	[
@@ -98,7 +99,11 @@ const PARTS_OF_EMOJI = new RegExp(
 		// A flag of tags: the black flag, tag letters, the cancel tag (England, Scotland, Wales).
 		/(?<=\u{1F3F4})[\u{E0020}-\u{E007E}]+\u{E007F}/u,
 		// A variant of an ideograph (Japanese names are written with them).
-		/(?<=\p{Script=Han})\p{Variation_Selector}/u
+		/(?<=\p{Script=Han})\p{Variation_Selector}/u,
+		// A joiner or non-joiner between two letters of a script that shapes its letters with them
+		// (Persian and other Arabic-script names, the scripts of India and Sri Lanka). Between Latin
+		// letters it would only hide: "Mo\u200Cm" is refused.
+		/(?<=[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Gurmukhi}\p{Script=Gujarati}\p{Script=Oriya}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}]\p{M}*)[\u200C\u200D](?=[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Gurmukhi}\p{Script=Gujarati}\p{Script=Oriya}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}])/u
 	]
 		.map((part) => part.source)
 		.join('|'),
