@@ -19,7 +19,7 @@ let invites: typeof import('$lib/server/circles/invites');
 let people: typeof import('./support/people');
 
 beforeAll(async () => {
-	route = (await import('/src/routes/join/[token]/+page.server.ts')) as unknown as typeof route;
+	route = (await import('../../src/routes/join/[token]/+page.server')) as unknown as typeof route;
 	dbModule = await import('$lib/server/db');
 	circles = await import('$lib/server/circles/circles');
 	invites = await import('$lib/server/circles/invites');
