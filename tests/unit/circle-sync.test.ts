@@ -164,6 +164,36 @@ describe('CircleSync applies every event once, in order', () => {
 		expect(reloads).toEqual(['not-found']);
 	});
 
+	it('waits out a throttled answer as long as it is told, then asks again; nothing is lost or doubled meanwhile', () => {
+		const { sync, delivered, requests, reloads, ok } = harness(10);
+		sync.connected();
+		requests[0]!.reply({ ok: false, reason: 'throttled', message: 'Too many requests', retryAfterMs: 1000 });
+		expect(reloads).toEqual([]); // not "gone": the person is still in the circle
+		expect(sync.settled).toBe(false);
+		sync.receive(event(13));
+		sync.receive(event(11));
+		vi.advanceTimersByTime(GAP_GRACE_MS * 2); // a gap, but the wait is not over: nothing is asked
+		expect(requests).toHaveLength(1);
+		expect(delivered).toEqual([11]);
+		vi.advanceTimersByTime(1000 - GAP_GRACE_MS * 2);
+		expect(requests.map((r) => r.afterSeq)).toEqual([10, 11]);
+		requests[1]!.reply(ok(range(11, 14)));
+		expect(delivered).toEqual([11, 12, 13, 14]);
+		expect(sync.settled).toBe(true);
+	});
+
+	it('asks at once on a new connection even while waiting out a throttled answer', () => {
+		const { sync, requests, reloads } = harness(10);
+		sync.connected();
+		requests[0]!.reply({ ok: false, reason: 'throttled', retryAfterMs: 30_000 });
+		sync.disconnected();
+		sync.connected();
+		expect(requests.map((r) => r.afterSeq)).toEqual([10, 10]);
+		vi.advanceTimersByTime(30_000);
+		expect(requests).toHaveLength(2); // the old wait was dropped with its connection
+		expect(reloads).toEqual([]);
+	});
+
 	it('keeps the events a view needs to replay over data read at an earlier position', () => {
 		const { sync, requests, ok } = harness(10);
 		sync.connected();
@@ -186,8 +216,9 @@ function random(seed: number) {
 }
 
 describe('CircleSync in a busy circle (seeded simulation)', () => {
-	for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-		it(`ends with exactly the server’s log, whatever the interleaving (seed ${seed})`, () => {
+	// Half the seeds with a server that refuses a third of the catch-ups as throttled.
+	for (const [seed, throttleRate] of [1, 2, 3, 4, 5, 6, 7, 8].flatMap((seed) => [[seed, 0] as const, [seed + 100, 0.3] as const])) {
+		it(`ends with exactly the server’s log, whatever the interleaving (seed ${seed}${throttleRate ? ', throttled at times' : ''})`, () => {
 			const rand = random(seed);
 			const log: CircleEvent[] = [];
 			const delivered: number[] = [];
@@ -204,13 +235,16 @@ describe('CircleSync in a busy circle (seeded simulation)', () => {
 					wire.push({
 						due: at + 1 + Math.floor(rand() * 4),
 						run: () => {
+							if (rand() < throttleRate) return reply({ ok: false, reason: 'throttled', retryAfterMs: Math.floor(rand() * 2000) });
 							const after = log.filter((e) => e.seq > afterSeq);
 							reply({ ok: true, generation: 'g', events: after.slice(0, 500), complete: after.length <= 500, online: [] });
 						}
 					});
 				},
 				reload: () => sync.rebase({ generation: 'g', seq: log.length }),
-				notFound: () => {}
+				notFound: () => {
+					throw new Error('told the user is gone');
+				}
 			});
 			connected = true;
 			sync.connected();

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken } from '$lib/server/auth/tokens';
 import { inviteSchema } from '$lib/server/circles/circle-forms';
-import { changeMemberRole, removeMember } from '$lib/server/circles/circles';
+import { changeMemberRole, leaveCircle, removeMember } from '$lib/server/circles/circles';
 import {
 	acceptInvite,
 	checkInviteThrottle,
@@ -187,6 +187,57 @@ describe('joining with an invite', () => {
 		expect(await acceptInvite(testDb.db, sam, first.token)).toEqual({ ok: false, reason: 'invalid' });
 		const second = await createInvite(testDb.db, access, basic);
 		expect((await acceptInvite(testDb.db, sam, second.token)).ok).toBe(true);
+	});
+
+	it('does not let a removed member back in with an old link that still has uses, and shows it to them as a link that stopped working', async () => {
+		const { access, circleId } = await ownedCircle();
+		const t0 = Date.now();
+		const { token } = await createInvite(testDb.db, access, { ...basic, maxUses: 5 }, t0);
+		const sam = await addUser(testDb.db, 'Sam');
+		expect((await acceptInvite(testDb.db, sam, token, t0 + 1)).ok).toBe(true);
+		await removeMember(testDb.db, access, sam.id, t0 + 1000);
+
+		// Exactly the answer for a used-up or unknown link: nothing says why.
+		expect(await acceptInvite(testDb.db, sam, token, t0 + 2000)).toEqual({ ok: false, reason: 'invalid' });
+		expect(await previewInvite(testDb.db, token, t0 + 2000, sam.id)).toBeNull();
+		expect(memberCount(circleId)).toBe(1);
+		expect(testDb.sqlite.prepare('SELECT uses FROM invites').pluck().get()).toBe(1);
+		// The link still works for everyone else it was meant for.
+		expect(await previewInvite(testDb.db, token, t0 + 2000)).not.toBeNull();
+		const ana = await addUser(testDb.db, 'Ana');
+		expect(await previewInvite(testDb.db, token, t0 + 2000, ana.id)).not.toBeNull();
+		expect(await acceptInvite(testDb.db, ana, token, t0 + 2000)).toEqual({ ok: true, circleId, alreadyMember: false });
+	});
+
+	it('lets a removed member back in when someone invites them again with a link made after the removal', async () => {
+		const { access, circleId } = await ownedCircle();
+		const t0 = Date.now();
+		const old = await createInvite(testDb.db, access, { ...basic, maxUses: 5 }, t0);
+		const sam = await addUser(testDb.db, 'Sam');
+		await acceptInvite(testDb.db, sam, old.token, t0 + 1);
+		await removeMember(testDb.db, access, sam.id, t0 + 1000);
+		expect(await acceptInvite(testDb.db, sam, old.token, t0 + 1500)).toEqual({ ok: false, reason: 'invalid' });
+
+		const again = await createInvite(testDb.db, access, basic, t0 + 2000);
+		expect(await previewInvite(testDb.db, again.token, t0 + 3000, sam.id)).toMatchObject({ circleId });
+		expect(await acceptInvite(testDb.db, sam, again.token, t0 + 3000)).toEqual({ ok: true, circleId, alreadyMember: false });
+		// Back in, the removal is over: nothing of it is kept.
+		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM circle_removals').pluck().get()).toBe(0);
+	});
+
+	it('stops only someone who was removed: whoever left by themselves comes back with the same link', async () => {
+		const { access, circleId, accessOf } = await ownedCircle();
+		const t0 = Date.now();
+		const { token } = await createInvite(testDb.db, access, { ...basic, maxUses: 10 }, t0);
+		const ben = await addUser(testDb.db, 'Ben');
+		const sam = await addUser(testDb.db, 'Sam');
+		await acceptInvite(testDb.db, ben, token, t0 + 1);
+		await acceptInvite(testDb.db, sam, token, t0 + 2);
+		await leaveCircle(testDb.db, await accessOf(ben), t0 + 1000);
+		await removeMember(testDb.db, access, sam.id, t0 + 1000);
+
+		expect(await acceptInvite(testDb.db, ben, token, t0 + 2000)).toEqual({ ok: true, circleId, alreadyMember: false });
+		expect(await acceptInvite(testDb.db, sam, token, t0 + 2000)).toEqual({ ok: false, reason: 'invalid' });
 	});
 });
 

@@ -16,6 +16,12 @@ export const REPLAY_BUFFER = 2000;
  * where the reply ended; one more than this many replies behind reloads its data instead.
  */
 export const CATCH_UP_PAGES = 4;
+/**
+ * A catch-up the server refused as too many (`throttled`) is asked again after the wait it names,
+ * kept within these bounds; until then nothing else is asked, and live events are held as usual.
+ */
+export const THROTTLED_RETRY_MIN_MS = GAP_GRACE_MS;
+export const THROTTLED_RETRY_MAX_MS = 30_000;
 /** Held events beyond this (a long reset on a busy circle) are dropped: catch-up brings them again. */
 const HELD_LIMIT = 5000;
 
@@ -53,6 +59,8 @@ export class CircleSync {
 	/** Incomplete replies in a row (see CATCH_UP_PAGES). */
 	#pagesInRow = 0;
 	#gapTimer: unknown = null;
+	/** Set while waiting to ask again after a throttled answer. */
+	#retryTimer: unknown = null;
 	#closed = false;
 	readonly #options: CircleSyncOptions;
 	readonly #setTimer: (run: () => void, ms: number) => unknown;
@@ -75,15 +83,16 @@ export class CircleSync {
 		return this.#generation;
 	}
 
-	/** True while nothing is held, asked for or reloading: the view is as current as the log it has seen. */
+	/** True while nothing is held, asked for (or waiting to be) or reloading: the view is as current as the log it has seen. */
 	get settled(): boolean {
-		return this.#held.size === 0 && this.#inFlight === 0 && !this.#reloading;
+		return this.#held.size === 0 && this.#inFlight === 0 && this.#retryTimer === null && !this.#reloading;
 	}
 
 	/** The socket is (again) connected: ask for everything after the last applied event. */
 	connected(): void {
 		this.#connected = true;
 		this.#inFlight = 0; // a reply to a request on the old connection may never come
+		this.#stopRetryTimer();
 		this.#catchUp();
 	}
 
@@ -91,6 +100,7 @@ export class CircleSync {
 		this.#connected = false;
 		this.#inFlight = 0;
 		this.#stopGapTimer();
+		this.#stopRetryTimer();
 	}
 
 	/** A live event from the circle's room. */
@@ -138,6 +148,7 @@ export class CircleSync {
 	close(): void {
 		this.#closed = true;
 		this.#stopGapTimer();
+		this.#stopRetryTimer();
 		this.#held.clear();
 	}
 
@@ -164,7 +175,7 @@ export class CircleSync {
 	}
 
 	#catchUp(): void {
-		if (!this.#connected || this.#inFlight !== 0 || this.#reloading || this.#closed) return;
+		if (!this.#connected || this.#inFlight !== 0 || this.#retryTimer !== null || this.#reloading || this.#closed) return;
 		this.#stopGapTimer();
 		const request = ++this.#requests;
 		this.#inFlight = request;
@@ -177,6 +188,12 @@ export class CircleSync {
 		if (this.#closed) return;
 		const current = request === this.#inFlight;
 		if (current) this.#inFlight = 0;
+		if (!response.ok && response.reason === 'throttled') {
+			// Asked too often (another tab of the same person, a burst of gaps): nothing was read,
+			// nothing is lost. Held events stay held; the same request goes again after the wait.
+			if (current) this.#retryAfter(response.retryAfterMs);
+			return;
+		}
 		if (!response.ok) return this.#options.notFound();
 		if (current) this.#options.online?.(response.online);
 		if (response.generation !== this.#generation || response.generation !== generation) {
@@ -202,6 +219,21 @@ export class CircleSync {
 		if (reason === 'new-history') this.#held.clear();
 		this.#stopGapTimer();
 		this.#options.reload(reason);
+	}
+
+	#retryAfter(retryAfterMs: number | undefined): void {
+		this.#stopRetryTimer();
+		const wait = Math.min(THROTTLED_RETRY_MAX_MS, Math.max(THROTTLED_RETRY_MIN_MS, retryAfterMs ?? 1000));
+		this.#retryTimer = this.#setTimer(() => {
+			this.#retryTimer = null;
+			this.#catchUp();
+		}, wait);
+	}
+
+	#stopRetryTimer(): void {
+		if (this.#retryTimer === null) return;
+		this.#clearTimer(this.#retryTimer);
+		this.#retryTimer = null;
 	}
 
 	#startGapTimer(): void {

@@ -117,13 +117,15 @@ export type CircleSyncResponse =
 /**
  * A socket message the server would not answer: the domain's reason and words (a refusal, see
  * server/refusal.ts). Catch-up answers every outsider, removed member and malformed request alike:
- * not found.
+ * not found. Any message sent too often is answered `throttled`, with `retryAfterMs`.
  */
 export interface MessageRefusal {
 	ok: false;
 	reason: 'not-found' | 'forbidden' | 'invalid' | 'conflict' | 'throttled' | 'too-large';
 	message?: string;
 	field?: string;
+	/** With `throttled`: how long to wait before asking again (ms). */
+	retryAfterMs?: number;
 }
 
 export interface ServerToClientEvents {

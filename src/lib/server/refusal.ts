@@ -68,9 +68,13 @@ export const REFUSAL_STATUS: Record<RefusalReason, 400 | 403 | 404 | 409 | 413 |
 	'too-large': 413
 };
 
-/** A socket handler's answer for a refusal: the same reasons and words, as data. */
-export function refusalReply(refusal: Refusal): { ok: false; reason: RefusalReason; message: string; field?: string } {
-	return refusal.field
-		? { ok: false, reason: refusal.reason, message: refusal.message, field: refusal.field }
-		: { ok: false, reason: refusal.reason, message: refusal.message };
+/** A socket handler's answer for a refusal: the same reasons and words, as data (and when to try again). */
+export function refusalReply(refusal: Refusal): { ok: false; reason: RefusalReason; message: string; field?: string; retryAfterMs?: number } {
+	return {
+		ok: false,
+		reason: refusal.reason,
+		message: refusal.message,
+		...(refusal.field ? { field: refusal.field } : {}),
+		...(refusal.retryAfterMs !== undefined ? { retryAfterMs: refusal.retryAfterMs } : {})
+	};
 }

@@ -219,13 +219,25 @@ export async function changeMemberRole(
 	return { changed: true };
 }
 
-/** The owner removes someone: their access ends at once, sockets included. */
+/**
+ * The owner removes someone: their access ends at once, sockets included, and the removal is
+ * recorded so that no invite link made before it lets them back in (invites.ts). Inviting them
+ * again with a new link is a deliberate choice, and works.
+ */
 export async function removeMember(db: Database, access: CircleAccess, targetUserId: string, now = Date.now()): Promise<{ removed: string }> {
 	requireCan(access, 'removeMember');
 	const circleId = access.circle.id;
 	const target = await requireOtherMember(db, access, targetUserId);
 	const events = await db.transaction().execute(async (trx) => {
-		await trx.deleteFrom('memberships').where('circle_id', '=', circleId).where('user_id', '=', target.userId).execute();
+		const deleted = await trx.deleteFrom('memberships').where('circle_id', '=', circleId).where('user_id', '=', target.userId).executeTakeFirst();
+		// Someone who left by themselves meanwhile was not removed: nothing stops them coming back.
+		if (deleted.numDeletedRows > 0n) {
+			await trx
+				.insertInto('circle_removals')
+				.values({ circle_id: circleId, user_id: target.userId, removed_at: now })
+				.onConflict((oc) => oc.columns(['circle_id', 'user_id']).doUpdateSet({ removed_at: now }))
+				.execute();
+		}
 		return [
 			await appendCircleEvent(trx, {
 				circleId,

@@ -134,21 +134,27 @@ export interface InvitePreview {
 
 /**
  * What a visitor with a link may see: the circle's name and who invited them, only while the
- * link works. Anything else (unknown, expired, revoked, used up) is null, all alike.
+ * link works. Anything else (unknown, expired, revoked, used up) is null, all alike. For a
+ * signed-in visitor (`forUserId`) who was removed from the circle after the link was made, the
+ * link does not work either, and looks exactly like one that stopped working (see acceptInvite).
  */
-export async function previewInvite(db: Database, token: string, now = Date.now()): Promise<InvitePreview | null> {
+export async function previewInvite(db: Database, token: string, now = Date.now(), forUserId: string | null = null): Promise<InvitePreview | null> {
 	if (!TOKEN_SHAPE.test(token)) return null;
 	const row = await db
 		.selectFrom('invites')
 		.innerJoin('circles', 'circles.id', 'invites.circle_id')
 		.leftJoin('users', 'users.id', 'invites.created_by')
-		.select(['circles.id', 'circles.name', 'users.display_name', 'invites.role'])
+		// Without a signed-in visitor the join matches nothing (no user id is empty).
+		.leftJoin('circle_removals', (join) =>
+			join.onRef('circle_removals.circle_id', '=', 'invites.circle_id').on('circle_removals.user_id', '=', forUserId ?? '')
+		)
+		.select(['circles.id', 'circles.name', 'users.display_name', 'invites.role', 'invites.created_at', 'circle_removals.removed_at'])
 		.where('invites.token_hash', '=', hashToken(token))
 		.where('invites.revoked_at', 'is', null)
 		.where('invites.expires_at', '>', now)
 		.whereRef('invites.uses', '<', 'invites.max_uses')
 		.executeTakeFirst();
-	if (!row) return null;
+	if (!row || madeBeforeRemoval(row.created_at, row.removed_at)) return null;
 	return { circleId: row.id, circleName: row.name, invitedBy: row.display_name ?? 'Someone in the circle', role: row.role };
 }
 
@@ -169,18 +175,29 @@ export async function circleOfInviteForMember(db: Database, userId: string, toke
 	return row?.circle_id ?? null;
 }
 
+/**
+ * A link made before (or at the moment) its holder was removed from the circle does not let them
+ * back in: otherwise any link with uses left would undo the removal. A link made afterwards does,
+ * because someone in the circle chose to invite them again.
+ */
+function madeBeforeRemoval(inviteCreatedAt: number, removedAt: number | null | undefined): boolean {
+	return removedAt !== null && removedAt !== undefined && inviteCreatedAt <= removedAt;
+}
+
 export type AcceptInviteResult = { ok: true; circleId: string; alreadyMember: boolean } | { ok: false; reason: 'invalid' };
 
 /**
  * Joins the circle with the link, atomically: the use is counted and the membership written in
  * one transaction, and the count only goes up while uses are left, so two people racing for
- * the last use cannot both get in. Someone already in the circle uses nothing up.
+ * the last use cannot both get in. Someone already in the circle uses nothing up. Someone removed
+ * from the circle after the link was made gets the same answer as for a link that stopped
+ * working, and uses nothing up; joining with a newer link ends their removal.
  */
 export async function acceptInvite(db: Database, user: SessionUser, token: string, now = Date.now()): Promise<AcceptInviteResult> {
 	if (!TOKEN_SHAPE.test(token)) return { ok: false, reason: 'invalid' };
 	const tokenHash = hashToken(token);
 	const outcome = await db.transaction().execute(async (trx) => {
-		const invite = await trx.selectFrom('invites').select(['id', 'circle_id', 'role']).where('token_hash', '=', tokenHash).executeTakeFirst();
+		const invite = await trx.selectFrom('invites').select(['id', 'circle_id', 'role', 'created_at']).where('token_hash', '=', tokenHash).executeTakeFirst();
 		if (!invite) return null;
 		const member = await trx
 			.selectFrom('memberships')
@@ -189,6 +206,13 @@ export async function acceptInvite(db: Database, user: SessionUser, token: strin
 			.where('user_id', '=', user.id)
 			.executeTakeFirst();
 		if (member) return { circleId: invite.circle_id, alreadyMember: true, events: [] };
+		const removal = await trx
+			.selectFrom('circle_removals')
+			.select('removed_at')
+			.where('circle_id', '=', invite.circle_id)
+			.where('user_id', '=', user.id)
+			.executeTakeFirst();
+		if (madeBeforeRemoval(invite.created_at, removal?.removed_at)) return null;
 		const claimed = await trx
 			.updateTable('invites')
 			.set((eb) => ({ uses: eb('uses', '+', 1) }))
@@ -202,6 +226,7 @@ export async function acceptInvite(db: Database, user: SessionUser, token: strin
 			.insertInto('memberships')
 			.values({ circle_id: invite.circle_id, user_id: user.id, role: invite.role, relationship: '', in_recovery: 0, joined_at: now })
 			.execute();
+		if (removal) await trx.deleteFrom('circle_removals').where('circle_id', '=', invite.circle_id).where('user_id', '=', user.id).execute();
 		const joined = await appendCircleEvent(trx, {
 			circleId: invite.circle_id,
 			actorId: user.id,

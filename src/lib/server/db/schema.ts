@@ -49,6 +49,7 @@ export interface DB {
 	event_log_identity: EventLogIdentityTable;
 	circles: CirclesTable;
 	memberships: MembershipsTable;
+	circle_removals: CircleRemovalsTable;
 	invites: InvitesTable;
 	circle_events: CircleEventsTable;
 	checkins: CheckinsTable;
@@ -82,6 +83,13 @@ export interface MembershipsTable {
 	relationship: string;
 	in_recovery: number;
 	joined_at: number;
+}
+
+/** Someone removed from a circle: invite links made before `removed_at` do not let them back in. */
+export interface CircleRemovalsTable {
+	circle_id: string;
+	user_id: string;
+	removed_at: number;
 }
 
 export interface InvitesTable {

@@ -6,7 +6,7 @@ import { validateSessionToken } from '$lib/server/auth/sessions';
 import { isCircleMember, listMemberCircleIds } from '$lib/server/circles/circles';
 import { listCircleEventsAfter } from '$lib/server/circles/events';
 import { parseMessage } from '$lib/server/forms';
-import { isRefusal, notFound, refusalReply } from '$lib/server/refusal';
+import { isRefusal, notFound, refusalReply, throttled } from '$lib/server/refusal';
 import {
 	circleRoom,
 	sessionRoom,
@@ -18,6 +18,7 @@ import {
 	type SocketData
 } from '$lib/realtime/events';
 import { onlineUserIdsNow, type HearthServer } from './publish';
+import { Allowance, Gate, SOCKET_CONCURRENT_READS, SOCKET_RATE, SOCKET_WAITING_READS, STRIKES_BEFORE_DISCONNECT, UserLimits } from './limits';
 import { getSocketHost } from './socket-host.js';
 
 type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -76,13 +77,12 @@ const syncRequestSchema = v.object({
 	afterSeq: v.pipe(v.number(), v.safeInteger(), v.minValue(0))
 }) satisfies v.GenericSchema<unknown, CircleSyncRequest>;
 
-/**
- * A browser asks once per (re)connect, and again for a gap that did not fill (every GAP_GRACE_MS
- * at most): a few times a second. A socket that asks far more is not a Hearth page; it is
- * disconnected.
- */
-export const SYNC_REQUESTS_PER_WINDOW = 60;
-const SYNC_WINDOW_MS = 10_000;
+/** What a throttled sender is told; a Hearth page waits `retryAfterMs` and asks again by itself. */
+export const THROTTLED_MESSAGE = 'Too many requests in a short time. Please wait a moment; this page will try again by itself.';
+
+function throttledReply(retryAfterMs: number) {
+	return refusalReply(throttled(THROTTLED_MESSAGE, Math.ceil(retryAfterMs)));
+}
 
 /** Where catch-up reads from: only committed events leave the server (see circles/events.ts). */
 export interface EventLog {
@@ -90,15 +90,22 @@ export interface EventLog {
 	generation: string;
 }
 
+export interface RealtimeOptions {
+	/** The clock the message allowances run on (tests move it by hand). */
+	now?: () => number;
+}
+
 /**
  * Adds the handshake checks, rooms and message handlers to the socket.io server server.js or Vite
  * made. `log` is where catch-up replies are read (the committed reader) and the log's generation.
  */
-export function startRealtime(db: Database, log: EventLog): HearthServer | null {
+export function startRealtime(db: Database, log: EventLog, options: RealtimeOptions = {}): HearthServer | null {
 	const host = getSocketHost();
 	if (!host) return null;
 	const io = host.io as HearthServer;
 	if (host.ready) return io;
+	const now = options.now ?? Date.now;
+	const users = new UserLimits();
 
 	io.use(async (socket, next) => {
 		if (!isAllowedOrigin(socket.handshake.headers.origin, socket.handshake.headers)) {
@@ -115,38 +122,55 @@ export function startRealtime(db: Database, log: EventLog): HearthServer | null 
 	io.on('connection', (socket: HearthSocket) => {
 		const { userId } = socket.data;
 
-		// Membership is checked again on every message, never only at connect time.
-		// (Handlers are registered before any await, so an early message is not lost.)
-		let windowStartedAt = Date.now();
-		let requestsInWindow = 0;
-		socket.on('circle:sync', async (request, reply) => {
-			const now = Date.now();
-			if (now - windowStartedAt >= SYNC_WINDOW_MS) {
-				windowStartedAt = now;
-				requestsInWindow = 0;
-			}
-			if (++requestsInWindow > SYNC_REQUESTS_PER_WINDOW) {
+		// Every message counts against the socket's allowance and its user's (limits.ts). One over
+		// either is answered `throttled` with the time to wait, and not handled; a socket that
+		// keeps sending without waiting is disconnected. (Middleware runs before any handler.)
+		const user = users.connect(userId, now());
+		const allowance = new Allowance(SOCKET_RATE, now());
+		const reads = new Gate(SOCKET_CONCURRENT_READS);
+		socket.use((packet, next) => {
+			if (socket.disconnected) return;
+			const at = now();
+			if ((allowance.spend(at) || user.allowance.take(at)) === 0) return next();
+			if (allowance.debt(at) > STRIKES_BEFORE_DISCONNECT) {
 				socket.disconnect(true);
 				return;
 			}
+			// Long enough for both allowances: asking again then is answered.
+			const ack = packet[packet.length - 1];
+			if (typeof ack === 'function') ack(throttledReply(Math.max(allowance.waitFor(at), user.allowance.waitFor(at))));
+		});
+		socket.on('disconnect', () => users.disconnect(userId, now()));
+
+		// Membership is checked again on every message, never only at connect time.
+		// (Handlers are registered before any await, so an early message is not lost.)
+		socket.on('circle:sync', (request, reply) => {
 			if (typeof reply !== 'function') return;
-			try {
-				// A tampered request is refused as an outsider is: the same answer, never an error.
-				const checked = parseMessage(syncRequestSchema, request);
-				if (!checked) throw notFound();
-				if (!(await isCircleMember(db, userId, checked.circleId))) {
-					socket.leave(circleRoom(checked.circleId));
-					throw notFound();
-				}
-				// The socket may already be in the room (it joins its circles at connect) and live
-				// events may overtake this reply: the client holds them and merges by number.
-				socket.join(circleRoom(checked.circleId));
-				const { events, complete } = await listCircleEventsAfter(log.committed, checked.circleId, checked.afterSeq);
-				reply({ ok: true, generation: log.generation, events, complete, online: onlineUserIdsNow(io, checked.circleId) });
-			} catch (caught) {
-				if (!isRefusal(caught)) console.error('circle:sync failed', caught);
-				reply(refusalReply(isRefusal(caught) ? caught : notFound()));
-			}
+			// One catch-up read at a time per socket (a few may wait), a couple per user.
+			if (reads.waiting >= SOCKET_WAITING_READS) return reply(throttledReply(1000 / SOCKET_RATE.perSecond));
+			void reads.run(async () => {
+				if (socket.disconnected) return; // gone while waiting: nobody to read for
+				await user.reads.run(async () => {
+					if (socket.disconnected) return;
+					try {
+						// A tampered request is refused as an outsider is: the same answer, never an error.
+						const checked = parseMessage(syncRequestSchema, request);
+						if (!checked) throw notFound();
+						if (!(await isCircleMember(db, userId, checked.circleId))) {
+							socket.leave(circleRoom(checked.circleId));
+							throw notFound();
+						}
+						// The socket may already be in the room (it joins its circles at connect) and live
+						// events may overtake this reply: the client holds them and merges by number.
+						socket.join(circleRoom(checked.circleId));
+						const { events, complete } = await listCircleEventsAfter(log.committed, checked.circleId, checked.afterSeq);
+						reply({ ok: true, generation: log.generation, events, complete, online: onlineUserIdsNow(io, checked.circleId) });
+					} catch (caught) {
+						if (!isRefusal(caught)) console.error('circle:sync failed', caught);
+						reply(refusalReply(isRefusal(caught) ? caught : notFound()));
+					}
+				});
+			});
 		});
 
 		socket.on('disconnecting', () => {

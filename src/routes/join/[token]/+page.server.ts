@@ -40,8 +40,10 @@ async function joinAndEnter(event: RequestEvent, user: SessionUser, token: strin
 
 export const load: PageServerLoad = async (event) => {
 	await refuseIfThrottled(event);
-	const preview = await previewInvite(getDb(), event.params.token);
 	const user = event.locals.user;
+	// Someone removed from the circle after this link was made sees what everyone sees for a link
+	// that stopped working, and nothing more (acceptInvite refuses them the same way).
+	const preview = await previewInvite(getDb(), event.params.token, Date.now(), user?.id ?? null);
 	if (!preview) {
 		// A member opening their own link again after it was used up (or expired) just goes in.
 		const memberOf = user ? await circleOfInviteForMember(getDb(), user.id, event.params.token) : null;
