@@ -4,6 +4,7 @@ import { checkpointAppDatabaseInBackground, closeAppDatabase, getCommittedDb, ge
 import { onShutdown } from '$lib/server/shutdown.js';
 import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { deleteExpiredSessions, startSessionVisitWriter, validateSessionToken } from '$lib/server/auth/sessions';
+import { deleteStaleDevices } from '$lib/server/auth/known-devices';
 import { startRealtime } from '$lib/server/realtime';
 import { deleteStaleThrottles } from '$lib/server/throttle';
 import { startMilestoneClock } from '$lib/server/milestones/milestones';
@@ -16,7 +17,8 @@ export const init: ServerInit = async () => {
 	if (!startRealtime(db, { committed: getCommittedDb(), generation: getEventLogGeneration() })) {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}
-	const housekeeping = () => Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db)]).catch((e) => console.error('Housekeeping failed', e));
+	const housekeeping = () =>
+		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db), deleteStaleDevices(db)]).catch((e) => console.error('Housekeeping failed', e));
 	await housekeeping();
 	setInterval(housekeeping, HOUSEKEEPING_INTERVAL).unref();
 	startMilestoneClock(db);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { changePassword, logIn, signUp } from '$lib/server/auth/accounts';
 import { validateSessionToken } from '$lib/server/auth/sessions';
-import { EMAIL_POLICY, recordLoginFailure } from '$lib/server/auth/login-throttle';
+import { hashToken } from '$lib/server/auth/tokens';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 let testDb: TestDatabase;
@@ -61,29 +61,28 @@ describe('logging in', () => {
 		expect(unknownEmail).toEqual(wrongPassword);
 	});
 
-	it('refuses an email for a while after repeated failures, even with the right password', async () => {
+	it('refuses an email for a while after repeated failures from one place, even with the right password', async () => {
 		await signUp(testDb.db, ana, context);
 		const now = Date.now();
-		for (let i = 0; i < EMAIL_POLICY.blockAfter; i++) {
-			await recordLoginFailure(testDb.db, { email: ana.email, address: `198.51.100.${i}` }, now);
-		}
-		const blocked = await logIn(testDb.db, { email: ana.email, password: ana.password }, { ...context, now: now + 1000 });
-		expect(blocked).toMatchObject({ ok: false, reason: 'throttled', retryAfterMs: expect.any(Number) });
-		const later = await logIn(testDb.db, { email: ana.email, password: ana.password }, { ...context, now: now + 16 * 60_000 });
+		const elsewhere = { address: '198.51.100.7', userAgent: 'curl', now };
+		for (let i = 0; i < 10; i++) await logIn(testDb.db, { email: ana.email, password: 'wrong password' }, elsewhere);
+		const blocked = await logIn(testDb.db, { email: ana.email, password: ana.password }, { ...elsewhere, now: now + 1000 });
+		expect(blocked).toEqual({ ok: false, reason: 'throttled', retryAfterMs: 15 * 60_000 - 1000, knownDevice: false });
+		const later = await logIn(testDb.db, { email: ana.email, password: ana.password }, { ...elsewhere, now: now + 16 * 60_000 });
 		expect(later.ok).toBe(true);
 	});
 
-	it('counts a failure from a wrong password against the email and the address', async () => {
-		await signUp(testDb.db, ana, context);
-		await logIn(testDb.db, { email: ana.email, password: 'wrong password' }, context);
-		const keys = testDb.sqlite.prepare('SELECT key, failures FROM attempt_throttles ORDER BY key').all();
-		expect(keys).toEqual([
-			{ key: 'login-email:ana@example.org', failures: 1 },
-			{ key: 'login-ip:203.0.113.7', failures: 1 }
-		]);
-		await logIn(testDb.db, { email: ana.email, password: ana.password }, context);
-		// Success forgives the email's count; the address may be shared by others, so it stays.
-		expect(testDb.sqlite.prepare('SELECT key FROM attempt_throttles').pluck().all()).toEqual(['login-ip:203.0.113.7']);
+	it('remembers the browser: a known device token comes back, and is kept when it signs in again', async () => {
+		const signedUp = await signUp(testDb.db, ana, context);
+		if (!signedUp.ok) throw new Error('sign-up failed');
+		const { token } = signedUp.signedIn.device;
+		expect(token).toMatch(/^[a-z2-7]{40}$/);
+		expect(testDb.sqlite.prepare('SELECT token_hash FROM known_devices').pluck().all()).toEqual([hashToken(token)]);
+		const again = await logIn(testDb.db, { email: ana.email, password: ana.password }, { ...context, deviceToken: token });
+		expect(again.ok && again.signedIn.device.token).toBe(token);
+		// A token Hearth never gave out is not adopted.
+		const made = await logIn(testDb.db, { email: ana.email, password: ana.password }, { ...context, deviceToken: 'a'.repeat(40) });
+		expect(made.ok && made.signedIn.device.token).not.toBe('a'.repeat(40));
 	});
 });
 

@@ -1,9 +1,16 @@
+// Counters of attempts, one row per key ("login-ip:203.0.113.7") in attempt_throttles. Two ways to
+// use them:
+// - takeAttempt (logins, sign-ups): each attempt takes a place in its keys' counts BEFORE the work
+//   it guards (checking a password, hashing one), in one atomic write, and is refused when a count
+//   is full. A burst of parallel attempts is counted exactly, so at most `limit` ever get through.
+// - checkThrottle, then recordFailure afterwards (invite links): cheap to guard, so a burst that
+//   slips between the two costs little.
 import { sql } from 'kysely';
 import type { Database } from '$lib/server/db';
 
 const MINUTE = 60 * 1000;
 
-/** Failures are counted over this window, and a block lasts this long. */
+/** Failures are counted over this window, and a block lasts this long (unless a limit says otherwise). */
 export const THROTTLE_WINDOW = 15 * MINUTE;
 
 export interface ThrottlePolicy {
@@ -66,11 +73,88 @@ export async function clearThrottle(db: Database, key: string): Promise<void> {
 	await db.deleteFrom('attempt_throttles').where('key', '=', key).execute();
 }
 
+/** At most `limit` attempts per key in each window of `windowMs`. */
+export interface AttemptLimit {
+	limit: number;
+	windowMs: number;
+}
+
+/** One counter of attempts and the limit it is held to. */
+export type AttemptKey = readonly [key: string, limit: AttemptLimit];
+
+/** A place an attempt took in one key's count: which window, so it can be given back to that one. */
+export interface TakenPlace {
+	key: string;
+	windowStartedAt: number;
+}
+
+export type AttemptVerdict = { allowed: true; taken: TakenPlace[] } | { allowed: false; retryAfterMs: number };
+
+/** Thrown inside takeAttempt's transaction to roll back what it counted so far. */
+class CountIsFull {
+	constructor(readonly retryAfterMs: number) {}
+}
+
+/**
+ * Counts one attempt against every key, or refuses it when any key's count is full; then nothing
+ * is counted (a refused attempt did no work, so it does not push the wait further out).
+ *
+ * Each count is one upsert that increments the row as the database holds it and hands back the
+ * new count (INSERT … ON CONFLICT DO UPDATE … RETURNING), all in one transaction: attempts that
+ * arrive together are each given a distinct count, the one past the limit is refused, and no
+ * attempt is let through between a read and a write, also on a database with concurrent writers.
+ */
+export async function takeAttempt(db: Database, keys: readonly AttemptKey[], now = Date.now()): Promise<AttemptVerdict> {
+	try {
+		const taken = await db.transaction().execute(async (trx) => {
+			const places: TakenPlace[] = [];
+			for (const [key, { limit, windowMs }] of keys) {
+				const windowOpen = sql<boolean>`${now} < attempt_throttles.window_started_at + attempt_throttles.window_ms`;
+				const row = await trx
+					.insertInto('attempt_throttles')
+					.values({ key, failures: 1, window_started_at: now, window_ms: windowMs, blocked_until: 0 })
+					.onConflict((oc) =>
+						oc.column('key').doUpdateSet({
+							failures: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.failures + 1 ELSE 1 END`,
+							window_started_at: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.window_started_at ELSE ${now} END`,
+							window_ms: windowMs
+						})
+					)
+					.returning(['failures', 'window_started_at'])
+					.executeTakeFirstOrThrow();
+				if (row.failures > limit) throw new CountIsFull(row.window_started_at + windowMs - now);
+				places.push({ key, windowStartedAt: row.window_started_at });
+			}
+			return places;
+		});
+		return { allowed: true, taken };
+	} catch (caught) {
+		if (caught instanceof CountIsFull) return { allowed: false, retryAfterMs: caught.retryAfterMs };
+		throw caught;
+	}
+}
+
+/**
+ * Gives back the places an attempt took (it turned out not to count: the right password). Only
+ * in the window it was taken in: a window that started since holds none of it.
+ */
+export async function giveBackAttempt(db: Database, taken: readonly TakenPlace[]): Promise<void> {
+	for (const { key, windowStartedAt } of taken) {
+		await db
+			.updateTable('attempt_throttles')
+			.set({ failures: sql<number>`failures - 1` })
+			.where('key', '=', key)
+			.where('window_started_at', '=', windowStartedAt)
+			.where('failures', '>', 0)
+			.execute();
+	}
+}
+
 /** Old counters are worth nothing once their window and block have passed. */
 export async function deleteStaleThrottles(db: Database, now = Date.now()): Promise<void> {
 	await db
 		.deleteFrom('attempt_throttles')
-		.where('window_started_at', '<=', now - THROTTLE_WINDOW)
+		.where(sql<number>`window_started_at + window_ms`, '<=', now)
 		.where('blocked_until', '<=', now)
 		.execute();
 }

@@ -1,36 +1,51 @@
 import type { Database } from '$lib/server/db';
 import { newId } from '$lib/server/ids';
 import type { ChangePasswordInput, LogInInput, SignUpInput } from './account-forms';
-import { checkLoginThrottle, clearEmailFailures, recordLoginFailure } from './login-throttle';
+import { knownDeviceFor, rememberDevice } from './known-devices';
+import { loginSucceeded, takeLoginAttempt } from './login-throttle';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords';
+import { takeSignUpAttempt } from './signup-throttle';
 import { createSession, invalidateUserSessions, type Session, type SessionUser } from './sessions';
 
 export interface RequestContext {
 	address: string;
 	userAgent: string;
+	/** The browser's known-device token (its hearth_device cookie), if it has one. */
+	deviceToken?: string;
 	now?: number;
 }
 
-export interface SignedIn {
+/** A new session: its token goes in the session cookie. */
+export interface SessionStarted {
 	user: SessionUser;
 	token: string;
 	session: Session;
 }
 
-export const INCORRECT_LOGIN = 'Email or password is incorrect.';
+/** Signed in by sign-up or log-in: a new session, and this browser remembered as a known device. */
+export interface SignedIn extends SessionStarted {
+	/** The known-device token for this browser's cookie, and when the cookie should expire. */
+	device: { token: string; expiresAt: number };
+}
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const INCORRECT_LOGIN = 'Email or password is incorrect.';
 
 function isUniqueViolation(error: unknown): boolean {
 	const code = (error as { code?: unknown } | null)?.code;
 	return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
-export type SignUpResult = { ok: true; signedIn: SignedIn } | { ok: false; reason: 'email-taken' };
+export type SignUpResult = { ok: true; signedIn: SignedIn } | { ok: false; reason: 'email-taken' } | { ok: false; reason: 'throttled'; retryAfterMs: number };
 
-/** Creates an account and its first session. The email must be new (case-insensitively). */
+/**
+ * Creates an account and its first session, and remembers the browser. The email must be new
+ * (case-insensitively). Every sign-up counts against its address first, whatever its outcome,
+ * so a flood from one address stops before any password is hashed.
+ */
 export async function signUp(db: Database, input: SignUpInput, context: RequestContext): Promise<SignUpResult> {
 	const now = context.now ?? Date.now();
+	const attempt = await takeSignUpAttempt(db, context.address, now);
+	if (!attempt.allowed) return { ok: false, reason: 'throttled', retryAfterMs: attempt.retryAfterMs };
 	const existing = await db.selectFrom('users').select('id').where('email', '=', input.email).executeTakeFirst();
 	if (existing) return { ok: false, reason: 'email-taken' };
 	const passwordHash = await hashPassword(input.password);
@@ -52,37 +67,48 @@ export async function signUp(db: Database, input: SignUpInput, context: RequestC
 		if (isUniqueViolation(error)) return { ok: false, reason: 'email-taken' };
 		throw error;
 	}
-	const { token, session } = await createSession(db, user.id, { userAgent: context.userAgent, now });
-	return { ok: true, signedIn: { user, token, session } };
+	const signedIn = await db.transaction().execute(async (trx) => {
+		const { token, session } = await createSession(trx, user.id, { userAgent: context.userAgent, now });
+		const device = await rememberDevice(trx, user.id, context.deviceToken, now);
+		return { user, token, session, device };
+	});
+	return { ok: true, signedIn };
 }
 
-export type LogInResult = { ok: true; signedIn: SignedIn } | { ok: false; reason: 'incorrect' } | { ok: false; reason: 'throttled'; retryAfterMs: number };
+export type LogInResult =
+	| { ok: true; signedIn: SignedIn }
+	| { ok: false; reason: 'incorrect' }
+	/** `knownDevice`: the browser has signed in to this account before (so it was held to its own count). */
+	| { ok: false; reason: 'throttled'; retryAfterMs: number; knownDevice: boolean };
 
 /**
- * Checks an email and password. Wrong email and wrong password look and take the same; repeated
- * failures for one email or one address are slowed and then refused for a while.
+ * Checks an email and password. Wrong email and wrong password look and take the same. The
+ * attempt is counted before the password is checked (login-throttle.ts), so parallel guesses
+ * are counted too; when a count is full it is refused without checking anything.
  */
 export async function logIn(db: Database, input: LogInInput, context: RequestContext): Promise<LogInResult> {
-	const subject = { email: input.email, address: context.address };
-	const verdict = await checkLoginThrottle(db, subject, context.now);
-	if (!verdict.allowed) return { ok: false, reason: 'throttled', retryAfterMs: verdict.retryAfterMs };
-	if (verdict.delayMs > 0) await sleep(verdict.delayMs);
+	const now = context.now ?? Date.now();
+	const knownDevice = await knownDeviceFor(db, context.deviceToken, input.email, now);
+	const subject = { email: input.email, address: context.address, knownDevice };
+	const attempt = await takeLoginAttempt(db, subject, now);
+	if (!attempt.allowed) return { ok: false, reason: 'throttled', retryAfterMs: attempt.retryAfterMs, knownDevice: knownDevice !== null };
 
 	const row = await db.selectFrom('users').select(['id', 'email', 'display_name', 'password_hash']).where('email', '=', input.email).executeTakeFirst();
 	const passwordMatches = row ? await verifyPassword(row.password_hash, input.password) : await verifyAgainstDecoy(input.password);
-	if (!row || !passwordMatches) {
-		await recordLoginFailure(db, subject, context.now);
-		return { ok: false, reason: 'incorrect' };
-	}
-	await clearEmailFailures(db, input.email);
-	const { token, session } = await createSession(db, row.id, { userAgent: context.userAgent, now: context.now });
-	return {
-		ok: true,
-		signedIn: { user: { id: row.id, email: row.email, displayName: row.display_name }, token, session }
-	};
+	// A wrong one keeps the place it took in the counts: that is the failure, counted already.
+	if (!row || !passwordMatches) return { ok: false, reason: 'incorrect' };
+
+	const user: SessionUser = { id: row.id, email: row.email, displayName: row.display_name };
+	const signedIn = await db.transaction().execute(async (trx) => {
+		await loginSucceeded(trx, subject, attempt.taken);
+		const { token, session } = await createSession(trx, row.id, { userAgent: context.userAgent, now });
+		const device = await rememberDevice(trx, row.id, context.deviceToken, now);
+		return { user, token, session, device };
+	});
+	return { ok: true, signedIn };
 }
 
-export type ChangePasswordResult = { ok: true; signedIn: SignedIn; endedSessionIds: string[] } | { ok: false; reason: 'incorrect-current' };
+export type ChangePasswordResult = { ok: true; signedIn: SessionStarted; endedSessionIds: string[] } | { ok: false; reason: 'incorrect-current' };
 
 /**
  * Replaces the password, ends every session the account had (a stolen one included), and starts

@@ -1,38 +1,78 @@
+// How many log-in attempts may be made, counted BEFORE the password is checked (takeAttempt), so
+// a burst of parallel guesses is counted exactly: at most the limit are ever checked.
+//
+// Designed so that nobody can lock someone else out:
+// - The tight limit is per email AND address: one person guessing from one place.
+// - Per email (from everywhere together) and per address (across all emails) are looser: they
+//   stop many addresses guessing one email, and one address guessing many. A stranger can fill
+//   these for someone else's email or a shared home network, so...
+// - ...a browser that has signed in to the account before (known-devices.ts) is held only to its
+//   own count for that account, which nobody else can add to. The owner on their own phone can
+//   always log in with the right password, whatever is happening elsewhere.
 import type { Database } from '$lib/server/db';
-import { checkThrottle, clearThrottle, recordFailure, type ThrottleKey, type ThrottlePolicy, type ThrottleVerdict } from '$lib/server/throttle';
+import {
+	giveBackAttempt,
+	clearThrottle,
+	takeAttempt,
+	THROTTLE_WINDOW,
+	type AttemptKey,
+	type AttemptLimit,
+	type AttemptVerdict,
+	type TakenPlace
+} from '$lib/server/throttle';
+import type { KnownDevice } from './known-devices';
+import { hashToken } from './tokens';
 
-export { THROTTLE_WINDOW } from '$lib/server/throttle';
+export { THROTTLE_WINDOW };
 
-// One email is one person's account: a few mistakes are normal, dozens are someone guessing.
-// One address may be a whole household or office behind one router, so it gets more room.
-export const EMAIL_POLICY: ThrottlePolicy = { slowAfter: 3, blockAfter: 10 };
-export const ADDRESS_POLICY: ThrottlePolicy = { slowAfter: 10, blockAfter: 50 };
+const per15Minutes = (limit: number): AttemptLimit => ({ limit, windowMs: THROTTLE_WINDOW });
 
-export interface ThrottleSubject {
+/** One email from one address: a few typos are normal, ten are someone guessing. */
+export const PAIR_LIMIT = per15Minutes(10);
+/** One email from anywhere: a stranger from one or two places does not reach it. */
+export const EMAIL_LIMIT = per15Minutes(30);
+/** One address, every email: a family or an office behind one router stays far below it. */
+export const ADDRESS_LIMIT = per15Minutes(100);
+/** A browser known to the account: only it adds to this count. */
+export const DEVICE_LIMIT = per15Minutes(10);
+
+export interface LoginSubject {
 	email: string;
 	address: string;
+	/** The browser, when it has signed in to this email's account before. */
+	knownDevice: KnownDevice | null;
 }
 
-const emailKey = (email: string) => `login-email:${email}`;
+// Keys hold no email or account id in the clear: a deleted account leaves nothing of itself here.
+const emailPart = (email: string) => hashToken(`email:${email}`);
 
-function keysOf(subject: ThrottleSubject): ThrottleKey[] {
+function keysOf(subject: LoginSubject): AttemptKey[] {
+	if (subject.knownDevice) {
+		const { tokenHash, userId } = subject.knownDevice;
+		return [[`login-device:${hashToken(`${tokenHash}:${userId}`)}`, DEVICE_LIMIT]];
+	}
+	const email = emailPart(subject.email);
 	return [
-		[emailKey(subject.email), EMAIL_POLICY],
-		[`login-ip:${subject.address}`, ADDRESS_POLICY]
+		[`login-pair:${email}:${subject.address}`, PAIR_LIMIT],
+		[`login-email:${email}`, EMAIL_LIMIT],
+		[`login-ip:${subject.address}`, ADDRESS_LIMIT]
 	];
 }
 
-/** Whether a login attempt may go ahead now, and how long to hold it first. */
-export function checkLoginThrottle(db: Database, subject: ThrottleSubject, now = Date.now()): Promise<ThrottleVerdict> {
-	return checkThrottle(db, keysOf(subject), now);
+/** Counts a log-in attempt before its password is checked, or refuses it (and counts nothing). */
+export function takeLoginAttempt(db: Database, subject: LoginSubject, now = Date.now()): Promise<AttemptVerdict> {
+	return takeAttempt(db, keysOf(subject), now);
 }
 
-/** Counts a failed attempt against both the email and the address. */
-export function recordLoginFailure(db: Database, subject: ThrottleSubject, now = Date.now()): Promise<void> {
-	return recordFailure(db, keysOf(subject), now);
-}
-
-/** A successful login clears the count for that email (not for the address: others share it). */
-export function clearEmailFailures(db: Database, email: string): Promise<void> {
-	return clearThrottle(db, emailKey(email));
+/**
+ * The password was right, so the attempt does not count: its places are given back. Mistakes made
+ * before stay counted for their window (the owner signing in must not give a guesser elsewhere
+ * fresh tries), except on a known device, whose count only that browser could have added to.
+ */
+export async function loginSucceeded(db: Database, subject: LoginSubject, taken: readonly TakenPlace[]): Promise<void> {
+	if (subject.knownDevice) {
+		for (const [key] of keysOf(subject)) await clearThrottle(db, key);
+		return;
+	}
+	await giveBackAttempt(db, taken);
 }

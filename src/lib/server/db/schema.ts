@@ -26,8 +26,17 @@ export interface SessionsTable {
 export interface AttemptThrottlesTable {
 	key: string;
 	window_started_at: number;
+	/** Defaults to 15 minutes (0009_login_attempts.sql). */
+	window_ms: Generated<number>;
 	failures: number;
 	blocked_until: number;
+}
+
+export interface KnownDevicesTable {
+	token_hash: string;
+	user_id: string;
+	created_at: number;
+	last_used_at: number;
 }
 
 export interface EventLogIdentityTable {
@@ -45,6 +54,7 @@ export interface DB {
 	users: UsersTable;
 	sessions: SessionsTable;
 	attempt_throttles: AttemptThrottlesTable;
+	known_devices: KnownDevicesTable;
 	schema_migrations: SchemaMigrationsTable;
 	event_log_identity: EventLogIdentityTable;
 	circles: CirclesTable;
