@@ -26,7 +26,12 @@ function isUniqueViolation(error: unknown): boolean {
 const confirmUrl = (mail: Mail, token: string) => `${mail.siteUrl}/confirm-email/${token}`;
 
 /** Sends a new account's address its confirmation link (after sign-up, when email is set up). */
-export async function sendAccountConfirmation(db: Database, mail: Mail, user: { id: string; email: string }, now = Date.now()): Promise<{ sending: Promise<void> }> {
+export async function sendAccountConfirmation(
+	db: Database,
+	mail: Mail,
+	user: { id: string; email: string },
+	now = Date.now()
+): Promise<{ sending: Promise<void> }> {
 	const token = await issueEmailToken(db, { userId: user.id, purpose: 'confirm-email', email: user.email, lifetimeMs: CONFIRM_LINK_LIFETIME, now });
 	return { sending: sendInBackground(mail, confirmEmailMessage(user.email, confirmUrl(mail, token), 'account'), 'an email confirmation link') };
 }

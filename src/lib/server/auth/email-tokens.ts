@@ -2,9 +2,10 @@
 // confirm. The token is 200 random bits, as a session's; only its SHA-256 is stored, so a copy of
 // the database opens nothing. Using a link deletes its row in the same statement that finds it,
 // so two clicks at once cannot both use it.
+import { sql } from 'kysely';
 import type { Database } from '$lib/server/db';
 import type { EmailTokensTable } from '$lib/server/db/schema';
-import { checkThrottle, recordFailure, type ThrottleKey } from '$lib/server/throttle';
+import { THROTTLE_WINDOW } from '$lib/server/throttle';
 import { generateSessionToken, hashToken } from './tokens';
 
 export type EmailTokenPurpose = EmailTokensTable['purpose'];
@@ -59,23 +60,35 @@ export async function deleteExpiredEmailTokens(db: Database, now = Date.now()): 
 }
 
 /**
- * Counts a request that sends mail (or could) against each key, and says which key, if any, it went
- * over: limits of the form "at most `limit` in a window" (THROTTLE_WINDOW). The count comes first,
- * one atomic upsert per key, and the check reads what the count left, so requests that arrive
- * together cannot all pass a check made before any of them was counted: the request that takes a
- * key's count over its limit is refused, and so is every one after it until the window ends.
+ * Counts a request that sends mail (or could) against each key, and says which key, if any, it
+ * took over its limit: "at most `limit` in a window of THROTTLE_WINDOW", the window starting at a
+ * key's first request. Each count is one atomic upsert that returns the count it made, so of
+ * requests that arrive together exactly `limit` go ahead (a check made before the count, or read
+ * after it, would let all through, or none). The counters live beside the login limits'
+ * (attempt_throttles), under their own key prefixes, and are cleared by the same housekeeping.
  */
 export async function countMailRequest(
 	db: Database,
 	keys: readonly (readonly [key: string, limit: number])[],
 	now: number
 ): Promise<{ key: string; retryAfterMs: number } | null> {
-	// blockAfter: limit + 1 blocks at the first request over the limit; no request is slowed down.
-	const throttleKeys: ThrottleKey[] = keys.map(([key, limit]) => [key, { slowAfter: Number.MAX_SAFE_INTEGER, blockAfter: limit + 1 }]);
-	await recordFailure(db, throttleKeys, now);
-	for (const throttleKey of throttleKeys) {
-		const verdict = await checkThrottle(db, [throttleKey], now);
-		if (!verdict.allowed) return { key: throttleKey[0], retryAfterMs: verdict.retryAfterMs };
-	}
-	return null;
+	return db.transaction().execute(async (trx) => {
+		let over: { key: string; retryAfterMs: number } | null = null;
+		for (const [key, limit] of keys) {
+			const windowOpen = sql<boolean>`${now} - attempt_throttles.window_started_at < ${THROTTLE_WINDOW}`;
+			const counted = await trx
+				.insertInto('attempt_throttles')
+				.values({ key, failures: 1, window_started_at: now, blocked_until: 0 })
+				.onConflict((oc) =>
+					oc.column('key').doUpdateSet({
+						failures: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.failures + 1 ELSE 1 END`,
+						window_started_at: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.window_started_at ELSE ${now} END`
+					})
+				)
+				.returning(['failures', 'window_started_at'])
+				.executeTakeFirstOrThrow();
+			if (counted.failures > limit && !over) over = { key, retryAfterMs: Math.max(1, counted.window_started_at + THROTTLE_WINDOW - now) };
+		}
+		return over;
+	});
 }

@@ -112,4 +112,3 @@ export async function resetPassword(db: Database, token: string, newPassword: st
 		return { userId: user.id, email: user.email, endedSessionIds };
 	});
 }
-

@@ -48,13 +48,7 @@ export function tooManyEmailChangesMessage(retryAfterMs: number): string {
  * answer otherwise). With email set up, the answer for an address with an account is the same as
  * for any other (see sendChangeConfirmation).
  */
-export async function requestEmailChange(
-	db: Database,
-	mail: Mail | null,
-	user: SessionUser,
-	input: ChangeEmailInput,
-	now = Date.now()
-): Promise<EmailChange> {
+export async function requestEmailChange(db: Database, mail: Mail | null, user: SessionUser, input: ChangeEmailInput, now = Date.now()): Promise<EmailChange> {
 	const over = await countMailRequest(db, [[emailChangeKey(user.id), EMAIL_CHANGE_LIMIT]], now);
 	if (over) throw throttled(tooManyEmailChangesMessage(over.retryAfterMs), over.retryAfterMs);
 	const row = await db.selectFrom('users').select(['email', 'email_confirmed_at', 'password_hash']).where('id', '=', user.id).executeTakeFirstOrThrow();
@@ -78,6 +72,7 @@ export async function requestEmailChange(
 	await db.deleteFrom('email_tokens').where('user_id', '=', user.id).where('purpose', '=', 'confirm-email').where('email', '!=', row.email).execute();
 	const { sending: toNew } = await sendChangeConfirmation(db, mail, user.id, input.newEmail, now);
 	// Nothing goes to an address that was never confirmed: it may not be theirs at all.
-	const toOld = row.email_confirmed_at !== null ? sendInBackground(mail, emailChangeNotice(row.email, input.newEmail), 'an email change notice') : Promise.resolve();
+	const toOld =
+		row.email_confirmed_at !== null ? sendInBackground(mail, emailChangeNotice(row.email, input.newEmail), 'an email change notice') : Promise.resolve();
 	return { kind: 'pending', pendingEmail: input.newEmail, sending: Promise.all([toNew, toOld]).then(() => {}) };
 }
