@@ -77,7 +77,7 @@ test('forgot my password: a link by email, a new password that logs out every de
 		await expectNoAxeViolations(page, { schemes: ['light'] });
 		await fields.email(page).fill(user.email);
 		await page.getByRole('button', { name: 'Send me a link' }).click();
-		await expect(page.getByRole('status')).toContainText(`If there’s an account for ${user.email}, we’ve sent a link to it.`);
+		await expect(page.getByRole('main').getByRole('status')).toContainText(`If there’s an account for ${user.email}, we’ve sent a link to it.`);
 
 		const reset = (await smtp.waitFor(user.email, 2)).find((message) => message.subject === 'Your Hearth password reset link');
 		expect(reset, 'the reset message').toBeTruthy();
@@ -91,7 +91,7 @@ test('forgot my password: a link by email, a new password that logs out every de
 		await fields.newPassword(page).fill(newPassword);
 		await page.getByRole('button', { name: 'Save my new password' }).click();
 		await expect(page.getByRole('heading', { name: 'Your password is changed' })).toBeVisible();
-		await expect(page.getByRole('status')).toContainText('You’ve been logged out of Hearth on every device (1 device)');
+		await expect(page.getByRole('main').getByRole('status')).toContainText('You’ve been logged out of Hearth on every device (1 device)');
 
 		// The other device is logged out.
 		await otherPage.reload();
@@ -111,5 +111,44 @@ test('forgot my password: a link by email, a new password that logs out every de
 	} finally {
 		await context.close();
 		await other.close();
+	}
+});
+
+test('my profile: a new name, and a new email that counts once its link is followed', async ({ browser }) => {
+	const user = uniqueUser();
+	const context = await browser.newContext({ baseURL: server.baseURL });
+	try {
+		const page = await context.newPage();
+		const trouble = watchForTrouble(page);
+		await signUp(page, user);
+
+		await gotoHydrated(page, '/account');
+		await fields.displayName(page).fill('Mum');
+		await page.getByRole('button', { name: 'Save my name' }).click();
+		await expect(page.getByRole('main').getByRole('status')).toHaveText('Your name is changed. Your circles see it from now on.');
+		await expectSignedInAs(page, 'Mum');
+
+		const newEmail = `new-${user.email}`;
+		await page.getByLabel('New email', { exact: true }).fill(newEmail);
+		await page.getByLabel('Your password', { exact: true }).fill('not my password');
+		await page.getByRole('button', { name: 'Change my email' }).click();
+		await expect(page.getByLabel('Your password', { exact: true })).toHaveAccessibleDescription(/That isn’t your current password/);
+		await expect(page.getByLabel('New email', { exact: true })).toHaveValue(newEmail);
+		await page.getByLabel('Your password', { exact: true }).fill(user.password);
+		await page.getByRole('button', { name: 'Change my email' }).click();
+		await expect(page.getByRole('main').getByRole('status')).toContainText(`We’ve sent a link to ${newEmail}.`);
+		await expect(page.getByText(`You asked to use ${newEmail} instead.`)).toBeVisible();
+		await expectNoAxeViolations(page, { schemes: ['light'] });
+
+		const confirmation = (await smtp.waitFor(newEmail))[0]!;
+		expect(confirmation.subject).toBe('Please confirm your new email for Hearth');
+		await gotoHydrated(page, linkIn(confirmation.text, 'confirm-email'));
+		await page.getByRole('button', { name: 'Confirm this address' }).click();
+		await expect(page.getByRole('main').getByRole('status')).toHaveText(`From now on you log in with ${newEmail}.`);
+		await page.getByRole('link', { name: 'Back to your account' }).click();
+		await expect(page.getByText(`You log in with ${newEmail}.`)).toBeVisible();
+		expect(trouble).toEqual([]);
+	} finally {
+		await context.close();
 	}
 });
