@@ -172,8 +172,11 @@ describe('/reset/<token>', () => {
 		const message = (await smtp.waitFor(person.email, 2)).find((m) => m.subject === 'Your Hearth password reset link')!;
 		const token = tokenIn(message.text, 'reset');
 
-		expect(await routes.resetLoad({ params: { token } })).toEqual({ reset: { email: person.email } });
-		expect(await routes.resetLoad({ params: { token: 'not-a-token' } })).toEqual({ reset: null });
+		const headers: Record<string, string> = {};
+		const setHeaders = (added: Record<string, string>) => Object.assign(headers, added);
+		expect(await routes.resetLoad({ params: { token }, setHeaders })).toEqual({ reset: { email: person.email } });
+		expect(headers).toEqual({ 'cache-control': 'no-store' });
+		expect(await routes.resetLoad({ params: { token: 'not-a-token' }, setHeaders })).toEqual({ reset: null });
 
 		const short = await failureOf(routes.reset, postEvent(`/reset/${token}`, { newPassword: 'short' }, { params: { token } }).event);
 		expect(short.status).toBe(400);

@@ -7,10 +7,14 @@ import { disconnectSessions } from '$lib/server/realtime/publish';
 import type { Actions, PageServerLoad } from './$types';
 
 // This page's address holds the reset token: hooks.server.ts serves it with Referrer-Policy:
-// no-referrer and leaves the token out of the error log. Opening the link only shows the form (a
-// mail scanner that follows links uses nothing); choosing the password uses it.
+// no-referrer and leaves the token out of the error log, and no cache keeps it (it shows the
+// account's email). Opening the link only shows the form (a mail scanner that follows links uses
+// nothing); choosing the password uses it.
 
-export const load: PageServerLoad = async ({ params }) => ({ reset: await findPasswordReset(getDb(), params.token) });
+export const load: PageServerLoad = async ({ params, setHeaders }) => {
+	setHeaders({ 'cache-control': 'no-store' });
+	return { reset: await findPasswordReset(getDb(), params.token) };
+};
 
 export const actions: Actions = {
 	reset: async (event) =>
