@@ -407,6 +407,20 @@ describe('changing my email', () => {
 	});
 });
 
+describe('what the limits keep', () => {
+	it('is a hash of each email and account id, never the email or the id', async () => {
+		const ana = await person();
+		await requestPasswordReset(testDb.db, mail, ana.email, context);
+		await refusalOf(requestEmailChange(testDb.db, mail, ana, { newEmail: 'x@example.org', currentPassword: 'not it' }));
+		await testDb.db.updateTable('users').set({ email_confirmed_at: null }).where('id', '=', ana.id).execute();
+		await resendEmailConfirmation(testDb.db, mail, ana.id);
+		const keys = (testDb.sqlite.prepare('SELECT key FROM attempt_throttles').pluck().all() as string[]).filter((key) => !key.startsWith('login'));
+		expect(keys.map((key) => key.split(':')[0]).sort()).toEqual(['confirm-send', 'email-change', 'reset-email', 'reset-ip']);
+		expect(JSON.stringify(keys)).not.toContain(ana.email);
+		expect(JSON.stringify(keys)).not.toContain(ana.id);
+	});
+});
+
 describe('changing my name', () => {
 	it('is what the circle sees from the next page on', async () => {
 		const ana = await person();

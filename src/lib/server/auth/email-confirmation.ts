@@ -8,11 +8,13 @@ import { addressInUseNotice, CONFIRM_LINK_HOURS, confirmEmailMessage } from '$li
 import { conflict, Refusal, throttled } from '$lib/server/refusal';
 import { describeWait } from '$lib/server/throttle';
 import { countMailRequest, findEmailToken, issueEmailToken, takeEmailToken } from './email-tokens';
+import { hashToken } from './tokens';
 
 export const CONFIRM_LINK_LIFETIME = CONFIRM_LINK_HOURS * 60 * 60 * 1000;
 /** Links one account may have sent again within THROTTLE_WINDOW (15 minutes). */
 export const CONFIRM_RESEND_LIMIT = 3;
-export const confirmResendKey = (userId: string) => `confirm-send:${userId}`;
+// Counters hold a hash of the account's id, never the id (an erased account leaves no trace there).
+export const confirmResendKey = (userId: string) => `confirm-send:${hashToken(`user:${userId}`)}`;
 
 export const CONFIRM_LINK_STOPPED = `This link no longer works: it was used already, or more than ${CONFIRM_LINK_HOURS} hours have passed. You can have a new one sent from your account page.`;
 export const ADDRESS_TAKEN_MEANWHILE = 'This address is now used by another Hearth account, so it can’t become yours. Your account keeps its email as it was.';

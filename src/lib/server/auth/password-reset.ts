@@ -11,6 +11,7 @@ import { describeWait } from '$lib/server/throttle';
 import { countMailRequest, findEmailToken, issueEmailToken, takeEmailToken } from './email-tokens';
 import { hashPassword } from './passwords';
 import { invalidateUserSessions } from './sessions';
+import { hashToken } from './tokens';
 
 export const RESET_LINK_LIFETIME = RESET_LINK_MINUTES * 60 * 1000;
 
@@ -19,7 +20,8 @@ export const RESET_EMAIL_LIMIT = 3;
 /** Links asked for from one address within the window: a household shares one. */
 export const RESET_ADDRESS_LIMIT = 20;
 
-export const resetEmailKey = (email: string) => `reset-email:${email}`;
+// The counters hold a hash of the email, never the email (an erased account leaves no trace there).
+export const resetEmailKey = (email: string) => `reset-email:${hashToken(`email:${email}`)}`;
 export const resetAddressKey = (address: string) => `reset-ip:${address}`;
 
 export const RESET_LINK_STOPPED = 'This link no longer works: it was used already, or more than 30 minutes have passed. You can ask for a new one.';

@@ -12,10 +12,12 @@ import { sendChangeConfirmation } from './email-confirmation';
 import { countMailRequest } from './email-tokens';
 import { verifyPassword } from './passwords';
 import type { SessionUser } from './sessions';
+import { hashToken } from './tokens';
 
 /** Tries at changing the email (a wrong password counts) one account has within THROTTLE_WINDOW. */
 export const EMAIL_CHANGE_LIMIT = 5;
-export const emailChangeKey = (userId: string) => `email-change:${userId}`;
+// Counters hold a hash of the account's id, never the id (an erased account leaves no trace there).
+export const emailChangeKey = (userId: string) => `email-change:${hashToken(`user:${userId}`)}`;
 
 export const WRONG_CURRENT_PASSWORD = 'That isn’t your current password. Please try again.';
 export const SAME_EMAIL = 'That is already the email you log in with.';
