@@ -5,20 +5,29 @@ import { onShutdown } from '$lib/server/shutdown.js';
 import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { deleteExpiredSessions, startSessionVisitWriter, validateSessionToken } from '$lib/server/auth/sessions';
 import { deleteStaleDevices } from '$lib/server/auth/known-devices';
+import { deleteExpiredEmailTokens } from '$lib/server/auth/email-tokens';
+import { getMail } from '$lib/server/mail';
 import { startRealtime } from '$lib/server/realtime';
 import { deleteStaleThrottles } from '$lib/server/throttle';
 import { startMilestoneClock } from '$lib/server/milestones/milestones';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
+/** Pages whose address holds a secret token (an invite, a password reset, an email confirmation). */
+const SECRET_PATH = /^\/(join|reset|confirm-email)\/[^/]+/;
+
 export const init: ServerInit = async () => {
 	const db = getDb(); // opens the database and applies pending migrations
+	// Half a mail setting (or SMTP_URL without ORIGIN) stops the start here, not at the first email.
+	if (!getMail()) console.log('No email is set up (SMTP_URL, MAIL_FROM): Hearth sends no email, and says so where it would.');
 	checkpointAppDatabaseInBackground();
 	if (!startRealtime(db, { committed: getCommittedDb(), generation: getEventLogGeneration() })) {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}
 	const housekeeping = () =>
-		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db), deleteStaleDevices(db)]).catch((e) => console.error('Housekeeping failed', e));
+		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db), deleteStaleDevices(db), deleteExpiredEmailTokens(db)]).catch((e) =>
+			console.error('Housekeeping failed', e)
+		);
 	await housekeeping();
 	setInterval(housekeeping, HOUSEKEEPING_INTERVAL).unref();
 	startMilestoneClock(db);
@@ -32,8 +41,8 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	response.headers.set('X-Content-Type-Options', 'nosniff');
 	response.headers.set('X-Frame-Options', 'DENY');
 	response.headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
-	// An invite page's address is its secret token: it must not travel to any other site.
-	const referrerPolicy = event.url.pathname.startsWith('/join/') ? 'no-referrer' : 'strict-origin-when-cross-origin';
+	// An invite, reset or confirmation page's address is its secret token: it must not travel to any other site.
+	const referrerPolicy = SECRET_PATH.test(event.url.pathname) ? 'no-referrer' : 'strict-origin-when-cross-origin';
 	response.headers.set('Referrer-Policy', referrerPolicy);
 	return response;
 };
@@ -83,8 +92,8 @@ export const handleError: HandleServerError = ({ error, event, status, message }
 	// A request we could not take (404, 415 and the like) is not our failure: no alarm in the log.
 	if (status < 500) return { message: status === 404 ? 'Not found' : message };
 	const errorId = crypto.randomUUID();
-	// Invite tokens are secrets: never write one to the log.
-	const path = event.url.pathname.replace(/^\/join\/[^/]+/, '/join/…');
+	// Invite, reset and confirmation tokens are secrets: never write one to the log.
+	const path = event.url.pathname.replace(SECRET_PATH, '/$1/…');
 	console.error(`[error ${errorId}] ${event.request.method} ${path} (${status} ${message})`, error);
 	return { message: 'Something went wrong on our side.', errorId };
 };

@@ -1,26 +1,84 @@
 import { redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { getDb } from '$lib/server/db';
-import { changePasswordSchema } from '$lib/server/auth/account-forms';
+import { changeEmailSchema, changeNameSchema, changePasswordSchema } from '$lib/server/auth/account-forms';
 import { changePassword } from '$lib/server/auth/accounts';
+import { cancelEmailChange, emailStatus, resendEmailConfirmation } from '$lib/server/auth/email-confirmation';
+import { changeDisplayName, requestEmailChange } from '$lib/server/auth/profile';
+import { getMail, NO_EMAIL_SET_UP } from '$lib/server/mail';
 import { deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { requireUser } from '$lib/server/http/guards';
 import { formAction } from '$lib/server/http/respond';
 import { endOwnSession, invalidateUserSessions, listActiveSessions } from '$lib/server/auth/sessions';
 import { clientAddress, field } from '$lib/server/forms';
 import { disconnectSessions, handOverSessionSockets } from '$lib/server/realtime/publish';
-import { invalid, Refusal } from '$lib/server/refusal';
+import { conflict, invalid, isRefusal, Refusal } from '$lib/server/refusal';
 import type { Actions, PageServerLoad } from './$types';
 
 const endSessionSchema = v.object({ sessionId: field() });
+const noFields = v.object({});
+
+/** A refusal that asks to wait carries Retry-After, as the log-in form's does. */
+async function withRetryAfter<T>(event: { setHeaders(headers: Record<string, string>): void }, work: () => Promise<T>): Promise<T> {
+	try {
+		return await work();
+	} catch (caught) {
+		if (isRefusal(caught) && caught.retryAfterMs) event.setHeaders({ 'retry-after': String(Math.ceil(caught.retryAfterMs / 1000)) });
+		throw caught;
+	}
+}
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	const sessions = await listActiveSessions(getDb(), user.id, event.locals.session?.id ?? null);
-	return { email: user.email, displayName: user.displayName, sessions };
+	const [sessions, status] = await Promise.all([listActiveSessions(getDb(), user.id, event.locals.session?.id ?? null), emailStatus(getDb(), user.id)]);
+	return {
+		email: status.email,
+		emailConfirmed: status.confirmed,
+		pendingEmail: status.pendingEmail,
+		mailEnabled: getMail() !== null,
+		displayName: user.displayName,
+		sessions
+	};
 };
 
 export const actions: Actions = {
+	changeName: async (event) => {
+		const user = requireUser(event);
+		return formAction(event, 'changeName', changeNameSchema, async ({ displayName }) => {
+			await changeDisplayName(getDb(), user, displayName);
+			return { success: 'Your name is changed. Your circles see it from now on.' };
+		});
+	},
+
+	changeEmail: async (event) => {
+		const user = requireUser(event);
+		return formAction(event, 'changeEmail', changeEmailSchema, async (data) => {
+			const change = await withRetryAfter(event, () => requestEmailChange(getDb(), getMail(), user, data));
+			if (change.kind === 'changed') return { success: `Your email is changed. From now on you log in with ${change.email}.` };
+			return {
+				success: `We’ve sent a link to ${change.pendingEmail}. Once you follow it, that address is the one you log in with; until then it is still ${user.email}.`
+			};
+		});
+	},
+
+	resendConfirmation: async (event) => {
+		const user = requireUser(event);
+		return formAction(event, 'resendConfirmation', noFields, async () => {
+			const mail = getMail();
+			if (!mail) throw conflict(NO_EMAIL_SET_UP);
+			const { sentTo } = await withRetryAfter(event, () => resendEmailConfirmation(getDb(), mail, user.id));
+			return { success: `We’ve sent a new link to ${sentTo}. It can take a few minutes to arrive.` };
+		});
+	},
+
+	cancelEmailChange: async (event) => {
+		const user = requireUser(event);
+		return formAction(event, 'cancelEmailChange', noFields, async () => {
+			await cancelEmailChange(getDb(), user.id);
+			return { success: `Nothing is changed: you still log in with ${user.email}.` };
+		});
+	},
+
 	changePassword: async (event) => {
 		const user = requireUser(event);
 		return formAction(event, 'changePassword', changePasswordSchema, async (data) => {

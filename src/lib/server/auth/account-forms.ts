@@ -102,3 +102,19 @@ export type LogInField = keyof typeof logInSchema.entries;
 export type LogInInput = v.InferOutput<typeof logInSchema>;
 export type ChangePasswordField = keyof typeof changePasswordSchema.entries;
 export type ChangePasswordInput = v.InferOutput<typeof changePasswordSchema>;
+
+// Email and profile (issue 16): forgot my password, choose a new one from the link, change my
+// name or my email. The same pieces as signing up, so the same rules.
+export const forgotPasswordSchema = v.object({ email: logInEmail });
+export const resetPasswordSchema = v.object({ newPassword });
+export const changeNameSchema = v.object({ displayName });
+export const changeEmailSchema = v.object({
+	newEmail,
+	currentPassword: givenPassword('Please enter your current password.')
+});
+
+export type ForgotPasswordField = keyof typeof forgotPasswordSchema.entries;
+export type ResetPasswordField = keyof typeof resetPasswordSchema.entries;
+export type ChangeNameField = keyof typeof changeNameSchema.entries;
+export type ChangeEmailField = keyof typeof changeEmailSchema.entries;
+export type ChangeEmailInput = v.InferOutput<typeof changeEmailSchema>;

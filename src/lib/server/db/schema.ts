@@ -12,6 +12,18 @@ export interface UsersTable {
 	password_hash: string;
 	created_at: number;
 	updated_at: number;
+	/** When a link sent to `email` was followed (migration 0011); null until then. */
+	email_confirmed_at: Generated<number | null>;
+}
+
+/** A link sent by email (migration 0011): only the token's SHA-256 is stored. */
+export interface EmailTokensTable {
+	id: string;
+	user_id: string;
+	purpose: 'reset-password' | 'confirm-email';
+	email: string;
+	created_at: number;
+	expires_at: number;
 }
 
 export interface SessionsTable {
@@ -73,6 +85,7 @@ export interface DB {
 	recovery_stretches: RecoveryStretchesTable;
 	milestones: MilestonesTable;
 	milestone_cheers: MilestoneCheersTable;
+	email_tokens: EmailTokensTable;
 }
 
 export interface CirclesTable {

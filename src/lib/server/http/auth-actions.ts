@@ -9,6 +9,8 @@ import { describeWait } from '$lib/server/throttle';
 import { logInSchema, signUpSchema, type LogInField, type SignUpField } from '$lib/server/auth/account-forms';
 import { INCORRECT_LOGIN, logIn, signUp, type SignedIn } from '$lib/server/auth/accounts';
 import { DEVICE_COOKIE, setDeviceCookie, setSessionCookie } from '$lib/server/auth/cookies';
+import { sendAccountConfirmation } from '$lib/server/auth/email-confirmation';
+import { getMail } from '$lib/server/mail';
 import { safeRedirectPath } from '$lib/server/auth/redirects';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { formAction } from './respond';
@@ -58,6 +60,9 @@ export function signUpWithForm(event: RequestEventLike, action = 'signup'): Prom
 		const result = await signUp(getDb(), data, contextOf(event));
 		if (!result.ok && result.reason === 'throttled') refuseForNow(event, tooManySignUpsMessage(result.retryAfterMs), result.retryAfterMs);
 		if (!result.ok) throw invalid(EMAIL_TAKEN, 'email');
+		// With email set up, the new address gets its confirmation link (sent in the background).
+		const mail = getMail();
+		if (mail) await sendAccountConfirmation(getDb(), mail, result.signedIn.user);
 		return enter(event, result, form);
 	});
 }

@@ -1,0 +1,80 @@
+// "My profile": the name people in a circle see, and the email an account logs in with. A new
+// email needs the current password; with email set up it becomes the login email only once a link
+// sent to it is followed (email-confirmation.ts), and the old address, when confirmed, is told.
+// Without email there is no link to send, so the new address is the login email at once.
+import type { Database } from '$lib/server/db';
+import { sendInBackground, type Mail } from '$lib/server/mail';
+import { emailChangeNotice } from '$lib/server/mail/messages';
+import { invalid, throttled } from '$lib/server/refusal';
+import { describeWait } from '$lib/server/throttle';
+import type { ChangeEmailInput } from './account-forms';
+import { sendChangeConfirmation } from './email-confirmation';
+import { countMailRequest } from './email-tokens';
+import { verifyPassword } from './passwords';
+import type { SessionUser } from './sessions';
+import { hashToken } from './tokens';
+
+/** Tries at changing the email (a wrong password counts) one account has within THROTTLE_WINDOW. */
+export const EMAIL_CHANGE_LIMIT = 5;
+// Counters hold a hash of the account's id, never the id (an erased account leaves no trace there).
+export const emailChangeKey = (userId: string) => `email-change:${hashToken(`user:${userId}`)}`;
+
+export const WRONG_CURRENT_PASSWORD = 'That isn’t your current password. Please try again.';
+export const SAME_EMAIL = 'That is already the email you log in with.';
+export const EMAIL_IN_USE = 'There is already an account with this email.';
+
+function isUniqueViolation(error: unknown): boolean {
+	const code = (error as { code?: unknown } | null)?.code;
+	return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/** Sets the name people in the account's circles see (already checked by the form's rules). */
+export async function changeDisplayName(db: Database, user: SessionUser, displayName: string, now = Date.now()): Promise<{ displayName: string }> {
+	await db.updateTable('users').set({ display_name: displayName, updated_at: now }).where('id', '=', user.id).execute();
+	return { displayName };
+}
+
+export type EmailChange =
+	/** Email is set up: a link went to the new address; the old one is the login email until it is followed. */
+	| { kind: 'pending'; pendingEmail: string; sending: Promise<void> }
+	/** No email set up: the new address is the login email now. */
+	| { kind: 'changed'; email: string };
+
+export function tooManyEmailChangesMessage(retryAfterMs: number): string {
+	return `Too many tries to change your email. Please wait ${describeWait(retryAfterMs)} and try again.`;
+}
+
+/**
+ * Asks to move the account to another email. Refused (on its field) for a wrong password or the
+ * same address; without email set up, also when the address has an account (there is no way to
+ * answer otherwise). With email set up, the answer for an address with an account is the same as
+ * for any other (see sendChangeConfirmation).
+ */
+export async function requestEmailChange(db: Database, mail: Mail | null, user: SessionUser, input: ChangeEmailInput, now = Date.now()): Promise<EmailChange> {
+	const over = await countMailRequest(db, [[emailChangeKey(user.id), EMAIL_CHANGE_LIMIT]], now);
+	if (over) throw throttled(tooManyEmailChangesMessage(over.retryAfterMs), over.retryAfterMs);
+	const row = await db.selectFrom('users').select(['email', 'email_confirmed_at', 'password_hash']).where('id', '=', user.id).executeTakeFirstOrThrow();
+	if (!(await verifyPassword(row.password_hash, input.currentPassword))) throw invalid(WRONG_CURRENT_PASSWORD, 'currentPassword');
+	if (input.newEmail === row.email) throw invalid(SAME_EMAIL, 'newEmail');
+
+	if (!mail) {
+		try {
+			await db.transaction().execute(async (trx) => {
+				await trx.updateTable('users').set({ email: input.newEmail, email_confirmed_at: null, updated_at: now }).where('id', '=', user.id).execute();
+				await trx.deleteFrom('email_tokens').where('user_id', '=', user.id).execute();
+			});
+		} catch (error) {
+			if (isUniqueViolation(error)) throw invalid(EMAIL_IN_USE, 'newEmail');
+			throw error;
+		}
+		return { kind: 'changed', email: input.newEmail };
+	}
+
+	// One move at a time: an earlier one's links stop working.
+	await db.deleteFrom('email_tokens').where('user_id', '=', user.id).where('purpose', '=', 'confirm-email').where('email', '!=', row.email).execute();
+	const { sending: toNew } = await sendChangeConfirmation(db, mail, user.id, input.newEmail, now);
+	// Nothing goes to an address that was never confirmed: it may not be theirs at all.
+	const toOld =
+		row.email_confirmed_at !== null ? sendInBackground(mail, emailChangeNotice(row.email, input.newEmail), 'an email change notice') : Promise.resolve();
+	return { kind: 'pending', pendingEmail: input.newEmail, sending: Promise.all([toNew, toOld]).then(() => {}) };
+}
