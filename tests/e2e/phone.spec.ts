@@ -48,7 +48,9 @@ test('signed-in pages fit the width of a phone, with the longest name and a long
 
 	await gotoHydrated(page, '/account');
 	await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
-	await expect(page.getByRole('definition').filter({ hasText: user.email })).toBeVisible();
+	// The long email is shown in the text ("You log in with …") and the long name in its field.
+	await expect(page.getByText(`You log in with ${user.email}.`)).toBeVisible();
+	await expect(page.getByLabel('What should your family call you?')).toHaveValue(longName);
 	await expectNoHorizontalScroll(page);
 	await expectNoAxeViolations(page);
 
