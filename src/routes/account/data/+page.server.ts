@@ -5,6 +5,5 @@ import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	event.setHeaders({ 'cache-control': 'no-store' });
 	return { summary: await summarizeAccountData(getDb(), user.id) };
 };
