@@ -204,3 +204,25 @@ test('changing the password checks the current one, keeps this device live and l
 		await second.context.close();
 	}
 });
+
+test('"Download my data" gives a JSON file of your own data, and the printable page shows it', async ({ page }) => {
+	const user = uniqueUser();
+	await signUp(page, user);
+	await gotoHydrated(page, '/account');
+	const downloading = page.waitForEvent('download');
+	await page.getByRole('link', { name: 'Download my data' }).click();
+	const download = await downloading;
+	expect(download.suggestedFilename()).toMatch(/^hearth-\d{4}-\d{2}-\d{2}\.json$/);
+	const file = await download.path();
+	const { readFile } = await import('node:fs/promises');
+	const data = JSON.parse(await readFile(file, 'utf8'));
+	expect(data.account).toMatchObject({ name: user.displayName, email: user.email });
+	expect(data.sessions).toHaveLength(1);
+
+	await gotoHydrated(page, '/account/data');
+	await expect(page.getByRole('heading', { level: 1, name: 'Your data' })).toBeVisible();
+	await expect(page.getByRole('heading', { level: 2, name: 'Devices logged in (1)' })).toBeVisible();
+	await expect(page.getByRole('heading', { level: 2, name: 'Check-ins (0)' })).toBeVisible();
+	await expect(page.getByText(user.email)).toBeVisible();
+	await expectNoAxeViolations(page);
+});

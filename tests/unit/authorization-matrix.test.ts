@@ -44,6 +44,9 @@ interface Entry {
 }
 
 const MATRIX: Record<string, Entry> = {
+	// A person's own data (the account page's subpages): anyone signed in, and only their own.
+	'/account/data#load': { needs: 'user' },
+	'/account/export#GET': { needs: 'user' },
 	'/circles#load': { needs: 'user' },
 	'/circles#create': { needs: 'user', form: () => ({ name: 'Another circle' }) },
 	'/circles/[circleId]/layout#load': { needs: 'member' },
@@ -202,8 +205,8 @@ interface RouteModule {
 	POST?: Handler;
 }
 
-const routeModules = import.meta.glob<RouteModule>('/src/routes/circles/**/+{page,layout}.server.ts');
-const endpointModules = import.meta.glob<RouteModule>('/src/routes/circles/**/+server.ts');
+const routeModules = import.meta.glob<RouteModule>(['/src/routes/circles/**/+{page,layout}.server.ts', '/src/routes/account/*/**/+{page,layout}.server.ts']);
+const endpointModules = import.meta.glob<RouteModule>(['/src/routes/circles/**/+server.ts', '/src/routes/account/**/+server.ts']);
 const handlers = new Map<string, { routeId: string; handler: Handler; isAction: boolean }>();
 let domain: typeof import('$lib/server/circles/circles');
 let checkins: typeof import('$lib/server/checkins/checkins');
@@ -458,7 +461,7 @@ describe('an outsider learns nothing but "not found"', () => {
 });
 
 describe('the authorization matrix', () => {
-	it('covers every load and action of every circle route, and nothing that does not exist', () => {
+	it('covers every load and action of every circle route and of the account’s data pages, and nothing that does not exist', () => {
 		expect([...handlers.keys()].sort()).toEqual(Object.keys(MATRIX).sort());
 	});
 
@@ -475,6 +478,22 @@ describe('the authorization matrix', () => {
 			});
 		}
 	}
+
+	it('gives every signed-in person their own data and nobody else’s', async () => {
+		const everyone = Object.values(fixture.people);
+		for (const person of everyone) {
+			const others = everyone.filter((other) => other.id !== person.id);
+			const { routeId, handler } = handlers.get('/account/export#GET')!;
+			const response = (await handler(fakeEvent(person, fixture.circleId, routeId))) as Response;
+			const text = await response.text();
+			expect(JSON.parse(text).account).toMatchObject({ id: person.id, email: person.email });
+			for (const other of others) expect(text, `${person.displayName}'s export`).not.toContain(other.email);
+			const page = handlers.get('/account/data#load')!;
+			const data = JSON.stringify(await page.handler(fakeEvent(person, fixture.circleId, page.routeId)));
+			expect(data).toContain(person.email);
+			for (const other of others) expect(data, `${person.displayName}'s page`).not.toContain(other.email);
+		}
+	});
 
 	it('answers 404 for a made-up or malformed circle id, even to a member of other circles', async () => {
 		const load = handlers.get('/circles/[circleId]/members#load')!;

@@ -1,0 +1,621 @@
+// "Take my data": everything Hearth holds about one person, as one JSON document (its shape is in
+// README, "Your data: export"). Every kind of row is read in pages by keyset (a page at a time,
+// ordered by its key), so a long history is streamed as text chunks and never held in memory.
+// Every query is bounded by the person's own id: nobody else's rows (their lapses, their notes,
+// their email) are ever read; other people appear at most as the circle's name for context.
+import type { Database } from '$lib/server/db';
+import { describeDevice } from '$lib/server/auth/device';
+
+/** Rows read per query. */
+export const EXPORT_PAGE_SIZE = 500;
+
+export interface ExportOptions {
+	pageSize?: number;
+	now?: number;
+}
+
+type Row = Record<string, unknown>;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * One kind of row: a page after `after` (the last row of the page before, or null), ordered by
+ * its key; how many there are; and what each row says in the export.
+ */
+interface Kind<R> {
+	key: ExportKey;
+	label: string;
+	page(db: Database, userId: string, after: R | null, limit: number): Promise<R[]>;
+	count(db: Database, userId: string): Promise<number>;
+	view(row: R): Row;
+}
+
+export type ExportKey =
+	| 'sessions'
+	| 'memberships'
+	| 'checkIns'
+	| 'replies'
+	| 'reactions'
+	| 'agreementProposals'
+	| 'agreementAnswers'
+	| 'agreementComments'
+	| 'recovery'
+	| 'milestones'
+	| 'victories'
+	| 'cheers';
+
+function kind<R>(definition: Kind<R>): Kind<unknown> {
+	return definition as Kind<unknown>;
+}
+
+const counted = async (query: Promise<{ n: number | string | bigint } | undefined>) => Number((await query)?.n ?? 0);
+
+const KINDS: Kind<unknown>[] = [
+	kind({
+		key: 'sessions',
+		label: 'Devices logged in',
+		page: (db, userId, after: { id: string } | null, limit) =>
+			db
+				.selectFrom('sessions')
+				.select(['id', 'user_agent', 'created_at', 'last_seen_at', 'expires_at'])
+				.where('user_id', '=', userId)
+				.$if(after !== null, (q) => q.where('id', '>', after!.id))
+				.orderBy('id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('sessions')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('user_id', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: { id: string; user_agent: string; created_at: number; last_seen_at: number; expires_at: number }) => ({
+			device: describeDevice(row.user_agent),
+			createdAt: iso(row.created_at),
+			lastSeenAt: iso(row.last_seen_at),
+			expiresAt: iso(row.expires_at)
+		})
+	}),
+	kind({
+		key: 'memberships',
+		label: 'Circles',
+		page: (db, userId, after: { circle_id: string } | null, limit) =>
+			db
+				.selectFrom('memberships')
+				.innerJoin('circles', 'circles.id', 'memberships.circle_id')
+				.select(['memberships.circle_id', 'circles.name', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery', 'memberships.joined_at'])
+				.where('memberships.user_id', '=', userId)
+				.$if(after !== null, (q) => q.where('memberships.circle_id', '>', after!.circle_id))
+				.orderBy('memberships.circle_id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('memberships')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('user_id', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: { circle_id: string; name: string; role: string; relationship: string; in_recovery: number; joined_at: number }) => ({
+			circleId: row.circle_id,
+			circle: row.name,
+			role: row.role,
+			relationship: row.relationship,
+			inRecovery: row.in_recovery === 1,
+			joinedAt: iso(row.joined_at)
+		})
+	}),
+	kind({
+		key: 'checkIns',
+		label: 'Check-ins',
+		page: (db, userId, after: { id: string } | null, limit) =>
+			db
+				.selectFrom('checkins')
+				.innerJoin('circles', 'circles.id', 'checkins.circle_id')
+				.select([
+					'checkins.id',
+					'circles.name as circle',
+					'checkins.mood',
+					'checkins.craving',
+					'checkins.need',
+					'checkins.body',
+					'checkins.created_at',
+					'checkins.edited_at'
+				])
+				.where('checkins.author_id', '=', userId)
+				.where('checkins.deleted_at', 'is', null)
+				.$if(after !== null, (q) => q.where('checkins.id', '>', after!.id))
+				.orderBy('checkins.id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('checkins')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('author_id', '=', userId)
+					.where('deleted_at', 'is', null)
+					.executeTakeFirst()
+			),
+		view: (row: {
+			id: string;
+			circle: string;
+			mood: number | null;
+			craving: number | null;
+			need: string | null;
+			body: string;
+			created_at: number;
+			edited_at: number | null;
+		}) => ({
+			id: row.id,
+			circle: row.circle,
+			mood: row.mood,
+			craving: row.craving,
+			need: row.need,
+			body: row.body,
+			createdAt: iso(row.created_at),
+			editedAt: iso(row.edited_at)
+		})
+	}),
+	kind({
+		key: 'replies',
+		label: 'Replies',
+		page: (db, userId, after: { id: string } | null, limit) =>
+			db
+				.selectFrom('checkin_replies')
+				.innerJoin('checkins', 'checkins.id', 'checkin_replies.checkin_id')
+				.innerJoin('circles', 'circles.id', 'checkins.circle_id')
+				.select([
+					'checkin_replies.id',
+					'checkin_replies.checkin_id',
+					'circles.name as circle',
+					'checkin_replies.body',
+					'checkin_replies.created_at',
+					'checkin_replies.edited_at'
+				])
+				.where('checkin_replies.author_id', '=', userId)
+				.$if(after !== null, (q) => q.where('checkin_replies.id', '>', after!.id))
+				.orderBy('checkin_replies.id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('checkin_replies')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('author_id', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: { id: string; checkin_id: string; circle: string; body: string; created_at: number; edited_at: number | null }) => ({
+			id: row.id,
+			checkInId: row.checkin_id,
+			circle: row.circle,
+			body: row.body,
+			createdAt: iso(row.created_at),
+			editedAt: iso(row.edited_at)
+		})
+	}),
+	kind({
+		key: 'reactions',
+		label: 'Reactions',
+		page: (db, userId, after: { checkin_id: string; kind: string } | null, limit) =>
+			db
+				.selectFrom('checkin_reactions')
+				.innerJoin('checkins', 'checkins.id', 'checkin_reactions.checkin_id')
+				.innerJoin('circles', 'circles.id', 'checkins.circle_id')
+				.select(['checkin_reactions.checkin_id', 'checkin_reactions.kind', 'circles.name as circle', 'checkin_reactions.created_at'])
+				.where('checkin_reactions.user_id', '=', userId)
+				.$if(after !== null, (q) =>
+					q.where((eb) =>
+						eb.or([
+							eb('checkin_reactions.checkin_id', '>', after!.checkin_id),
+							eb.and([eb('checkin_reactions.checkin_id', '=', after!.checkin_id), eb('checkin_reactions.kind', '>', after!.kind)])
+						])
+					)
+				)
+				.orderBy('checkin_reactions.checkin_id')
+				.orderBy('checkin_reactions.kind')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('checkin_reactions')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('user_id', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: { checkin_id: string; kind: string; circle: string; created_at: number }) => ({
+			checkInId: row.checkin_id,
+			circle: row.circle,
+			reaction: row.kind,
+			createdAt: iso(row.created_at)
+		})
+	}),
+	kind({
+		key: 'agreementProposals',
+		label: 'Agreement proposals',
+		page: (db, userId, after: { id: string } | null, limit) =>
+			db
+				.selectFrom('agreement_proposals')
+				.innerJoin('agreements', 'agreements.id', 'agreement_proposals.agreement_id')
+				.innerJoin('circles', 'circles.id', 'agreements.circle_id')
+				.leftJoin('agreement_versions', (join) =>
+					join
+						.onRef('agreement_versions.agreement_id', '=', 'agreement_proposals.agreement_id')
+						.onRef('agreement_versions.number', '=', 'agreement_proposals.version')
+				)
+				.select([
+					'agreement_proposals.id',
+					'agreement_proposals.agreement_id',
+					'circles.name as circle',
+					'agreement_proposals.kind',
+					'agreement_proposals.reason',
+					'agreement_proposals.outcome',
+					'agreement_proposals.created_at',
+					'agreement_proposals.decided_at',
+					'agreement_versions.title',
+					'agreement_versions.category',
+					'agreement_versions.body',
+					'agreement_versions.support',
+					'agreement_versions.consequence',
+					'agreement_versions.review_on'
+				])
+				.where('agreement_proposals.created_by', '=', userId)
+				.$if(after !== null, (q) => q.where('agreement_proposals.id', '>', after!.id))
+				.orderBy('agreement_proposals.id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('agreement_proposals')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('created_by', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: {
+			id: string;
+			agreement_id: string;
+			circle: string;
+			kind: string;
+			reason: string;
+			outcome: string | null;
+			created_at: number;
+			decided_at: number | null;
+			title: string | null;
+			category: string | null;
+			body: string | null;
+			support: string | null;
+			consequence: string | null;
+			review_on: string | null;
+		}) => ({
+			id: row.id,
+			agreementId: row.agreement_id,
+			circle: row.circle,
+			proposal: row.kind,
+			wording:
+				row.title === null
+					? null
+					: { title: row.title, category: row.category, body: row.body, support: row.support, consequence: row.consequence, reviewOn: row.review_on },
+			reason: row.reason,
+			outcome: row.outcome,
+			createdAt: iso(row.created_at),
+			decidedAt: iso(row.decided_at)
+		})
+	}),
+	kind({
+		key: 'agreementAnswers',
+		label: 'Answers to agreement proposals',
+		page: (db, userId, after: { id: string } | null, limit) =>
+			db
+				.selectFrom('agreement_answers')
+				.innerJoin('agreement_proposals', 'agreement_proposals.id', 'agreement_answers.proposal_id')
+				.innerJoin('agreements', 'agreements.id', 'agreement_proposals.agreement_id')
+				.innerJoin('circles', 'circles.id', 'agreements.circle_id')
+				.select([
+					'agreement_answers.id',
+					'agreement_answers.proposal_id',
+					'agreements.id as agreement_id',
+					'circles.name as circle',
+					'agreement_answers.answer',
+					'agreement_answers.comment',
+					'agreement_answers.created_at'
+				])
+				.where('agreement_answers.user_id', '=', userId)
+				.$if(after !== null, (q) => q.where('agreement_answers.id', '>', after!.id))
+				.orderBy('agreement_answers.id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('agreement_answers')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('user_id', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: { id: string; proposal_id: string; agreement_id: string; circle: string; answer: string; comment: string; created_at: number }) => ({
+			id: row.id,
+			agreementId: row.agreement_id,
+			proposalId: row.proposal_id,
+			circle: row.circle,
+			answer: row.answer,
+			comment: row.comment,
+			createdAt: iso(row.created_at)
+		})
+	}),
+	kind({
+		key: 'agreementComments',
+		label: 'Comments on agreements',
+		page: (db, userId, after: { id: string } | null, limit) =>
+			db
+				.selectFrom('agreement_comments')
+				.innerJoin('agreements', 'agreements.id', 'agreement_comments.agreement_id')
+				.innerJoin('circles', 'circles.id', 'agreements.circle_id')
+				.select([
+					'agreement_comments.id',
+					'agreement_comments.agreement_id',
+					'circles.name as circle',
+					'agreement_comments.body',
+					'agreement_comments.created_at'
+				])
+				.where('agreement_comments.author_id', '=', userId)
+				.$if(after !== null, (q) => q.where('agreement_comments.id', '>', after!.id))
+				.orderBy('agreement_comments.id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('agreement_comments')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('author_id', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: { id: string; agreement_id: string; circle: string; body: string; created_at: number }) => ({
+			id: row.id,
+			agreementId: row.agreement_id,
+			circle: row.circle,
+			body: row.body,
+			createdAt: iso(row.created_at)
+		})
+	}),
+	kind({
+		key: 'recovery',
+		label: 'Recovery dates and lapses',
+		page: (db, userId, after: { id: string } | null, limit) =>
+			db
+				.selectFrom('recovery_stretches')
+				.innerJoin('circles', 'circles.id', 'recovery_stretches.circle_id')
+				.select([
+					'recovery_stretches.id',
+					'circles.name as circle',
+					'recovery_stretches.started_on',
+					'recovery_stretches.ended_on',
+					'recovery_stretches.lapse_note',
+					'recovery_stretches.lapse_shared',
+					'recovery_stretches.created_at'
+				])
+				.where('recovery_stretches.user_id', '=', userId)
+				.$if(after !== null, (q) => q.where('recovery_stretches.id', '>', after!.id))
+				.orderBy('recovery_stretches.id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('recovery_stretches')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('user_id', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: { id: string; circle: string; started_on: string; ended_on: string | null; lapse_note: string; lapse_shared: number; created_at: number }) => ({
+			id: row.id,
+			circle: row.circle,
+			recoveryDate: row.started_on,
+			lapse: row.ended_on === null ? null : { on: row.ended_on, note: row.lapse_note, sharedWithCircle: row.lapse_shared === 1 },
+			createdAt: iso(row.created_at)
+		})
+	}),
+	kind({
+		key: 'milestones',
+		label: 'Milestones about you',
+		page: (db, userId, after: { id: string } | null, limit) =>
+			db
+				.selectFrom('milestones')
+				.innerJoin('circles', 'circles.id', 'milestones.circle_id')
+				.select([
+					'milestones.id',
+					'circles.name as circle',
+					'milestones.kind',
+					'milestones.title',
+					'milestones.note',
+					'milestones.reached_on',
+					'milestones.created_at'
+				])
+				.where('milestones.subject_id', '=', userId)
+				.$if(after !== null, (q) => q.where('milestones.id', '>', after!.id))
+				.orderBy('milestones.id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('milestones')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('subject_id', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: { id: string; circle: string; kind: string; title: string; note: string; reached_on: string; created_at: number }) => ({
+			id: row.id,
+			circle: row.circle,
+			kind: row.kind,
+			title: row.title,
+			note: row.note,
+			reachedOn: row.reached_on,
+			createdAt: iso(row.created_at)
+		})
+	}),
+	kind({
+		key: 'victories',
+		label: 'Small victories you added',
+		page: (db, userId, after: { id: string } | null, limit) =>
+			db
+				.selectFrom('milestones')
+				.innerJoin('circles', 'circles.id', 'milestones.circle_id')
+				.select([
+					'milestones.id',
+					'circles.name as circle',
+					'milestones.subject_id',
+					'milestones.title',
+					'milestones.note',
+					'milestones.reached_on',
+					'milestones.created_at'
+				])
+				.where('milestones.created_by', '=', userId)
+				.where('milestones.kind', '=', 'victory')
+				.$if(after !== null, (q) => q.where('milestones.id', '>', after!.id))
+				.orderBy('milestones.id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('milestones')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('created_by', '=', userId)
+					.where('kind', '=', 'victory')
+					.executeTakeFirst()
+			),
+		view: (row: { id: string; circle: string; subject_id: string | null; title: string; note: string; reached_on: string; created_at: number }) => ({
+			id: row.id,
+			circle: row.circle,
+			// Whose victory: the whole circle's, or one person's (named by nothing more than that).
+			forWhom: row.subject_id === null ? 'circle' : 'person',
+			title: row.title,
+			note: row.note,
+			reachedOn: row.reached_on,
+			createdAt: iso(row.created_at)
+		})
+	}),
+	kind({
+		key: 'cheers',
+		label: 'Cheers you gave',
+		page: (db, userId, after: { milestone_id: string } | null, limit) =>
+			db
+				.selectFrom('milestone_cheers')
+				.innerJoin('milestones', 'milestones.id', 'milestone_cheers.milestone_id')
+				.innerJoin('circles', 'circles.id', 'milestones.circle_id')
+				.select([
+					'milestone_cheers.milestone_id',
+					'circles.name as circle',
+					'milestone_cheers.message',
+					'milestone_cheers.created_at',
+					'milestone_cheers.edited_at'
+				])
+				.where('milestone_cheers.user_id', '=', userId)
+				.$if(after !== null, (q) => q.where('milestone_cheers.milestone_id', '>', after!.milestone_id))
+				.orderBy('milestone_cheers.milestone_id')
+				.limit(limit)
+				.execute(),
+		count: (db, userId) =>
+			counted(
+				db
+					.selectFrom('milestone_cheers')
+					.select((eb) => eb.fn.countAll().as('n'))
+					.where('user_id', '=', userId)
+					.executeTakeFirst()
+			),
+		view: (row: { milestone_id: string; circle: string; message: string; created_at: number; edited_at: number | null }) => ({
+			milestoneId: row.milestone_id,
+			circle: row.circle,
+			message: row.message,
+			createdAt: iso(row.created_at),
+			editedAt: iso(row.edited_at)
+		})
+	})
+];
+
+/** The lists of the export, in the order they appear, with a label for people. */
+export const EXPORT_KINDS: ReadonlyArray<{ key: ExportKey; label: string }> = KINDS.map(({ key, label }) => ({ key, label }));
+
+async function accountOf(db: Database, userId: string): Promise<Row | null> {
+	const user = await db
+		.selectFrom('users')
+		.select(['id', 'display_name', 'email', 'email_confirmed_at', 'created_at'])
+		.where('id', '=', userId)
+		.executeTakeFirst();
+	if (!user) return null;
+	return {
+		id: user.id,
+		name: user.display_name,
+		email: user.email,
+		emailConfirmed: user.email_confirmed_at !== null,
+		emailConfirmedAt: iso(user.email_confirmed_at),
+		createdAt: iso(user.created_at)
+	};
+}
+
+/** Every row of one kind, a page at a time. */
+async function* rowsOf(db: Database, userId: string, definition: Kind<unknown>, pageSize: number): AsyncGenerator<unknown[]> {
+	let after: unknown = null;
+	for (;;) {
+		const page = await definition.page(db, userId, after, pageSize);
+		if (page.length === 0) return;
+		yield page;
+		if (page.length < pageSize) return;
+		after = page[page.length - 1];
+	}
+}
+
+/**
+ * The person's export as JSON text, in chunks: the head (format, when, account), then each list a
+ * page of rows per chunk. Joined, the chunks are one JSON document. Nothing but the current page
+ * is held.
+ */
+export async function* exportAccountJson(
+	db: Database,
+	userId: string,
+	{ pageSize = EXPORT_PAGE_SIZE, now = Date.now() }: ExportOptions = {}
+): AsyncGenerator<string> {
+	const account = await accountOf(db, userId);
+	yield `{"format":"hearth-export","version":1,"exportedAt":${JSON.stringify(iso(now))},"account":${JSON.stringify(account)}`;
+	for (const definition of KINDS) {
+		yield `,${JSON.stringify(definition.key)}:[`;
+		let first = true;
+		for await (const page of rowsOf(db, userId, definition, pageSize)) {
+			const text = page.map((row) => JSON.stringify(definition.view(row))).join(',');
+			yield first ? text : `,${text}`;
+			first = false;
+		}
+		yield ']';
+	}
+	yield '}\n';
+}
+
+export interface AccountDataSummary {
+	account: Row | null;
+	kinds: Array<{ key: ExportKey; label: string; count: number; rows: Row[] }>;
+	/** How many of each kind are shown at most. */
+	shown: number;
+}
+
+/** For the printable page: the account, and per kind how many there are and the first `shown`. */
+export async function summarizeAccountData(db: Database, userId: string, shown = 200): Promise<AccountDataSummary> {
+	const account = await accountOf(db, userId);
+	const kinds = [];
+	for (const definition of KINDS) {
+		const [count, rows] = await Promise.all([definition.count(db, userId), definition.page(db, userId, null, shown)]);
+		kinds.push({ key: definition.key, label: definition.label, count, rows: rows.map((row) => definition.view(row)) });
+	}
+	return { account, kinds, shown };
+}
+
+/** The export's file name for a day: hearth-2026-12-01.json. */
+export function exportFileName(now = Date.now()): string {
+	return `hearth-${new Date(now).toISOString().slice(0, 10)}.json`;
+}
