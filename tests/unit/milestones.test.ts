@@ -16,7 +16,8 @@ import {
 } from '$lib/recovery-days';
 import { CHEER_MESSAGE_MAX, MILESTONE_TITLE_MAX, type MilestoneView } from '$lib/milestones';
 import type { CircleEvent } from '$lib/realtime/events';
-import { cheerSchema, recoveryDateSchema, timeZoneSchema, victorySchema, type VictoryInput } from '$lib/server/milestones/milestone-forms';
+import { cheerSchema, recoveryDateSchema, victorySchema, type VictoryInput } from '$lib/server/milestones/milestone-forms';
+import { timeZoneSchema } from '$lib/server/circles/circle-forms';
 import { parseForm, type FormSchema } from '$lib/server/forms';
 import * as milestones from '$lib/server/milestones/milestones';
 import { reachMilestones, reachMilestonesOnNewDay, startMilestoneClock } from '$lib/server/milestones/milestones';

@@ -1,9 +1,8 @@
 // Circles and their members: creating a circle, who is in it and in which role, leaving,
 // handing over, deleting, and the circle's history in words. Every command takes a checked
 // CircleAccess and checks its own permission; a refusal is thrown (see refusal.ts).
-import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
-import type { Database, DB } from '$lib/server/db';
+import type { Database } from '$lib/server/db';
 import type { CircleRole } from '$lib/circles';
 import { describeEvent, type EventContent } from '$lib/activity';
 import type { SessionUser } from '$lib/server/auth/sessions';
@@ -140,12 +139,6 @@ export async function loadMembers(db: Database, access: CircleAccess): Promise<C
 		.sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.joinedAt - b.joinedAt);
 }
 
-/** The member's own name as the circle sees it in its log. */
-async function displayNameOf(trx: Transaction<DB>, userId: string): Promise<string> {
-	const row = await trx.selectFrom('users').select('display_name').where('id', '=', userId).executeTakeFirstOrThrow();
-	return row.display_name;
-}
-
 /** Each member says who they are in the circle; nobody can change it for them. */
 export async function updateOwnProfile(db: Database, access: CircleAccess, input: ProfileInput, now = Date.now()): Promise<void> {
 	requireCan(access, 'updateOwnProfile');
@@ -164,7 +157,7 @@ export async function updateOwnProfile(db: Database, access: CircleAccess, input
 				type: 'member.profile-changed',
 				payload: {
 					userId: access.userId,
-					displayName: await displayNameOf(trx, access.userId),
+					displayName: access.displayName,
 					relationship: input.relationship,
 					inRecovery: input.inRecovery
 				},
@@ -298,7 +291,7 @@ export async function leaveCircle(db: Database, access: CircleAccess, now = Date
 		);
 	}
 	const events = await db.transaction().execute(async (trx) => {
-		const displayName = await displayNameOf(trx, access.userId);
+		const { displayName } = access;
 		await trx.deleteFrom('memberships').where('circle_id', '=', circleId).where('user_id', '=', access.userId).execute();
 		return [
 			await appendCircleEvent(trx, {

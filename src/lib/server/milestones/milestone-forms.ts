@@ -3,7 +3,7 @@
 // own today; these are for the message next to the field.
 import * as v from 'valibot';
 import { CHEER_MESSAGE_MAX, EARLIEST_DAY, LAPSE_NOTE_MAX, MILESTONE_NOTE_MAX, MILESTONE_TITLE_MAX } from '$lib/milestones';
-import { isIsoDay, isTimeZone, type IsoDay } from '$lib/recovery-days';
+import { isIsoDay, type IsoDay } from '$lib/recovery-days';
 import { choice, field, text, yesNo } from '$lib/server/forms';
 
 /** The message for a day that is not a past or present calendar day, or undefined. */
@@ -57,10 +57,3 @@ export const cheerSchema = v.object({ milestoneId: field(), message: text('your 
 export const milestoneIdSchema = v.object({ milestoneId: field() });
 
 export const stretchIdSchema = v.object({ stretchId: field() });
-
-export const timeZoneSchema = v.object({
-	timeZone: v.pipe(
-		field(64),
-		v.check((zone) => isTimeZone(zone), 'Please choose a time zone from the list.')
-	)
-});
