@@ -80,5 +80,9 @@ export function describeEvent(event: EventContent, actor: string): string {
 			return `${event.payload.displayName} shared that they had a lapse. Coming back is part of recovery.`;
 		case 'circle.time-zone-changed':
 			return `${actor} set the circle’s time zone to ${event.payload.timeZone}.`;
+		case 'member.account-deleted':
+			return 'Someone deleted their Hearth account. What they shared is gone; agreements keep their part as “a former member”.';
+		case 'event.erased':
+			return 'Something here went with an account that was deleted.';
 	}
 }

@@ -30,6 +30,22 @@ export interface PersonRef {
 	displayName: string;
 }
 
+/**
+ * Whoever wrote a part of an agreement's record. The records are kept for the circle when
+ * someone deletes their account; in them that person becomes a former member (id null).
+ */
+export interface RecordAuthor {
+	id: string | null;
+	displayName: string;
+}
+
+export const FORMER_MEMBER: RecordAuthor = { id: null, displayName: 'a former member' };
+
+/** The record's author, or a former member when the account is gone. */
+export function recordAuthor(id: string | null, displayName: string | null): RecordAuthor {
+	return id === null || displayName === null ? FORMER_MEMBER : { id, displayName };
+}
+
 /** One version of an agreement's words. Versions are never changed once written. */
 export interface AgreementVersionView {
 	number: number;
@@ -40,13 +56,13 @@ export interface AgreementVersionView {
 	consequence: string;
 	/** YYYY-MM-DD */
 	reviewOn: string | null;
-	createdBy: PersonRef;
+	createdBy: RecordAuthor;
 	createdAt: number;
 }
 
 export interface AnswerView {
 	id: string;
-	person: PersonRef;
+	person: RecordAuthor;
 	answer: AnswerKind;
 	comment: string;
 	createdAt: number;
@@ -62,7 +78,7 @@ export interface ProposalView {
 	/** The proposal a withdrawal would withdraw. */
 	withdrawsProposalId: string | null;
 	reason: string;
-	createdBy: PersonRef;
+	createdBy: RecordAuthor;
 	createdAt: number;
 	outcome: 'agreed' | 'replaced' | null;
 	decidedAt: number | null;
@@ -78,7 +94,7 @@ export interface ProposalView {
 
 export interface AgreementCommentView {
 	id: string;
-	author: PersonRef;
+	author: RecordAuthor;
 	body: string;
 	createdAt: number;
 }
@@ -87,7 +103,7 @@ export interface AgreementView {
 	id: string;
 	circleId: string;
 	status: AgreementStatus;
-	createdBy: PersonRef;
+	createdBy: RecordAuthor;
 	createdAt: number;
 	updatedAt: number;
 	/** The version everyone agreed to (for a retired agreement, the last one that was in force). */

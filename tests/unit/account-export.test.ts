@@ -7,31 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Database } from '$lib/server/db';
 import type { SessionUser } from '$lib/server/auth/sessions';
-import { createSession } from '$lib/server/auth/sessions';
-import * as checkins from '$lib/server/checkins/checkins';
-import * as agreements from '$lib/server/boundaries/agreements';
-import * as milestones from '$lib/server/milestones/milestones';
-import * as recovery from '$lib/server/milestones/recovery';
-import * as circles from '$lib/server/circles/circles';
 import { newId } from '$lib/server/ids';
-import { circleOf } from './support/circles';
-import { asMember } from './support/as-member';
+import { samAndAna } from './support/sam-and-ana';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hearth-export-'));
 process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
-
-const postCheckIn = asMember(checkins.postCheckIn);
-const postReply = asMember(checkins.postReply);
-const toggleReaction = asMember(checkins.toggleReaction);
-const proposeAgreement = asMember(agreements.proposeAgreement);
-const answerProposal = asMember(agreements.answerProposal);
-const commentOnAgreement = asMember(agreements.commentOnAgreement);
-const getAgreement = asMember(agreements.getAgreement);
-const addVictory = asMember(milestones.addVictory);
-const cheerMilestone = asMember(milestones.cheerMilestone);
-const setRecoveryDate = asMember(recovery.setRecoveryDate);
-const recordLapse = asMember(recovery.recordLapse);
-const updateOwnProfile = asMember(circles.updateOwnProfile);
 
 let dbModule: typeof import('$lib/server/db');
 let exporting: typeof import('$lib/server/account/export');
@@ -50,37 +30,6 @@ afterAll(async () => {
 	rmSync(dir, { recursive: true, force: true });
 });
 
-const words = { category: 'money' as const, body: 'No loans for now.', support: '', consequence: '', reviewOn: null };
-
-/** Sam, who has one of every kind of row, and Ana in the same circle, who keeps a lapse private. */
-async function samAndAna() {
-	const circle = await circleOf(db, ['Sam', 'Ana'], { name: 'The Lees' });
-	const [maria, sam, ana] = circle.people;
-	const { circleId } = circle;
-	await createSession(db, sam.id, { userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0' });
-	for (const person of [sam, ana]) await updateOwnProfile(db, person, circleId, { relationship: 'Son', inRecovery: true });
-	await setRecoveryDate(db, sam, circleId, '2026-01-01');
-	await recordLapse(db, sam, circleId, { on: '2026-02-01', note: 'SAM-OWN-PRIVATE-NOTE', share: false });
-	await setRecoveryDate(db, ana, circleId, '2026-01-01');
-	await recordLapse(db, ana, circleId, { on: '2026-03-03', note: 'ANA-PRIVATE-NOTE', share: false });
-
-	await postCheckIn(db, sam, circleId, { mood: 4, craving: 2, need: null, body: 'SAM-CHECKIN' });
-	const anaCheckIn = await postCheckIn(db, ana, circleId, { mood: 2, craving: null, need: null, body: 'ANA-CHECKIN' });
-	await postReply(db, sam, circleId, anaCheckIn.id, 'SAM-REPLY');
-	await toggleReaction(db, sam, circleId, anaCheckIn.id, 'love');
-
-	await proposeAgreement(db, sam, circleId, { title: 'SAM-PROPOSAL', ...words });
-	const maria_s = await proposeAgreement(db, maria, circleId, { title: 'Groceries', ...words });
-	const proposalId = (await getAgreement(db, sam, circleId, maria_s.agreementId)).openProposal!.id;
-	await answerProposal(db, sam, circleId, maria_s.agreementId, proposalId, { answer: 'changes', comment: 'SAM-ANSWER' });
-	await commentOnAgreement(db, sam, circleId, maria_s.agreementId, 'SAM-COMMENT');
-
-	await addVictory(db, sam, circleId, { title: 'SAM-VICTORY', reachedOn: '2026-01-05', note: '', forCircle: false });
-	const circleVictory = await addVictory(db, maria, circleId, { title: 'Family dinner', reachedOn: '2026-01-06', note: '', forCircle: true });
-	await cheerMilestone(db, sam, circleId, circleVictory.milestone!.id, 'SAM-CHEER');
-	return { circleId, maria, sam, ana };
-}
-
 async function collect(chunks: AsyncIterable<string>): Promise<string[]> {
 	const all: string[] = [];
 	for await (const chunk of chunks) all.push(chunk);
@@ -89,7 +38,7 @@ async function collect(chunks: AsyncIterable<string>): Promise<string[]> {
 
 describe('the export', () => {
 	it('holds every kind of row of a person who has each, as one JSON document', async () => {
-		const { sam } = await samAndAna();
+		const { sam } = await samAndAna(db);
 		const text = (await collect(exporting.exportAccountJson(db, sam.id))).join('');
 		const data = JSON.parse(text);
 		expect(data).toMatchObject({ format: 'hearth-export', version: 1, account: { id: sam.id, name: 'Sam', email: sam.email, emailConfirmed: false } });
@@ -113,7 +62,7 @@ describe('the export', () => {
 	});
 
 	it('never holds another member’s private lapse, note, words or email, and never a session’s token hash', async () => {
-		const { sam, ana, maria, circleId } = await samAndAna();
+		const { sam, ana, maria, circleId } = await samAndAna(db);
 		const text = (await collect(exporting.exportAccountJson(db, sam.id))).join('');
 		for (const theirs of ['ANA-PRIVATE-NOTE', '2026-03-03', 'ANA-CHECKIN', ana.email, ana.id, maria.email, maria.id]) expect(text).not.toContain(theirs);
 		const anaLapse = await db.selectFrom('recovery_stretches').select('id').where('user_id', '=', ana.id).where('circle_id', '=', circleId).execute();
@@ -126,7 +75,7 @@ describe('the export', () => {
 	});
 
 	it('comes out a page of rows per chunk: a long history is never read at once', async () => {
-		const { sam, circleId } = await samAndAna();
+		const { sam, circleId } = await samAndAna(db);
 		const rows = 1_234;
 		await db.transaction().execute(async (trx) => {
 			for (let i = 0; i < rows; i++) {
@@ -172,7 +121,7 @@ function fakeEvent(user: SessionUser | null) {
 
 describe('GET /account/export', () => {
 	it('answers the signed-in person’s own export as a JSON file that is never cached', async () => {
-		const { sam, ana } = await samAndAna();
+		const { sam, ana } = await samAndAna(db);
 		const response = await endpoint.GET(fakeEvent(sam));
 		expect(response.status).toBe(200);
 		expect(response.headers.get('content-type')).toMatch(/^application\/json/);

@@ -80,7 +80,14 @@ const SENTENCES: { [T in CircleEventType]: Array<[EventContent & { type: T }, st
 	],
 	'circle.time-zone-changed': [
 		[{ type: 'circle.time-zone-changed', payload: { timeZone: 'Europe/Madrid' } }, 'Maria set the circle’s time zone to Europe/Madrid.']
-	]
+	],
+	'member.account-deleted': [
+		[
+			{ type: 'member.account-deleted', payload: {} },
+			'Someone deleted their Hearth account. What they shared is gone; agreements keep their part as “a former member”.'
+		]
+	],
+	'event.erased': [[{ type: 'event.erased', payload: {} }, 'Something here went with an account that was deleted.']]
 };
 
 describe('the circle’s history in words', () => {

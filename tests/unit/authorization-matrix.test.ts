@@ -14,12 +14,16 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SessionUser } from '$lib/server/auth/sessions';
+import { hashPassword } from '$lib/server/auth/passwords';
 import type { CircleRole } from '$lib/circles';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hearth-matrix-'));
 const databaseFile = path.join(dir, 'hearth.db');
 const fixtureFile = path.join(dir, 'fixture.db');
 process.env.DATABASE_PATH = databaseFile;
+
+/** Everyone's password in the fixture (hashed once, when it is built). */
+const FIXTURE_PASSWORD = 'the fixture’s password';
 
 type Actor = 'signed-out' | 'non-member' | 'removed member' | 'member' | 'admin' | 'owner';
 type Outcome = 'ok' | 'login' | 'not-found' | 'forbidden' | 'invalid';
@@ -47,6 +51,10 @@ const MATRIX: Record<string, Entry> = {
 	// A person's own data (the account page's subpages): anyone signed in, and only their own.
 	'/account/data#load': { needs: 'user' },
 	'/account/export#GET': { needs: 'user' },
+	// Deleting takes the person's own account only (the session's); an owner whose circle has
+	// others in it must hand it over first (409).
+	'/account/delete#load': { needs: 'user' },
+	'/account/delete#delete': { needs: 'user', form: () => ({ password: FIXTURE_PASSWORD }), except: { owner: 'invalid' } },
 	'/circles#load': { needs: 'user' },
 	'/circles#create': { needs: 'user', form: () => ({ name: 'Another circle' }) },
 	'/circles/[circleId]/layout#load': { needs: 'member' },
@@ -286,6 +294,10 @@ async function makeFixture(): Promise<Fixture> {
 	const outsider = await people.addUser(db, 'Outsider');
 	await domain.createCircle(db, outsider, { name: 'Elsewhere', description: '' });
 	const { inviteId } = await invites.createInvite(db, ownerAccess, { expiresInDays: 7, maxUses: 1, role: 'member', note: '' });
+	await db
+		.updateTable('users')
+		.set({ password_hash: await hashPassword(FIXTURE_PASSWORD) })
+		.execute();
 	for (const person of [owner, admin, member, target]) {
 		await domain.updateOwnProfile(db, await accessOf(person, circleId), { relationship: 'Family', inRecovery: true });
 	}
@@ -493,6 +505,25 @@ describe('the authorization matrix', () => {
 			expect(data).toContain(person.email);
 			for (const other of others) expect(data, `${person.displayName}'s page`).not.toContain(other.email);
 		}
+	});
+
+	it('deletes only the signed-in person’s account, whatever the form names, and nothing without the password', async () => {
+		const { routeId, handler } = handlers.get('/account/delete#delete')!;
+		const { member, owner } = fixture.people;
+		const users = () => dbModule.getDb().selectFrom('users').select('id').execute();
+		const before = await users();
+		const wrong = fakeEvent(member, fixture.circleId, routeId, { password: 'a guess', userId: owner.id });
+		expect(await answerOf(handler, wrong)).toMatchObject({ failure: 400, data: { errors: { password: expect.any(String) } } });
+		expect(await users()).toEqual(before);
+
+		const tampered = fakeEvent(member, fixture.circleId, routeId, { password: FIXTURE_PASSWORD, userId: owner.id, id: owner.id });
+		expect(await answerOf(handler, tampered)).toEqual({ redirect: 303, location: '/goodbye' });
+		expect((await users()).map((user) => user.id).sort()).toEqual(
+			before
+				.map((user) => user.id)
+				.filter((id) => id !== member.id)
+				.sort()
+		);
 	});
 
 	it('answers 404 for a made-up or malformed circle id, even to a member of other circles', async () => {

@@ -5,7 +5,7 @@ import type { AnswerKind } from '$lib/agreements';
 import type { MilestoneView } from '$lib/milestones';
 
 /** Why the server ended a socket's session. */
-export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session-ended' | 'password-changed';
+export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session-ended' | 'password-changed' | 'account-deleted';
 
 /** Why a handshake was refused; sent as `err.data.reason` with a plain message. */
 export type HandshakeRefusal = 'not-signed-in' | 'origin-not-allowed' | 'starting';
@@ -37,7 +37,12 @@ export type CircleEvent =
 	| EventOf<'milestone.removed', { milestoneId: string; title: string }>
 	| EventOf<'recovery.date-set', { userId: string; displayName: string; startedOn: string }>
 	| EventOf<'recovery.lapse-shared', { userId: string; displayName: string }>
-	| EventOf<'circle.time-zone-changed', { timeZone: string }>;
+	| EventOf<'circle.time-zone-changed', { timeZone: string }>
+	// Someone deleted their account: what they shared is gone, so open pages read the circle afresh.
+	// It names nobody; neither does anything left in the log (account/erase-from-log.ts).
+	| EventOf<'member.account-deleted', Record<string, never>>
+	// An event that was only about someone whose account is gone: it keeps its place in the order.
+	| EventOf<'event.erased', Record<string, never>>;
 
 /**
  * Milestone events carry the milestone as it now is (like check-ins); `celebrate` is true when

@@ -12,21 +12,11 @@ import { formAction } from '$lib/server/http/respond';
 import { endOwnSession, invalidateUserSessions, listActiveSessions } from '$lib/server/auth/sessions';
 import { clientAddress, field } from '$lib/server/forms';
 import { disconnectSessions, handOverSessionSockets } from '$lib/server/realtime/publish';
-import { conflict, invalid, isRefusal, Refusal } from '$lib/server/refusal';
+import { conflict, invalid, Refusal } from '$lib/server/refusal';
 import type { Actions, PageServerLoad } from './$types';
 
 const endSessionSchema = v.object({ sessionId: field() });
 const noFields = v.object({});
-
-/** A refusal that asks to wait carries Retry-After, as the log-in form's does. */
-async function withRetryAfter<T>(event: { setHeaders(headers: Record<string, string>): void }, work: () => Promise<T>): Promise<T> {
-	try {
-		return await work();
-	} catch (caught) {
-		if (isRefusal(caught) && caught.retryAfterMs) event.setHeaders({ 'retry-after': String(Math.ceil(caught.retryAfterMs / 1000)) });
-		throw caught;
-	}
-}
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
@@ -53,7 +43,7 @@ export const actions: Actions = {
 	changeEmail: async (event) => {
 		const user = requireUser(event);
 		return formAction(event, 'changeEmail', changeEmailSchema, async (data) => {
-			const change = await withRetryAfter(event, () => requestEmailChange(getDb(), getMail(), user, data));
+			const change = await requestEmailChange(getDb(), getMail(), user, data);
 			if (change.kind === 'changed') return { success: `Your email is changed. From now on you log in with ${change.email}.` };
 			return {
 				success: `We’ve sent a link to ${change.pendingEmail}. Once you follow it, that address is the one you log in with; until then it is still ${user.email}.`
@@ -66,7 +56,7 @@ export const actions: Actions = {
 		return formAction(event, 'resendConfirmation', noFields, async () => {
 			const mail = getMail();
 			if (!mail) throw conflict(NO_EMAIL_SET_UP);
-			const { sentTo } = await withRetryAfter(event, () => resendEmailConfirmation(getDb(), mail, user.id));
+			const { sentTo } = await resendEmailConfirmation(getDb(), mail, user.id);
 			return { success: `We’ve sent a new link to ${sentTo}. It can take a few minutes to arrive.` };
 		});
 	},

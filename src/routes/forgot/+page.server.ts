@@ -4,7 +4,7 @@ import { requestPasswordReset } from '$lib/server/auth/password-reset';
 import { clientAddress } from '$lib/server/forms';
 import { formAction } from '$lib/server/http/respond';
 import { getMail, NO_EMAIL_SET_UP } from '$lib/server/mail';
-import { conflict, isRefusal } from '$lib/server/refusal';
+import { conflict } from '$lib/server/refusal';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = () => ({ mailEnabled: getMail() !== null });
@@ -18,12 +18,7 @@ export const actions: Actions = {
 		formAction(event, 'forgot', forgotPasswordSchema, async ({ email }) => {
 			const mail = getMail();
 			if (!mail) throw conflict(NO_EMAIL_SET_UP);
-			try {
-				await requestPasswordReset(getDb(), mail, email, { address: clientAddress(event) });
-			} catch (caught) {
-				if (isRefusal(caught) && caught.retryAfterMs) event.setHeaders({ 'retry-after': String(Math.ceil(caught.retryAfterMs / 1000)) });
-				throw caught;
-			}
+			await requestPasswordReset(getDb(), mail, email, { address: clientAddress(event) });
 			return { sentTo: email };
 		})
 };

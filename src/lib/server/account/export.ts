@@ -615,6 +615,11 @@ export async function summarizeAccountData(db: Database, userId: string, shown =
 	return { account, kinds, shown };
 }
 
+/** How many rows of each kind Hearth holds about the person (what deleting the account takes away). */
+export async function countAccountData(db: Database, userId: string): Promise<Array<{ key: ExportKey; label: string; count: number }>> {
+	return Promise.all(KINDS.map(async ({ key, label, count }) => ({ key, label, count: await count(db, userId) })));
+}
+
 /** The export's file name for a day: hearth-2026-12-01.json. */
 export function exportFileName(now = Date.now()): string {
 	return `hearth-${new Date(now).toISOString().slice(0, 10)}.json`;

@@ -118,3 +118,6 @@ export type ResetPasswordField = keyof typeof resetPasswordSchema.entries;
 export type ChangeNameField = keyof typeof changeNameSchema.entries;
 export type ChangeEmailField = keyof typeof changeEmailSchema.entries;
 export type ChangeEmailInput = v.InferOutput<typeof changeEmailSchema>;
+
+// Deleting the account asks for the password again (account/deletion.ts).
+export const deleteAccountSchema = v.object({ password: givenPassword('Please enter your password to delete your account.') });

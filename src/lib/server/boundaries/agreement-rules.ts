@@ -40,12 +40,14 @@ export interface Tally {
 
 /**
  * Where each current member stands on one proposal: their latest answer given since they joined
- * (an answer from before they left and came back does not count). `answers` are oldest first.
+ * (an answer from before they left and came back does not count). `answers` are oldest first; a
+ * former member's (userId null) is kept on record and counts for nobody.
  */
-export function tallyAnswers(members: CurrentMember[], answers: Array<{ userId: string; answer: AnswerKind; createdAt: number }>): Tally {
+export function tallyAnswers(members: CurrentMember[], answers: Array<{ userId: string | null; answer: AnswerKind; createdAt: number }>): Tally {
 	const latest = new Map<string, AnswerKind>();
 	const joinedAt = new Map(members.map((member) => [member.id, member.joinedAt]));
 	for (const answer of answers) {
+		if (answer.userId === null) continue;
 		const joined = joinedAt.get(answer.userId);
 		if (joined !== undefined && answer.createdAt >= joined) latest.set(answer.userId, answer.answer);
 	}

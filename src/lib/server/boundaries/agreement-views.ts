@@ -7,7 +7,7 @@ import { requireCan, type CircleAccess } from '$lib/server/circles/access';
 import { todayFor } from '$lib/server/circles/today';
 import { isRowId } from '$lib/server/ids';
 import { notFound } from '$lib/server/refusal';
-import type { AgreementCategory, AgreementCommentView, AgreementVersionView, AgreementView, AnswerView, ProposalView } from '$lib/agreements';
+import { recordAuthor, type AgreementCategory, type AgreementCommentView, type AgreementVersionView, type AgreementView, type AnswerView, type ProposalView } from '$lib/agreements';
 import { isInForceProposal, tallyAnswers, type CurrentMember, type ProposalRow } from './agreement-rules';
 import { currentMembers, type Reader } from './agreement-records';
 
@@ -23,7 +23,7 @@ export async function loadAgreementViews(
 	const circleId = access.circle.id;
 	let query = db
 		.selectFrom('agreements')
-		.innerJoin('users', 'users.id', 'agreements.created_by')
+		.leftJoin('users', 'users.id', 'agreements.created_by')
 		.selectAll('agreements')
 		.select('users.display_name as creator_name')
 		.where('agreements.circle_id', '=', circleId);
@@ -34,7 +34,7 @@ export async function loadAgreementViews(
 
 	const versionRows = await db
 		.selectFrom('agreement_versions')
-		.innerJoin('users', 'users.id', 'agreement_versions.created_by')
+		.leftJoin('users', 'users.id', 'agreement_versions.created_by')
 		.selectAll('agreement_versions')
 		.select('users.display_name as author_name')
 		.where('agreement_versions.agreement_id', 'in', ids)
@@ -42,7 +42,7 @@ export async function loadAgreementViews(
 		.execute();
 	const proposalRows = await db
 		.selectFrom('agreement_proposals')
-		.innerJoin('users', 'users.id', 'agreement_proposals.created_by')
+		.leftJoin('users', 'users.id', 'agreement_proposals.created_by')
 		.selectAll('agreement_proposals')
 		.select('users.display_name as author_name')
 		.where('agreement_proposals.agreement_id', 'in', ids)
@@ -51,7 +51,7 @@ export async function loadAgreementViews(
 	const answerRows = await db
 		.selectFrom('agreement_answers')
 		.innerJoin('agreement_proposals', 'agreement_proposals.id', 'agreement_answers.proposal_id')
-		.innerJoin('users', 'users.id', 'agreement_answers.user_id')
+		.leftJoin('users', 'users.id', 'agreement_answers.user_id')
 		.selectAll('agreement_answers')
 		.select('users.display_name as author_name')
 		.where('agreement_proposals.agreement_id', 'in', ids)
@@ -60,7 +60,7 @@ export async function loadAgreementViews(
 	const commentRows = options.withComments
 		? await db
 				.selectFrom('agreement_comments')
-				.innerJoin('users', 'users.id', 'agreement_comments.author_id')
+				.leftJoin('users', 'users.id', 'agreement_comments.author_id')
 				.selectAll('agreement_comments')
 				.select('users.display_name as author_name')
 				.where('agreement_comments.agreement_id', 'in', ids)
@@ -81,7 +81,7 @@ export async function loadAgreementViews(
 			support: row.support,
 			consequence: row.consequence,
 			reviewOn: row.review_on,
-			createdBy: { id: row.created_by, displayName: row.author_name },
+			createdBy: recordAuthor(row.created_by, row.author_name),
 			createdAt: row.created_at
 		})),
 		(version) => version.agreementId
@@ -95,7 +95,7 @@ export async function loadAgreementViews(
 		commentRows.map((row): AgreementCommentView & { agreementId: string } => ({
 			agreementId: row.agreement_id,
 			id: row.id,
-			author: { id: row.author_id, displayName: row.author_name },
+			author: recordAuthor(row.author_id, row.author_name),
 			body: row.body,
 			createdAt: row.created_at
 		})),
@@ -112,7 +112,7 @@ export async function loadAgreementViews(
 			id: row.id,
 			circleId: row.circle_id,
 			status: row.status,
-			createdBy: { id: row.created_by, displayName: row.creator_name },
+			createdBy: recordAuthor(row.created_by, row.creator_name),
 			createdAt: row.created_at,
 			updatedAt: row.updated_at,
 			inForce,
@@ -128,8 +128,8 @@ export async function loadAgreementViews(
 }
 
 function buildProposal(
-	row: ProposalRow & { author_name: string },
-	answers: Array<DB['agreement_answers'] & { author_name: string }>,
+	row: ProposalRow & { author_name: string | null },
+	answers: Array<DB['agreement_answers'] & { author_name: string | null }>,
 	members: CurrentMember[]
 ): ProposalView & { agreementId: string } {
 	const tally = tallyAnswers(
@@ -143,13 +143,13 @@ function buildProposal(
 		version: row.version,
 		withdrawsProposalId: row.withdraws_proposal_id,
 		reason: row.reason,
-		createdBy: { id: row.created_by, displayName: row.author_name },
+		createdBy: recordAuthor(row.created_by, row.author_name),
 		createdAt: row.created_at,
 		outcome: row.outcome,
 		decidedAt: row.decided_at,
 		answers: answers.map((answer): AnswerView => ({
 			id: answer.id,
-			person: { id: answer.user_id, displayName: answer.author_name },
+			person: recordAuthor(answer.user_id, answer.author_name),
 			answer: answer.answer,
 			comment: answer.comment,
 			createdAt: answer.created_at,

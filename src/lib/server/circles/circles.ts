@@ -14,6 +14,7 @@ import type { CircleInput, ProfileInput } from './circle-forms';
 import { appendCircleEvent } from './events';
 import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreements';
 import { isTimeZone } from '$lib/recovery-days';
+import { ERASED_EVENT } from '$lib/server/account/erase-from-log';
 
 export interface CircleSummary {
 	id: string;
@@ -349,6 +350,8 @@ export async function loadRecentActivity(db: Database, access: CircleAccess, lim
 		// Written out exactly as in the partial index circle_events_activity (migrations 0006, 0008), so
 		// SQLite can use it: a busy circle's check-in events are never read just to be skipped.
 		.where(sql<boolean>`circle_events.type NOT LIKE 'invite.%' AND circle_events.type NOT LIKE 'checkin.%'`)
+		// Nothing to tell: what it was about went with a deleted account.
+		.where('circle_events.type', '!=', sql.lit(ERASED_EVENT))
 		.orderBy('circle_events.seq', 'desc')
 		.limit(limit)
 		.execute();

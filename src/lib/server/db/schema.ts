@@ -172,7 +172,8 @@ export interface CheckinRepliesTable {
 export interface AgreementsTable {
 	id: string;
 	circle_id: string;
-	created_by: string;
+	/** null: a former member (they deleted their account; migration 0012). */
+	created_by: string | null;
 	created_at: number;
 	status: 'proposed' | 'agreed' | 'withdrawn' | 'retired';
 	in_force_version: number | null;
@@ -189,7 +190,8 @@ export interface AgreementVersionsTable {
 	support: string;
 	consequence: string;
 	review_on: string | null;
-	created_by: string;
+	/** null: a former member (they deleted their account; migration 0012). */
+	created_by: string | null;
 	created_at: number;
 }
 
@@ -200,7 +202,8 @@ export interface AgreementProposalsTable {
 	version: number | null;
 	withdraws_proposal_id: string | null;
 	reason: string;
-	created_by: string;
+	/** null: a former member (they deleted their account; migration 0012). */
+	created_by: string | null;
 	created_at: number;
 	outcome: 'agreed' | 'replaced' | null;
 	decided_at: number | null;
@@ -209,7 +212,8 @@ export interface AgreementProposalsTable {
 export interface AgreementAnswersTable {
 	id: string;
 	proposal_id: string;
-	user_id: string;
+	/** null: a former member (they deleted their account; migration 0012). */
+	user_id: string | null;
 	answer: 'agree' | 'changes';
 	comment: string;
 	created_at: number;
@@ -218,7 +222,8 @@ export interface AgreementAnswersTable {
 export interface AgreementCommentsTable {
 	id: string;
 	agreement_id: string;
-	author_id: string;
+	/** null: a former member (they deleted their account; migration 0012). */
+	author_id: string | null;
 	body: string;
 	created_at: number;
 }

@@ -36,10 +36,10 @@ interface FormActionOptions {
  * One form action from start to end: read the body, check it against `schema`, and `run` the
  * domain command with the checked data. Every failure (unreadable body, a field's problem, the
  * domain's refusal) comes back as `{ action, message?, errors?, values }` with what was typed;
- * success as `{ action, ...result }`.
+ * success as `{ action, ...result }`. A throttled refusal also sets Retry-After.
  */
 export async function formAction<S extends FormSchema, R extends object>(
-	event: Pick<RequestEvent, 'request'>,
+	event: Pick<RequestEvent, 'request'> & Partial<Pick<RequestEvent, 'setHeaders'>>,
 	action: string,
 	schema: S,
 	run: (data: v.InferOutput<S>, form: FormData) => Promise<R>,
@@ -57,8 +57,10 @@ export async function formAction<S extends FormSchema, R extends object>(
 	try {
 		return { action, ...(await run(parsed.data, form)) };
 	} catch (caught) {
-		if (isRefusal(caught)) return refusalFailure(action, caught, parsed.values, extra);
-		throw caught;
+		if (!isRefusal(caught)) throw caught;
+		// A refusal that asks to wait says for how long, as a 429 should.
+		if (caught.retryAfterMs) event.setHeaders?.({ 'retry-after': String(Math.ceil(caught.retryAfterMs / 1000)) });
+		return refusalFailure(action, caught, parsed.values, extra);
 	}
 }
 

@@ -19,6 +19,9 @@ export function openSqlite(file) {
 	sqlite.pragma('busy_timeout = 5000');
 	// FULL: a write the user was told is saved survives a power cut, not only a process crash.
 	sqlite.pragma('synchronous = FULL');
+	// What is deleted (a removed check-in, a deleted account) is overwritten with zeros in the file,
+	// not left in free pages for anyone holding a copy of it to read back.
+	sqlite.pragma('secure_delete = ON');
 	return sqlite;
 }
 
@@ -65,6 +68,9 @@ export function openCommittedReader(file) {
 	return sqlite;
 }
 
+/** The first line of a migration that must run with foreign keys off. */
+const FOREIGN_KEYS_OFF = '-- hearth: foreign keys off';
+
 /**
  * Applies every migration in `dir` that has not run yet, in name order, each in its own
  * transaction together with the row that records it, so a migration runs exactly once.
@@ -83,14 +89,27 @@ export function migrate(sqlite, dir = migrationsDir()) {
 	const applied = [];
 	for (const name of files) {
 		const sql = readFileSync(path.join(dir, name), 'utf8');
+		// A migration that rebuilds a table others refer to runs with foreign keys off (SQLite's
+		// twelve-step ALTER): dropping the old table must not cascade into its children. The pragma
+		// only works outside a transaction; the keys are checked before the migration commits.
+		const foreignKeysOff = sql.startsWith(FOREIGN_KEYS_OFF);
 		// IMMEDIATE takes the write lock first, so two processes starting together cannot both run it.
 		const applyOnce = sqlite.transaction(() => {
 			if (isApplied.get(name)) return false;
 			sqlite.exec(sql);
+			if (foreignKeysOff) {
+				const broken = /** @type {unknown[]} */ (sqlite.pragma('foreign_key_check'));
+				if (broken.length > 0) throw new Error(`${name} would break ${broken.length} foreign keys: ${JSON.stringify(broken.slice(0, 3))}`);
+			}
 			record.run(name, Date.now());
 			return true;
 		});
-		if (applyOnce.immediate()) applied.push(name);
+		if (foreignKeysOff) sqlite.pragma('foreign_keys = OFF');
+		try {
+			if (applyOnce.immediate()) applied.push(name);
+		} finally {
+			if (foreignKeysOff) sqlite.pragma('foreign_keys = ON');
+		}
 	}
 	return applied;
 }

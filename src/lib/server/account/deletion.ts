@@ -1,0 +1,188 @@
+// "Delete my account": everything the person shared goes, at once and for good, except their part
+// in their circles' agreement records, which the others keep and where they become "a former
+// member" (migration 0012). The preview says exactly that before anything happens; the deletion
+// itself is one transaction, so it is either all done or nothing is, and no row anywhere is left
+// holding their id, name or email (tests/unit/account-deletion.test.ts looks in every table).
+import { sql, type Transaction } from 'kysely';
+import type { Database, DB } from '$lib/server/db';
+import type { SessionUser } from '$lib/server/auth/sessions';
+import { verifyPassword } from '$lib/server/auth/passwords';
+import { hashToken } from '$lib/server/auth/tokens';
+import { appendCircleEvent } from '$lib/server/circles/events';
+import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreement-records';
+import { closeCircleRoom, disconnectSessions, publishCircleEvents } from '$lib/server/realtime/publish';
+import { conflict, invalid, throttled } from '$lib/server/refusal';
+import { describeWait, takeAttempt, THROTTLE_WINDOW } from '$lib/server/throttle';
+import type { CircleEvent } from '$lib/realtime/events';
+import { countAccountData, type ExportKey } from './export';
+import { withoutPerson } from './erase-from-log';
+
+/** Kept for the circle, with "a former member" in place of the person. */
+const KEPT_KINDS: ReadonlySet<ExportKey> = new Set(['agreementProposals', 'agreementAnswers', 'agreementComments']);
+/** Not "shared words": circles are listed on their own, and devices are simply logged out. */
+const LISTED_APART: ReadonlySet<ExportKey> = new Set(['memberships', 'sessions']);
+
+export const WRONG_PASSWORD = 'That isn’t your password. Nothing was deleted.';
+export const PASSWORD_TRIES = 5;
+
+export interface CircleRef {
+	id: string;
+	name: string;
+}
+
+export interface DeletionPreview {
+	/** What is deleted, kind by kind (only kinds there are some of). */
+	deleted: Array<{ label: string; count: number }>;
+	/** What stays in agreement records, as "a former member". */
+	kept: Array<{ label: string; count: number }>;
+	/** Circles they leave. */
+	leaving: CircleRef[];
+	/** Circles they own alone: deleted with the account. */
+	deletedWithAccount: CircleRef[];
+	/** Circles they own with others in them: ownership must be handed over (or the circle deleted) first. */
+	mustHandOver: Array<CircleRef & { others: number }>;
+	devices: number;
+}
+
+async function circlesOf(db: Database | Transaction<DB>, userId: string) {
+	return db
+		.selectFrom('memberships as mine')
+		.innerJoin('circles', 'circles.id', 'mine.circle_id')
+		.select(['circles.id', 'circles.name', 'mine.role'])
+		.select((eb) =>
+			eb
+				.selectFrom('memberships as others')
+				.select(eb.fn.countAll<number>().as('n'))
+				.whereRef('others.circle_id', '=', 'mine.circle_id')
+				.whereRef('others.user_id', '!=', 'mine.user_id')
+				.as('others')
+		)
+		.where('mine.user_id', '=', userId)
+		.orderBy('circles.name')
+		.execute();
+}
+
+/** Exactly what deleting the account would do, for the page that asks first. */
+export async function previewAccountDeletion(db: Database, user: SessionUser): Promise<DeletionPreview> {
+	const [counts, circles] = await Promise.all([countAccountData(db, user.id), circlesOf(db, user.id)]);
+	const shown = counts.filter(({ key, count }) => count > 0 && !LISTED_APART.has(key));
+	return {
+		deleted: shown.filter(({ key }) => !KEPT_KINDS.has(key)).map(({ label, count }) => ({ label, count })),
+		kept: shown.filter(({ key }) => KEPT_KINDS.has(key)).map(({ label, count }) => ({ label, count })),
+		leaving: circles.filter((circle) => circle.role !== 'owner').map(({ id, name }) => ({ id, name })),
+		deletedWithAccount: circles.filter((circle) => circle.role === 'owner' && Number(circle.others) === 0).map(({ id, name }) => ({ id, name })),
+		mustHandOver: circles
+			.filter((circle) => circle.role === 'owner' && Number(circle.others) > 0)
+			.map(({ id, name, others }) => ({ id, name, others: Number(others) })),
+		devices: counts.find(({ key }) => key === 'sessions')?.count ?? 0
+	};
+}
+
+export function handOverFirstMessage(circles: CircleRef[]): string {
+	const names = circles.map((circle) => `“${circle.name}”`).join(', ');
+	return circles.length === 1
+		? `You own ${names}, and others are in it. Please hand it over to someone (or delete it) before you delete your account.`
+		: `You own ${names}, and others are in them. Please hand each over to someone (or delete it) before you delete your account.`;
+}
+
+const deletionKey = (userId: string) => `account-delete:${hashToken(`user:${userId}`)}`;
+
+/**
+ * Deletes the account after the password is given again. Refused, with nothing changed, for a
+ * wrong password (a few tries per quarter hour, so a borrowed session cannot guess it) or while
+ * they own a circle others are in.
+ */
+export async function deleteAccount(db: Database, user: SessionUser, password: string, now = Date.now()): Promise<{ circlesDeleted: number }> {
+	const attempt = await takeAttempt(db, [[deletionKey(user.id), { limit: PASSWORD_TRIES, windowMs: THROTTLE_WINDOW }]], now);
+	if (!attempt.allowed) {
+		throw throttled(`Too many tries. Please wait ${describeWait(attempt.retryAfterMs)} and try again.`, attempt.retryAfterMs);
+	}
+	const row = await db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirst();
+	if (!row || !(await verifyPassword(row.password_hash, password))) throw invalid(WRONG_PASSWORD, 'password');
+
+	const { events, deletedCircleIds, sessionIds } = await db.transaction().execute((trx) => eraseAccount(trx, user, now));
+	disconnectSessions(sessionIds, 'account-deleted');
+	for (const circleId of deletedCircleIds) closeCircleRoom(circleId);
+	publishCircleEvents(events);
+	return { circlesDeleted: deletedCircleIds.length };
+}
+
+async function eraseAccount(trx: Transaction<DB>, user: SessionUser, now: number) {
+	const userId = user.id;
+	const circles = await circlesOf(trx, userId);
+	// Read again inside the transaction: someone may have joined since the page was shown.
+	const blocking = circles.filter((circle) => circle.role === 'owner' && Number(circle.others) > 0);
+	if (blocking.length > 0) throw conflict(handOverFirstMessage(blocking));
+	const { email } = await trx.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
+	const sessionIds = (await trx.selectFrom('sessions').select('id').where('user_id', '=', userId).execute()).map((session) => session.id);
+	const deviceHashes = (await trx.selectFrom('known_devices').select('token_hash').where('user_id', '=', userId).execute()).map((d) => d.token_hash);
+
+	// Circles they are alone in go with them (everything in them cascades).
+	const deletedCircleIds = circles.filter((circle) => circle.role === 'owner').map((circle) => circle.id);
+	if (deletedCircleIds.length > 0) await trx.deleteFrom('circles').where('id', 'in', deletedCircleIds).execute();
+
+	// Small victories they added about someone else are their words too (those about them, their
+	// check-ins, replies, reactions, cheers and recovery dates go with the account row below).
+	await trx.deleteFrom('milestones').where('created_by', '=', userId).where('kind', '=', 'victory').execute();
+	// In the agreement records they become a former member.
+	await trx.updateTable('agreements').set({ created_by: null }).where('created_by', '=', userId).execute();
+	await trx.updateTable('agreement_versions').set({ created_by: null }).where('created_by', '=', userId).execute();
+	await trx.updateTable('agreement_proposals').set({ created_by: null }).where('created_by', '=', userId).execute();
+	await trx.updateTable('agreement_answers').set({ user_id: null }).where('user_id', '=', userId).execute();
+	await trx.updateTable('agreement_comments').set({ author_id: null }).where('author_id', '=', userId).execute();
+
+	const events: CircleEvent[] = [];
+	for (const circle of circles) {
+		if (deletedCircleIds.includes(circle.id)) continue;
+		await trx.deleteFrom('memberships').where('circle_id', '=', circle.id).where('user_id', '=', userId).execute();
+		events.push(
+			await appendCircleEvent(trx, { circleId: circle.id, actorId: null, type: 'member.account-deleted', payload: {}, now }),
+			// A proposal that was waiting only for them is decided now.
+			...(await settleAgreementsAfterMemberLeft(trx, circle.id, now))
+		);
+	}
+
+	await eraseFromLogs(trx, userId);
+
+	// Attempt counters are keyed by hashes of the email and the account, never the values; the
+	// ones that can be named go now, the rest expire within the hour (README, "Delete my account").
+	const emailHash = hashToken(`email:${email}`);
+	await trx
+		.deleteFrom('attempt_throttles')
+		.where((eb) =>
+			eb.or([
+				eb('key', 'like', `%:${emailHash}`),
+				eb('key', 'like', `login-pair:${emailHash}:%`),
+				eb('key', 'like', `%:${hashToken(`user:${userId}`)}`),
+				...deviceHashes.map((tokenHash) => eb('key', '=', `login-device:${hashToken(`${tokenHash}:${userId}`)}`))
+			])
+		)
+		.execute();
+
+	// Sessions, known devices, email links, removals, check-ins, replies, reactions, cheers,
+	// recovery dates and milestones about them all cascade from here (migrations 0001–0011).
+	await trx.deleteFrom('users').where('id', '=', userId).execute();
+	return { events, deletedCircleIds, sessionIds };
+}
+
+/**
+ * Every event that holds a copy of them (their id is in it) loses it, in every circle's log:
+ * also circles they left or were removed from. This reads the whole log once; deleting an
+ * account is rare, and an index for it would slow every event written. See erase-from-log.ts.
+ */
+async function eraseFromLogs(trx: Transaction<DB>, userId: string): Promise<void> {
+	await trx.updateTable('circle_events').set({ actor_id: null }).where('actor_id', '=', userId).execute();
+	const mentioning = await trx
+		.selectFrom('circle_events')
+		.select(['id', 'type', 'payload'])
+		.where(sql<boolean>`instr(payload, ${userId}) > 0`)
+		.execute();
+	for (const row of mentioning) {
+		const kept = withoutPerson({ type: row.type, payload: JSON.parse(row.payload) }, userId);
+		await trx
+			.updateTable('circle_events')
+			.set({ type: kept.type, payload: JSON.stringify(kept.payload) })
+			.where('id', '=', row.id)
+			.execute();
+	}
+}
