@@ -1,9 +1,9 @@
 // Counters of attempts, one row per key ("login-ip:203.0.113.7") in attempt_throttles, all of one
-// shape (logins, sign-ups, invite links): each attempt takes a place in its keys' counts BEFORE
-// the work it guards (checking a password, hashing one, looking a link up), in one atomic write,
-// and is refused when a count is full (takeAttempt). A burst of parallel attempts is counted
-// exactly, so at most `limit` ever get through. An attempt that turns out not to count (the right
-// password, a link that works) gives its places back (giveBackAttempt).
+// shape (logins, sign-ups, invite links, requests that send mail): each attempt takes a place in
+// its keys' counts BEFORE the work it guards (checking a password, hashing one, looking a link up,
+// sending a message), in one atomic write, and is refused when a count is full (takeAttempt). A
+// burst of parallel attempts is counted exactly, so at most `limit` ever get through. An attempt
+// that turns out not to count (the right password, a link that works) gives its places back.
 import { sql } from 'kysely';
 import type { Database } from '$lib/server/db';
 

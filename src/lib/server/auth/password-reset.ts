@@ -26,15 +26,15 @@ export const resetAddressKey = (address: string) => `reset-ip:${address}`;
 
 export const RESET_LINK_STOPPED = 'This link no longer works: it was used already, or more than 30 minutes have passed. You can ask for a new one.';
 
-export function tooManyResetsForEmail(retryAfterMs: number): string {
+/**
+ * The one answer to asking too often, whether this email's count is full or this address's (so it
+ * tells nobody that someone else asked for this email), and for an email with or without an account.
+ */
+export function tooManyResetsMessage(retryAfterMs: number): string {
 	return (
-		'That email address was asked for several links in the last few minutes. If there’s an account for it, they are in its inbox (look in the spam folder too), ' +
-		`and each works for ${RESET_LINK_MINUTES} minutes. To ask again, please wait ${describeWait(retryAfterMs)}.`
+		'Several reset links were asked for in the last few minutes. If there’s an account for this email, any link sent to it is in its inbox ' +
+		`(look in the spam folder too) and works for ${RESET_LINK_MINUTES} minutes. To ask again, please wait ${describeWait(retryAfterMs)}.`
 	);
-}
-
-export function tooManyResetsFromAddress(retryAfterMs: number): string {
-	return `Too many reset links were asked for from this connection. Please wait ${describeWait(retryAfterMs)} and try again.`;
 }
 
 export interface ResetRequestContext {
@@ -59,10 +59,7 @@ export async function requestPasswordReset(db: Database, mail: Mail, email: stri
 		],
 		now
 	);
-	if (over) {
-		const message = over.key === resetEmailKey(email) ? tooManyResetsForEmail(over.retryAfterMs) : tooManyResetsFromAddress(over.retryAfterMs);
-		throw throttled(message, over.retryAfterMs);
-	}
+	if (over) throw throttled(tooManyResetsMessage(over.retryAfterMs), over.retryAfterMs);
 	// Whether there is an account is found out after the answer is settled, so nothing about the
 	// answer (its words or its time) depends on it.
 	const sending = (async () => {
