@@ -9,6 +9,8 @@ import { passwordResetMessage, RESET_LINK_MINUTES } from '$lib/server/mail/messa
 import { Refusal, throttled } from '$lib/server/refusal';
 import { describeWait } from '$lib/server/throttle';
 import { countMailRequest, findEmailToken, issueEmailToken, takeEmailToken } from './email-tokens';
+import { rememberDevice } from './known-devices';
+import { passwordWasReset } from './login-throttle';
 import { hashPassword } from './passwords';
 import { invalidateUserSessions } from './sessions';
 import { hashToken } from './tokens';
@@ -85,14 +87,19 @@ export interface PasswordReset {
 	email: string;
 	/** Every session the account had, now ended (their sockets are to be closed). */
 	endedSessionIds: string[];
+	/** The browser's known-device token, for its `hearth_device` cookie. */
+	device: { token: string; expiresAt: number };
 }
 
 /**
  * Uses the link: sets the new password (already checked by the form's rules), ends every session
- * of the account and every other reset link it had, and marks the address confirmed. Refused
- * (not found, one message) when the link is unknown, used or expired.
+ * of the account and every other reset link it had, and marks the address confirmed. The browser
+ * it was used in (`deviceToken`: its `hearth_device` cookie, if it has one) becomes known to the
+ * account, as at a login, and the login counts against the email start again
+ * (login-throttle.ts), so the person's next login there is not held up by a flood of guesses.
+ * Refused (not found, one message) when the link is unknown, used or expired.
  */
-export async function resetPassword(db: Database, token: string, newPassword: string, now = Date.now()): Promise<PasswordReset> {
+export async function resetPassword(db: Database, token: string, newPassword: string, now = Date.now(), deviceToken?: string): Promise<PasswordReset> {
 	// Hashing takes a while and 19 MiB: not for a link that does not work.
 	if (!(await findPasswordReset(db, token, now))) throw new Refusal('not-found', RESET_LINK_STOPPED);
 	const passwordHash = await hashPassword(newPassword);
@@ -108,6 +115,8 @@ export async function resetPassword(db: Database, token: string, newPassword: st
 			.execute();
 		await trx.deleteFrom('email_tokens').where('user_id', '=', user.id).where('purpose', '=', 'reset-password').execute();
 		const endedSessionIds = await invalidateUserSessions(trx, user.id);
-		return { userId: user.id, email: user.email, endedSessionIds };
+		const device = await rememberDevice(trx, user.id, deviceToken, now);
+		await passwordWasReset(trx, user.email, { tokenHash: hashToken(device.token), userId: user.id });
+		return { userId: user.id, email: user.email, endedSessionIds, device };
 	});
 }
