@@ -196,7 +196,7 @@ describe('forgot my password', () => {
 			}
 			const refused = await refusalOf(requestPasswordReset(testDb.db, mail, email, { address: '198.51.100.200', now: now + 1000 }));
 			expect(refused.reason).toBe('throttled');
-			expect(refused.message).toMatch(/^That email address was asked for several links/);
+			expect(refused.message).toMatch(/^Several reset links were asked for in the last few minutes/);
 			expect(refused.retryAfterMs).toBeGreaterThan(0);
 		}
 		// After the window, asking works again.
@@ -216,11 +216,22 @@ describe('forgot my password', () => {
 		expect(tokenRows()).toHaveLength(RESET_EMAIL_LIMIT);
 	});
 
+	it('refuses in the same words whichever count is full, the email’s or the address’s', async () => {
+		const now = Date.now();
+		for (let i = 0; i < RESET_EMAIL_LIMIT; i++) await requestPasswordReset(testDb.db, mail, 'ana@example.org', { address: `198.51.100.${i}`, now });
+		const emailFull = await refusalOf(requestPasswordReset(testDb.db, mail, 'ana@example.org', { address: '192.0.2.50', now }));
+		for (let i = 0; i < RESET_ADDRESS_LIMIT; i++) await requestPasswordReset(testDb.db, mail, `someone${i}@example.org`, { address: '192.0.2.60', now });
+		const addressFull = await refusalOf(requestPasswordReset(testDb.db, mail, 'sam@example.org', { address: '192.0.2.60', now }));
+		expect(emailFull).toMatchObject({ reason: 'throttled', retryAfterMs: THROTTLE_WINDOW });
+		expect(addressFull).toMatchObject({ reason: 'throttled', retryAfterMs: THROTTLE_WINDOW });
+		expect(addressFull.message).toBe(emailFull.message);
+	});
+
 	it(`allows ${RESET_ADDRESS_LIMIT} links per address in 15 minutes, whatever the emails`, async () => {
 		const now = Date.now();
 		for (let i = 0; i < RESET_ADDRESS_LIMIT; i++) await requestPasswordReset(testDb.db, mail, `someone${i}@example.org`, { ...context, now });
 		const refused = await refusalOf(requestPasswordReset(testDb.db, mail, 'someone-else@example.org', { ...context, now }));
-		expect(refused).toMatchObject({ reason: 'throttled', message: expect.stringMatching(/^Too many reset links were asked for from this connection/) });
+		expect(refused).toMatchObject({ reason: 'throttled', message: expect.stringMatching(/^Several reset links were asked for in the last few minutes/) });
 		// Another address is not held up.
 		await expect(requestPasswordReset(testDb.db, mail, 'someone-else@example.org', { address: '192.0.2.1', now })).resolves.toBeDefined();
 	});

@@ -3,10 +3,13 @@
 // checked or hashed. The numbers are the promises README makes ("Accounts and sessions"): an email
 // gets 10 tries from one address, 30 from everywhere together, an address 100 across all emails,
 // each per 15 minutes; a browser that has signed in to the account before gets its own 10; an
-// address may make 10 accounts an hour.
+// address may make 10 accounts an hour. A password reset makes its browser known and clears the
+// email's counts, so the person who reset can log in at once.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logIn, signUp, type LogInResult, type SignUpResult } from '$lib/server/auth/accounts';
+import { issueEmailToken } from '$lib/server/auth/email-tokens';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '$lib/server/auth/passwords';
+import { resetPassword, RESET_LINK_LIFETIME } from '$lib/server/auth/password-reset';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 // The real functions, watched: each call is one password really checked (or hashed).
@@ -194,5 +197,58 @@ describe('parallel sign-ups from one address', () => {
 		await parallel(10, (i) => signUp(testDb.db, person(i), { ...one, now }));
 		const refused = await signUp(testDb.db, person(10), { ...one, now: now + 20 * MINUTE });
 		expect(refused).toEqual({ ok: false, reason: 'throttled', retryAfterMs: 40 * MINUTE });
+	});
+});
+
+describe('a password reset', () => {
+	const newPassword = 'a brand new passphrase';
+	const afterReset = { email: ana.email, password: newPassword };
+	const strangers = (round: number) => (i: number) => logIn(testDb.db, wrong, { address: `198.51.${round}.${i}`, userAgent: 'curl' });
+
+	/** Ana follows a reset link in the browser with this device token (none: a browser new to Hearth). */
+	async function anaResets(deviceToken?: string) {
+		const user = testDb.db.selectFrom('users').select('id').where('email', '=', ana.email);
+		const { id } = await user.executeTakeFirstOrThrow();
+		const token = await issueEmailToken(testDb.db, {
+			userId: id,
+			purpose: 'reset-password',
+			email: ana.email,
+			lifetimeMs: RESET_LINK_LIFETIME,
+			now: Date.now()
+		});
+		return resetPassword(testDb.db, token, newPassword, Date.now(), deviceToken);
+	}
+
+	it('on a new browser during a flood: that browser is known from then on, and logs in at once, flood or not', async () => {
+		await anaSignsUp();
+		await parallel(100, strangers(0));
+		const mac = { ...anasHome, userAgent: 'Safari on Mac' };
+		expect(await logIn(testDb.db, right, mac)).toMatchObject({ ok: false, reason: 'throttled' });
+
+		const reset = await anaResets();
+		// The guessing goes on, against the new password now.
+		await parallel(100, strangers(1));
+		expect((await logIn(testDb.db, afterReset, { ...mac, deviceToken: reset.device.token })).ok).toBe(true);
+	});
+
+	it('clears what was counted against the email, so once a flood stops any browser can log in', async () => {
+		await anaSignsUp();
+		// Someone at home mistyped it ten times, then strangers filled the email's count.
+		await parallel(12, () => logIn(testDb.db, wrong, anasHome));
+		await parallel(100, strangers(0));
+		const ipad = { ...anasHome, userAgent: 'Safari on iPad' };
+		expect(await logIn(testDb.db, right, ipad)).toMatchObject({ ok: false, reason: 'throttled' });
+		await anaResets();
+		expect((await logIn(testDb.db, afterReset, ipad)).ok).toBe(true);
+	});
+
+	it('on the phone where she forgot it: her own ten wrong tries there no longer hold her up', async () => {
+		const phone = await anaSignsUp();
+		const onPhone = { ...anasHome, deviceToken: phone };
+		await parallel(12, () => logIn(testDb.db, wrong, onPhone));
+		expect(await logIn(testDb.db, right, onPhone)).toMatchObject({ ok: false, reason: 'throttled', knownDevice: true });
+		const reset = await anaResets(phone);
+		expect(reset.device.token).toBe(phone);
+		expect((await logIn(testDb.db, afterReset, onPhone)).ok).toBe(true);
 	});
 });

@@ -2,10 +2,9 @@
 // confirm. The token is 200 random bits, as a session's; only its SHA-256 is stored, so a copy of
 // the database opens nothing. Using a link deletes its row in the same statement that finds it,
 // so two clicks at once cannot both use it.
-import { sql } from 'kysely';
 import type { Database } from '$lib/server/db';
 import type { EmailTokensTable } from '$lib/server/db/schema';
-import { THROTTLE_WINDOW } from '$lib/server/throttle';
+import { takeAttempt, THROTTLE_WINDOW, type AttemptKey } from '$lib/server/throttle';
 import { generateSessionToken, hashToken } from './tokens';
 
 export type EmailTokenPurpose = EmailTokensTable['purpose'];
@@ -60,35 +59,20 @@ export async function deleteExpiredEmailTokens(db: Database, now = Date.now()): 
 }
 
 /**
- * Counts a request that sends mail (or could) against each key, and says which key, if any, it
- * took over its limit: "at most `limit` in a window of THROTTLE_WINDOW", the window starting at a
- * key's first request. Each count is one atomic upsert that returns the count it made, so of
- * requests that arrive together exactly `limit` go ahead (a check made before the count, or read
- * after it, would let all through, or none). The counters live beside the login limits'
- * (attempt_throttles), under their own key prefixes, and are cleared by the same housekeeping.
+ * Counts a request that sends mail (or could) against each key before anything is sent, or refuses
+ * it: at most `limit` per key in a window of THROTTLE_WINDOW from the key's first request. The
+ * counting is takeAttempt's (throttle.ts), so of requests that arrive together exactly `limit` go
+ * ahead, and a refused one counts nothing. The refusal says only how long to wait, never which key
+ * was full: the answer for "this email was asked for often" and "this address asked often" is the
+ * same. The counters live beside the login limits' (attempt_throttles), under their own key
+ * prefixes, and are cleared by the same housekeeping.
  */
 export async function countMailRequest(
 	db: Database,
 	keys: readonly (readonly [key: string, limit: number])[],
 	now: number
-): Promise<{ key: string; retryAfterMs: number } | null> {
-	return db.transaction().execute(async (trx) => {
-		let over: { key: string; retryAfterMs: number } | null = null;
-		for (const [key, limit] of keys) {
-			const windowOpen = sql<boolean>`${now} - attempt_throttles.window_started_at < ${THROTTLE_WINDOW}`;
-			const counted = await trx
-				.insertInto('attempt_throttles')
-				.values({ key, failures: 1, window_started_at: now, blocked_until: 0 })
-				.onConflict((oc) =>
-					oc.column('key').doUpdateSet({
-						failures: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.failures + 1 ELSE 1 END`,
-						window_started_at: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.window_started_at ELSE ${now} END`
-					})
-				)
-				.returning(['failures', 'window_started_at'])
-				.executeTakeFirstOrThrow();
-			if (counted.failures > limit && !over) over = { key, retryAfterMs: Math.max(1, counted.window_started_at + THROTTLE_WINDOW - now) };
-		}
-		return over;
-	});
+): Promise<{ retryAfterMs: number } | null> {
+	const perWindow = keys.map(([key, limit]): AttemptKey => [key, { limit, windowMs: THROTTLE_WINDOW }]);
+	const verdict = await takeAttempt(db, perWindow, now);
+	return verdict.allowed ? null : { retryAfterMs: verdict.retryAfterMs };
 }

@@ -46,11 +46,10 @@ export interface LoginSubject {
 // Keys hold no email or account id in the clear: a deleted account leaves nothing of itself here.
 const emailPart = (email: string) => hashToken(`email:${email}`);
 
+const deviceKey = ({ tokenHash, userId }: KnownDevice) => `login-device:${hashToken(`${tokenHash}:${userId}`)}`;
+
 function keysOf(subject: LoginSubject): AttemptKey[] {
-	if (subject.knownDevice) {
-		const { tokenHash, userId } = subject.knownDevice;
-		return [[`login-device:${hashToken(`${tokenHash}:${userId}`)}`, DEVICE_LIMIT]];
-	}
+	if (subject.knownDevice) return [[deviceKey(subject.knownDevice), DEVICE_LIMIT]];
 	const email = emailPart(subject.email);
 	return [
 		[`login-pair:${email}:${subject.address}`, PAIR_LIMIT],
@@ -75,4 +74,19 @@ export async function loginSucceeded(db: Database, subject: LoginSubject, taken:
 		return;
 	}
 	await giveBackAttempt(db, taken);
+}
+
+/**
+ * The password was reset from this browser (which is known to the account from now on): the
+ * person has just shown the inbox is theirs, and every guess counted against the email, from
+ * anywhere, from each address, or from this browser, was at a password that is gone. Those counts
+ * start again, so their very next login is not held up by them. Each address's count across all
+ * emails stays, and so do other browsers' own counts.
+ */
+export async function passwordWasReset(db: Database, email: string, device: KnownDevice): Promise<void> {
+	const part = emailPart(email);
+	await db
+		.deleteFrom('attempt_throttles')
+		.where((eb) => eb.or([eb('key', 'in', [`login-email:${part}`, deviceKey(device)]), eb('key', 'like', `login-pair:${part}:%`)]))
+		.execute();
 }

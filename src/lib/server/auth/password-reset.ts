@@ -9,6 +9,8 @@ import { passwordResetMessage, RESET_LINK_MINUTES } from '$lib/server/mail/messa
 import { Refusal, throttled } from '$lib/server/refusal';
 import { describeWait } from '$lib/server/throttle';
 import { countMailRequest, findEmailToken, issueEmailToken, takeEmailToken } from './email-tokens';
+import { rememberDevice } from './known-devices';
+import { passwordWasReset } from './login-throttle';
 import { hashPassword } from './passwords';
 import { invalidateUserSessions } from './sessions';
 import { hashToken } from './tokens';
@@ -26,15 +28,15 @@ export const resetAddressKey = (address: string) => `reset-ip:${address}`;
 
 export const RESET_LINK_STOPPED = 'This link no longer works: it was used already, or more than 30 minutes have passed. You can ask for a new one.';
 
-export function tooManyResetsForEmail(retryAfterMs: number): string {
+/**
+ * The one answer to asking too often, whether this email's count is full or this address's (so it
+ * tells nobody that someone else asked for this email), and for an email with or without an account.
+ */
+export function tooManyResetsMessage(retryAfterMs: number): string {
 	return (
-		'That email address was asked for several links in the last few minutes. If there’s an account for it, they are in its inbox (look in the spam folder too), ' +
-		`and each works for ${RESET_LINK_MINUTES} minutes. To ask again, please wait ${describeWait(retryAfterMs)}.`
+		'Several reset links were asked for in the last few minutes. If there’s an account for this email, any link sent to it is in its inbox ' +
+		`(look in the spam folder too) and works for ${RESET_LINK_MINUTES} minutes. To ask again, please wait ${describeWait(retryAfterMs)}.`
 	);
-}
-
-export function tooManyResetsFromAddress(retryAfterMs: number): string {
-	return `Too many reset links were asked for from this connection. Please wait ${describeWait(retryAfterMs)} and try again.`;
 }
 
 export interface ResetRequestContext {
@@ -59,10 +61,7 @@ export async function requestPasswordReset(db: Database, mail: Mail, email: stri
 		],
 		now
 	);
-	if (over) {
-		const message = over.key === resetEmailKey(email) ? tooManyResetsForEmail(over.retryAfterMs) : tooManyResetsFromAddress(over.retryAfterMs);
-		throw throttled(message, over.retryAfterMs);
-	}
+	if (over) throw throttled(tooManyResetsMessage(over.retryAfterMs), over.retryAfterMs);
 	// Whether there is an account is found out after the answer is settled, so nothing about the
 	// answer (its words or its time) depends on it.
 	const sending = (async () => {
@@ -88,14 +87,19 @@ export interface PasswordReset {
 	email: string;
 	/** Every session the account had, now ended (their sockets are to be closed). */
 	endedSessionIds: string[];
+	/** The browser's known-device token, for its `hearth_device` cookie. */
+	device: { token: string; expiresAt: number };
 }
 
 /**
  * Uses the link: sets the new password (already checked by the form's rules), ends every session
- * of the account and every other reset link it had, and marks the address confirmed. Refused
- * (not found, one message) when the link is unknown, used or expired.
+ * of the account and every other reset link it had, and marks the address confirmed. The browser
+ * it was used in (`deviceToken`: its `hearth_device` cookie, if it has one) becomes known to the
+ * account, as at a login, and the login counts against the email start again
+ * (login-throttle.ts), so the person's next login there is not held up by a flood of guesses.
+ * Refused (not found, one message) when the link is unknown, used or expired.
  */
-export async function resetPassword(db: Database, token: string, newPassword: string, now = Date.now()): Promise<PasswordReset> {
+export async function resetPassword(db: Database, token: string, newPassword: string, now = Date.now(), deviceToken?: string): Promise<PasswordReset> {
 	// Hashing takes a while and 19 MiB: not for a link that does not work.
 	if (!(await findPasswordReset(db, token, now))) throw new Refusal('not-found', RESET_LINK_STOPPED);
 	const passwordHash = await hashPassword(newPassword);
@@ -111,6 +115,8 @@ export async function resetPassword(db: Database, token: string, newPassword: st
 			.execute();
 		await trx.deleteFrom('email_tokens').where('user_id', '=', user.id).where('purpose', '=', 'reset-password').execute();
 		const endedSessionIds = await invalidateUserSessions(trx, user.id);
-		return { userId: user.id, email: user.email, endedSessionIds };
+		const device = await rememberDevice(trx, user.id, deviceToken, now);
+		await passwordWasReset(trx, user.email, { tokenHash: hashToken(device.token), userId: user.id });
+		return { userId: user.id, email: user.email, endedSessionIds, device };
 	});
 }

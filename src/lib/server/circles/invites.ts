@@ -7,7 +7,7 @@ import { hashToken } from '$lib/server/auth/tokens';
 import { newId } from '$lib/server/ids';
 import { Refusal } from '$lib/server/refusal';
 import { addUserToCircleRoom, publishCircleEvents } from '$lib/server/realtime/publish';
-import { checkThrottle, recordFailure, type ThrottleKey, type ThrottleVerdict } from '$lib/server/throttle';
+import { giveBackAttempt, takeAttempt, THROTTLE_WINDOW, type AttemptLimit, type AttemptVerdict, type TakenPlace } from '$lib/server/throttle';
 import { requireCan, type CircleAccess } from './access';
 import type { InviteInput } from './circle-forms';
 import { appendCircleEvent } from './events';
@@ -244,15 +244,18 @@ export async function acceptInvite(db: Database, user: SessionUser, token: strin
 	return { ok: true, circleId: outcome.circleId, alreadyMember: outcome.alreadyMember };
 }
 
-// Guessing a 160-bit token is hopeless, but a flood of attempts is still refused per address.
-const INVITE_ADDRESS_POLICY = { slowAfter: 30, blockAfter: 30 };
-const inviteKeys = (address: string): ThrottleKey[] => [[`invite-ip:${address}`, INVITE_ADDRESS_POLICY]];
+// Guessing a 160-bit token is hopeless, but a flood of links tried from one address is still
+// refused. Each try takes its place in the address's count BEFORE the link is looked up
+// (takeAttempt), so a burst of parallel tries is counted exactly; a link that works gives its
+// place back, so only links that did not work count.
+export const INVITE_ADDRESS_LIMIT: AttemptLimit = { limit: 30, windowMs: THROTTLE_WINDOW };
 
-export function checkInviteThrottle(db: Database, address: string, now = Date.now()): Promise<ThrottleVerdict> {
-	return checkThrottle(db, inviteKeys(address), now);
+/** Counts a try of a link from this address before the link is looked up, or refuses it. */
+export function takeInviteAttempt(db: Database, address: string, now = Date.now()): Promise<AttemptVerdict> {
+	return takeAttempt(db, [[`invite-ip:${address}`, INVITE_ADDRESS_LIMIT]], now);
 }
 
-/** Counts a link that did not work against the address that tried it. */
-export function recordInviteFailure(db: Database, address: string, now = Date.now()): Promise<void> {
-	return recordFailure(db, inviteKeys(address), now);
+/** The link worked (it showed an invitation, or let someone in): its try does not count. */
+export function inviteWorked(db: Database, taken: readonly TakenPlace[]): Promise<void> {
+	return giveBackAttempt(db, taken);
 }
