@@ -6,6 +6,7 @@ import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/serv
 import { deleteExpiredSessions, startSessionVisitWriter, validateSessionToken } from '$lib/server/auth/sessions';
 import { deleteStaleDevices } from '$lib/server/auth/known-devices';
 import { deleteExpiredEmailTokens } from '$lib/server/auth/email-tokens';
+import { deleteExpiredPendingSignUps } from '$lib/server/auth/pending-signups';
 import { getMail } from '$lib/server/mail';
 import { startRealtime } from '$lib/server/realtime';
 import { deleteStaleThrottles } from '$lib/server/throttle';
@@ -13,8 +14,8 @@ import { startMilestoneClock } from '$lib/server/milestones/milestones';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
-/** Pages whose address holds a secret token (an invite, a password reset, an email confirmation). */
-const SECRET_PATH = /^\/(join|reset|confirm-email)\/[^/]+/;
+/** Pages whose address holds a secret token (an invite, a password reset, an email confirmation, a sign-up link). */
+const SECRET_PATH = /^\/(join|reset|confirm-email|create-account)\/[^/]+/;
 
 export const init: ServerInit = async () => {
 	const db = getDb(); // opens the database and applies pending migrations
@@ -25,9 +26,13 @@ export const init: ServerInit = async () => {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}
 	const housekeeping = () =>
-		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db), deleteStaleDevices(db), deleteExpiredEmailTokens(db)]).catch((e) =>
-			console.error('Housekeeping failed', e)
-		);
+		Promise.all([
+			deleteExpiredSessions(db),
+			deleteStaleThrottles(db),
+			deleteStaleDevices(db),
+			deleteExpiredEmailTokens(db),
+			deleteExpiredPendingSignUps(db)
+		]).catch((e) => console.error('Housekeeping failed', e));
 	await housekeeping();
 	setInterval(housekeeping, HOUSEKEEPING_INTERVAL).unref();
 	startMilestoneClock(db);

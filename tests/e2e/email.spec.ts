@@ -1,8 +1,9 @@
-// Forgot my password, end to end with email (issue 16): a server of the spec's own with SMTP_URL
-// pointed at an SMTP server this spec starts (the main webServer has no email), a real browser,
-// and the links read from the messages as they arrived. Sign up → confirm the address → log out →
-// "Forgot your password?" → the link → a new password, which logs out every device and says so →
-// log in with it; the link works once.
+// Email end to end (issue 16): a server of the spec's own with SMTP_URL pointed at an SMTP server
+// this spec starts (the main webServer has no email), a real browser, and the links read from the
+// messages as they arrived. Sign up → "check your email" → the link → its button → signed in (the
+// address confirmed by it); the same answer for an address that has an account, whose owner is
+// told. Forgot my password: log out → "Forgot your password?" → the link → a new password, which
+// logs out every device and says so → log in with it; the link works once. My profile.
 import {
 	expect,
 	expectNoAxeViolations,
@@ -11,13 +12,16 @@ import {
 	fields,
 	gotoHydrated,
 	logIn,
-	signUp,
+	expectPathname,
 	test,
 	uniqueUser,
+	type TestUser,
 	waitForHydration,
 	watchForTrouble
 } from './helpers';
 import { freePort, startServer, tempDatabase, type ServerProcess } from './server-process';
+import type { Page } from '@playwright/test';
+import { createCircle, joinSignUpForm, makeInvite, uniqueCircleName } from './circle-helpers';
 import { startSmtpCapture, type SmtpCapture } from '../unit/support/smtp-capture';
 
 let smtp: SmtpCapture;
@@ -41,11 +45,120 @@ test.afterAll(async () => {
 	database?.remove();
 });
 
-function linkIn(text: string, path: 'reset' | 'confirm-email'): string {
+function linkIn(text: string, path: 'reset' | 'confirm-email' | 'create-account'): string {
 	const match = new RegExp(`${server.baseURL.replace(/[.]/g, '\\.')}/${path}/[a-z0-9]+`).exec(text);
 	if (!match) throw new Error(`no ${path} link in: ${text}`);
 	return match[0];
 }
+
+const CHECK_YOUR_EMAIL = (email: string) => `We sent a link to ${email} to finish creating your account.`;
+
+/** Sends the sign-up form (from `/signup`, or the address given) and waits for "check your email". */
+async function askToSignUp(page: Page, user: TestUser, from = '/signup'): Promise<void> {
+	await gotoHydrated(page, from);
+	await fields.displayName(page).fill(user.displayName);
+	await fields.email(page).fill(user.email);
+	await fields.password(page).fill(user.password);
+	await page.getByRole('button', { name: 'Create account' }).click();
+	await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+	await expect(page.getByRole('main').getByRole('status')).toHaveText(CHECK_YOUR_EMAIL(user.email));
+}
+
+/** Signs up as with email: the form, the link that arrives, its button; lands signed in at `expectPath`. */
+async function signUpByEmail(page: Page, user: TestUser, { from = '/signup', expectPath = '/circles' } = {}): Promise<void> {
+	const before = smtp.to(user.email).length;
+	await askToSignUp(page, user, from);
+	const message = (await smtp.waitFor(user.email, before + 1)).at(-1)!;
+	expect(message.subject).toBe('Finish creating your Hearth account');
+	await gotoHydrated(page, linkIn(message.text, 'create-account'));
+	await expect(page.getByRole('heading', { name: 'Finish creating your account' })).toBeVisible();
+	await page.getByRole('button', { name: 'Create my account' }).click();
+	await expectPathname(page, expectPath);
+	await expectSignedInAs(page, user.displayName);
+}
+
+test('sign-up with email: "check your email" for every address, the link makes the account once and goes on where it was going', async ({ browser }) => {
+	const user = uniqueUser();
+	const context = await browser.newContext({ baseURL: server.baseURL });
+	const stranger = await browser.newContext({ baseURL: server.baseURL });
+	try {
+		const page = await context.newPage();
+		const trouble = watchForTrouble(page);
+		await askToSignUp(page, user, '/signup?redirectTo=%2Faccount');
+		await expectNoAxeViolations(page, { schemes: ['light'] });
+		await expectSignedOut(page);
+		const message = (await smtp.waitFor(user.email))[0]!;
+		expect(message.subject).toBe('Finish creating your Hearth account');
+		const link = linkIn(message.text, 'create-account');
+		expect(message.html).toContain(`href="${link}"`);
+
+		// Opening the link makes nothing; its button does, signs in and goes on to where sign-up was going.
+		await gotoHydrated(page, link);
+		await expect(page.getByRole('heading', { name: 'Finish creating your account' })).toBeVisible();
+		await expectNoAxeViolations(page, { schemes: ['light'] });
+		await page.getByRole('button', { name: 'Create my account' }).click();
+		await expectPathname(page, '/account');
+		await expectSignedInAs(page, user.displayName);
+		// The link confirmed the address: nothing to confirm on the account page.
+		await expect(page.getByRole('button', { name: 'Send me a link to confirm it' })).toHaveCount(0);
+
+		// Once.
+		await gotoHydrated(page, link);
+		await expect(page.getByRole('heading', { name: 'This link no longer works' })).toBeVisible();
+
+		// Someone else tries the same address: the same answer, nothing made; the owner is told.
+		const strangerPage = await stranger.newPage();
+		await askToSignUp(strangerPage, { ...user, displayName: 'Someone', password: 'a different passphrase' });
+		await expectSignedOut(strangerPage);
+		const [, notice] = await smtp.waitFor(user.email, 2);
+		expect(notice!.subject).toBe('Someone tried to create a Hearth account with this email');
+		expect(notice!.text).toContain(`${server.baseURL}/forgot`);
+		await logIn(strangerPage, { email: user.email, password: 'a different passphrase' }, { expectPath: '/login' });
+		await expect(strangerPage.getByRole('alert')).toHaveText('Email or password is incorrect.');
+		expect(trouble).toEqual([]);
+	} finally {
+		await context.close();
+		await stranger.close();
+	}
+});
+
+test('sign-up with email from an invite link: the link leads back to the invite, signed in, to join', async ({ browser }) => {
+	const owner = uniqueUser();
+	const invitee = uniqueUser();
+	const ownerContext = await browser.newContext({ baseURL: server.baseURL });
+	const inviteeContext = await browser.newContext({ baseURL: server.baseURL });
+	try {
+		const ownerPage = await ownerContext.newPage();
+		await signUpByEmail(ownerPage, owner);
+		const circleName = uniqueCircleName();
+		const circleId = await createCircle(ownerPage, circleName);
+		const invite = await makeInvite(ownerPage, circleId);
+		const invitePath = new URL(invite).pathname;
+
+		const page = await inviteeContext.newPage();
+		const trouble = watchForTrouble(page);
+		await gotoHydrated(page, invitePath);
+		const form = joinSignUpForm(page);
+		await form.getByLabel('What should your family call you?', { exact: true }).fill(invitee.displayName);
+		await form.getByLabel('Email', { exact: true }).fill(invitee.email);
+		await form.getByLabel('Password', { exact: true }).fill(invitee.password);
+		await form.getByRole('button', { name: 'Create account and join' }).click();
+		await expect(page.getByRole('main').getByRole('status')).toHaveText(CHECK_YOUR_EMAIL(invitee.email));
+		await expectNoAxeViolations(page, { schemes: ['light'] });
+
+		const message = (await smtp.waitFor(invitee.email))[0]!;
+		await gotoHydrated(page, linkIn(message.text, 'create-account'));
+		await page.getByRole('button', { name: 'Create my account' }).click();
+		await expectPathname(page, invitePath);
+		await expectSignedInAs(page, invitee.displayName);
+		await page.getByRole('button', { name: `Join ${circleName}`, exact: true }).click();
+		await expectPathname(page, `/circles/${circleId}`);
+		expect(trouble).toEqual([]);
+	} finally {
+		await ownerContext.close();
+		await inviteeContext.close();
+	}
+});
 
 test('forgot my password: a link by email, a new password that logs out every device, and logging in with it', async ({ browser }) => {
 	const user = uniqueUser();
@@ -55,12 +168,7 @@ test('forgot my password: a link by email, a new password that logs out every de
 		const page = await context.newPage();
 		const trouble = watchForTrouble(page);
 
-		await signUp(page, user);
-		const [confirmation] = await smtp.waitFor(user.email);
-		expect(confirmation!.subject).toBe('Please confirm your email for Hearth');
-		await gotoHydrated(page, linkIn(confirmation!.text, 'confirm-email'));
-		await page.getByRole('button', { name: 'Confirm this address' }).click();
-		await expect(page.getByRole('heading', { name: 'Thank you, your email is confirmed' })).toBeVisible();
+		await signUpByEmail(page, user);
 
 		// Another device, logged in before the reset.
 		const otherPage = await other.newPage();
@@ -120,7 +228,7 @@ test('my profile: a new name, and a new email that counts once its link is follo
 	try {
 		const page = await context.newPage();
 		const trouble = watchForTrouble(page);
-		await signUp(page, user);
+		await signUpByEmail(page, user);
 
 		await gotoHydrated(page, '/account');
 		await fields.displayName(page).fill('Mum');

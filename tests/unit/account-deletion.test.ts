@@ -114,6 +114,19 @@ async function samWithEverything() {
 		.insertInto('email_tokens')
 		.values({ id: hashToken(newId()), user_id: sam.id, purpose: 'confirm-email', email: sam.email, created_at: Date.now(), expires_at: Date.now() + 60_000 })
 		.execute();
+	// Someone began a sign-up with his address (email set up), which waits for its link.
+	await db()
+		.insertInto('pending_signups')
+		.values({
+			id: hashToken(newId()),
+			email: sam.email,
+			display_name: 'Sam',
+			password_hash: 'x',
+			redirect_sealed: '',
+			created_at: Date.now(),
+			expires_at: Date.now() + 60_000
+		})
+		.execute();
 
 	const other = await circleOf(db(), ['Bo'], { name: 'The Parks' });
 	await joinCircle(db(), other.circleId, other.owner, sam);
@@ -184,7 +197,17 @@ describe('deleting', () => {
 		expect((await rowsHolding(traces)).length).toBeGreaterThan(20);
 		const tablesBefore = new Set((await rowsHolding(traces)).map(({ table }) => table));
 		// The check looks where Sam really was: every kind of row is among them.
-		for (const table of ['users', 'sessions', 'known_devices', 'attempt_throttles', 'email_tokens', 'circle_removals', 'memberships', 'checkins']) {
+		for (const table of [
+			'users',
+			'sessions',
+			'known_devices',
+			'attempt_throttles',
+			'email_tokens',
+			'pending_signups',
+			'circle_removals',
+			'memberships',
+			'checkins'
+		]) {
 			expect(tablesBefore).toContain(table);
 		}
 		for (const table of [

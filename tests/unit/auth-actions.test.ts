@@ -3,6 +3,7 @@
 // throttled log-in or sign-up as 429 with Retry-After (also for parallel requests), the browser
 // remembered as a known device, and where a successful one goes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setHeadersInto } from './support/headers';
 import { isActionFailure, isRedirect, type ActionFailure } from '@sveltejs/kit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,7 +62,7 @@ function postEvent(route: '/signup' | '/login', form: Record<string, string>, ad
 				serialize: () => ''
 			},
 			getClientAddress: () => address,
-			setHeaders: (added: Record<string, string>) => Object.assign(headers, added)
+			setHeaders: setHeadersInto(headers)
 		}
 	};
 }

@@ -1,9 +1,11 @@
 // The email pages' form actions end to end on the server, with a real SMTP server started in the
 // test: /forgot answers the same for an email with and without an account (and the same when
 // asked too often), /reset/<token> logs out every device, says so and marks the browser known,
-// sign-up sends the address its confirmation link, and the account page's name and email forms
-// answer in the one failure shape.
+// the sign-up's link confirms the address (and the account page sends a link to one that is not),
+// and the account page's name and email forms answer in the one failure shape. (Sign-up itself:
+// signup-email-routes.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setHeadersInto } from './support/headers';
 import { isActionFailure, isRedirect, type ActionFailure } from '@sveltejs/kit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ type Load = (event: unknown) => Promise<unknown> | unknown;
 let smtp: TestSmtpServer;
 let routes: {
 	signup: Action;
+	finish: Action;
 	forgot: Action;
 	forgotLoad: Load;
 	reset: Action;
@@ -29,6 +32,7 @@ let routes: {
 };
 let dbModule: typeof import('$lib/server/db');
 let sessions: typeof import('$lib/server/auth/sessions');
+let accounts: typeof import('$lib/server/auth/accounts');
 
 beforeAll(async () => {
 	smtp = await startSmtpServer();
@@ -41,6 +45,7 @@ beforeAll(async () => {
 	const account = await import('../../src/routes/account/+page.server');
 	routes = {
 		signup: (await import('../../src/routes/signup/+page.server')).actions.default as Action,
+		finish: (await import('../../src/routes/create-account/[token]/+page.server')).actions.finish as Action,
 		forgot: forgot.actions.default as Action,
 		forgotLoad: forgot.load as Load,
 		reset: reset.actions.reset as Action,
@@ -51,6 +56,7 @@ beforeAll(async () => {
 	};
 	dbModule = await import('$lib/server/db');
 	sessions = await import('$lib/server/auth/sessions');
+	accounts = await import('$lib/server/auth/accounts');
 });
 
 afterAll(async () => {
@@ -99,7 +105,7 @@ function postEvent(
 				serialize: () => ''
 			},
 			getClientAddress: () => address,
-			setHeaders: (added: Record<string, string>) => Object.assign(headers, added)
+			setHeaders: setHeadersInto(headers)
 		}
 	};
 }
@@ -110,11 +116,17 @@ async function failureOf(action: Action, event: unknown): Promise<ActionFailure<
 	return answer as unknown as ActionFailure<FormFailure>;
 }
 
-/** Signs a person up through the form; returns them as the account page's locals would have them. */
+/**
+ * Signs a person up through the form, as with email: "check your email", then the link's page and
+ * its button. Returns them as the account page's locals would have them.
+ */
 async function signedUp(person = newPerson()): Promise<Visitor & { person: typeof person }> {
-	const { event, cookies } = postEvent('/signup', person);
+	expect(await routes.signup(postEvent('/signup', person).event)).toEqual({ action: 'signup', sentTo: person.email });
+	const [message] = await smtp.waitFor(person.email);
+	const token = tokenIn(message!.text, 'create-account');
+	const { event, cookies } = postEvent(`/create-account/${token}`, {}, { params: { token } });
 	try {
-		await routes.signup(event);
+		await routes.finish(event);
 	} catch (thrown) {
 		if (!isRedirect(thrown)) throw thrown;
 	}
@@ -122,7 +134,7 @@ async function signedUp(person = newPerson()): Promise<Visitor & { person: typeo
 	return { person, user: validated!.user, session: validated!.session };
 }
 
-const tokenIn = (text: string, kind: 'reset' | 'confirm-email') => new RegExp(`https://hearth\\.test/${kind}/([a-z0-9]+)`).exec(text)![1]!;
+const tokenIn = (text: string, kind: 'reset' | 'confirm-email' | 'create-account') => new RegExp(`https://hearth\\.test/${kind}/([a-z0-9]+)`).exec(text)![1]!;
 
 describe('/forgot', () => {
 	it('says email is set up', async () => {
@@ -137,8 +149,8 @@ describe('/forgot', () => {
 		expect(answers[0]).toEqual({ action: 'forgot', sentTo: person.email });
 		expect(answers[1]).toEqual({ action: 'forgot', sentTo: `nobody-${person.email}` });
 		expect(known.headers).toEqual(unknown.headers);
-		const messages = await smtp.waitFor(person.email, 2); // the sign-up's confirmation, then the reset
-		expect(messages.map((m) => m.subject).sort()).toEqual(['Please confirm your email for Hearth', 'Your Hearth password reset link']);
+		const messages = await smtp.waitFor(person.email, 2); // the sign-up's link, then the reset
+		expect(messages.map((m) => m.subject).sort()).toEqual(['Finish creating your Hearth account', 'Your Hearth password reset link']);
 		expect(smtp.to(`nobody-${person.email}`)).toEqual([]);
 	});
 
@@ -174,10 +186,10 @@ describe('/reset/<token>', () => {
 		const token = tokenIn(message.text, 'reset');
 
 		const headers: Record<string, string> = {};
-		const setHeaders = (added: Record<string, string>) => Object.assign(headers, added);
+		const setHeaders = setHeadersInto(headers);
 		expect(await routes.resetLoad({ params: { token }, setHeaders })).toEqual({ reset: { email: person.email } });
 		expect(headers).toEqual({ 'cache-control': 'no-store' });
-		expect(await routes.resetLoad({ params: { token: 'not-a-token' }, setHeaders })).toEqual({ reset: null });
+		expect(await routes.resetLoad({ params: { token: 'not-a-token' }, setHeaders: setHeadersInto({}) })).toEqual({ reset: null });
 
 		const short = await failureOf(routes.reset, postEvent(`/reset/${token}`, { newPassword: 'short' }, { params: { token } }).event);
 		expect(short.status).toBe(400);
@@ -198,15 +210,25 @@ describe('/reset/<token>', () => {
 });
 
 describe('confirming the email', () => {
-	it('sends a link after sign-up; following it confirms the address', async () => {
+	it('is done by the sign-up’s link: the account page has nothing to confirm', async () => {
 		const visitor = await signedUp();
-		const [message] = await smtp.waitFor(visitor.person.email);
-		const token = tokenIn(message!.text, 'confirm-email');
+		const page = (await routes.accountLoad({ locals: visitor, url: new URL('https://hearth.test/account') })) as Record<string, unknown>;
+		expect(page).toMatchObject({ email: visitor.person.email, emailConfirmed: true, pendingEmail: null, mailEnabled: true });
+	});
+
+	it('an account made before email set up is sent a link from the account page; following it confirms the address', async () => {
+		const person = newPerson();
+		const made = await accounts.signUp(dbModule.getDb(), person, { address: '198.51.100.90', userAgent: 'vitest' });
+		if (!made.ok) throw new Error('sign-up failed');
+		const visitor = { user: made.signedIn.user, session: made.signedIn.session };
 		const before = (await routes.accountLoad({ locals: visitor, url: new URL('https://hearth.test/account') })) as Record<string, unknown>;
-		expect(before).toMatchObject({ email: visitor.person.email, emailConfirmed: false, pendingEmail: null, mailEnabled: true });
+		expect(before).toMatchObject({ email: person.email, emailConfirmed: false, pendingEmail: null, mailEnabled: true });
+		await routes.account.resendConfirmation!(postEvent('/account', {}, { locals: visitor }).event);
+		const [message] = await smtp.waitFor(person.email);
+		const token = tokenIn(message!.text, 'confirm-email');
 		expect(await routes.confirm(postEvent(`/confirm-email/${token}`, {}, { params: { token } }).event)).toEqual({
 			action: 'confirm',
-			email: visitor.person.email,
+			email: person.email,
 			isChange: false
 		});
 		const after = (await routes.accountLoad({ locals: visitor, url: new URL('https://hearth.test/account') })) as Record<string, unknown>;

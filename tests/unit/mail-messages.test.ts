@@ -3,10 +3,19 @@
 // half a mail setting (or one without ORIGIN, which links are built from) is refused at start.
 import { describe, expect, it } from 'vitest';
 import { mailConfig } from '$lib/server/mail/config';
-import { addressInUseNotice, confirmEmailMessage, emailChangeNotice, hintOfAddress, passwordResetMessage } from '$lib/server/mail/messages';
+import {
+	addressInUseNotice,
+	confirmEmailMessage,
+	emailChangeNotice,
+	finishSignUpMessage,
+	hintOfAddress,
+	passwordResetMessage,
+	signUpAddressTakenNotice
+} from '$lib/server/mail/messages';
 import { expectKindAndPrivate, HEALTH_WORDS } from './support/mail-content';
 
 const link = 'https://hearth.example.org/reset/abc123';
+const forgot = 'https://hearth.example.org/forgot';
 
 describe('the messages', () => {
 	const all = [
@@ -14,7 +23,9 @@ describe('the messages', () => {
 		{ name: 'confirm a new account', message: confirmEmailMessage('ana@example.org', link, 'account'), link },
 		{ name: 'confirm a new address', message: confirmEmailMessage('ana@example.org', link, 'change'), link },
 		{ name: 'email being changed', message: emailChangeNotice('ana@example.org', 'sam.jones@example.net'), link: null },
-		{ name: 'address in use', message: addressInUseNotice('ana@example.org'), link: null }
+		{ name: 'address in use', message: addressInUseNotice('ana@example.org'), link: null },
+		{ name: 'finish a sign-up', message: finishSignUpMessage('ana@example.org', link), link },
+		{ name: 'sign-up with an address that has an account', message: signUpAddressTakenNotice('ana@example.org', forgot), link: forgot }
 	];
 
 	it.each(all)('$name: a text part, kind words, nothing about health, no image, only its own link', ({ message, link }) => {

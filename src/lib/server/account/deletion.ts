@@ -8,6 +8,7 @@ import type { Database, DB } from '$lib/server/db';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { verifyPassword } from '$lib/server/auth/passwords';
 import { hashToken } from '$lib/server/auth/tokens';
+import { forgetLoginCounts } from '$lib/server/auth/login-throttle';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreement-records';
 import { closeCircleRoom, disconnectSessions, publishCircleEvents } from '$lib/server/realtime/publish';
@@ -146,18 +147,17 @@ async function eraseAccount(trx: Transaction<DB>, user: SessionUser, now: number
 
 	// Attempt counters are keyed by hashes of the email and the account, never the values; the
 	// ones that can be named go now, the rest expire within the hour (README, "Delete my account").
-	const emailHash = hashToken(`email:${email}`);
+	await forgetLoginCounts(
+		trx,
+		email,
+		deviceHashes.map((tokenHash) => ({ tokenHash, userId }))
+	);
 	await trx
 		.deleteFrom('attempt_throttles')
-		.where((eb) =>
-			eb.or([
-				eb('key', 'like', `%:${emailHash}`),
-				eb('key', 'like', `login-pair:${emailHash}:%`),
-				eb('key', 'like', `%:${hashToken(`user:${userId}`)}`),
-				...deviceHashes.map((tokenHash) => eb('key', '=', `login-device:${hashToken(`${tokenHash}:${userId}`)}`))
-			])
-		)
+		.where((eb) => eb.or([eb('key', 'like', `%:${hashToken(`email:${email}`)}`), eb('key', 'like', `%:${hashToken(`user:${userId}`)}`)]))
 		.execute();
+	// A sign-up someone began with this address (pending-signups.ts) holds it too.
+	await trx.deleteFrom('pending_signups').where('email', '=', email).execute();
 
 	// Sessions, known devices, email links, removals, check-ins, replies, reactions, cheers,
 	// recovery dates and milestones about them all cascade from here (migrations 0001–0011).

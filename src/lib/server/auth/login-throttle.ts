@@ -83,10 +83,15 @@ export async function loginSucceeded(db: Database, subject: LoginSubject, taken:
  * start again, so their very next login is not held up by them. Each address's count across all
  * emails stays, and so do other browsers' own counts.
  */
-export async function passwordWasReset(db: Database, email: string, device: KnownDevice): Promise<void> {
+export function passwordWasReset(db: Database, email: string, device: KnownDevice): Promise<void> {
+	return forgetLoginCounts(db, email, [device]);
+}
+
+/** Deletes the counts of guesses against this email and from these browsers (a reset, a deleted account). */
+export async function forgetLoginCounts(db: Database, email: string, devices: KnownDevice[]): Promise<void> {
 	const part = emailPart(email);
 	await db
 		.deleteFrom('attempt_throttles')
-		.where((eb) => eb.or([eb('key', 'in', [`login-email:${part}`, deviceKey(device)]), eb('key', 'like', `login-pair:${part}:%`)]))
+		.where((eb) => eb.or([eb('key', 'in', [`login-email:${part}`, ...devices.map(deviceKey)]), eb('key', 'like', `login-pair:${part}:%`)]))
 		.execute();
 }

@@ -7,7 +7,15 @@ import { requireCan, type CircleAccess } from '$lib/server/circles/access';
 import { todayFor } from '$lib/server/circles/today';
 import { isRowId } from '$lib/server/ids';
 import { notFound } from '$lib/server/refusal';
-import { recordAuthor, type AgreementCategory, type AgreementCommentView, type AgreementVersionView, type AgreementView, type AnswerView, type ProposalView } from '$lib/agreements';
+import {
+	recordAuthor,
+	type AgreementCategory,
+	type AgreementCommentView,
+	type AgreementVersionView,
+	type AgreementView,
+	type AnswerView,
+	type ProposalView
+} from '$lib/agreements';
 import { isInForceProposal, tallyAnswers, type CurrentMember, type ProposalRow } from './agreement-rules';
 import { currentMembers, type Reader } from './agreement-records';
 

@@ -26,6 +26,20 @@ export interface EmailTokensTable {
 	expires_at: number;
 }
 
+/** A sign-up waiting for the link sent to its address (migration 0013). */
+export interface PendingSignupsTable {
+	/** SHA-256 (hex) of the link's token. */
+	id: string;
+	email: string;
+	display_name: string;
+	/** argon2id, as users.password_hash. */
+	password_hash: string;
+	/** Where to go afterwards, sealed with the link's token (pending-signups.ts). */
+	redirect_sealed: string;
+	created_at: number;
+	expires_at: number;
+}
+
 export interface SessionsTable {
 	id: string;
 	user_id: string;
@@ -86,6 +100,7 @@ export interface DB {
 	milestones: MilestonesTable;
 	milestone_cheers: MilestoneCheersTable;
 	email_tokens: EmailTokensTable;
+	pending_signups: PendingSignupsTable;
 }
 
 export interface CirclesTable {

@@ -9,10 +9,11 @@ import { describeWait } from '$lib/server/throttle';
 import { logInSchema, signUpSchema, type LogInField, type SignUpField } from '$lib/server/auth/account-forms';
 import { INCORRECT_LOGIN, logIn, signUp, type SignedIn } from '$lib/server/auth/accounts';
 import { DEVICE_COOKIE, setDeviceCookie, setSessionCookie } from '$lib/server/auth/cookies';
-import { sendAccountConfirmation } from '$lib/server/auth/email-confirmation';
+import { finishSignUp, requestSignUp, tooManySignUpsForEmail } from '$lib/server/auth/pending-signups';
 import { getMail } from '$lib/server/mail';
 import { safeRedirectPath } from '$lib/server/auth/redirects';
 import type { SessionUser } from '$lib/server/auth/sessions';
+import * as v from 'valibot';
 import { formAction } from './respond';
 
 export const EMAIL_TAKEN = 'There is already an account with this email. Try logging in instead.';
@@ -22,6 +23,13 @@ export interface SignedInByForm {
 	user: SessionUser;
 	/** Where the form asked to go next (its `redirectTo` field), only ever a path on this site. */
 	redirectTo: string;
+}
+
+/** Sign-up with email set up: the same answer whether or not the address has an account. */
+export interface CheckYourEmail {
+	action: string;
+	/** The address (normalised) the link, or for an address with an account a notice, went to. */
+	sentTo: string;
 }
 
 type RequestEventLike = Pick<RequestEvent, 'request' | 'cookies' | 'url' | 'getClientAddress' | 'setHeaders'>;
@@ -34,17 +42,21 @@ function contextOf(event: RequestEventLike) {
 	};
 }
 
-/** Answers 429 with Retry-After (in seconds) and the message. */
-function refuseForNow(event: RequestEventLike, message: string, retryAfterMs: number): never {
-	event.setHeaders({ 'retry-after': String(Math.ceil(retryAfterMs / 1000)) });
+/** Answers 429 with the message; formAction adds Retry-After (in seconds). */
+function refuseForNow(message: string, retryAfterMs: number): never {
 	throw throttled(message, retryAfterMs);
 }
 
-function enter(event: RequestEventLike, { signedIn }: { signedIn: SignedIn }, form: FormData): Omit<SignedInByForm, 'action'> {
+function enter(event: RequestEventLike, signedIn: SignedIn, redirectTo: string | null): Omit<SignedInByForm, 'action'> {
 	setSessionCookie(event.cookies, event.url, signedIn.token, signedIn.session.expiresAt);
 	setDeviceCookie(event.cookies, event.url, signedIn.device.token, signedIn.device.expiresAt);
+	return { user: signedIn.user, redirectTo: safeRedirectPath(redirectTo) };
+}
+
+/** The form's `redirectTo` field, when it has one. */
+function redirectField(form: FormData): string | null {
 	const redirectTo = form.get('redirectTo');
-	return { user: signedIn.user, redirectTo: safeRedirectPath(typeof redirectTo === 'string' ? redirectTo : null) };
+	return typeof redirectTo === 'string' ? redirectTo : null;
 }
 
 export function tooManySignUpsMessage(retryAfterMs: number): string {
@@ -52,18 +64,49 @@ export function tooManySignUpsMessage(retryAfterMs: number): string {
 }
 
 /**
- * Creates the account and signs this browser in, or says what to fix (the taken email on its
- * field); 429 with Retry-After when this address has made its accounts for the hour.
+ * Without email: creates the account and signs this browser in, or says what to fix (the taken
+ * email on its field: there is no other way to answer). With email: sends the address a link to
+ * finish (or, when it has an account, a notice) and answers "check your email" either way, signed
+ * in to nothing (pending-signups.ts). 429 with Retry-After when this address has made its
+ * accounts for the hour, or this email was sent a few emails in the last minutes.
+ * `redirectTo`: where to go once signed in, when not the form's own field (an invite page).
  */
-export function signUpWithForm(event: RequestEventLike, action = 'signup'): Promise<SignedInByForm | ActionFailure<FormFailure<SignUpField>>> {
+export function signUpWithForm(
+	event: RequestEventLike,
+	action = 'signup',
+	options: { redirectTo?: string } = {}
+): Promise<SignedInByForm | CheckYourEmail | ActionFailure<FormFailure<SignUpField>>> {
 	return formAction(event, action, signUpSchema, async (data, form) => {
-		const result = await signUp(getDb(), data, contextOf(event));
-		if (!result.ok && result.reason === 'throttled') refuseForNow(event, tooManySignUpsMessage(result.retryAfterMs), result.retryAfterMs);
-		if (!result.ok) throw invalid(EMAIL_TAKEN, 'email');
-		// With email set up, the new address gets its confirmation link (sent in the background).
+		const redirectTo = options.redirectTo ?? redirectField(form);
 		const mail = getMail();
-		if (mail) await sendAccountConfirmation(getDb(), mail, result.signedIn.user);
-		return enter(event, result, form);
+		if (mail) {
+			const request = await requestSignUp(getDb(), mail, { ...data, redirectTo: safeRedirectPath(redirectTo) }, contextOf(event));
+			if (!request.ok) {
+				const message = request.limit === 'address' ? tooManySignUpsMessage(request.retryAfterMs) : tooManySignUpsForEmail(data.email, request.retryAfterMs);
+				refuseForNow(message, request.retryAfterMs);
+			}
+			return { sentTo: data.email };
+		}
+		const result = await signUp(getDb(), data, contextOf(event));
+		if (!result.ok && result.reason === 'throttled') refuseForNow(tooManySignUpsMessage(result.retryAfterMs), result.retryAfterMs);
+		if (!result.ok) throw invalid(EMAIL_TAKEN, 'email');
+		return enter(event, result.signedIn, redirectTo);
+	});
+}
+
+/** Whether sign-up answered "check your email" (email set up) rather than signing in. */
+export function isCheckYourEmail(answer: SignedInByForm | CheckYourEmail): answer is CheckYourEmail {
+	return 'sentTo' in answer;
+}
+
+/**
+ * The button on the page a sign-up link opens: makes the account and signs this browser in, and
+ * says where to go next (where the person was going when they signed up); or says why not.
+ */
+export function finishSignUpWithForm(event: RequestEventLike, token: string): Promise<SignedInByForm | ActionFailure<FormFailure>> {
+	return formAction(event, 'finish', v.object({}), async () => {
+		const finished = await finishSignUp(getDb(), token, contextOf(event));
+		return enter(event, finished.signedIn, finished.redirectTo);
 	});
 }
 
@@ -84,9 +127,9 @@ export function logInWithForm(event: RequestEventLike, action = 'login'): Promis
 	return formAction(event, action, logInSchema, async (data, form) => {
 		const result = await logIn(getDb(), data, contextOf(event));
 		if (!result.ok && result.reason === 'throttled') {
-			refuseForNow(event, tooManyLogInsMessage(result.retryAfterMs, result.knownDevice), result.retryAfterMs);
+			refuseForNow(tooManyLogInsMessage(result.retryAfterMs, result.knownDevice), result.retryAfterMs);
 		}
 		if (!result.ok) throw invalid(INCORRECT_LOGIN);
-		return enter(event, result, form);
+		return enter(event, result.signedIn, redirectField(form));
 	});
 }

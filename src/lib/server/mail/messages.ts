@@ -102,3 +102,37 @@ export function addressInUseNotice(to: string): OutgoingMail {
 		'If it wasn’t you, you can ignore this email. Your account is as it was.'
 	]);
 }
+
+/** How long the link that finishes a sign-up works. */
+export const SIGNUP_LINK_HOURS = 24;
+
+/** The link that finishes creating an account, sent to the address given at sign-up when it has none yet. */
+export function finishSignUpMessage(to: string, url: string): OutgoingMail {
+	return compose(
+		to,
+		'Finish creating your Hearth account',
+		[
+			'Someone asked to create a Hearth account with this email address. If it was you, follow this link to finish creating it:',
+			`The link works once, within the next ${SIGNUP_LINK_HOURS} hours. Until you follow it, there is no account.`,
+			'If you didn’t ask for this, you can ignore this email. Nothing will be made.'
+		],
+		{ label: 'Finish creating my account', url, after: 1 }
+	);
+}
+
+/**
+ * Told to an address that already has an account when someone signs up with it: nothing is made,
+ * and the way back in if it was the owner who forgot. `forgotUrl` is the page to ask for a new password.
+ */
+export function signUpAddressTakenNotice(to: string, forgotUrl: string): OutgoingMail {
+	return compose(
+		to,
+		'Someone tried to create a Hearth account with this email',
+		[
+			'Someone tried to create a Hearth account with this email address. This address already has an account, so nothing new was made.',
+			'If it was you, you already have an account: log in with this address. If you don’t remember the password, you can choose a new one here:',
+			'If it wasn’t you, you can ignore this email. Your account is as it was.'
+		],
+		{ label: 'Choose a new password', url: forgotUrl, after: 2 }
+	);
+}

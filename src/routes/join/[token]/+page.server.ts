@@ -1,6 +1,6 @@
 import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { logInWithForm, signUpWithForm } from '$lib/server/http/auth-actions';
+import { isCheckYourEmail, logInWithForm, signUpWithForm } from '$lib/server/http/auth-actions';
 import { isFailure } from '$lib/server/http/respond';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { acceptInvite, circleOfInviteForMember, inviteWorked, previewInvite, takeInviteAttempt } from '$lib/server/circles/invites';
@@ -78,8 +78,10 @@ export const actions: Actions = {
 	signup: async (event) => {
 		const link = await tryLink(event);
 		if (!(await previewInvite(getDb(), event.params.token))) return linkStopped();
-		const signedUp = await signUpWithForm(event, 'signup');
-		if (isFailure(signedUp)) {
+		// With email set up, the account is made when the link sent to the address is followed; it
+		// leads back here, signed in, to join with the button (pending-signups.ts).
+		const signedUp = await signUpWithForm(event, 'signup', { redirectTo: `/join/${event.params.token}` });
+		if (isFailure(signedUp) || isCheckYourEmail(signedUp)) {
 			await link.worked();
 			return signedUp;
 		}
