@@ -6,6 +6,7 @@ import { loginSucceeded, takeLoginAttempt } from './login-throttle';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords';
 import { takeSignUpAttempt } from './signup-throttle';
 import { createSession, invalidateUserSessions, type Session, type SessionUser } from './sessions';
+import { isUniqueViolation } from '$lib/server/db/errors';
 
 export interface RequestContext {
 	address: string;
@@ -29,11 +30,6 @@ export interface SignedIn extends SessionStarted {
 }
 
 export const INCORRECT_LOGIN = 'Email or password is incorrect.';
-
-function isUniqueViolation(error: unknown): boolean {
-	const code = (error as { code?: unknown } | null)?.code;
-	return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
-}
 
 export type SignUpResult = { ok: true; signedIn: SignedIn } | { ok: false; reason: 'email-taken' } | { ok: false; reason: 'throttled'; retryAfterMs: number };
 

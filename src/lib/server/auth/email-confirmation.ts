@@ -9,6 +9,7 @@ import { conflict, Refusal, throttled } from '$lib/server/refusal';
 import { describeWait } from '$lib/server/throttle';
 import { countMailRequest, findEmailToken, issueEmailToken, takeEmailToken } from './email-tokens';
 import { hashToken } from './tokens';
+import { isUniqueViolation } from '$lib/server/db/errors';
 
 export const CONFIRM_LINK_LIFETIME = CONFIRM_LINK_HOURS * 60 * 60 * 1000;
 /** Links one account may have sent again within THROTTLE_WINDOW (15 minutes). */
@@ -19,11 +20,6 @@ export const confirmResendKey = (userId: string) => `confirm-send:${hashToken(`u
 export const CONFIRM_LINK_STOPPED = `This link no longer works: it was used already, or more than ${CONFIRM_LINK_HOURS} hours have passed. You can have a new one sent from your account page.`;
 export const ADDRESS_TAKEN_MEANWHILE = 'This address is now used by another Hearth account, so it can’t become yours. Your account keeps its email as it was.';
 export const ALREADY_CONFIRMED = 'Your email is already confirmed.';
-
-function isUniqueViolation(error: unknown): boolean {
-	const code = (error as { code?: unknown } | null)?.code;
-	return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
-}
 
 const confirmUrl = (mail: Mail, token: string) => `${mail.siteUrl}/confirm-email/${token}`;
 

@@ -31,6 +31,7 @@ import { hashPassword } from './passwords';
 import { createSession, type SessionUser } from './sessions';
 import { takeSignUpAttempt } from './signup-throttle';
 import { generateSessionToken, hashToken } from './tokens';
+import { isUniqueViolation } from '$lib/server/db/errors';
 
 export const SIGNUP_LINK_LIFETIME = SIGNUP_LINK_HOURS * 60 * 60 * 1000;
 
@@ -48,11 +49,6 @@ export const ACCOUNT_MADE_ALREADY =
 
 export function tooManySignUpsForEmail(email: string, retryAfterMs: number): string {
 	return `We’ve sent several emails to ${email} in the last few minutes. Please look in its inbox (and spam folder), or wait ${describeWait(retryAfterMs)} and try again.`;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-	const code = (error as { code?: unknown } | null)?.code;
-	return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
 // Where the person was going can be an invite link (/join/<token>), whose token Hearth otherwise

@@ -13,6 +13,7 @@ import { countMailRequest } from './email-tokens';
 import { verifyPassword } from './passwords';
 import type { SessionUser } from './sessions';
 import { hashToken } from './tokens';
+import { isUniqueViolation } from '$lib/server/db/errors';
 
 /** Tries at changing the email (a wrong password counts) one account has within THROTTLE_WINDOW. */
 export const EMAIL_CHANGE_LIMIT = 5;
@@ -22,11 +23,6 @@ export const emailChangeKey = (userId: string) => `email-change:${hashToken(`use
 export const WRONG_CURRENT_PASSWORD = 'That isn’t your current password. Please try again.';
 export const SAME_EMAIL = 'That is already the email you log in with.';
 export const EMAIL_IN_USE = 'There is already an account with this email.';
-
-function isUniqueViolation(error: unknown): boolean {
-	const code = (error as { code?: unknown } | null)?.code;
-	return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
-}
 
 /** Sets the name people in the account's circles see (already checked by the form's rules). */
 export async function changeDisplayName(db: Database, user: SessionUser, displayName: string, now = Date.now()): Promise<{ displayName: string }> {
