@@ -3,6 +3,7 @@
 // ordered by its key), so a long history is streamed as text chunks and never held in memory.
 // Every query is bounded by the person's own id: nobody else's rows (their lapses, their notes,
 // their email) are ever read; other people appear at most as the circle's name for context.
+import { sql, type Expression } from 'kysely';
 import type { Database } from '$lib/server/db';
 import { describeDevice } from '$lib/server/auth/device';
 
@@ -19,15 +20,27 @@ type Row = Record<string, unknown>;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * One kind of row: a page after `after` (the last row of the page before, or null), ordered by
- * its key; how many there are; and what each row says in the export.
+ * One kind of row: its rows after `after` (the last row of the page before, or null), ordered by
+ * its key, as a query a page is cut from; and what each row says in the export. How many there
+ * are is counted over the same query, so the count and the pages cannot disagree.
  */
 interface Kind<R> {
 	key: ExportKey;
 	label: string;
-	page(db: Database, userId: string, after: R | null, limit: number): Promise<R[]>;
-	count(db: Database, userId: string): Promise<number>;
+	rows(db: Database, userId: string, after: R | null): RowsQuery<R>;
 	view(row: R): Row;
+}
+
+/** A select query (Kysely's builder) whose rows are R. */
+type RowsQuery<R> = Expression<unknown> & { limit(limit: number): { execute(): Promise<R[]> } };
+
+function page<R>(definition: Kind<R>, db: Database, userId: string, after: R | null, limit: number): Promise<R[]> {
+	return definition.rows(db, userId, after).limit(limit).execute();
+}
+
+async function count<R>(definition: Kind<R>, db: Database, userId: string): Promise<number> {
+	const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM (${definition.rows(db, userId, null)}) AS kind_rows`.execute(db);
+	return Number(rows[0]?.n ?? 0);
 }
 
 export type ExportKey =
@@ -48,29 +61,17 @@ function kind<R>(definition: Kind<R>): Kind<unknown> {
 	return definition as Kind<unknown>;
 }
 
-const counted = async (query: Promise<{ n: number | string | bigint } | undefined>) => Number((await query)?.n ?? 0);
-
 const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'sessions',
 		label: 'Devices logged in',
-		page: (db, userId, after: { id: string } | null, limit) =>
+		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('sessions')
 				.select(['id', 'user_agent', 'created_at', 'last_seen_at', 'expires_at'])
 				.where('user_id', '=', userId)
 				.$if(after !== null, (q) => q.where('id', '>', after!.id))
-				.orderBy('id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('sessions')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('user_id', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('id'),
 		view: (row: { id: string; user_agent: string; created_at: number; last_seen_at: number; expires_at: number }) => ({
 			device: describeDevice(row.user_agent),
 			createdAt: iso(row.created_at),
@@ -81,24 +82,14 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'memberships',
 		label: 'Circles',
-		page: (db, userId, after: { circle_id: string } | null, limit) =>
+		rows: (db, userId, after: { circle_id: string } | null) =>
 			db
 				.selectFrom('memberships')
 				.innerJoin('circles', 'circles.id', 'memberships.circle_id')
 				.select(['memberships.circle_id', 'circles.name', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery', 'memberships.joined_at'])
 				.where('memberships.user_id', '=', userId)
 				.$if(after !== null, (q) => q.where('memberships.circle_id', '>', after!.circle_id))
-				.orderBy('memberships.circle_id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('memberships')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('user_id', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('memberships.circle_id'),
 		view: (row: { circle_id: string; name: string; role: string; relationship: string; in_recovery: number; joined_at: number }) => ({
 			circleId: row.circle_id,
 			circle: row.name,
@@ -111,7 +102,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'checkIns',
 		label: 'Check-ins',
-		page: (db, userId, after: { id: string } | null, limit) =>
+		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('checkins')
 				.innerJoin('circles', 'circles.id', 'checkins.circle_id')
@@ -128,18 +119,7 @@ const KINDS: Kind<unknown>[] = [
 				.where('checkins.author_id', '=', userId)
 				.where('checkins.deleted_at', 'is', null)
 				.$if(after !== null, (q) => q.where('checkins.id', '>', after!.id))
-				.orderBy('checkins.id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('checkins')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('author_id', '=', userId)
-					.where('deleted_at', 'is', null)
-					.executeTakeFirst()
-			),
+				.orderBy('checkins.id'),
 		view: (row: {
 			id: string;
 			circle: string;
@@ -163,7 +143,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'replies',
 		label: 'Replies',
-		page: (db, userId, after: { id: string } | null, limit) =>
+		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('checkin_replies')
 				.innerJoin('checkins', 'checkins.id', 'checkin_replies.checkin_id')
@@ -178,17 +158,7 @@ const KINDS: Kind<unknown>[] = [
 				])
 				.where('checkin_replies.author_id', '=', userId)
 				.$if(after !== null, (q) => q.where('checkin_replies.id', '>', after!.id))
-				.orderBy('checkin_replies.id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('checkin_replies')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('author_id', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('checkin_replies.id'),
 		view: (row: { id: string; checkin_id: string; circle: string; body: string; created_at: number; edited_at: number | null }) => ({
 			id: row.id,
 			checkInId: row.checkin_id,
@@ -201,7 +171,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'reactions',
 		label: 'Reactions',
-		page: (db, userId, after: { checkin_id: string; kind: string } | null, limit) =>
+		rows: (db, userId, after: { checkin_id: string; kind: string } | null) =>
 			db
 				.selectFrom('checkin_reactions')
 				.innerJoin('checkins', 'checkins.id', 'checkin_reactions.checkin_id')
@@ -217,17 +187,7 @@ const KINDS: Kind<unknown>[] = [
 					)
 				)
 				.orderBy('checkin_reactions.checkin_id')
-				.orderBy('checkin_reactions.kind')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('checkin_reactions')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('user_id', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('checkin_reactions.kind'),
 		view: (row: { checkin_id: string; kind: string; circle: string; created_at: number }) => ({
 			checkInId: row.checkin_id,
 			circle: row.circle,
@@ -238,7 +198,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'agreementProposals',
 		label: 'Agreement proposals',
-		page: (db, userId, after: { id: string } | null, limit) =>
+		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('agreement_proposals')
 				.innerJoin('agreements', 'agreements.id', 'agreement_proposals.agreement_id')
@@ -266,17 +226,7 @@ const KINDS: Kind<unknown>[] = [
 				])
 				.where('agreement_proposals.created_by', '=', userId)
 				.$if(after !== null, (q) => q.where('agreement_proposals.id', '>', after!.id))
-				.orderBy('agreement_proposals.id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('agreement_proposals')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('created_by', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('agreement_proposals.id'),
 		view: (row: {
 			id: string;
 			agreement_id: string;
@@ -310,7 +260,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'agreementAnswers',
 		label: 'Answers to agreement proposals',
-		page: (db, userId, after: { id: string } | null, limit) =>
+		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('agreement_answers')
 				.innerJoin('agreement_proposals', 'agreement_proposals.id', 'agreement_answers.proposal_id')
@@ -327,17 +277,7 @@ const KINDS: Kind<unknown>[] = [
 				])
 				.where('agreement_answers.user_id', '=', userId)
 				.$if(after !== null, (q) => q.where('agreement_answers.id', '>', after!.id))
-				.orderBy('agreement_answers.id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('agreement_answers')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('user_id', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('agreement_answers.id'),
 		view: (row: { id: string; proposal_id: string; agreement_id: string; circle: string; answer: string; comment: string; created_at: number }) => ({
 			id: row.id,
 			agreementId: row.agreement_id,
@@ -351,7 +291,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'agreementComments',
 		label: 'Comments on agreements',
-		page: (db, userId, after: { id: string } | null, limit) =>
+		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('agreement_comments')
 				.innerJoin('agreements', 'agreements.id', 'agreement_comments.agreement_id')
@@ -365,17 +305,7 @@ const KINDS: Kind<unknown>[] = [
 				])
 				.where('agreement_comments.author_id', '=', userId)
 				.$if(after !== null, (q) => q.where('agreement_comments.id', '>', after!.id))
-				.orderBy('agreement_comments.id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('agreement_comments')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('author_id', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('agreement_comments.id'),
 		view: (row: { id: string; agreement_id: string; circle: string; body: string; created_at: number }) => ({
 			id: row.id,
 			agreementId: row.agreement_id,
@@ -387,7 +317,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'recovery',
 		label: 'Recovery dates and lapses',
-		page: (db, userId, after: { id: string } | null, limit) =>
+		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('recovery_stretches')
 				.innerJoin('circles', 'circles.id', 'recovery_stretches.circle_id')
@@ -402,17 +332,7 @@ const KINDS: Kind<unknown>[] = [
 				])
 				.where('recovery_stretches.user_id', '=', userId)
 				.$if(after !== null, (q) => q.where('recovery_stretches.id', '>', after!.id))
-				.orderBy('recovery_stretches.id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('recovery_stretches')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('user_id', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('recovery_stretches.id'),
 		view: (row: { id: string; circle: string; started_on: string; ended_on: string | null; lapse_note: string; lapse_shared: number; created_at: number }) => ({
 			id: row.id,
 			circle: row.circle,
@@ -424,7 +344,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'milestones',
 		label: 'Milestones about you',
-		page: (db, userId, after: { id: string } | null, limit) =>
+		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('milestones')
 				.innerJoin('circles', 'circles.id', 'milestones.circle_id')
@@ -439,17 +359,7 @@ const KINDS: Kind<unknown>[] = [
 				])
 				.where('milestones.subject_id', '=', userId)
 				.$if(after !== null, (q) => q.where('milestones.id', '>', after!.id))
-				.orderBy('milestones.id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('milestones')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('subject_id', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('milestones.id'),
 		view: (row: { id: string; circle: string; kind: string; title: string; note: string; reached_on: string; created_at: number }) => ({
 			id: row.id,
 			circle: row.circle,
@@ -463,7 +373,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'victories',
 		label: 'Small victories you added',
-		page: (db, userId, after: { id: string } | null, limit) =>
+		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('milestones')
 				.innerJoin('circles', 'circles.id', 'milestones.circle_id')
@@ -479,18 +389,7 @@ const KINDS: Kind<unknown>[] = [
 				.where('milestones.created_by', '=', userId)
 				.where('milestones.kind', '=', 'victory')
 				.$if(after !== null, (q) => q.where('milestones.id', '>', after!.id))
-				.orderBy('milestones.id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('milestones')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('created_by', '=', userId)
-					.where('kind', '=', 'victory')
-					.executeTakeFirst()
-			),
+				.orderBy('milestones.id'),
 		view: (row: { id: string; circle: string; subject_id: string | null; title: string; note: string; reached_on: string; created_at: number }) => ({
 			id: row.id,
 			circle: row.circle,
@@ -505,7 +404,7 @@ const KINDS: Kind<unknown>[] = [
 	kind({
 		key: 'cheers',
 		label: 'Cheers you gave',
-		page: (db, userId, after: { milestone_id: string } | null, limit) =>
+		rows: (db, userId, after: { milestone_id: string } | null) =>
 			db
 				.selectFrom('milestone_cheers')
 				.innerJoin('milestones', 'milestones.id', 'milestone_cheers.milestone_id')
@@ -519,17 +418,7 @@ const KINDS: Kind<unknown>[] = [
 				])
 				.where('milestone_cheers.user_id', '=', userId)
 				.$if(after !== null, (q) => q.where('milestone_cheers.milestone_id', '>', after!.milestone_id))
-				.orderBy('milestone_cheers.milestone_id')
-				.limit(limit)
-				.execute(),
-		count: (db, userId) =>
-			counted(
-				db
-					.selectFrom('milestone_cheers')
-					.select((eb) => eb.fn.countAll().as('n'))
-					.where('user_id', '=', userId)
-					.executeTakeFirst()
-			),
+				.orderBy('milestone_cheers.milestone_id'),
 		view: (row: { milestone_id: string; circle: string; message: string; created_at: number; edited_at: number | null }) => ({
 			milestoneId: row.milestone_id,
 			circle: row.circle,
@@ -564,11 +453,11 @@ async function accountOf(db: Database, userId: string): Promise<Row | null> {
 async function* rowsOf(db: Database, userId: string, definition: Kind<unknown>, pageSize: number): AsyncGenerator<unknown[]> {
 	let after: unknown = null;
 	for (;;) {
-		const page = await definition.page(db, userId, after, pageSize);
-		if (page.length === 0) return;
-		yield page;
-		if (page.length < pageSize) return;
-		after = page[page.length - 1];
+		const rows = await page(definition, db, userId, after, pageSize);
+		if (rows.length === 0) return;
+		yield rows;
+		if (rows.length < pageSize) return;
+		after = rows[rows.length - 1];
 	}
 }
 
@@ -609,15 +498,15 @@ export async function summarizeAccountData(db: Database, userId: string, shown =
 	const account = await accountOf(db, userId);
 	const kinds = [];
 	for (const definition of KINDS) {
-		const [count, rows] = await Promise.all([definition.count(db, userId), definition.page(db, userId, null, shown)]);
-		kinds.push({ key: definition.key, label: definition.label, count, rows: rows.map((row) => definition.view(row)) });
+		const [howMany, rows] = await Promise.all([count(definition, db, userId), page(definition, db, userId, null, shown)]);
+		kinds.push({ key: definition.key, label: definition.label, count: howMany, rows: rows.map((row) => definition.view(row)) });
 	}
 	return { account, kinds, shown };
 }
 
 /** How many rows of each kind Hearth holds about the person (what deleting the account takes away). */
 export async function countAccountData(db: Database, userId: string): Promise<Array<{ key: ExportKey; label: string; count: number }>> {
-	return Promise.all(KINDS.map(async ({ key, label, count }) => ({ key, label, count: await count(db, userId) })));
+	return Promise.all(KINDS.map(async (definition) => ({ key: definition.key, label: definition.label, count: await count(definition, db, userId) })));
 }
 
 /** The export's file name for a day: hearth-2026-12-01.json. */
