@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { createSession, type SessionUser } from '$lib/server/auth/sessions';
 import { changeMemberRole, removeMember, updateOwnProfile } from '$lib/server/circles/circles';
+import { changeDisplayName } from '$lib/server/auth/profile';
 import { latestCircleEventSeq } from '$lib/server/circles/events';
 import type { CircleEvent, CircleSyncResponse } from '$lib/realtime/events';
 import { startRealtime } from '$lib/server/realtime';
@@ -77,6 +78,27 @@ describe('circle events over sockets', () => {
 			expect(mariaSees).toEqual([expect.objectContaining({ seq: id, type: 'member.profile-changed' })]);
 			expect(samSees).toEqual([expect.objectContaining({ seq: id, type: 'member.profile-changed' })]);
 		});
+	});
+
+	it('carry a new name to every circle of the person, and its members’ next catch-up', async () => {
+		const lees = await circleOf(testDb.db, ['Sam'], { name: 'The Lees' });
+		const [maria, sam] = lees.people;
+		const parks = await circleOf(testDb.db, [], { name: 'The Parks' });
+		await joinCircle(testDb.db, parks.circleId, parks.owner, sam);
+		await updateOwnProfile(testDb.db, await lees.accessOf(sam), { relationship: 'Son', inRecovery: true });
+		const mariaSocket = await connectAs(maria);
+		const bo = await connectAs(parks.owner);
+		const mariaSees = collect(mariaSocket);
+		const boSees = collect(bo);
+
+		await changeDisplayName(testDb.db, sam, 'Samuel');
+		const renamed = { type: 'member.profile-changed', payload: { userId: sam.id, displayName: 'Samuel', relationship: 'Son', inRecovery: true } };
+		await eventually(() => expect(mariaSees).toEqual([expect.objectContaining(renamed)]));
+		await eventually(() =>
+			expect(boSees).toEqual([expect.objectContaining({ ...renamed, payload: { ...renamed.payload, relationship: '', inRecovery: false } })])
+		);
+		const caughtUp = await sync(mariaSocket, lees.circleId, mariaSees[0]!.seq - 1);
+		expect(caughtUp).toMatchObject({ ok: true, events: [expect.objectContaining(renamed)] });
 	});
 
 	it('reach someone who joins while connected, without reconnecting', async () => {

@@ -14,6 +14,9 @@ import { verifyPassword } from './passwords';
 import type { SessionUser } from './sessions';
 import { hashToken } from './tokens';
 import { isUniqueViolation } from '$lib/server/db/errors';
+import { appendCircleEvent } from '$lib/server/circles/events';
+import { publishCircleEvents } from '$lib/server/realtime/publish';
+import type { CircleEvent } from '$lib/realtime/events';
 
 /** Tries at changing the email (a wrong password counts) one account has within THROTTLE_WINDOW. */
 export const EMAIL_CHANGE_LIMIT = 5;
@@ -26,7 +29,25 @@ export const EMAIL_IN_USE = 'There is already an account with this email.';
 
 /** Sets the name people in the account's circles see (already checked by the form's rules). */
 export async function changeDisplayName(db: Database, user: SessionUser, displayName: string, now = Date.now()): Promise<{ displayName: string }> {
-	await db.updateTable('users').set({ display_name: displayName, updated_at: now }).where('id', '=', user.id).execute();
+	const events = await db.transaction().execute(async (trx) => {
+		await trx.updateTable('users').set({ display_name: displayName, updated_at: now }).where('id', '=', user.id).execute();
+		// Each of their circles is told, so the others' open pages show the new name at once.
+		const memberships = await trx.selectFrom('memberships').select(['circle_id', 'relationship', 'in_recovery']).where('user_id', '=', user.id).execute();
+		const told: CircleEvent[] = [];
+		for (const membership of memberships) {
+			told.push(
+				await appendCircleEvent(trx, {
+					circleId: membership.circle_id,
+					actorId: user.id,
+					type: 'member.profile-changed',
+					payload: { userId: user.id, displayName, relationship: membership.relationship, inRecovery: membership.in_recovery === 1 },
+					now
+				})
+			);
+		}
+		return told;
+	});
+	publishCircleEvents(events);
 	return { displayName };
 }
 
