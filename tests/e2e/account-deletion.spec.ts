@@ -136,14 +136,16 @@ test('a member deletes his account: asked first, a wrong password changes nothin
 		const samId = userIdByEmail(sam.email);
 		expect(samId, 'Sam’s account is in the database').toBeTruthy();
 
+		// (Posted as a browser without JavaScript would: the proposing is not what is tested here.)
 		const title = 'Quiet hours after ten';
-		await gotoHydrated(page, `/circles/${circleId}/agreements/new`);
-		await page.getByLabel('Title', { exact: true }).fill(title);
-		await page.getByLabel('Category', { exact: true }).selectOption({ label: 'Communication' });
-		await page.getByLabel('The agreement', { exact: true }).fill('No phone calls after 10 pm, except emergencies.');
-		await page.getByRole('button', { name: 'Propose to the circle' }).click();
-		await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
-		const agreementPath = new URL(page.url()).pathname;
+		const proposed = await page.request.post(`/circles/${circleId}/agreements/new`, {
+			form: { title, category: 'communication', body: 'No phone calls after 10 pm, except emergencies.', support: '', consequence: '', reviewOn: '' },
+			headers: formHeaders(baseURL!),
+			maxRedirects: 0
+		});
+		expect(proposed.status(), 'proposing redirects to the agreement').toBe(303);
+		const agreementPath = proposed.headers()['location']!;
+		expect(agreementPath).toMatch(new RegExp(`^/circles/${circleId}/agreements/[a-z2-7]+$`));
 
 		// ... and a small victory, then waits on the circle's home page with a check-in of her own.
 		const victory = 'Dinner together again';
@@ -232,7 +234,7 @@ test('a member deletes his account: asked first, a wrong password changes nothin
 		await expectSignedInAs(samPage, sam.displayName);
 		await expect(liveStatus(samPage)).toHaveText(LIVE);
 		await expectNoHorizontalScroll(samPage);
-		await expectNoAxeViolations(samPage);
+		await expectNoAxeViolations(samPage, { schemes: ['light'] });
 		expect(userIdByEmail(sam.email)).toBe(samId);
 		await expect(checkInBy(page, samsWords)).toBeVisible();
 		await expect(mine.getByRole('paragraph').filter({ hasText: samsReply })).toBeVisible();
@@ -244,7 +246,7 @@ test('a member deletes his account: asked first, a wrong password changes nothin
 		await expect(samPage.getByRole('heading', { level: 1, name: 'Your account is deleted' })).toBeVisible();
 		await expectSignedOut(samPage);
 		expect(await sessionCookie(s.context)).toBeUndefined();
-		await expectNoAxeViolations(samPage);
+		await expectNoAxeViolations(samPage, { schemes: ['light'] });
 
 		// Maria's home page, without a reload: his check-in, reply and reaction are gone; hers stays.
 		await expect(checkInBy(page, samsWords)).toHaveCount(0);
