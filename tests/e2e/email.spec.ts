@@ -1,6 +1,7 @@
 // Email end to end (issue 16): a server of the spec's own with SMTP_URL pointed at an SMTP server
 // this spec starts (the main webServer has no email), a real browser, and the links read from the
-// messages as they arrived. Sign up → "check your email" → the link → its button → signed in (the
+// messages as they arrived. Sign up → "check your email" → the link → the password chosen when
+// signing up (a wrong one is refused on its field, the link still working) → signed in (the
 // address confirmed by it); the same answer for an address that has an account, whose owner is
 // told. Forgot my password: log out → "Forgot your password?" → the link → a new password, which
 // logs out every device and says so → log in with it; the link works once. My profile.
@@ -51,6 +52,9 @@ function linkIn(text: string, path: 'reset' | 'confirm-email' | 'create-account'
 	return match[0];
 }
 
+/** The field on the sign-up link's page: the password chosen when signing up. */
+const signUpPassword = (page: Page) => page.getByLabel('The password you chose when you signed up', { exact: true });
+
 const CHECK_YOUR_EMAIL = (email: string) => `We sent a link to ${email} to finish creating your account.`;
 
 /** Sends the sign-up form (from `/signup`, or the address given) and waits for "check your email". */
@@ -72,6 +76,7 @@ async function signUpByEmail(page: Page, user: TestUser, { from = '/signup', exp
 	expect(message.subject).toBe('Finish creating your Hearth account');
 	await gotoHydrated(page, linkIn(message.text, 'create-account'));
 	await expect(page.getByRole('heading', { name: 'Finish creating your account' })).toBeVisible();
+	await signUpPassword(page).fill(user.password);
 	await page.getByRole('button', { name: 'Create my account' }).click();
 	await expectPathname(page, expectPath);
 	await expectSignedInAs(page, user.displayName);
@@ -92,10 +97,23 @@ test('sign-up with email: "check your email" for every address, the link makes t
 		const link = linkIn(message.text, 'create-account');
 		expect(message.html).toContain(`href="${link}"`);
 
-		// Opening the link makes nothing; its button does, signs in and goes on to where sign-up was going.
+		// Opening the link makes nothing; it asks for the password chosen when signing up, and says why.
 		await gotoHydrated(page, link);
 		await expect(page.getByRole('heading', { name: 'Finish creating your account' })).toBeVisible();
+		await expect(page.getByText('So that only the person who signed up can finish.')).toBeVisible();
+		await expect(signUpPassword(page)).toHaveAttribute('autocomplete', 'current-password');
 		await expectNoAxeViolations(page, { schemes: ['light'] });
+		// Without it, or with another, nothing is made and the link keeps working.
+		await page.getByRole('button', { name: 'Create my account' }).click();
+		await expect(signUpPassword(page)).toHaveAccessibleDescription(/Please enter the password you chose when you signed up\./);
+		await signUpPassword(page).fill('not the one I chose');
+		await page.getByRole('button', { name: 'Create my account' }).click();
+		await expect(signUpPassword(page)).toHaveAccessibleDescription(/That isn’t the password you chose when you signed up\./);
+		await expect(page.getByRole('heading', { name: 'Finish creating your account' })).toBeVisible();
+		await expectNoAxeViolations(page, { schemes: ['light'] });
+		await expectSignedOut(page);
+		// With it, the account is made, signed in, and on to where sign-up was going.
+		await signUpPassword(page).fill(user.password);
 		await page.getByRole('button', { name: 'Create my account' }).click();
 		await expectPathname(page, '/account');
 		await expectSignedInAs(page, user.displayName);
@@ -148,6 +166,7 @@ test('sign-up with email from an invite link: the link leads back to the invite,
 
 		const message = (await smtp.waitFor(invitee.email))[0]!;
 		await gotoHydrated(page, linkIn(message.text, 'create-account'));
+		await signUpPassword(page).fill(invitee.password);
 		await page.getByRole('button', { name: 'Create my account' }).click();
 		await expectPathname(page, invitePath);
 		await expectSignedInAs(page, invitee.displayName);

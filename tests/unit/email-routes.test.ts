@@ -124,7 +124,7 @@ async function signedUp(person = newPerson()): Promise<Visitor & { person: typeo
 	expect(await routes.signup(postEvent('/signup', person).event)).toEqual({ action: 'signup', sentTo: person.email });
 	const [message] = await smtp.waitFor(person.email);
 	const token = tokenIn(message!.text, 'create-account');
-	const { event, cookies } = postEvent(`/create-account/${token}`, {}, { params: { token } });
+	const { event, cookies } = postEvent(`/create-account/${token}`, { password: person.password }, { params: { token } });
 	try {
 		await routes.finish(event);
 	} catch (thrown) {

@@ -1,8 +1,9 @@
 // Sign-up with email set up, through the routes' form actions and a real SMTP server started in
 // the test: the sign-up page answers an address with an account exactly as one without (status,
 // body, headers, cookies: nothing signed in), the owner of a taken address is told how to get back
-// in, and the link sent to a new one makes the account (once) when its page's button is pressed,
-// and goes on where the person was going. README, "Email".
+// in, and the link sent to a new one makes the account (once) when its page's button is pressed
+// with the password chosen when signing up, and goes on where the person was going. Someone who did
+// not sign up (the owner of an address a stranger typed) cannot finish it. README, "Email".
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setHeadersInto } from './support/headers';
 import { isActionFailure, isRedirect, type ActionFailure } from '@sveltejs/kit';
@@ -128,7 +129,9 @@ async function signUpByForm(person: ReturnType<typeof newPerson>, extra: Record<
 describe('signing up with email set up', () => {
 	it('answers an address with an account exactly as a new one: the same status, body, headers and no cookie', async () => {
 		const owner = newPerson();
-		await signUpByForm(owner).then(({ token }) => finish(postEvent(`/create-account/${token}`, {}, { params: { token } }).event).catch(() => {}));
+		await signUpByForm(owner).then(({ token }) =>
+			finish(postEvent(`/create-account/${token}`, { password: owner.password }, { params: { token } }).event).catch(() => {})
+		);
 		expect(await users(owner.email)).toHaveLength(1);
 
 		const stranger = { displayName: 'Someone', email: ` ${owner.email.toUpperCase()} `, password: 'another long passphrase' };
@@ -174,7 +177,7 @@ describe('signing up with email set up', () => {
 		expect(headers).toEqual({ 'cache-control': 'no-store' });
 		expect(await users(person.email)).toEqual([]);
 
-		const pressed = postEvent(`/create-account/${token}`, {}, { params: { token } });
+		const pressed = postEvent(`/create-account/${token}`, { password: person.password }, { params: { token } });
 		expect(await answerOf(finish, pressed.event)).toEqual({ kind: 'redirect', status: 303, body: '/join/abcdefghijklmnopqrstuvwxyz234567' });
 		expect(pressed.cookies.map(({ name }) => name)).toEqual(['hearth_session', 'hearth_device']);
 		const [user] = await users(person.email);
@@ -185,7 +188,7 @@ describe('signing up with email set up', () => {
 
 		// Once.
 		expect(await finishLoad({ params: { token }, setHeaders: setHeadersInto({}) })).toEqual({ pending: null });
-		const again = await answerOf(finish, postEvent(`/create-account/${token}`, {}, { params: { token } }).event);
+		const again = await answerOf(finish, postEvent(`/create-account/${token}`, { password: person.password }, { params: { token } }).event);
 		expect(again).toMatchObject({ kind: 'failure', status: 404, body: { action: 'finish', message: expect.stringMatching(/^This link no longer works/) } });
 		expect(await users(person.email)).toHaveLength(1);
 	});
@@ -193,7 +196,8 @@ describe('signing up with email set up', () => {
 	it('limits the emails one address is sent, the same for an address with an account and one without', async () => {
 		const owner = newPerson();
 		const { token } = await signUpByForm(owner, {}, '198.51.100.50');
-		await answerOf(finish, postEvent(`/create-account/${token}`, {}, { params: { token } }).event);
+		await answerOf(finish, postEvent(`/create-account/${token}`, { password: owner.password }, { params: { token } }).event);
+		expect(await users(owner.email)).toHaveLength(1);
 		const fresh = newPerson();
 		const refusals = [];
 		for (const email of [owner.email, fresh.email]) {
@@ -212,5 +216,60 @@ describe('signing up with email set up', () => {
 		await smtp.waitFor(owner.email, 3); // the link, and two notices
 		expect(smtp.to(fresh.email)).toHaveLength(3);
 		expect(smtp.to(owner.email)).toHaveLength(3);
+	});
+
+	it('a stranger signed up with someone else’s address: its owner pressing the link makes nothing, told why on the field; the link keeps working', async () => {
+		const victim = newPerson();
+		const stranger = { ...victim, displayName: 'Not you', password: 'the stranger’s passphrase' };
+		const { token } = await signUpByForm(stranger, {}, '198.51.100.80');
+		const press = (form: Record<string, string>) => postEvent(`/create-account/${token}`, form, { params: { token } });
+
+		// Without a password: asked for it, nothing used or counted.
+		const empty = press({});
+		expect(await answerOf(finish, empty.event)).toEqual({
+			kind: 'failure',
+			status: 400,
+			body: { action: 'finish', errors: { password: 'Please enter the password you chose when you signed up.' }, values: {} }
+		});
+		expect(empty.cookies).toEqual([]);
+
+		// The owner of the address tries their own password: refused on its field, nothing made, nobody signed in.
+		const wrong = press({ password: victim.password });
+		const answer = await answerOf(finish, wrong.event);
+		expect(answer).toEqual({
+			kind: 'failure',
+			status: 400,
+			body: {
+				action: 'finish',
+				errors: { password: 'That isn’t the password you chose when you signed up. If you didn’t sign up, close this page: nothing is made.' },
+				values: {}
+			}
+		});
+		expect(JSON.stringify(answer)).not.toContain(victim.password);
+		expect(wrong.cookies).toEqual([]);
+		expect(await users(victim.email)).toEqual([]);
+		// The page still shows the form: the link works.
+		expect(await finishLoad({ params: { token }, setHeaders: setHeadersInto({}) })).toEqual({ pending: { email: victim.email, displayName: 'Not you' } });
+
+		// Only whoever chose the password can finish.
+		expect(await answerOf(finish, press({ password: stranger.password }).event)).toEqual({ kind: 'redirect', status: 303, body: '/circles' });
+		expect(await users(victim.email)).toHaveLength(1);
+	});
+
+	it('limits the tries per link: past 5 wrong passwords, 429 with Retry-After and kind words, and the link is not used up', async () => {
+		const person = newPerson();
+		const { token } = await signUpByForm(person, {}, '198.51.100.90');
+		const press = (password: string) => postEvent(`/create-account/${token}`, { password }, { params: { token } });
+		for (let i = 0; i < 5; i++) expect((await answerOf(finish, press(`wrong guess ${i}`).event)).status).toBe(400);
+		const held = press(person.password);
+		const answer = await answerOf(finish, held.event);
+		expect(answer).toMatchObject({ kind: 'failure', status: 429, body: { action: 'finish', message: expect.stringContaining('please wait 15 minutes') } });
+		expect((answer.body as FormFailure).message).toContain('sign up again');
+		expect(Number(held.headers['retry-after'])).toBeGreaterThan(14 * 60);
+		expect(held.cookies).toEqual([]);
+		expect(await users(person.email)).toEqual([]);
+		expect(await finishLoad({ params: { token }, setHeaders: setHeadersInto({}) })).toEqual({
+			pending: { email: person.email, displayName: person.displayName }
+		});
 	});
 });

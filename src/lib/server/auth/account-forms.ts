@@ -91,6 +91,8 @@ const givenPassword = (message: string) =>
 
 export const signUpSchema = v.object({ displayName, email: newEmail, password: newPassword });
 export const logInSchema = v.object({ email: logInEmail, password: givenPassword('Please enter your password.') });
+/** The page a sign-up link opens asks for the password chosen when signing up (pending-signups.ts). */
+export const finishSignUpSchema = v.object({ password: givenPassword('Please enter the password you chose when you signed up.') });
 export const changePasswordSchema = v.object({
 	currentPassword: givenPassword('Please enter your current password.'),
 	newPassword
@@ -100,6 +102,7 @@ export type SignUpField = keyof typeof signUpSchema.entries;
 export type SignUpInput = v.InferOutput<typeof signUpSchema>;
 export type LogInField = keyof typeof logInSchema.entries;
 export type LogInInput = v.InferOutput<typeof logInSchema>;
+export type FinishSignUpField = keyof typeof finishSignUpSchema.entries;
 export type ChangePasswordField = keyof typeof changePasswordSchema.entries;
 export type ChangePasswordInput = v.InferOutput<typeof changePasswordSchema>;
 

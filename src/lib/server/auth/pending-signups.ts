@@ -6,6 +6,11 @@
 //   0013): their name, the argon2id hash of their password (never the password), and where they
 //   were going, sealed with the link's token. Only the token's SHA-256 is stored. Following the
 //   link makes the account, confirmed (the link came to that inbox), and signs them in.
+// - Following the link is not enough: its page asks for the password chosen when signing up, and
+//   the account is made only when it matches the stored hash. Anyone can type someone else's
+//   address; without this, a stranger could sign up with it and a password of their own, and its
+//   owner, pressing "Create my account" in their inbox, would make an account whose password the
+//   stranger knows (pre-account takeover). Wrong tries are limited per link (FINISH_TRIES_PER_LINK).
 // - An address with an account is sent a notice instead (it was you? log in, or choose a new
 //   password), and nothing is stored.
 // - Both do the same work before the answer (the limits, one argon2 hash); whether the address has
@@ -22,12 +27,12 @@ import type { Database } from '$lib/server/db';
 import { newId } from '$lib/server/ids';
 import { sendInBackground, type Mail } from '$lib/server/mail';
 import { finishSignUpMessage, SIGNUP_LINK_HOURS, signUpAddressTakenNotice } from '$lib/server/mail/messages';
-import { conflict, Refusal } from '$lib/server/refusal';
-import { describeWait, takeAttempt, THROTTLE_WINDOW } from '$lib/server/throttle';
+import { conflict, invalid, Refusal, throttled } from '$lib/server/refusal';
+import { clearThrottle, describeWait, takeAttempt, THROTTLE_WINDOW } from '$lib/server/throttle';
 import type { SignUpInput } from './account-forms';
 import type { RequestContext, SignedIn } from './accounts';
 import { rememberDevice } from './known-devices';
-import { hashPassword } from './passwords';
+import { hashPassword, verifyPassword } from './passwords';
 import { createSession, type SessionUser } from './sessions';
 import { takeSignUpAttempt } from './signup-throttle';
 import { generateSessionToken, hashToken } from './tokens';
@@ -46,6 +51,22 @@ export const SIGNUP_LINK_STOPPED =
 	'If you made your account, log in. If not, you can sign up again.';
 export const ACCOUNT_MADE_ALREADY =
 	'There is already a Hearth account with this email, so this link can’t make another. Log in with it, or choose a new password if you don’t remember it.';
+
+export const WRONG_SIGNUP_PASSWORD = 'That isn’t the password you chose when you signed up. If you didn’t sign up, close this page: nothing is made.';
+
+/** Tries of the password per link within THROTTLE_WINDOW (15 minutes); the right one waits too once they are spent. */
+export const FINISH_TRIES_PER_LINK = 5;
+
+// The counter of a link's tries holds a hash of its token under another name: not the token, and
+// not the row's id (the token's plain SHA-256), so the two tables cannot be joined.
+export const finishTriesKey = (token: string) => `signup-finish:${hashToken(`signup-finish:${token}`)}`;
+
+export function tooManyFinishTries(retryAfterMs: number): string {
+	return (
+		`Several passwords were tried with this link. To keep the account safe, please wait ${describeWait(retryAfterMs)} and try again. ` +
+		'If you don’t remember the password you chose, you can sign up again with a new one.'
+	);
+}
 
 export function tooManySignUpsForEmail(email: string, retryAfterMs: number): string {
 	return `We’ve sent several emails to ${email} in the last few minutes. Please look in its inbox (and spam folder), or wait ${describeWait(retryAfterMs)} and try again.`;
@@ -147,26 +168,46 @@ export interface FinishedSignUp {
 }
 
 /**
- * Uses the link: makes the account with its address confirmed, starts its first session and
- * remembers the browser. The link's row is deleted in the statement that finds it (so it works
- * once), and every other sign-up waiting for the address with it. Refused (not found) when the
- * link is unknown, used or expired; refused (conflict) when the address has meanwhile got an
- * account (another way in, e.g. an account that moved to it): nothing is made twice.
+ * Uses the link with the password chosen when signing up: makes the account with its address
+ * confirmed, starts its first session and remembers the browser.
+ *
+ * The password is checked before the write: the row is read, the try counted against the link
+ * (at most FINISH_TRIES_PER_LINK in 15 minutes, counted atomically, so a burst is held to exactly
+ * that many checks), and the password verified against the stored hash outside any transaction
+ * (argon2 takes tens of milliseconds and SQLite has one writer). Then, as before, the link's row is
+ * deleted in the statement that finds it (so it works once, also when pressed twice at the same
+ * moment), and every other sign-up waiting for the address with it.
+ *
+ * Refused (not found) when the link is unknown, used or expired, whatever the password, counting
+ * nothing; (invalid, on `password`) for a wrong password, the link still working; (throttled) when
+ * the link's tries are spent; (conflict) when the address has meanwhile got an account (another way
+ * in, e.g. an account that moved to it): nothing is made twice.
  */
 export async function finishSignUp(
 	db: Database,
 	token: string,
+	password: string,
 	context: Pick<RequestContext, 'userAgent' | 'deviceToken' | 'now'>,
 	fallbackRedirect = '/circles'
 ): Promise<FinishedSignUp> {
 	const now = context.now ?? Date.now();
+	const id = hashToken(token);
+	const waiting = await db.selectFrom('pending_signups').select('password_hash').where('id', '=', id).where('expires_at', '>', now).executeTakeFirst();
+	if (!waiting) throw new Refusal('not-found', SIGNUP_LINK_STOPPED);
+	const triesKey = finishTriesKey(token);
+	const attempt = await takeAttempt(db, [[triesKey, { limit: FINISH_TRIES_PER_LINK, windowMs: THROTTLE_WINDOW }]], now);
+	if (!attempt.allowed) throw throttled(tooManyFinishTries(attempt.retryAfterMs), attempt.retryAfterMs);
+	if (!(await verifyPassword(waiting.password_hash, password))) throw invalid(WRONG_SIGNUP_PASSWORD, 'password');
+
 	let outcome: FinishedSignUp | 'taken';
 	try {
 		outcome = await db.transaction().execute(async (trx) => {
 			const row = await trx
 				.deleteFrom('pending_signups')
-				.where('id', '=', hashToken(token))
+				.where('id', '=', id)
 				.where('expires_at', '>', now)
+				// The row whose hash was just checked (rows are never changed, so this is belt and braces).
+				.where('password_hash', '=', waiting.password_hash)
 				.returning(['email', 'display_name', 'password_hash', 'redirect_sealed'])
 				.executeTakeFirst();
 			if (!row) throw new Refusal('not-found', SIGNUP_LINK_STOPPED);
@@ -193,6 +234,9 @@ export async function finishSignUp(
 		// Made at the same moment by another way in: the unique index lets only one through.
 		if (isUniqueViolation(error)) throw conflict(ACCOUNT_MADE_ALREADY);
 		throw error;
+	} finally {
+		// The right password: the link is used up now (by this press or one at the same moment), and its count with it.
+		await clearThrottle(db, triesKey);
 	}
 	if (outcome === 'taken') throw conflict(ACCOUNT_MADE_ALREADY);
 	return outcome;

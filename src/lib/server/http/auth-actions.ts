@@ -6,14 +6,13 @@ import { getDb } from '$lib/server/db';
 import { clientAddress, type FormFailure } from '$lib/server/forms';
 import { invalid, throttled } from '$lib/server/refusal';
 import { describeWait } from '$lib/server/throttle';
-import { logInSchema, signUpSchema, type LogInField, type SignUpField } from '$lib/server/auth/account-forms';
+import { finishSignUpSchema, logInSchema, signUpSchema, type FinishSignUpField, type LogInField, type SignUpField } from '$lib/server/auth/account-forms';
 import { INCORRECT_LOGIN, logIn, signUp, type SignedIn } from '$lib/server/auth/accounts';
 import { DEVICE_COOKIE, setDeviceCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { finishSignUp, requestSignUp, tooManySignUpsForEmail } from '$lib/server/auth/pending-signups';
 import { getMail } from '$lib/server/mail';
 import { safeRedirectPath } from '$lib/server/auth/redirects';
 import type { SessionUser } from '$lib/server/auth/sessions';
-import * as v from 'valibot';
 import { formAction } from './respond';
 
 export const EMAIL_TAKEN = 'There is already an account with this email. Try logging in instead.';
@@ -100,12 +99,14 @@ export function isCheckYourEmail(answer: SignedInByForm | CheckYourEmail): answe
 }
 
 /**
- * The button on the page a sign-up link opens: makes the account and signs this browser in, and
- * says where to go next (where the person was going when they signed up); or says why not.
+ * The form on the page a sign-up link opens: with the password chosen when signing up, makes the
+ * account and signs this browser in, and says where to go next (where the person was going when
+ * they signed up); or says why not: the password on its field (the link still works), 429 with
+ * Retry-After when the link's tries are spent, 404 or 409 when the link no longer works.
  */
-export function finishSignUpWithForm(event: RequestEventLike, token: string): Promise<SignedInByForm | ActionFailure<FormFailure>> {
-	return formAction(event, 'finish', v.object({}), async () => {
-		const finished = await finishSignUp(getDb(), token, contextOf(event));
+export function finishSignUpWithForm(event: RequestEventLike, token: string): Promise<SignedInByForm | ActionFailure<FormFailure<FinishSignUpField>>> {
+	return formAction(event, 'finish', finishSignUpSchema, async ({ password }) => {
+		const finished = await finishSignUp(getDb(), token, password, contextOf(event));
 		return enter(event, finished.signedIn, finished.redirectTo);
 	});
 }

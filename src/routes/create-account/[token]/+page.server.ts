@@ -7,9 +7,10 @@ import type { Actions, PageServerLoad } from './$types';
 
 // The link that finishes a sign-up (pending-signups.ts). This page's address holds its token:
 // hooks.server.ts serves it with Referrer-Policy: no-referrer and leaves the token out of the error
-// log, and no cache keeps it. Opening the link shows a button (a mail scanner that follows links
-// makes nothing); pressing it makes the account, signs this browser in and goes where the person
-// was going when they signed up.
+// log, and no cache keeps it. Opening the link shows a form (a mail scanner that follows links
+// makes nothing); sending it with the password chosen when signing up makes the account, signs this
+// browser in and goes where the person was going when they signed up. Without that password
+// nothing is made: the owner of an address a stranger typed cannot be led into the stranger's account.
 
 export const load: PageServerLoad = async ({ params, setHeaders }) => {
 	setHeaders({ 'cache-control': 'no-store' });
