@@ -526,6 +526,17 @@ describe('the authorization matrix', () => {
 		);
 	});
 
+	it('takes a member asking for someone no longer in the circle to the members list, and an outsider to 404', async () => {
+		const { routeId, handler } = handlers.get('/circles/[circleId]/members/[userId]#load')!;
+		const gone = fixture.people['removed member'].id;
+		for (const userId of [gone, 'zzzzzzzzzzzzzzzzzzzzzzzz']) {
+			const asMember = fakeEvent(fixture.people.member, fixture.circleId, routeId, undefined, { userId });
+			expect(await answerOf(handler, asMember)).toEqual({ redirect: 303, location: `/circles/${fixture.circleId}/members?notHere=1` });
+			const asOutsider = fakeEvent(fixture.people['non-member'], fixture.circleId, routeId, undefined, { userId });
+			expect(await answerOf(handler, asOutsider)).toEqual(NOT_FOUND);
+		}
+	});
+
 	it('answers 404 for a made-up or malformed circle id, even to a member of other circles', async () => {
 		const load = handlers.get('/circles/[circleId]/members#load')!;
 		for (const circleId of ['zzzzzzzzzzzzzzzzzzzzzzzz', '../etc', "x' OR 1=1 --", '']) {

@@ -12,7 +12,12 @@ export const load: PageServerLoad = async (event) => {
 	const { circleId } = event.params;
 	event.depends(`circle:${circleId}`);
 	const access = await circleAccess(event);
-	return { members: await listMembers(getDb(), access), online: await onlineUserIds(circleId) };
+	return {
+		members: await listMembers(getDb(), access),
+		online: await onlineUserIds(circleId),
+		// From a member's page whose person is no longer in the circle.
+		notHere: event.url.searchParams.has('notHere')
+	};
 };
 
 /** A member id that is not in this circle gets the same 404 page as anything else not found here. */

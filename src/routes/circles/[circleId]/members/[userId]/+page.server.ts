@@ -1,4 +1,4 @@
-import { error } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { circleAccess } from '$lib/server/http/guards';
 import { listMembers } from '$lib/server/circles/circles';
@@ -17,8 +17,9 @@ export const load: PageServerLoad = async (event) => {
 	const db = getDb();
 	const members = await listMembers(db, access);
 	const member = members.find((m) => m.userId === userId);
-	// Someone who is not (or no longer) in this circle has no page here.
-	if (!member) error(404, 'Not found');
+	// Someone who is not (or no longer) in this circle has no page here: a member who had it open
+	// (they left, were removed or deleted their account) is taken to the members list, which says so.
+	if (!member) redirect(303, `/circles/${circleId}/members?notHere=1`);
 	const now = Date.now();
 	const [trend, recovery, milestones, feed] = await Promise.all([
 		moodTrend(db, access, userId, now),
