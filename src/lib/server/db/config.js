@@ -27,7 +27,12 @@ export function databaseConfig(env = process.env) {
 	return { dialect: 'sqlite', file: env.DATABASE_PATH || DEFAULT_DATABASE_PATH };
 }
 
-/** Where the migration files live. server.js points this at its own folder so cwd does not matter. */
-export function migrationsDir() {
-	return process.env.HEARTH_MIGRATIONS_DIR || path.resolve('migrations');
+/**
+ * Where one dialect's migration files live: `migrations/<dialect>/` (sqlite/, postgres/).
+ * HEARTH_MIGRATIONS_DIR names the `migrations` folder itself; server.js points it at its own
+ * folder so cwd does not matter.
+ * @param {'sqlite' | 'postgres'} [dialect]
+ */
+export function migrationsDir(dialect = 'sqlite') {
+	return path.join(process.env.HEARTH_MIGRATIONS_DIR || path.resolve('migrations'), dialect);
 }
