@@ -20,7 +20,7 @@ const pools: Pool[] = [];
 
 /** A pool on a fresh database, closed after the file. */
 async function freshPool(): Promise<Pool> {
-	const pool = createPostgresPool(await cluster!.createDatabase(), { max: 4 });
+	const pool = createPostgresPool(await cluster!.createDatabase(), { max: 1 });
 	pools.push(pool);
 	return pool;
 }
@@ -282,6 +282,8 @@ describe.skipIf(!bin)('PostgreSQL', () => {
 			const pool = await migratedPool();
 			expect((await pool.query('SELECT 9007199254740991::bigint AS n')).rows).toEqual([{ n: Number.MAX_SAFE_INTEGER }]);
 			await expect(pool.query('SELECT 9007199254740992::bigint AS n')).rejects.toThrow(/MAX_SAFE_INTEGER/);
+			// the refusal fails that query only: the connection goes on answering
+			expect((await pool.query('SELECT 1::bigint AS n')).rows).toEqual([{ n: 1 }]);
 			expect(() => parseInt8('-9007199254740993')).toThrow(RangeError);
 		});
 	});

@@ -110,7 +110,10 @@ export async function startTestPostgres(bin: string): Promise<TestPostgres> {
 				const admin = new pg.Client({ connectionString: adminUrl });
 				await admin.connect();
 				try {
-					await admin.query(`CREATE DATABASE ${name}`);
+					// PostgreSQL 15+ copies the template page by page through the WAL unless told to copy its
+					// files: with fsync off that is twice as quick for the tests' small databases.
+					const { rows } = await admin.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+					await admin.query(`CREATE DATABASE ${name}${Number(rows[0]!.v) >= 150000 ? ' STRATEGY = FILE_COPY' : ''}`);
 				} finally {
 					await admin.end();
 				}
