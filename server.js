@@ -13,6 +13,7 @@ import { attachSocketServer } from './src/lib/server/realtime/socket-host.js';
 import { keepCallersSignalOnRequests } from './src/lib/server/request-signal.js';
 import { runShutdownSteps } from './src/lib/server/shutdown.js';
 
+// The migrations folder (one folder per dialect inside it), wherever the server is started from.
 process.env.HEARTH_MIGRATIONS_DIR ??= fileURLToPath(new URL('./migrations', import.meta.url));
 
 // adapter-node takes the request's protocol from ORIGIN or PROTOCOL_HEADER, and otherwise assumes

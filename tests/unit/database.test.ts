@@ -11,6 +11,9 @@ import { appendCircleEvent } from '$lib/server/circles/events';
 import { migrate, openSqlite } from '$lib/server/db/sqlite/connection.js';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
+/** The SQLite migrations (one folder per dialect under migrations/). */
+const SQLITE_MIGRATIONS = path.join('migrations', 'sqlite');
+
 const run = promisify(execFile);
 let testDb: TestDatabase;
 
@@ -76,7 +79,8 @@ describe('migrations', () => {
 		try {
 			// A database as it was before 0007, with events in it (one circle deleted, as happens).
 			mkdirSync(before);
-			for (const name of readdirSync('migrations').filter((name) => name < '0007')) copyFileSync(path.join('migrations', name), path.join(before, name));
+			for (const name of readdirSync(SQLITE_MIGRATIONS).filter((name) => name < '0007'))
+				copyFileSync(path.join(SQLITE_MIGRATIONS, name), path.join(before, name));
 			const sqlite = openSqlite(path.join(dir, 'hearth.db'));
 			migrate(sqlite, before);
 			sqlite.exec(`
@@ -84,7 +88,7 @@ describe('migrations', () => {
 				INSERT INTO circle_events (circle_id, actor_id, type, payload, created_at) VALUES ('a', NULL, 'circle.created', '{}', 1), ('b', NULL, 'circle.created', '{}', 2), ('a', NULL, 'member.joined', '{"displayName":"Sam"}', 3);
 			`);
 			const events = sqlite.prepare('SELECT * FROM circle_events ORDER BY id').all();
-			copyFileSync(path.join('migrations', '0007_event_log_without_autoincrement.sql'), path.join(before, '0007_event_log_without_autoincrement.sql'));
+			copyFileSync(path.join(SQLITE_MIGRATIONS, '0007_event_log_without_autoincrement.sql'), path.join(before, '0007_event_log_without_autoincrement.sql'));
 			expect(migrate(sqlite, before)).toEqual(['0007_event_log_without_autoincrement.sql']);
 			expect(sqlite.prepare('SELECT * FROM circle_events ORDER BY id').all()).toEqual(events);
 			expect(sqlite.prepare("SELECT count(*) FROM sqlite_sequence WHERE name = 'circle_events'").pluck().get()).toBe(0);
@@ -107,7 +111,8 @@ describe('migrations', () => {
 		const before = path.join(dir, 'migrations');
 		try {
 			mkdirSync(before);
-			for (const name of readdirSync('migrations').filter((name) => name < '0008')) copyFileSync(path.join('migrations', name), path.join(before, name));
+			for (const name of readdirSync(SQLITE_MIGRATIONS).filter((name) => name < '0008'))
+				copyFileSync(path.join(SQLITE_MIGRATIONS, name), path.join(before, name));
 			const file = path.join(dir, 'hearth.db');
 			const sqlite = openSqlite(file);
 			migrate(sqlite, before);

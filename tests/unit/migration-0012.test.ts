@@ -8,7 +8,7 @@ import path from 'node:path';
 import { migrate, openSqlite } from '../../src/lib/server/db/sqlite/connection.js';
 
 const MIGRATION = '0012_agreement_records_outlive_their_authors.sql';
-const source = path.resolve('migrations');
+const source = path.resolve('migrations', 'sqlite');
 const dir = mkdtempSync(path.join(tmpdir(), 'hearth-0012-'));
 const migrations = path.join(dir, 'migrations');
 

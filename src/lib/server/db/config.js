@@ -2,9 +2,10 @@
 // Which database Hearth uses, read from its environment. Plain JavaScript so that the CLI scripts
 // (`npm run migrate`, `npm run backup`) and the server read the same configuration.
 //
-// Today there is one dialect: an SQLite file (DATABASE_PATH). A second one (PostgreSQL through
-// DATABASE_URL, ARCHITECTURE.md) is an addition: a member of DatabaseConfig here, and a folder
-// beside sqlite/ with its own opener, named in openDatabase (index.ts).
+// Today the app opens one dialect: an SQLite file (DATABASE_PATH). The second one, PostgreSQL
+// through DATABASE_URL (issue 17, ARCHITECTURE.md), is being built in postgres/ (schema, migrator,
+// pool so far); it becomes a member of DatabaseConfig here and a case in openDatabase (index.ts)
+// once the domain runs on it.
 import path from 'node:path';
 
 export const DEFAULT_DATABASE_PATH = './data/hearth.db';
@@ -22,12 +23,19 @@ export const DEFAULT_DATABASE_PATH = './data/hearth.db';
 export function databaseConfig(env = process.env) {
 	// Refused rather than ignored: an operator who set it expects the data to go there.
 	if (env.DATABASE_URL) {
-		throw new Error('DATABASE_URL is set, but Hearth stores its data in SQLite only so far: unset DATABASE_URL (DATABASE_PATH names the file).');
+		throw new Error(
+			'DATABASE_URL is set, but Hearth cannot store its data in PostgreSQL yet (that support is being built: issue 17), only in SQLite: unset DATABASE_URL (DATABASE_PATH names the file).'
+		);
 	}
 	return { dialect: 'sqlite', file: env.DATABASE_PATH || DEFAULT_DATABASE_PATH };
 }
 
-/** Where the migration files live. server.js points this at its own folder so cwd does not matter. */
-export function migrationsDir() {
-	return process.env.HEARTH_MIGRATIONS_DIR || path.resolve('migrations');
+/**
+ * Where one dialect's migration files live: `migrations/<dialect>/` (sqlite/, postgres/).
+ * HEARTH_MIGRATIONS_DIR names the `migrations` folder itself; server.js points it at its own
+ * folder so cwd does not matter.
+ * @param {'sqlite' | 'postgres'} [dialect]
+ */
+export function migrationsDir(dialect = 'sqlite') {
+	return path.join(process.env.HEARTH_MIGRATIONS_DIR || path.resolve('migrations'), dialect);
 }

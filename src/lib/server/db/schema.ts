@@ -3,7 +3,7 @@ import type { CircleRole } from '$lib/circles';
 
 export type { CircleRole };
 
-// Kysely's view of the tables in migrations/. Keep in step with the SQL files.
+// Kysely's view of the tables in migrations/ (sqlite/ and postgres/). Keep in step with the SQL files.
 
 export interface UsersTable {
 	id: string;

@@ -78,7 +78,7 @@ const FOREIGN_KEYS_OFF = '-- hearth: foreign keys off';
  * @param {string} [dir]
  * @returns {string[]} the names applied by this call
  */
-export function migrate(sqlite, dir = migrationsDir()) {
+export function migrate(sqlite, dir = migrationsDir('sqlite')) {
 	sqlite.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
 	const files = readdirSync(dir)
 		.filter((name) => name.endsWith('.sql'))

@@ -1,0 +1,102 @@
+// @ts-check
+// The PostgreSQL dialect's connection pool and migrator (issue 17). Plain JavaScript, as
+// sqlite/connection.js, so that the CLI scripts and the server can share exactly this code.
+// Not opened by openDatabase yet: that comes with the domain running on PostgreSQL.
+import pg from 'pg';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { migrationsDir } from '../config.js';
+
+/** int8 (BIGINT, and what COUNT returns): pg hands it over as a string unless told otherwise. */
+const INT8_OID = 20;
+
+/**
+ * Reads an int8 as a JS number, so rows look exactly as they do on SQLite (times are BIGINT
+ * milliseconds). A value a number cannot hold exactly is refused, never rounded quietly.
+ * @param {string} text
+ * @returns {number}
+ */
+export function parseInt8(text) {
+	const value = Number(text);
+	if (!Number.isSafeInteger(value)) {
+		throw new RangeError(`PostgreSQL returned the integer ${text}, beyond what JavaScript holds exactly (Number.MAX_SAFE_INTEGER): refusing to round it.`);
+	}
+	return value;
+}
+
+/**
+ * The type parsers of Hearth's pools: int8 as a number (parseInt8), everything else as pg does.
+ * Given to each pool rather than set on pg globally, so nothing else in the process changes.
+ * @type {import('pg').CustomTypesConfig}
+ */
+export const hearthTypes = {
+	getTypeParser(oid, format) {
+		if (oid === INT8_OID && format !== 'binary') return parseInt8;
+		return pg.types.getTypeParser(oid, format);
+	}
+};
+
+/**
+ * A pool of connections to the PostgreSQL database `url` names (postgres://user:pass@host/db).
+ * @param {string} url
+ * @param {Omit<import('pg').PoolConfig, 'connectionString' | 'types'>} [options] e.g. max connections
+ */
+export function createPostgresPool(url, options = {}) {
+	return new pg.Pool({ ...options, connectionString: url, types: hearthTypes });
+}
+
+/**
+ * The advisory lock every migrator takes (two int4 keys: "Hear" and 1 for migrations), so that
+ * two servers starting together apply each migration once; the other waits, then finds it done.
+ */
+export const MIGRATION_LOCK = /** @type {const} */ ([0x48656172, 1]);
+
+/**
+ * Applies every migration in `dir` that has not run yet, in name order, each in its own
+ * transaction together with the row that records it, so a migration runs exactly once. Each
+ * transaction first takes MIGRATION_LOCK (pg_advisory_xact_lock: released by its COMMIT or
+ * ROLLBACK, so a migrator that dies never leaves it held) and only then looks whether the file
+ * has run. A migration file holds no BEGIN/COMMIT of its own, and nothing that cannot run in a
+ * transaction (CREATE INDEX CONCURRENTLY).
+ * @param {import('pg').Pool | import('pg').Client} pool
+ * @param {string} [dir]
+ * @returns {Promise<string[]>} the names applied by this call
+ */
+export async function migrate(pool, dir = migrationsDir('postgres')) {
+	const files = readdirSync(dir)
+		.filter((name) => name.endsWith('.sql'))
+		.sort();
+	const pooled = pool instanceof pg.Pool ? await pool.connect() : null;
+	const client = pooled ?? /** @type {import('pg').Client} */ (pool);
+	/** @type {string[]} */
+	const applied = [];
+	/** @type {Error | undefined} a connection that failed mid-migration is not handed back to the pool */
+	let failed;
+	try {
+		for (const name of files) {
+			const sql = readFileSync(path.join(dir, name), 'utf8');
+			await client.query('BEGIN');
+			try {
+				await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...MIGRATION_LOCK]);
+				// Under the lock, so two first starts do not race to create it.
+				await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)');
+				const done = await client.query('SELECT 1 FROM schema_migrations WHERE name = $1', [name]);
+				if (done.rowCount === 0) {
+					// No parameters: the simple query protocol runs every statement of the file.
+					await client.query(sql);
+					await client.query('INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)', [name, Date.now()]);
+					applied.push(name);
+				}
+				await client.query('COMMIT');
+			} catch (error) {
+				await client.query('ROLLBACK').catch(() => {});
+				if (applied.at(-1) === name) applied.pop();
+				failed = error instanceof Error ? error : new Error(String(error));
+				throw new Error(`PostgreSQL migration ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+			}
+		}
+	} finally {
+		pooled?.release(failed);
+	}
+	return applied;
+}
