@@ -17,7 +17,7 @@ import {
 	type ServerToClientEvents,
 	type SocketData
 } from '$lib/realtime/events';
-import { onlineUserIdsNow, type HearthServer } from './publish';
+import { PRESENCE_WAIT_MS, onlineUserIdsElsewhere, onlineUserIdsNow, type HearthServer } from './publish';
 import { Allowance, Gate, SOCKET_CONCURRENT_READS, SOCKET_RATE, SOCKET_WAITING_READS, STRIKES_BEFORE_DISCONNECT, UserLimits } from './limits';
 import { getSocketHost } from './socket-host.js';
 
@@ -164,7 +164,10 @@ export function startRealtime(db: Database, log: EventLog, options: RealtimeOpti
 						// events may overtake this reply: the client holds them and merges by number.
 						socket.join(circleRoom(checked.circleId));
 						const { events, complete } = await listCircleEventsAfter(log.committed, checked.circleId, checked.afterSeq);
-						reply({ ok: true, generation: log.generation, events, complete, online: onlineUserIdsNow(io, checked.circleId) });
+						// Members on other servers (REDIS_URL) first; this server's own part is read last, at once.
+						const elsewhere = host.redis ? await onlineUserIdsElsewhere(io, checked.circleId) : [];
+						const online = [...new Set([...elsewhere, ...onlineUserIdsNow(io, checked.circleId)])];
+						reply({ ok: true, generation: log.generation, events, complete, online });
 					} catch (caught) {
 						if (!isRefusal(caught)) console.error('circle:sync failed', caught);
 						reply(refusalReply(isRefusal(caught) ? caught : notFound()));
@@ -175,9 +178,12 @@ export function startRealtime(db: Database, log: EventLog, options: RealtimeOpti
 
 		socket.on('disconnecting', () => {
 			const rooms = [...socket.rooms].filter((room) => room.startsWith('circle:'));
+			// Another socket of this user, on any server, keeps them present.
 			void io
 				.in(userRoom(userId))
+				.timeout(PRESENCE_WAIT_MS)
 				.fetchSockets()
+				.catch(() => [] as { id: string }[]) // Redis away: as far as this server can tell, gone
 				.then((sockets) => {
 					if (sockets.some((other) => other.id !== socket.id)) return;
 					for (const room of rooms) {

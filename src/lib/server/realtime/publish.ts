@@ -35,10 +35,12 @@ export function addUserToCircleRoom(userId: string, circleId: string): void {
 	io.in(userRoom(userId)).socketsJoin(circleRoom(circleId));
 	void io
 		.in(userRoom(userId))
+		.timeout(PRESENCE_WAIT_MS)
 		.fetchSockets()
 		.then((sockets) => {
 			if (sockets.length > 0) io.to(circleRoom(circleId)).emit('presence:changed', { circleId, userId, online: true });
-		});
+		})
+		.catch(() => {}); // Redis away or another server slow: their next catch-up has the presence
 }
 
 /**
@@ -61,10 +63,12 @@ export function closeCircleRoom(circleId: string): void {
 	io.in(circleRoom(circleId)).socketsLeave(circleRoom(circleId));
 }
 
+/** How long a presence list waits for the other servers' answers before it makes do without them. */
+export const PRESENCE_WAIT_MS = 1000;
+
 /**
  * Ids of the circle's members with a socket open on this server, read synchronously: a catch-up
  * reply sent right after it cannot be overtaken by a presence change that it does not include.
- * (With several servers, presence needs the adapter's view: a later issue.)
  */
 export function onlineUserIdsNow(io: HearthServer, circleId: string): string[] {
 	const socketIds = io.of('/').adapter.rooms.get(circleRoom(circleId)) ?? new Set<string>();
@@ -76,12 +80,30 @@ export function onlineUserIdsNow(io: HearthServer, circleId: string): string[] {
 	return [...userIds];
 }
 
-/** Ids of the circle's members with at least one open socket. */
+/**
+ * With several servers (REDIS_URL): ids of the circle's members with a socket open on another
+ * server, asked over Redis (fetchSockets). Empty with one server, and when Redis is away or another
+ * server does not answer within PRESENCE_WAIT_MS: presence is then this server's view, never an error.
+ * Callers add onlineUserIdsNow afterwards, so that this server's own part is as fresh as can be.
+ */
+export async function onlineUserIdsElsewhere(io: HearthServer, circleId: string): Promise<string[]> {
+	if (!getSocketHost()?.redis) return [];
+	// fetchSockets reads this server's part synchronously, then waits for the others.
+	const here = new Set(io.of('/').sockets.keys());
+	try {
+		const sockets = await io.in(circleRoom(circleId)).timeout(PRESENCE_WAIT_MS).fetchSockets();
+		return sockets.filter((socket) => !here.has(socket.id)).map((socket) => socket.data.userId);
+	} catch {
+		return [];
+	}
+}
+
+/** Ids of the circle's members with at least one open socket, on any server. */
 export async function onlineUserIds(circleId: string): Promise<string[]> {
 	const io = liveServer();
 	if (!io) return [];
-	const sockets = await io.in(circleRoom(circleId)).fetchSockets();
-	return [...new Set(sockets.map((socket) => socket.data.userId))];
+	const elsewhere = await onlineUserIdsElsewhere(io, circleId);
+	return [...new Set([...elsewhere, ...onlineUserIdsNow(io, circleId)])];
 }
 
 /**
