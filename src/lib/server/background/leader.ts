@@ -117,17 +117,21 @@ export function startBackgroundLeader(db: Database, jobs: readonly string[], opt
 	const whenTaken = new Map<string, Array<() => void>>();
 	let stopped = false;
 
+	/** One try at the job's lease; says (in the log too) when this server takes it over or loses it. */
+	const attempt = async (job: string): Promise<{ held: boolean; taken: boolean }> => {
+		const before = leases.holds(job);
+		const held = await leases.tryHold(job).catch((error) => {
+			console.error(`Could not renew the lease of background job ${job}`, error);
+			return leases.holds(job);
+		});
+		if (held !== before && !stopped) console.log(held ? `This server now runs background job ${job}.` : `Another server runs background job ${job} now.`);
+		return { held, taken: held && !before };
+	};
 	const renew = async () => {
 		for (const job of jobs) {
 			if (stopped) return;
-			const before = leases.holds(job);
-			const now = await leases.tryHold(job).catch((error) => {
-				console.error(`Could not renew the lease of background job ${job}`, error);
-				return leases.holds(job);
-			});
-			if (stopped || now === before) continue;
-			console.log(now ? `This server now runs background job ${job}.` : `Another server runs background job ${job} now.`);
-			if (now) for (const listener of whenTaken.get(job) ?? []) listener();
+			const { taken } = await attempt(job);
+			if (taken && !stopped) for (const listener of whenTaken.get(job) ?? []) listener();
 		}
 	};
 	const renewing = setInterval(renew, renewEveryMs);
@@ -143,7 +147,7 @@ export function startBackgroundLeader(db: Database, jobs: readonly string[], opt
 				if (running || stopped) return;
 				running = true;
 				try {
-					if (await leases.tryHold(job)) await run();
+					if ((await attempt(job)).held) await run();
 				} catch (error) {
 					console.error(`Background job ${job} failed`, error);
 				} finally {
