@@ -347,7 +347,9 @@ export async function checkMilestoneClock(db: Database): Promise<void> {
 /**
  * Checks every circle where days are counting, now and every minute: a milestone is written and
  * celebrated within a minute of local midnight, with or without anyone online, and after a
- * restart the first check catches up on anything missed meanwhile.
+ * restart the first check catches up on anything missed meanwhile. This runs it on this server
+ * whatever the others do; the app schedules checkMilestoneClock through its background leader
+ * instead (hooks.server.ts), so that on several servers one runs it.
  */
 export function startMilestoneClock(db: Database): () => void {
 	let running = false;
