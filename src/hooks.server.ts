@@ -10,7 +10,8 @@ import { deleteExpiredPendingSignUps } from '$lib/server/auth/pending-signups';
 import { getMail } from '$lib/server/mail';
 import { startRealtime } from '$lib/server/realtime';
 import { deleteStaleThrottles } from '$lib/server/throttle';
-import { startMilestoneClock } from '$lib/server/milestones/milestones';
+import { checkMilestoneClock, MILESTONE_CLOCK_INTERVAL } from '$lib/server/milestones/milestones';
+import { HOUSEKEEPING_JOB, MILESTONE_CLOCK_JOB, setAppLeader, startBackgroundLeader } from '$lib/server/background/leader';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
@@ -33,12 +34,17 @@ export const init: ServerInit = async () => {
 			deleteExpiredEmailTokens(db),
 			deleteExpiredPendingSignUps(db)
 		]).catch((e) => console.error('Housekeeping failed', e));
-	await housekeeping();
-	setInterval(housekeeping, HOUSEKEEPING_INTERVAL).unref();
-	startMilestoneClock(db);
+	// On several servers, each of these runs on one of them at a time: the one holding its lease
+	// (background/leader.ts); another takes over when that one stops.
+	const leader = startBackgroundLeader(db, [MILESTONE_CLOCK_JOB, HOUSEKEEPING_JOB]);
+	setAppLeader(leader);
+	leader.schedule(HOUSEKEEPING_JOB, HOUSEKEEPING_INTERVAL, housekeeping);
+	leader.schedule(MILESTONE_CLOCK_JOB, MILESTONE_CLOCK_INTERVAL, () => checkMilestoneClock(db));
 	startSessionVisitWriter(db);
-	// server.js runs this on SIGTERM, once no request is in flight: the open batch commits.
+	// server.js runs these on SIGTERM, once no request is in flight, the last registered first: the
+	// leases are given up (so another server takes the jobs over at once), then the open batch commits.
 	onShutdown(closeAppDatabase);
+	onShutdown(() => leader.stop());
 };
 
 const securityHeaders: Handle = async ({ event, resolve }) => {

@@ -71,6 +71,13 @@ export interface EventLogIdentityTable {
 	is_copy: number;
 }
 
+/** Which server runs a background job, until when (0014_background_leases.sql). */
+export interface BackgroundLeasesTable {
+	job: string;
+	holder: string;
+	expires_at: number;
+}
+
 export interface SchemaMigrationsTable {
 	name: string;
 	applied_at: number;
@@ -101,6 +108,7 @@ export interface DB {
 	milestone_cheers: MilestoneCheersTable;
 	email_tokens: EmailTokensTable;
 	pending_signups: PendingSignupsTable;
+	background_leases: BackgroundLeasesTable;
 }
 
 export interface CirclesTable {

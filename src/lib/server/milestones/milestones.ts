@@ -333,9 +333,23 @@ export async function editCheer(db: Database, access: CircleAccess, milestoneId:
 export const MILESTONE_CLOCK_INTERVAL = 60_000;
 
 /**
+ * One check of the milestone clock: every circle where days are counting. One circle's trouble
+ * does not stop the others'. On several servers only the leader runs it (hooks.server.ts,
+ * background/leader.ts); during a takeover two may briefly run it at once, which is harmless:
+ * a milestone is written once (a unique index), and only the writer celebrates it.
+ */
+export async function checkMilestoneClock(db: Database): Promise<void> {
+	for (const circleId of await circlesCountingDays(db)) {
+		await reachMilestones(db, circleId).catch((e) => console.error(`Milestone check failed for a circle`, e));
+	}
+}
+
+/**
  * Checks every circle where days are counting, now and every minute: a milestone is written and
  * celebrated within a minute of local midnight, with or without anyone online, and after a
- * restart the first check catches up on anything missed meanwhile.
+ * restart the first check catches up on anything missed meanwhile. This runs it on this server
+ * whatever the others do; the app schedules checkMilestoneClock through its background leader
+ * instead (hooks.server.ts), so that on several servers one runs it.
  */
 export function startMilestoneClock(db: Database): () => void {
 	let running = false;
@@ -343,10 +357,7 @@ export function startMilestoneClock(db: Database): () => void {
 		if (running) return;
 		running = true;
 		try {
-			for (const circleId of await circlesCountingDays(db)) {
-				// One circle's trouble must not stop the others' milestones.
-				await reachMilestones(db, circleId).catch((e) => console.error(`Milestone check failed for a circle`, e));
-			}
+			await checkMilestoneClock(db);
 		} catch (e) {
 			console.error('Milestone check failed', e);
 		} finally {
