@@ -20,7 +20,7 @@ import { cheerSchema, recoveryDateSchema, victorySchema, type VictoryInput } fro
 import { timeZoneSchema } from '$lib/server/circles/circle-forms';
 import { parseForm, type FormSchema } from '$lib/server/forms';
 import * as milestones from '$lib/server/milestones/milestones';
-import { reachMilestones, reachMilestonesOnNewDay, startMilestoneClock } from '$lib/server/milestones/milestones';
+import { checkMilestoneClock, reachMilestones, reachMilestonesOnNewDay } from '$lib/server/milestones/milestones';
 import * as recovery from '$lib/server/milestones/recovery';
 import * as circles from '$lib/server/circles/circles';
 import { createCircle } from '$lib/server/circles/circles';
@@ -652,7 +652,7 @@ describe('automatic milestones', () => {
 		expect(await reachMilestonesOnNewDay(db, access, NOW + DAY)).toHaveLength(1);
 	});
 
-	it('is caught up by the clock when the server starts', async () => {
+	it('is caught up by one check of the clock (the server that takes its lease runs one at once)', async () => {
 		const {
 			circleId,
 			people: [, sam]
@@ -661,12 +661,9 @@ describe('automatic milestones', () => {
 		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
 		vi.useFakeTimers({ toFake: ['Date'] });
 		vi.setSystemTime(noonOn('2026-09-07'));
-		const stop = startMilestoneClock(db);
-		try {
-			await vi.waitFor(async () => expect((await automaticRows(circleId, sam.id)).map((row) => row.key)).toContain('month-6'));
-		} finally {
-			stop();
-		}
+		await checkMilestoneClock(db);
+		expect((await automaticRows(circleId, sam.id)).map((row) => row.key)).toContain('month-6');
+		await checkMilestoneClock(db);
 		expect((await reachedEvents(circleId)).filter((event) => event.title === '6 months')).toHaveLength(1);
 	});
 

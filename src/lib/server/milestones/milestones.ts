@@ -329,7 +329,12 @@ export async function editCheer(db: Database, access: CircleAccess, milestoneId:
 	return { milestone: outcome.type === 'milestone.cheer-edited' ? outcome.payload.milestone : null };
 }
 
-/** How often the server looks for milestones reached (a new day somewhere): once a minute. */
+/**
+ * How often the milestone clock looks for milestones reached (a new day somewhere): once a
+ * minute, so one is written and celebrated within a minute of local midnight, with or without
+ * anyone online. The server that takes the clock's lease runs it at once, which catches up on
+ * anything missed while no server ran it (background/leader.ts).
+ */
 export const MILESTONE_CLOCK_INTERVAL = 60_000;
 
 /**
@@ -342,30 +347,4 @@ export async function checkMilestoneClock(db: Database): Promise<void> {
 	for (const circleId of await circlesCountingDays(db)) {
 		await reachMilestones(db, circleId).catch((e) => console.error(`Milestone check failed for a circle`, e));
 	}
-}
-
-/**
- * Checks every circle where days are counting, now and every minute: a milestone is written and
- * celebrated within a minute of local midnight, with or without anyone online, and after a
- * restart the first check catches up on anything missed meanwhile. This runs it on this server
- * whatever the others do; the app schedules checkMilestoneClock through its background leader
- * instead (hooks.server.ts), so that on several servers one runs it.
- */
-export function startMilestoneClock(db: Database): () => void {
-	let running = false;
-	const tick = async () => {
-		if (running) return;
-		running = true;
-		try {
-			await checkMilestoneClock(db);
-		} catch (e) {
-			console.error('Milestone check failed', e);
-		} finally {
-			running = false;
-		}
-	};
-	void tick();
-	const timer = setInterval(tick, MILESTONE_CLOCK_INTERVAL);
-	timer.unref();
-	return () => clearInterval(timer);
 }
