@@ -2,10 +2,9 @@
 // once, agreement records keep their part as "a former member", the others' views update live,
 // and no row in any table still holds their id, name or email.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { logIn, signUp } from '$lib/server/auth/accounts';
 import { hashPassword } from '$lib/server/auth/passwords';
-import { createSession, type SessionUser } from '$lib/server/auth/sessions';
+import type { SessionUser } from '$lib/server/auth/sessions';
 import { hashToken } from '$lib/server/auth/tokens';
 import { deleteAccount, previewAccountDeletion, PASSWORD_TRIES, WRONG_PASSWORD } from '$lib/server/account/deletion';
 import { ERASED_EVENT } from '$lib/server/account/erase-from-log';
@@ -76,14 +75,8 @@ async function rowsHolding(needles: string[]): Promise<Array<{ table: string; ro
 	return found;
 }
 
-async function connectAs(user: SessionUser): Promise<TestClient> {
-	const { token } = await createSession(db(), user.id);
-	const socket = server.client({ origin: server.origin, cookie: `${SESSION_COOKIE}=${token}` });
-	await new Promise<void>((resolve, reject) => {
-		socket.once('connect', resolve);
-		socket.once('connect_error', reject);
-	});
-	return socket;
+function connectAs(user: SessionUser): Promise<TestClient> {
+	return server.signedIn(db(), user);
 }
 
 async function eventually(check: () => void, attempts = 200) {

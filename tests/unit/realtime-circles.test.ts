@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '$lib/server/auth/cookies';
-import { createSession, type SessionUser } from '$lib/server/auth/sessions';
+import type { SessionUser } from '$lib/server/auth/sessions';
 import { changeMemberRole, removeMember, updateOwnProfile } from '$lib/server/circles/circles';
 import { changeDisplayName } from '$lib/server/auth/profile';
 import { latestCircleEventSeq } from '$lib/server/circles/events';
@@ -27,14 +26,8 @@ afterAll(async () => {
 	await testDb.dispose();
 });
 
-async function connectAs(user: SessionUser): Promise<Client> {
-	const { token } = await createSession(testDb.db, user.id);
-	const socket = server.client({ origin: server.origin, cookie: `${SESSION_COOKIE}=${token}` });
-	await new Promise<void>((resolve, reject) => {
-		socket.once('connect', resolve);
-		socket.once('connect_error', reject);
-	});
-	return socket;
+function connectAs(user: SessionUser): Promise<Client> {
+	return server.signedIn(testDb.db, user);
 }
 
 function collect(socket: Client): CircleEvent[] {

@@ -4,8 +4,7 @@
 // time to pass; catch-up reads are counted where they reach the committed reader (a plugin on it).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KyselyPlugin } from 'kysely';
-import { SESSION_COOKIE } from '$lib/server/auth/cookies';
-import { createSession, type SessionUser } from '$lib/server/auth/sessions';
+import type { SessionUser } from '$lib/server/auth/sessions';
 import { changeTimeZone } from '$lib/server/circles/circles';
 import { appendCircleEvent, latestCircleEventSeq } from '$lib/server/circles/events';
 import { CATCH_UP_PAGES, CircleSync, GAP_GRACE_MS } from '$lib/realtime/circle-sync';
@@ -53,14 +52,8 @@ beforeEach(() => {
 	Object.assign(reads, { now: 0, most: 0, all: 0 });
 });
 
-async function connectAs(user: SessionUser): Promise<Client> {
-	const { token } = await createSession(testDb.db, user.id);
-	const socket = server.client({ origin: server.origin, cookie: `${SESSION_COOKIE}=${token}` });
-	await new Promise<void>((resolve, reject) => {
-		socket.once('connect', resolve);
-		socket.once('connect_error', reject);
-	});
-	return socket;
+function connectAs(user: SessionUser): Promise<Client> {
+	return server.signedIn(testDb.db, user);
 }
 
 function sync(socket: Client, circleId: string, afterSeq: number): Promise<CircleSyncResponse> {

@@ -2,6 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '$lib/realtime/events';
+import { SESSION_COOKIE } from '$lib/server/auth/cookies';
+import { createSession, type SessionUser } from '$lib/server/auth/sessions';
+import type { Database } from '$lib/server/db';
 import { attachSocketServer, type SocketHost } from '$lib/server/realtime/socket-host.js';
 
 export type TestClient = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -23,6 +26,16 @@ export async function startSocketServer() {
 		client(headers: Record<string, string>): TestClient {
 			const socket: TestClient = connect(origin, { transports: ['websocket'], extraHeaders: headers, reconnection: false, forceNew: true });
 			clients.push(socket);
+			return socket;
+		},
+		/** A client signed in as `user` with a fresh session of `db`, once it has connected. */
+		async signedIn(db: Database, user: SessionUser): Promise<TestClient> {
+			const { token } = await createSession(db, user.id);
+			const socket = this.client({ origin, cookie: `${SESSION_COOKIE}=${token}` });
+			await new Promise<void>((resolve, reject) => {
+				socket.once('connect', resolve);
+				socket.once('connect_error', reject);
+			});
 			return socket;
 		},
 		async close() {
