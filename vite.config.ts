@@ -1,8 +1,10 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
 import type { Plugin } from 'vite';
+import type { TestProjectInlineConfiguration } from 'vitest/config';
 import type { Server as HttpServer } from 'node:http';
 import { attachSocketServer } from './src/lib/server/realtime/socket-host.js';
+import { findPostgresBin, LEFT_OUT } from './tests/unit/support/postgres';
 
 /** In development, socket.io rides on Vite's own HTTP server, as it rides on server.js in production. */
 function socketIoDevServer(): Plugin {
@@ -14,6 +16,40 @@ function socketIoDevServer(): Plugin {
 	};
 }
 
+/**
+ * Files the "postgres" project leaves out: about SQLite itself (its file, group commit, WAL
+ * checkpoints, a table rebuild), PostgreSQL's own cluster tests, or touching no database at all.
+ */
+const NOT_ABOUT_THE_DOMAIN_DATABASE = [
+	...['checkpoints', 'group-commit', 'migration-0012', 'postgres'],
+	...['account-forms', 'activity', 'celebration', 'character-count', 'circle-sync', 'device-and-time', 'forms', 'live-feed'],
+	...['mail-messages', 'mood-chart', 'realtime-redis', 'redirects', 'request-signal', 'session-ended']
+].map((name) => `tests/unit/${name}.test.ts`);
+
+/**
+ * The whole suite runs twice, against SQLite and against PostgreSQL (a throwaway cluster the
+ * project's global setup starts). Without PostgreSQL installed the second half is left out, and
+ * says so; under CI that is a failure instead (support/postgres.ts postgresAvailable).
+ */
+function testProjects(): TestProjectInlineConfiguration[] {
+	const sqlite: TestProjectInlineConfiguration = { extends: true, test: { name: 'sqlite' } };
+	if (!findPostgresBin()) {
+		if (process.env.CI) throw new Error(`CI is set but PostgreSQL is not installed: ${LEFT_OUT}`);
+		console.warn(LEFT_OUT);
+		return [sqlite];
+	}
+	const postgres: TestProjectInlineConfiguration = {
+		extends: true,
+		test: {
+			name: 'postgres',
+			env: { HEARTH_TEST_DIALECT: 'postgres' },
+			globalSetup: ['tests/unit/support/postgres-global-setup.ts'],
+			exclude: NOT_ABOUT_THE_DOMAIN_DATABASE
+		}
+	};
+	return [sqlite, postgres];
+}
+
 export default defineConfig({
 	plugins: [sveltekit(), socketIoDevServer()],
 	test: {
@@ -23,6 +59,7 @@ export default defineConfig({
 		testTimeout: 20_000,
 		hookTimeout: 20_000,
 		// A test that asserts nothing proves nothing: it fails.
-		expect: { requireAssertions: true }
+		expect: { requireAssertions: true },
+		projects: process.env.VITEST ? testProjects() : undefined
 	}
 });

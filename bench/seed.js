@@ -62,7 +62,7 @@ export async function seed(options) {
 	const { file, fanoutCircles, fanoutHistory, historyCircles, historyCheckins } = options;
 	const started = performance.now();
 	const domain = await loadDomain();
-	const opened = domain.db.openDatabase(file); // migrates
+	const opened = domain.db.openSqliteDatabase(file); // migrates
 	opened.sqlite.pragma('synchronous = OFF');
 	const { db } = opened;
 	const passwordHash = await domain.passwords.hashPassword('bench password, not used to log in');

@@ -14,7 +14,12 @@ if (existsSync(target)) {
 	console.error(`${target} already exists; choose a new file name so no earlier backup is overwritten.`);
 	process.exit(2);
 }
-const { file: source } = databaseConfig();
+const config = databaseConfig();
+if (config.dialect === 'postgres') {
+	console.error('DATABASE_URL names PostgreSQL: back it up with its own tools (pg_dump -Fc), as README "Running on several servers" shows.');
+	process.exit(2);
+}
+const source = config.file;
 if (!existsSync(source)) {
 	console.error(`There is no database at ${source} yet (set DATABASE_PATH if it lives elsewhere).`);
 	process.exit(2);

@@ -1,6 +1,6 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { checkpointAppDatabaseInBackground, closeAppDatabase, getCommittedDb, getDb, getEventLogGeneration } from '$lib/server/db';
+import { checkpointAppDatabaseInBackground, closeAppDatabase, getCommittedDb, getDb, getEventLogGeneration, openAppDatabase } from '$lib/server/db';
 import { onShutdown } from '$lib/server/shutdown.js';
 import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { deleteExpiredSessions, startSessionVisitWriter, validateSessionToken } from '$lib/server/auth/sessions';
@@ -19,7 +19,7 @@ const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 const SECRET_PATH = /^\/(join|reset|confirm-email|create-account)\/[^/]+/;
 
 export const init: ServerInit = async () => {
-	const db = getDb(); // opens the database and applies pending migrations
+	const { db } = await openAppDatabase(); // applies pending migrations first
 	// Half a mail setting (or SMTP_URL without ORIGIN) stops the start here, not at the first email.
 	if (!getMail()) console.log('No email is set up (SMTP_URL, MAIL_FROM): Hearth sends no email, and says so where it would.');
 	checkpointAppDatabaseInBackground();

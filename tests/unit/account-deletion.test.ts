@@ -44,7 +44,7 @@ afterAll(async () => {
 // Each test its own database: the every-table check must see only what this test made.
 async function freshDatabase() {
 	await testDb?.dispose();
-	testDb = createTestDatabase();
+	testDb = await createTestDatabase();
 }
 
 /** Sockets for this test's database (the realtime wiring is started once, so by one test only). */
@@ -64,10 +64,14 @@ async function withPassword(person: SessionUser): Promise<SessionUser> {
 
 /** Every value in every table that holds `needle` (a table name and the row). */
 async function rowsHolding(needles: string[]): Promise<Array<{ table: string; row: unknown }>> {
-	const tables = testDb.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>;
+	const tables = (await testDb.all(
+		testDb.dialect === 'sqlite'
+			? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+			: "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+	)) as Array<{ name: string }>;
 	const found: Array<{ table: string; row: unknown }> = [];
 	for (const { name } of tables) {
-		for (const row of testDb.sqlite.prepare(`SELECT * FROM "${name}"`).all() as Array<Record<string, unknown>>) {
+		for (const row of (await testDb.all(`SELECT * FROM "${name}"`)) as Array<Record<string, unknown>>) {
 			const values = Object.values(row).map((value) => String(value));
 			if (needles.some((needle) => values.some((value) => value.includes(needle)))) found.push({ table: name, row });
 		}
@@ -288,7 +292,12 @@ describe('deleting', () => {
 		const { sam } = await samWithEverything();
 		const before = await rowsHolding([sam.id]);
 		// A trigger that fails the last step (deleting the account row) stands in for a crash there.
-		testDb.sqlite.exec(`CREATE TRIGGER fail_user_delete BEFORE DELETE ON users BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
+		await testDb.exec(
+			testDb.dialect === 'sqlite'
+				? `CREATE TRIGGER fail_user_delete BEFORE DELETE ON users BEGIN SELECT RAISE(ABORT, 'disk full'); END;`
+				: `CREATE FUNCTION fail_user_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+				   CREATE TRIGGER fail_user_delete BEFORE DELETE ON users FOR EACH ROW EXECUTE FUNCTION fail_user_delete();`
+		);
 		await expect(deleteAccount(db(), sam, PASSWORD)).rejects.toThrow('disk full');
 		expect(await rowsHolding([sam.id])).toEqual(before);
 	});

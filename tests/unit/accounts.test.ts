@@ -8,8 +8,8 @@ let testDb: TestDatabase;
 const context = { address: '203.0.113.7', userAgent: 'vitest' };
 const ana = { displayName: 'Ana', email: 'ana@example.org', password: 'a long passphrase' };
 
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -20,7 +20,7 @@ describe('signing up', () => {
 		const result = await signUp(testDb.db, ana, context);
 		expect(result.ok).toBe(true);
 		if (!result.ok) return;
-		const row = testDb.sqlite.prepare('SELECT * FROM users').get() as { password_hash: string; email: string };
+		const row = (await testDb.row('SELECT * FROM users')) as { password_hash: string; email: string };
 		expect(row.email).toBe('ana@example.org');
 		expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 		expect(row.password_hash).not.toContain(ana.password);
@@ -33,13 +33,13 @@ describe('signing up', () => {
 		// Forms hand over emails already normalised; the domain relies on the one normaliser.
 		const again = await signUp(testDb.db, { ...ana, displayName: 'Other' }, context);
 		expect(again).toEqual({ ok: false, reason: 'email-taken' });
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM users').pluck().get()).toBe(1);
+		expect(await testDb.value('SELECT COUNT(*) FROM users')).toBe(1);
 	});
 
 	it('lets only one of two simultaneous sign-ups with one email through', async () => {
 		const results = await Promise.all([signUp(testDb.db, ana, context), signUp(testDb.db, ana, context)]);
 		expect(results.filter((r) => r.ok)).toHaveLength(1);
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM users').pluck().get()).toBe(1);
+		expect(await testDb.value('SELECT COUNT(*) FROM users')).toBe(1);
 	});
 });
 
@@ -77,7 +77,7 @@ describe('logging in', () => {
 		if (!signedUp.ok) throw new Error('sign-up failed');
 		const { token } = signedUp.signedIn.device;
 		expect(token).toMatch(/^[a-z2-7]{40}$/);
-		expect(testDb.sqlite.prepare('SELECT token_hash FROM known_devices').pluck().all()).toEqual([hashToken(token)]);
+		expect(await testDb.column('SELECT token_hash FROM known_devices')).toEqual([hashToken(token)]);
 		const again = await logIn(testDb.db, { email: ana.email, password: ana.password }, { ...context, deviceToken: token });
 		expect(again.ok && again.signedIn.device.token).toBe(token);
 		// A token Hearth never gave out is not adopted.

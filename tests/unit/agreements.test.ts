@@ -35,8 +35,8 @@ import { circleOf, joinCircle } from './support/circles';
 import { addUser } from './support/people';
 
 let testDb: TestDatabase;
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -125,11 +125,11 @@ async function eventTypes(circleId: string) {
 
 const HISTORY_TABLES = ['agreement_versions', 'agreement_proposals', 'agreement_answers', 'agreement_comments'] as const;
 
-function count(table: string): number {
-	return testDb.sqlite.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+async function count(table: string): Promise<number> {
+	return (await testDb.value(`SELECT COUNT(*) FROM ${table}`)) as number;
 }
 
-const counts = () => Object.fromEntries(HISTORY_TABLES.map((table) => [table, count(table)]));
+const counts = async () => Object.fromEntries(await Promise.all(HISTORY_TABLES.map(async (table) => [table, await count(table)])));
 
 describe('agreeing', () => {
 	it('lets a member alone in the circle propose and then agree, and logs each step', async () => {
@@ -285,9 +285,9 @@ describe('a new version', () => {
 		expect(pending.openProposal).toMatchObject({ kind: 'version', version: 2, reason: 'Shorter', agreedBy: [] });
 		expect(names(pending.openProposal!.notAnswered)).toEqual(['Maria', 'Sam', 'Lee']);
 
-		const before = counts();
+		const before = await counts();
 		await expectRefused(answer(circleId, sam, agreementId, v1, at(5)), 'conflict', /changed since you opened it/);
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 
 		await allAgree(circleId, [maria, sam, lee], agreementId, at(6));
 		const done = await view(circleId, maria, agreementId);
@@ -325,7 +325,7 @@ describe('revising an agreement in force', () => {
 		]);
 		expect(second).toMatchObject({ status: 'agreed', inForce: { number: 1 }, openProposal: { version: 3 } });
 
-		const before = counts();
+		const before = await counts();
 		await expectRefused(
 			proposeRevision(testDb.db, await as(circleId, sam), agreementId, revised('My own idea.'), 2, at(8)),
 			'conflict',
@@ -336,7 +336,7 @@ describe('revising an agreement in force', () => {
 			'invalid',
 			/same as version 3/
 		);
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 
 		await allAgree(circleId, [maria, sam], agreementId, at(10));
 		expect(await view(circleId, maria, agreementId)).toMatchObject({ status: 'agreed', inForce: { number: 3 }, openProposal: null });
@@ -385,10 +385,10 @@ describe('members joining', () => {
 		expect(isWaitingFor(waiting, lee.id)).toBe(true);
 		expect(isWaitingFor(waiting, sam.id)).toBe(false);
 
-		const before = counts();
+		const before = await counts();
 		await expectRefused(answer(circleId, lee, agreementId, inForceId, at(6), 'changes', 'I’d word it differently.'), 'conflict', /already in force/);
 		expect(await answer(circleId, sam, agreementId, inForceId, at(6))).toEqual({ answered: false, decided: false });
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 
 		expect(await answer(circleId, lee, agreementId, inForceId, at(7))).toEqual({ answered: true, decided: false });
 		const done = await view(circleId, lee, agreementId);
@@ -517,9 +517,9 @@ describe('retiring', () => {
 			people: [maria]
 		} = await circle();
 		const agreementId = await propose(circleId, maria, at(1));
-		const before = counts();
+		const before = await counts();
 		await expectRefused(proposeRetirement(testDb.db, await as(circleId, maria), agreementId, 'Changed my mind', at(2)), 'conflict', /propose withdrawing/);
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 	});
 
 	it('closes the agreement: no revision, answer, withdrawal or retirement afterwards', async () => {
@@ -534,13 +534,13 @@ describe('retiring', () => {
 		await allAgree(circleId, [maria, sam], agreementId, at(6));
 
 		const lee = await join(circleId, maria, await addUser(testDb.db, 'Lee'), at(8));
-		const before = counts();
+		const before = await counts();
 		await expectRefused(proposeRevision(testDb.db, await as(circleId, maria), agreementId, revised('Back again'), 1, at(9)), 'conflict', /retired/);
 		await expectRefused(answer(circleId, lee, agreementId, inForceId, at(9)), 'conflict', /retired/);
 		await expectRefused(answer(circleId, lee, agreementId, retireId, at(9)), 'conflict', /retired/);
 		await expectRefused(proposeWithdrawal(testDb.db, await as(circleId, maria), agreementId, 'Undo', at(9)), 'conflict', /retired/);
 		await expectRefused(proposeRetirement(testDb.db, await as(circleId, maria), agreementId, 'Again', at(9)), 'conflict', /retired/);
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 		expect((await view(circleId, lee, agreementId)).awaitingAcknowledgement).toEqual([]);
 	});
 });
@@ -575,9 +575,9 @@ describe('withdrawing', () => {
 		await proposeRevision(testDb.db, await as(circleId, sam), agreementId, revised('Cash is fine sometimes.'), 1, at(5));
 		await proposeWithdrawal(testDb.db, await as(circleId, maria), agreementId, 'Let’s keep it as it is.', at(6));
 
-		const before = counts();
+		const before = await counts();
 		await expectRefused(proposeWithdrawal(testDb.db, await as(circleId, sam), agreementId, 'Withdraw the withdrawal', at(7)), 'conflict', /already proposed/);
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 
 		await allAgree(circleId, [maria, sam], agreementId, at(8));
 		const done = await view(circleId, maria, agreementId);
@@ -603,7 +603,7 @@ describe('ids from elsewhere', () => {
 		const otherAgreementId = await propose(circleId, sam, at(2), { ...groceries, title: 'Quiet hours' });
 		const otherProposalId = await openProposalId(circleId, sam, otherAgreementId);
 		const outsider = await addUser(testDb.db, 'Outsider');
-		const before = counts();
+		const before = await counts();
 		const agree = { answer: 'agree' as const, comment: '' };
 		const everything = (who: SessionUser, inCircle: string, agreement: string, proposal: string) => [
 			async () => getAgreement(testDb.db, await as(inCircle, who), agreement, at(3)),
@@ -624,8 +624,8 @@ describe('ids from elsewhere', () => {
 			await expectNotFound(answerProposal(testDb.db, await as(circleId, maria), agreementId, bad, agree, at(3)));
 			await expectNotFound((async () => getAgreement(testDb.db, await as(bad, maria), agreementId))());
 		}
-		expect(counts()).toEqual(before);
-		expect(count('agreement_answers')).toBe(0);
+		expect(await counts()).toEqual(before);
+		expect(await count('agreement_answers')).toBe(0);
 		expect(await listAgreements(testDb.db, await as(otherCircleId, maria))).toEqual([]);
 	});
 
@@ -639,29 +639,57 @@ describe('ids from elsewhere', () => {
 		await removeMember(testDb.db, await as(circleId, maria), sam.id, at(2));
 		await expectNotFound((async () => getAgreement(testDb.db, await as(circleId, sam), agreementId))());
 		await expectNotFound(answer(circleId, sam, agreementId, proposalId, at(3)));
-		expect(count('agreement_answers')).toBe(0);
+		expect(await count('agreement_answers')).toBe(0);
 	});
 });
 
 type Row = Record<string, unknown>;
 
-/** Every history row, oldest first; of proposals, what never changes, and separately the decisions made. */
-function history() {
-	const rows = (table: string, columns = '*') => testDb.sqlite.prepare(`SELECT ${columns} FROM ${table} ORDER BY rowid`).all() as Row[];
+/**
+ * Counts agreement rows inserted from now on, also by transactions rolled back afterwards: SQLite
+ * calls back into JavaScript; PostgreSQL bumps a sequence, which no rollback undoes.
+ */
+async function countInsertedAgreements(): Promise<() => Promise<number>> {
+	if (testDb.dialect === 'sqlite') {
+		let inserted = 0;
+		testDb.sqlite.function('noticed_agreement', (_id: unknown) => {
+			inserted++;
+			return null;
+		});
+		await testDb.exec('CREATE TEMP TRIGGER notice_agreement AFTER INSERT ON agreements BEGIN SELECT noticed_agreement(NEW.id); END');
+		return async () => inserted;
+	}
+	await testDb.exec(`
+		CREATE SEQUENCE inserted_agreements;
+		CREATE FUNCTION count_inserted_agreement() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN PERFORM nextval('inserted_agreements'); RETURN NEW; END $$;
+		CREATE TRIGGER count_inserted_agreement AFTER INSERT ON agreements FOR EACH ROW EXECUTE FUNCTION count_inserted_agreement();`);
+	return async () => Number(await testDb.value('SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM inserted_agreements'));
+}
+
+/**
+ * Every history row, in one fixed order (PostgreSQL has no rowid, so rows are sorted by their
+ * contents); of proposals, what never changes, and separately the decisions made.
+ */
+async function history() {
+	const rows = async (table: string, columns = '*') =>
+		((await testDb.all(`SELECT ${columns} FROM ${table}`)) as Row[]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 	return {
-		versions: rows('agreement_versions'),
-		proposals: rows('agreement_proposals', 'id, agreement_id, kind, version, withdraws_proposal_id, reason, created_by, created_at'),
-		decisions: rows('agreement_proposals', 'id, outcome, decided_at').filter((row) => row.outcome !== null),
-		answers: rows('agreement_answers'),
-		comments: rows('agreement_comments')
+		versions: await rows('agreement_versions'),
+		proposals: await rows('agreement_proposals', 'id, agreement_id, kind, version, withdraws_proposal_id, reason, created_by, created_at'),
+		decisions: (await rows('agreement_proposals', 'id, outcome, decided_at')).filter((row) => row.outcome !== null),
+		answers: await rows('agreement_answers'),
+		comments: await rows('agreement_comments')
 	};
 }
 
-function expectOnlyAppended(before: ReturnType<typeof history>, after: ReturnType<typeof history>) {
-	for (const key of ['versions', 'proposals', 'answers', 'comments'] as const) {
-		expect(after[key].slice(0, before[key].length), key).toEqual(before[key]);
+type History = Awaited<ReturnType<typeof history>>;
+
+/** Every row there was is still there, unchanged (new ones may have come). */
+function expectOnlyAppended(before: History, after: History) {
+	for (const key of ['versions', 'proposals', 'answers', 'comments', 'decisions'] as const) {
+		expect(after[key], key).toEqual(expect.arrayContaining(before[key]));
 	}
-	expect(after.decisions).toEqual(expect.arrayContaining(before.decisions));
 }
 
 describe('history', () => {
@@ -683,7 +711,7 @@ describe('history', () => {
 
 	it('cannot be changed through any action, only added to', async () => {
 		const { circleId, maria, sam, lee, people, agreementId, secondId } = await fullFlow();
-		const original = history();
+		const original = await history();
 		const v3 = await openProposalId(circleId, maria, agreementId);
 		let minute = 20;
 		const next = () => at((minute += 10));
@@ -740,7 +768,7 @@ describe('history', () => {
 					throw caught;
 				}
 			);
-			const after = history();
+			const after = await history();
 			expectOnlyAppended(before, after);
 			expect(outcome, what).toBe(refused ? 'refused' : 'done');
 			if (refused) expect(after, what).toEqual(before);
@@ -754,7 +782,7 @@ describe('history', () => {
 
 	it('is refused by the database when edited or deleted directly', async () => {
 		const { circleId, maria } = await fullFlow();
-		const before = history();
+		const before = await history();
 		const edits: Array<() => Promise<unknown>> = [
 			() => testDb.db.updateTable('agreement_versions').set({ body: 'Cash is fine.' }).execute(),
 			() => testDb.db.deleteFrom('agreement_versions').execute(),
@@ -770,13 +798,13 @@ describe('history', () => {
 			() => testDb.db.deleteFrom('agreements').execute()
 		];
 		for (const edit of edits) await expect(edit()).rejects.toThrow(/append-only/);
-		expect(history()).toEqual(before);
-		expect(count('agreements')).toBe(2);
+		expect(await history()).toEqual(before);
+		expect(await count('agreements')).toBe(2);
 
 		await expect(deleteCircle(testDb.db, await as(circleId, maria), 'The Garcia')).rejects.toMatchObject({ name: 'Refusal', reason: 'invalid' });
-		expect(count('agreements')).toBe(2);
+		expect(await count('agreements')).toBe(2);
 		expect(await deleteCircle(testDb.db, await as(circleId, maria), 'The Garcias')).toEqual({ deleted: 'The Garcias' });
-		for (const table of ['agreements', ...HISTORY_TABLES]) expect(count(table), table).toBe(0);
+		for (const table of ['agreements', ...HISTORY_TABLES]) expect(await count(table), table).toBe(0);
 	});
 });
 
@@ -812,9 +840,9 @@ describe('the number of open proposals', () => {
 			people: [maria]
 		} = await circle();
 		for (let i = 0; i < OPEN_PROPOSALS_LIMIT; i++) await propose(circleId, maria, at(1) + i, { ...groceries, title: `Agreement ${i}` });
-		const before = counts();
+		const before = await counts();
 		await expectRefused(proposeAgreement(testDb.db, await as(circleId, maria), groceries, at(2)), 'conflict', /already 50 proposals/);
-		expect(counts()).toEqual(before);
+		expect(await counts()).toEqual(before);
 		await answerOpen(circleId, maria, (await listAgreements(testDb.db, await as(circleId, maria)))[0]!.id, at(3));
 		await propose(circleId, maria, at(4));
 	});
@@ -827,24 +855,19 @@ describe('a refusal inside a transaction', () => {
 			people: [maria]
 		} = await circle();
 		for (let i = 0; i < OPEN_PROPOSALS_LIMIT; i++) await propose(circleId, maria, at(1) + i, { ...groceries, title: `Agreement ${i}` });
-		// Every agreement row written is noticed outside the transaction, so a rollback cannot hide it.
-		const written: string[] = [];
-		testDb.sqlite.function('noticed_agreement', (id: unknown) => {
-			written.push(String(id));
-			return null;
-		});
-		testDb.sqlite.exec('CREATE TEMP TRIGGER notice_agreement AFTER INSERT ON agreements BEGIN SELECT noticed_agreement(NEW.id); END');
-		const everything = () => ({ ...counts(), agreements: count('agreements'), circle_events: count('circle_events') });
-		const before = everything();
+		const everything = async () => ({ ...(await counts()), agreements: await count('agreements'), circle_events: await count('circle_events') });
+		const before = await everything();
+		// Every agreement row written is counted outside the transaction, so a rollback cannot hide it.
+		const inserted = await countInsertedAgreements();
 
 		await expectRefused(
 			proposeAgreement(testDb.db, await as(circleId, maria), { ...groceries, title: 'One too many' }, at(2)),
 			'conflict',
 			/already 50 proposals/
 		);
-		expect(written).toHaveLength(1);
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM agreements WHERE id = ?').pluck().get(written[0])).toBe(0);
-		expect(everything()).toEqual(before);
+		// Written, then rolled back: it is not there, nor anything else it would have brought.
+		expect(await inserted()).toBe(1);
+		expect(await everything()).toEqual(before);
 		expect((await listAgreements(testDb.db, await as(circleId, maria))).map(agreementTitle)).not.toContain('One too many');
 	});
 });

@@ -21,8 +21,8 @@ let database: TestDatabase;
 let a: Leases;
 let b: Leases;
 
-beforeEach(() => {
-	database = createTestDatabase();
+beforeEach(async () => {
+	database = await createTestDatabase();
 	a = new Leases(database.db, { holder: 'server-a', leaseMs: LEASE_MS });
 	b = new Leases(database.db, { holder: 'server-b', leaseMs: LEASE_MS });
 });

@@ -20,8 +20,8 @@ import { circleOf } from './support/circles';
 import { addUser } from './support/people';
 
 let testDb: TestDatabase;
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -137,7 +137,7 @@ describe('posting', () => {
 		await expect(accessOf(outsider)).rejects.toMatchObject({ reason: 'not-found' });
 		await removeMember(testDb.db, await accessOf(maria), sam.id);
 		await expect(accessOf(sam)).rejects.toMatchObject({ reason: 'not-found' });
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM checkins').pluck().get()).toBe(0);
+		expect(await testDb.value('SELECT COUNT(*) FROM checkins')).toBe(0);
 	});
 });
 
@@ -156,7 +156,7 @@ describe('editing and removing', () => {
 			message: expect.stringMatching(/15 minutes/),
 			field: undefined
 		});
-		expect(testDb.sqlite.prepare('SELECT body FROM checkins').pluck().get()).toBe('Better now.');
+		expect(await testDb.value('SELECT body FROM checkins')).toBe('Better now.');
 	});
 
 	it('refuses to edit or remove someone else’s check-in, and 404s one from another circle', async () => {
@@ -173,7 +173,7 @@ describe('editing and removing', () => {
 		await expect(removeCheckIn(testDb.db, elsewhere, checkin.id)).rejects.toMatchObject({ reason: 'not-found' });
 		await expect(toggleReaction(testDb.db, elsewhere, checkin.id, 'love')).rejects.toMatchObject({ reason: 'not-found' });
 		await expect(postReply(testDb.db, elsewhere, checkin.id, 'hi')).rejects.toMatchObject({ reason: 'not-found' });
-		expect(testDb.sqlite.prepare('SELECT body FROM checkins').pluck().get()).toBe(okay.body);
+		expect(await testDb.value('SELECT body FROM checkins')).toBe(okay.body);
 	});
 
 	it('removes the words, reactions and replies but keeps the place, at any time', async () => {
@@ -188,8 +188,8 @@ describe('editing and removing', () => {
 		await postReply(testDb.db, samsAccess, checkin.id, 'Here for you');
 		const result = await removeCheckIn(testDb.db, mariasAccess, checkin.id, T0 + 10 * EDIT_WINDOW_MS);
 		expect(result.checkin).toMatchObject({ removed: true, body: '', mood: null, reactions: { love: [] }, replies: [] });
-		expect(testDb.sqlite.prepare('SELECT body, mood FROM checkins').get()).toEqual({ body: '', mood: null });
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM checkin_replies').pluck().get()).toBe(0);
+		expect(await testDb.row('SELECT body, mood FROM checkins')).toEqual({ body: '', mood: null });
+		expect(await testDb.value('SELECT COUNT(*) FROM checkin_replies')).toBe(0);
 		await expect(toggleReaction(testDb.db, samsAccess, checkin.id, 'love')).rejects.toMatchObject({ reason: 'not-found' });
 	});
 });
@@ -222,7 +222,7 @@ describe('reactions', () => {
 			reason: 'invalid',
 			message: 'That reaction isn’t one of the choices.'
 		});
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM checkin_reactions').pluck().get()).toBe(0);
+		expect(await testDb.value('SELECT COUNT(*) FROM checkin_reactions')).toBe(0);
 	});
 });
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { checkpointInBackground, type Checkpointer } from '$lib/server/db/sqlite/checkpoints';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { createSqliteTestDatabase as createTestDatabase, type SqliteTestDatabase as TestDatabase } from './support/database';
 
 let testDb: TestDatabase;
 let checkpointer: Checkpointer | undefined;

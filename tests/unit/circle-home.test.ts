@@ -12,7 +12,7 @@ import * as agreements from '$lib/server/boundaries/agreements';
 import * as recovery from '$lib/server/milestones/recovery';
 import { asMember } from './support/as-member';
 import { joinCircle } from './support/circles';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { createTestDatabase, TEST_DIALECT, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 
 // "Sam does X in circle C": membership checked as a route checks it, then the domain function.
@@ -26,8 +26,8 @@ const setRecoveryDate = asMember(recovery.setRecoveryDate);
 const listRecoverySummaries = asMember(recovery.listRecoverySummaries);
 
 let testDb: TestDatabase;
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -131,7 +131,9 @@ describe('the circle home page loader', () => {
 		}
 	});
 
-	it('reads recent activity through the activity index, not by skipping check-in events', async () => {
+	// SQLite's query plan: PostgreSQL's planner picks by table statistics, which tests' tiny tables do not have.
+	it.skipIf(TEST_DIALECT !== 'sqlite')('reads recent activity through the activity index, not by skipping check-in events', async () => {
+		if (testDb.dialect !== 'sqlite') return;
 		const { circleId, people } = await livedInCircle();
 		const prepared: string[] = [];
 		const prepare = testDb.sqlite.prepare.bind(testDb.sqlite);
@@ -144,13 +146,13 @@ describe('the circle home page loader', () => {
 		const query = prepared.find((source) => source.includes('from "circle_events"'));
 		expect(query).toBeDefined();
 		const parameters = [circleId, 50].slice(0, (query!.match(/\?/g) ?? []).length);
-		const plan = testDb.sqlite.prepare(`EXPLAIN QUERY PLAN ${query}`).all(...parameters) as Array<{ detail: string }>;
+		const plan = (await testDb.all(`EXPLAIN QUERY PLAN ${query}`, ...parameters)) as Array<{ detail: string }>;
 		expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING (COVERING )?INDEX circle_events_activity/);
 		// The activity is every event but check-ins and invites.
-		const eventCount = testDb.sqlite
-			.prepare(`SELECT count(*) FROM circle_events WHERE circle_id = ? AND type NOT LIKE 'checkin.%' AND type NOT LIKE 'invite.%'`)
-			.pluck()
-			.get(circleId);
+		const eventCount = await testDb.value(
+			`SELECT count(*) FROM circle_events WHERE circle_id = ? AND type NOT LIKE 'checkin.%' AND type NOT LIKE 'invite.%'`,
+			circleId
+		);
 		expect(activity).toHaveLength(eventCount as number);
 	});
 });

@@ -21,15 +21,15 @@ import { circleOf } from './support/circles';
 import { refused, refusalOf } from './support/refusals';
 
 let testDb: TestDatabase;
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
 });
 
-function rows(sql: string, ...params: unknown[]) {
-	return testDb.sqlite.prepare(sql).all(...params);
+async function rows(sql: string, ...params: unknown[]) {
+	return await testDb.all(sql, ...params);
 }
 
 function formOf(fields: Record<string, string>): FormData {
@@ -164,9 +164,9 @@ describe('roles', () => {
 			accessOf
 		} = await circleOf(testDb.db, ['Sam']);
 		expect(await changeMemberRole(testDb.db, await accessOf(owner), sam.id, 'admin')).toEqual({ changed: true });
-		expect(rows('SELECT role FROM memberships WHERE user_id = ?', sam.id)).toEqual([{ role: 'admin' }]);
+		expect(await rows('SELECT role FROM memberships WHERE user_id = ?', sam.id)).toEqual([{ role: 'admin' }]);
 		await changeMemberRole(testDb.db, await accessOf(owner), sam.id, 'member');
-		expect(rows('SELECT role FROM memberships WHERE user_id = ?', sam.id)).toEqual([{ role: 'member' }]);
+		expect(await rows('SELECT role FROM memberships WHERE user_id = ?', sam.id)).toEqual([{ role: 'member' }]);
 	});
 
 	it('refuses a role that does not exist, and leaves things as they were', async () => {
@@ -182,7 +182,7 @@ describe('roles', () => {
 				field: undefined
 			});
 		}
-		expect(rows('SELECT role FROM memberships WHERE user_id = ?', sam.id)).toEqual([{ role: 'member' }]);
+		expect(await rows('SELECT role FROM memberships WHERE user_id = ?', sam.id)).toEqual([{ role: 'member' }]);
 	});
 
 	it('answers not found when acting on someone from another circle', async () => {
@@ -193,7 +193,7 @@ describe('roles', () => {
 		expect((await refusalOf(changeMemberRole(testDb.db, access, ana.id, 'admin'))).reason).toBe('not-found');
 		expect((await refusalOf(removeMember(testDb.db, access, ana.id))).reason).toBe('not-found');
 		expect((await refusalOf(transferOwnership(testDb.db, access, 'made-up-id'))).reason).toBe('not-found');
-		expect(rows('SELECT COUNT(*) AS n FROM memberships WHERE user_id = ?', ana.id)).toEqual([{ n: 1 }]);
+		expect(await rows('SELECT COUNT(*) AS n FROM memberships WHERE user_id = ?', ana.id)).toEqual([{ n: 1 }]);
 	});
 
 	it('hands ownership over: the new owner is owner, the old one an admin', async () => {
@@ -264,10 +264,10 @@ describe('deleting a circle', () => {
 			message: 'Type the circle’s name exactly as shown (“The Garcias”) to delete it.',
 			field: 'confirmName'
 		});
-		expect(rows('SELECT id FROM circles')).toHaveLength(1);
+		expect(await rows('SELECT id FROM circles')).toHaveLength(1);
 		expect(await deleteCircle(testDb.db, await accessOf(owner), ' The Garcias ')).toEqual({ deleted: 'The Garcias' });
 		for (const table of ['circles', 'memberships', 'invites', 'circle_events']) {
-			expect(rows(`SELECT * FROM ${table}`)).toEqual([]);
+			expect(await rows(`SELECT * FROM ${table}`)).toEqual([]);
 		}
 	});
 });

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { isDatabaseHealthy, openDatabase } from '$lib/server/db';
+import { isDatabaseHealthy, openSqliteDatabase as openDatabase } from '$lib/server/db';
+import { openDatabase as openRealDatabase } from '$lib/server/db';
 import { databaseConfig, DEFAULT_DATABASE_PATH } from '$lib/server/db/config.js';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { migrate, openSqlite } from '$lib/server/db/sqlite/connection.js';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { createSqliteTestDatabase as createTestDatabase, type SqliteTestDatabase as TestDatabase } from './support/database';
 
 /** The SQLite migrations (one folder per dialect under migrations/). */
 const SQLITE_MIGRATIONS = path.join('migrations', 'sqlite');
@@ -45,16 +46,21 @@ describe('the configuration', () => {
 		expect(databaseConfig({ DATABASE_PATH: '/srv/hearth/hearth.db' })).toEqual({ dialect: 'sqlite', file: '/srv/hearth/hearth.db' });
 	});
 
-	it('refuses DATABASE_URL rather than quietly storing the data somewhere else', () => {
-		expect(() => databaseConfig({ DATABASE_URL: 'postgres://hearth@db/hearth', DATABASE_PATH: '/srv/hearth/hearth.db' })).toThrow(/DATABASE_URL/);
+	it('names PostgreSQL with DATABASE_URL, and refuses what it cannot mean rather than guessing', () => {
+		expect(databaseConfig({ DATABASE_URL: 'postgres://hearth@db/hearth' })).toEqual({ dialect: 'postgres', url: 'postgres://hearth@db/hearth', poolSize: 10 });
+		expect(databaseConfig({ DATABASE_URL: 'postgresql://hearth@db/hearth', DATABASE_POOL_SIZE: '25' })).toMatchObject({ dialect: 'postgres', poolSize: 25 });
+		// Both set: one of them would be ignored, and the data would go somewhere the operator did not mean.
+		expect(() => databaseConfig({ DATABASE_URL: 'postgres://hearth@db/hearth', DATABASE_PATH: '/srv/hearth/hearth.db' })).toThrow(/Both DATABASE_URL/);
+		expect(() => databaseConfig({ DATABASE_URL: 'mysql://hearth@db/hearth' })).toThrow(/PostgreSQL/);
+		expect(() => databaseConfig({ DATABASE_URL: 'postgres://hearth@db/hearth', DATABASE_POOL_SIZE: 'lots' })).toThrow(/DATABASE_POOL_SIZE/);
 	});
 
 	it('opens what it names, as a path does', async () => {
 		const dir = mkdtempSync(path.join(tmpdir(), 'hearth-config-'));
 		try {
-			const opened = openDatabase(databaseConfig({ DATABASE_PATH: path.join(dir, 'hearth.db') }));
+			const opened = await openRealDatabase(databaseConfig({ DATABASE_PATH: path.join(dir, 'hearth.db') }));
 			expect(opened.dialect).toBe('sqlite');
-			expect(opened.sqlite.name).toBe(path.join(dir, 'hearth.db'));
+			expect(opened.dialect === 'sqlite' && opened.sqlite.name).toBe(path.join(dir, 'hearth.db'));
 			expect(await isDatabaseHealthy(opened.db)).toBe(true);
 			await opened.close();
 		} finally {
@@ -64,12 +70,12 @@ describe('the configuration', () => {
 });
 
 describe('migrations', () => {
-	it('records every migration and runs each exactly once', () => {
+	it('records every migration and runs each exactly once', async () => {
 		testDb = createTestDatabase({ durable: true });
-		const names = testDb.sqlite.prepare('SELECT name FROM schema_migrations ORDER BY name').pluck().all();
+		const names = await testDb.column('SELECT name FROM schema_migrations ORDER BY name');
 		expect(names).toContain('0001_accounts.sql');
 		expect(migrate(testDb.sqlite)).toEqual([]);
-		const again = testDb.sqlite.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get();
+		const again = await testDb.value('SELECT COUNT(*) FROM schema_migrations');
 		expect(again).toBe(names.length);
 	});
 

@@ -51,8 +51,8 @@ beforeAll(async () => {
 afterAll(async () => {
 	await smtp.close();
 });
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -84,9 +84,9 @@ async function refusalOf(work: Promise<unknown>): Promise<Refusal> {
 	throw new Error('expected a refusal');
 }
 
-const tokenRows = () => testDb.sqlite.prepare('SELECT * FROM email_tokens').all() as Array<{ id: string; purpose: string; email: string; user_id: string }>;
-const userRow = (id: string) =>
-	testDb.sqlite.prepare('SELECT email, email_confirmed_at, password_hash FROM users WHERE id = ?').get(id) as {
+const tokenRows = async () => (await testDb.all('SELECT * FROM email_tokens')) as Array<{ id: string; purpose: string; email: string; user_id: string }>;
+const userRow = async (id: string) =>
+	(await testDb.row('SELECT email, email_confirmed_at, password_hash FROM users WHERE id = ?', id)) as {
 		email: string;
 		email_confirmed_at: number | null;
 		password_hash: string;
@@ -103,10 +103,10 @@ describe('forgot my password', () => {
 		const token = tokenIn(message!, 'reset');
 		expectKindAndPrivate(message!, { link: `${SITE}/reset/${token}` });
 		expect(message!.html).toContain(`href="${SITE}/reset/${token}"`);
-		const rows = tokenRows();
+		const rows = await tokenRows();
 		expect(rows).toHaveLength(1);
 		expect(rows[0]).toMatchObject({ id: hashToken(token), purpose: 'reset-password', email: ana.email, user_id: ana.id });
-		expect(JSON.stringify(testDb.sqlite.prepare('SELECT * FROM email_tokens').all())).not.toContain(token);
+		expect(JSON.stringify(await testDb.all('SELECT * FROM email_tokens'))).not.toContain(token);
 		expect(await findPasswordReset(testDb.db, token)).toEqual({ email: ana.email });
 	});
 
@@ -118,7 +118,7 @@ describe('forgot my password', () => {
 		await Promise.all([known.sending, unknown.sending]);
 		await smtp.waitFor(ana.email);
 		expect(smtp.to('nobody-here@example.org')).toEqual([]);
-		expect(tokenRows().map((row) => row.email)).toEqual([ana.email]);
+		expect((await tokenRows()).map((row) => row.email)).toEqual([ana.email]);
 	});
 
 	it('sets the new password, ends every session of the account and works only once', async () => {
@@ -135,14 +135,14 @@ describe('forgot my password', () => {
 		expect(reset.endedSessionIds).toHaveLength(3); // sign-up's, phone's, laptop's
 		expect(await validateSessionToken(testDb.db, phone.token)).toBeNull();
 		expect(await validateSessionToken(testDb.db, laptop.token)).toBeNull();
-		const row = userRow(ana.id);
+		const row = await userRow(ana.id);
 		expect(await verifyPassword(row.password_hash, 'a brand new passphrase')).toBe(true);
 		expect(await verifyPassword(row.password_hash, PASSWORD)).toBe(false);
 
 		const again = await refusalOf(resetPassword(testDb.db, token, 'yet another passphrase'));
 		expect(again).toMatchObject({ reason: 'not-found', message: RESET_LINK_STOPPED });
 		expect(await findPasswordReset(testDb.db, token)).toBeNull();
-		expect(await verifyPassword(userRow(ana.id).password_hash, 'a brand new passphrase')).toBe(true);
+		expect(await verifyPassword((await userRow(ana.id)).password_hash, 'a brand new passphrase')).toBe(true);
 	});
 
 	it('lets only one of two uses of one link at the same moment through', async () => {
@@ -172,7 +172,7 @@ describe('forgot my password', () => {
 		const late = await refusalOf(resetPassword(testDb.db, token, 'a brand new passphrase', asked + RESET_LINK_LIFETIME));
 		expect(late.reason).toBe('not-found');
 		await deleteExpiredEmailTokens(testDb.db, asked + RESET_LINK_LIFETIME);
-		expect(tokenRows()).toEqual([]);
+		expect(await tokenRows()).toEqual([]);
 	});
 
 	it('goes to an address that was never confirmed too, and using it confirms the address', async () => {
@@ -181,9 +181,9 @@ describe('forgot my password', () => {
 			await requestPasswordReset(testDb.db, mail, ana.email, context)
 		).sending;
 		const token = tokenIn((await smtp.waitFor(ana.email)).at(-1)!, 'reset');
-		expect(userRow(ana.id).email_confirmed_at).toBeNull();
+		expect((await userRow(ana.id)).email_confirmed_at).toBeNull();
 		await resetPassword(testDb.db, token, 'a brand new passphrase');
-		expect(userRow(ana.id).email_confirmed_at).toEqual(expect.any(Number));
+		expect((await userRow(ana.id)).email_confirmed_at).toEqual(expect.any(Number));
 	});
 
 	it(`allows ${RESET_EMAIL_LIMIT} links per email in 15 minutes, the same for an email with and without an account`, async () => {
@@ -213,7 +213,7 @@ describe('forgot my password', () => {
 		expect(sent).toHaveLength(RESET_EMAIL_LIMIT);
 		expect(results.filter((r) => r.status === 'rejected' && isRefusal(r.reason) && r.reason.reason === 'throttled')).toHaveLength(12 - RESET_EMAIL_LIMIT);
 		await Promise.all(sent.map((r) => (r as PromiseFulfilledResult<{ sending: Promise<void> }>).value.sending));
-		expect(tokenRows()).toHaveLength(RESET_EMAIL_LIMIT);
+		expect(await tokenRows()).toHaveLength(RESET_EMAIL_LIMIT);
 	});
 
 	it('refuses in the same words whichever count is full, the email’s or the address’s', async () => {
@@ -247,7 +247,7 @@ describe('confirm my email', () => {
 		expect(message!.subject).toBe('Please confirm your email for Hearth');
 		const token = tokenIn(message!, 'confirm-email');
 		expectKindAndPrivate(message!, { link: `${SITE}/confirm-email/${token}` });
-		expect(tokenRows()[0]).toMatchObject({ id: hashToken(token), purpose: 'confirm-email', email: ana.email });
+		expect((await tokenRows())[0]).toMatchObject({ id: hashToken(token), purpose: 'confirm-email', email: ana.email });
 
 		expect(await emailStatus(testDb.db, ana.id)).toEqual({ email: ana.email, confirmed: false, pendingEmail: null });
 		expect(await findEmailConfirmation(testDb.db, token)).toEqual({ email: ana.email, isChange: false });
@@ -265,7 +265,7 @@ describe('confirm my email', () => {
 		const token = tokenIn((await smtp.waitFor(ana.email)).at(-1)!, 'confirm-email');
 		expect(await findEmailConfirmation(testDb.db, token, sent + CONFIRM_LINK_LIFETIME)).toBeNull();
 		expect(await refusalOf(confirmEmail(testDb.db, token, sent + CONFIRM_LINK_LIFETIME))).toMatchObject({ reason: 'not-found' });
-		expect(userRow(ana.id).email_confirmed_at).toBeNull();
+		expect((await userRow(ana.id)).email_confirmed_at).toBeNull();
 	});
 
 	it('can be sent again (a few times), and not once the address is confirmed', async () => {
@@ -311,16 +311,16 @@ describe('changing my email', () => {
 		expectKindAndPrivate(notices[0]!, { link: null });
 		expect(notices[0]!.text).toContain(`n…@example.org`);
 
-		expect(userRow(ana.id).email).toBe(ana.email);
+		expect((await userRow(ana.id)).email).toBe(ana.email);
 		expect(await emailStatus(testDb.db, ana.id)).toEqual({ email: ana.email, confirmed: true, pendingEmail: newEmail });
 		expect(await findEmailConfirmation(testDb.db, token)).toEqual({ email: newEmail, isChange: true });
 
 		expect(await confirmEmail(testDb.db, token)).toEqual({ email: newEmail, isChange: true });
-		expect(userRow(ana.id)).toMatchObject({ email: newEmail, email_confirmed_at: expect.any(Number) });
+		expect(await userRow(ana.id)).toMatchObject({ email: newEmail, email_confirmed_at: expect.any(Number) });
 		expect(await emailStatus(testDb.db, ana.id)).toEqual({ email: newEmail, confirmed: true, pendingEmail: null });
 		// The reset link sent to the old address stops working with the move.
 		expect(await findPasswordReset(testDb.db, resetToken)).toBeNull();
-		expect(tokenRows()).toEqual([]);
+		expect(await tokenRows()).toEqual([]);
 	});
 
 	it('sends nothing to an old address that was never confirmed', async () => {
@@ -384,7 +384,7 @@ describe('changing my email', () => {
 		const token = tokenIn((await smtp.waitFor(newEmail))[0]!, 'confirm-email');
 		await signUp(testDb.db, { displayName: 'Sam', email: newEmail, password: PASSWORD }, context);
 		expect(await refusalOf(confirmEmail(testDb.db, token))).toMatchObject({ reason: 'conflict', message: ADDRESS_TAKEN_MEANWHILE });
-		expect(userRow(ana.id).email).toBe(ana.email);
+		expect((await userRow(ana.id)).email).toBe(ana.email);
 	});
 
 	it('keeps one move at a time, and can be called off', async () => {
@@ -413,7 +413,7 @@ describe('changing my email', () => {
 		});
 		const newEmail = `new-${ana.email}`;
 		expect(await requestEmailChange(testDb.db, null, ana, { newEmail, currentPassword: PASSWORD })).toEqual({ kind: 'changed', email: newEmail });
-		expect(userRow(ana.id)).toMatchObject({ email: newEmail, email_confirmed_at: null });
+		expect(await userRow(ana.id)).toMatchObject({ email: newEmail, email_confirmed_at: null });
 		expect(smtp.to(newEmail)).toEqual([]);
 	});
 });
@@ -425,7 +425,7 @@ describe('what the limits keep', () => {
 		await refusalOf(requestEmailChange(testDb.db, mail, ana, { newEmail: 'x@example.org', currentPassword: 'not it' }));
 		await testDb.db.updateTable('users').set({ email_confirmed_at: null }).where('id', '=', ana.id).execute();
 		await resendEmailConfirmation(testDb.db, mail, ana.id);
-		const all = testDb.sqlite.prepare('SELECT key FROM attempt_throttles').pluck().all() as string[];
+		const all = (await testDb.column('SELECT key FROM attempt_throttles')) as string[];
 		// The email limits' keys (log-in and sign-up keep their own, by address and email hash).
 		const keys = all.filter((key) => !key.startsWith('login') && !key.startsWith('signup'));
 		expect(keys.map((key) => key.split(':')[0]).sort()).toEqual(['confirm-send', 'email-change', 'reset-email', 'reset-ip']);

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
 import type { Generated, Kysely } from 'kysely';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { createSqliteTestDatabase as createTestDatabase, type SqliteTestDatabase as TestDatabase } from './support/database';
 
 interface TestTables {
 	notes: { id: Generated<number>; body: string };

@@ -13,8 +13,8 @@ const DAY = 24 * 3600 * 1000;
 const basic = { expiresInDays: 7, maxUses: 1, role: 'member' as const, note: '' };
 let testDb: TestDatabase;
 
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -28,8 +28,8 @@ async function ownedCircle() {
 
 const gone = { reason: 'not-found', message: 'That invite was already turned off or has gone.', field: undefined };
 
-function memberCount(circleId: string): number {
-	return testDb.sqlite.prepare('SELECT COUNT(*) FROM memberships WHERE circle_id = ?').pluck().get(circleId) as number;
+async function memberCount(circleId: string): Promise<number> {
+	return (await testDb.value('SELECT COUNT(*) FROM memberships WHERE circle_id = ?', circleId)) as number;
 }
 
 describe('making an invite', () => {
@@ -37,7 +37,7 @@ describe('making an invite', () => {
 		const { access } = await ownedCircle();
 		const { token } = await createInvite(testDb.db, access, basic);
 		expect(token.length * 5).toBeGreaterThanOrEqual(128);
-		const stored = testDb.sqlite.prepare('SELECT * FROM invites').all();
+		const stored = await testDb.all('SELECT * FROM invites');
 		expect(JSON.stringify(stored)).not.toContain(token);
 		expect(stored).toMatchObject([{ token_hash: hashToken(token) }]);
 	});
@@ -104,7 +104,7 @@ describe('joining with an invite', () => {
 		const ana = await addUser(testDb.db, 'Ana');
 		const { token } = await createInvite(testDb.db, access, { ...basic, role: 'admin', maxUses: 2 });
 		expect(await acceptInvite(testDb.db, ana, token)).toEqual({ ok: true, circleId, alreadyMember: false });
-		expect(testDb.sqlite.prepare('SELECT role FROM memberships WHERE user_id = ?').pluck().get(ana.id)).toBe('admin');
+		expect(await testDb.value('SELECT role FROM memberships WHERE user_id = ?', ana.id)).toBe('admin');
 		expect((await listActiveInvites(testDb.db, access))[0]).toMatchObject({ usesLeft: 1, maxUses: 2 });
 	});
 
@@ -112,7 +112,7 @@ describe('joining with an invite', () => {
 		const { owner, circleId, access } = await ownedCircle();
 		const { token } = await createInvite(testDb.db, access, basic);
 		expect(await acceptInvite(testDb.db, owner, token)).toEqual({ ok: true, circleId, alreadyMember: true });
-		expect(testDb.sqlite.prepare('SELECT uses FROM invites').pluck().get()).toBe(0);
+		expect(await testDb.value('SELECT uses FROM invites')).toBe(0);
 	});
 
 	it('refuses an expired link', async () => {
@@ -122,7 +122,7 @@ describe('joining with an invite', () => {
 		const ana = await addUser(testDb.db, 'Ana');
 		expect(await previewInvite(testDb.db, token, now + DAY)).toBeNull();
 		expect(await acceptInvite(testDb.db, ana, token, now + DAY)).toEqual({ ok: false, reason: 'invalid' });
-		expect(memberCount(circleId)).toBe(1);
+		expect(await memberCount(circleId)).toBe(1);
 	});
 
 	it('refuses a revoked link, and takes it off the active list', async () => {
@@ -157,7 +157,7 @@ describe('joining with an invite', () => {
 			ok: false,
 			reason: 'invalid'
 		});
-		expect(memberCount(circleId)).toBe(2);
+		expect(await memberCount(circleId)).toBe(2);
 	});
 
 	it('lets only one of two people racing for the last use in', async () => {
@@ -166,8 +166,8 @@ describe('joining with an invite', () => {
 		const racers = await Promise.all([1, 2, 3, 4].map((i) => addUser(testDb.db, `Racer ${i}`)));
 		const results = await Promise.all(racers.map((person) => acceptInvite(testDb.db, person, token)));
 		expect(results.filter((r) => r.ok)).toHaveLength(2);
-		expect(memberCount(circleId)).toBe(3);
-		expect(testDb.sqlite.prepare('SELECT uses FROM invites').pluck().get()).toBe(2);
+		expect(await memberCount(circleId)).toBe(3);
+		expect(await testDb.value('SELECT uses FROM invites')).toBe(2);
 	});
 
 	it('a removed member can come back only with a new link', async () => {
@@ -192,8 +192,8 @@ describe('joining with an invite', () => {
 		// Exactly the answer for a used-up or unknown link: nothing says why.
 		expect(await acceptInvite(testDb.db, sam, token, t0 + 2000)).toEqual({ ok: false, reason: 'invalid' });
 		expect(await previewInvite(testDb.db, token, t0 + 2000, sam.id)).toBeNull();
-		expect(memberCount(circleId)).toBe(1);
-		expect(testDb.sqlite.prepare('SELECT uses FROM invites').pluck().get()).toBe(1);
+		expect(await memberCount(circleId)).toBe(1);
+		expect(await testDb.value('SELECT uses FROM invites')).toBe(1);
 		// The link still works for everyone else it was meant for.
 		expect(await previewInvite(testDb.db, token, t0 + 2000)).not.toBeNull();
 		const ana = await addUser(testDb.db, 'Ana');
@@ -214,7 +214,7 @@ describe('joining with an invite', () => {
 		expect(await previewInvite(testDb.db, again.token, t0 + 3000, sam.id)).toMatchObject({ circleId });
 		expect(await acceptInvite(testDb.db, sam, again.token, t0 + 3000)).toEqual({ ok: true, circleId, alreadyMember: false });
 		// Back in, the removal is over: nothing of it is kept.
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM circle_removals').pluck().get()).toBe(0);
+		expect(await testDb.value('SELECT COUNT(*) FROM circle_removals')).toBe(0);
 	});
 
 	it('stops only someone who was removed: whoever left by themselves comes back with the same link', async () => {

@@ -53,8 +53,8 @@ async function anaSignsUp(): Promise<string> {
 	return deviceOf(signedUp);
 }
 
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -186,7 +186,7 @@ describe('parallel sign-ups from one address', () => {
 		expect(results.filter((r) => r.ok)).toHaveLength(10);
 		expect(results.filter((r) => !r.ok && r.reason === 'throttled')).toHaveLength(30);
 		expect(passwordsHashed()).toBe(10);
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM users').pluck().get()).toBe(10);
+		expect(await testDb.value('SELECT COUNT(*) FROM users')).toBe(10);
 		// Another address is not held up, and this one may go on after the hour.
 		expect((await signUp(testDb.db, person(100), { ...one, address: '198.51.100.31' })).ok).toBe(true);
 		expect((await signUp(testDb.db, person(101), { ...one, now: Date.now() + 61 * MINUTE })).ok).toBe(true);

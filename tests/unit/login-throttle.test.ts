@@ -20,15 +20,15 @@ let testDb: TestDatabase;
 const T0 = Date.UTC(2026, 5, 1);
 const HOUR = 60 * 60 * 1000;
 
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
 });
 
-const rows = () =>
-	testDb.sqlite.prepare('SELECT key, failures, window_started_at, window_ms FROM attempt_throttles ORDER BY key').all() as Array<{
+const rows = async () =>
+	(await testDb.all('SELECT key, failures, window_started_at, window_ms FROM attempt_throttles ORDER BY key')) as Array<{
 		key: string;
 		failures: number;
 		window_started_at: number;
@@ -42,20 +42,20 @@ describe('counting attempts', () => {
 		for (let i = 0; i < 3; i++) expect(await takeAttempt(testDb.db, [three], T0 + i)).toMatchObject({ allowed: true });
 		expect(await takeAttempt(testDb.db, [three], T0 + 1000)).toEqual({ allowed: false, retryAfterMs: THROTTLE_WINDOW - 1000 });
 		expect(await takeAttempt(testDb.db, [three], T0 + THROTTLE_WINDOW)).toMatchObject({ allowed: true });
-		expect(rows()).toEqual([{ key: 'test:a', failures: 1, window_started_at: T0 + THROTTLE_WINDOW, window_ms: THROTTLE_WINDOW }]);
+		expect(await rows()).toEqual([{ key: 'test:a', failures: 1, window_started_at: T0 + THROTTLE_WINDOW, window_ms: THROTTLE_WINDOW }]);
 	});
 
 	it('gives every one of many attempts at once its own place, and refuses those past the limit', async () => {
 		const verdicts = await Promise.all(Array.from({ length: 20 }, () => takeAttempt(testDb.db, [three], T0)));
 		expect(verdicts.filter((v) => v.allowed)).toHaveLength(3);
-		expect(rows()).toMatchObject([{ key: 'test:a', failures: 3 }]);
+		expect(await rows()).toMatchObject([{ key: 'test:a', failures: 3 }]);
 	});
 
 	it('counts nothing for a refused attempt, on any of its keys', async () => {
 		const roomy: AttemptKey = ['test:b', { limit: 100, windowMs: THROTTLE_WINDOW }];
 		for (let i = 0; i < 3; i++) await takeAttempt(testDb.db, [roomy, three], T0);
 		expect(await takeAttempt(testDb.db, [roomy, three], T0)).toMatchObject({ allowed: false });
-		expect(rows().map(({ key, failures }) => [key, failures])).toEqual([
+		expect((await rows()).map(({ key, failures }) => [key, failures])).toEqual([
 			['test:a', 3],
 			['test:b', 3]
 		]);
@@ -66,21 +66,21 @@ describe('counting attempts', () => {
 		if (!first.allowed) throw new Error('refused');
 		await takeAttempt(testDb.db, [three], T0 + 1);
 		await giveBackAttempt(testDb.db, first.taken);
-		expect(rows()).toMatchObject([{ failures: 1 }]);
+		expect(await rows()).toMatchObject([{ failures: 1 }]);
 		const old = await takeAttempt(testDb.db, [three], T0 + 2);
 		if (!old.allowed) throw new Error('refused');
 		await takeAttempt(testDb.db, [three], T0 + THROTTLE_WINDOW); // a new window
 		await giveBackAttempt(testDb.db, old.taken);
-		expect(rows()).toMatchObject([{ failures: 1, window_started_at: T0 + THROTTLE_WINDOW }]);
+		expect(await rows()).toMatchObject([{ failures: 1, window_started_at: T0 + THROTTLE_WINDOW }]);
 	});
 
 	it('drops a counter once its own window is over, an hour for sign-ups', async () => {
 		await takeAttempt(testDb.db, [three], T0);
 		await takeSignUpAttempt(testDb.db, '198.51.100.1', T0);
 		await deleteStaleThrottles(testDb.db, T0 + THROTTLE_WINDOW);
-		expect(rows().map(({ key }) => key)).toEqual(['signup-ip:198.51.100.1']);
+		expect((await rows()).map(({ key }) => key)).toEqual(['signup-ip:198.51.100.1']);
 		await deleteStaleThrottles(testDb.db, T0 + HOUR);
-		expect(rows()).toEqual([]);
+		expect(await rows()).toEqual([]);
 	});
 });
 
@@ -89,7 +89,7 @@ describe('login limits', () => {
 
 	it('count an unknown browser per email and address, per email and per address, and keep no email in the clear', async () => {
 		await takeLoginAttempt(testDb.db, stranger, T0);
-		const keys = rows().map(({ key }) => key);
+		const keys = (await rows()).map(({ key }) => key);
 		expect(keys).toHaveLength(3);
 		expect(keys.filter((key) => key.startsWith('login-pair:') && key.endsWith(':198.51.100.9'))).toHaveLength(1);
 		expect(keys.filter((key) => key.startsWith('login-email:'))).toHaveLength(1);
@@ -101,13 +101,13 @@ describe('login limits', () => {
 	it('count a known browser on its own key only, which a success clears', async () => {
 		const onPhone: LoginSubject = { ...stranger, knownDevice: { tokenHash: 'ab'.repeat(32), userId: 'user-1' } };
 		const attempts = await Promise.all(Array.from({ length: DEVICE_LIMIT.limit }, () => takeLoginAttempt(testDb.db, onPhone, T0)));
-		expect(rows()).toEqual([expect.objectContaining({ failures: 10 })]);
-		expect(rows()[0]!.key).toMatch(/^login-device:[0-9a-f]{64}$/);
+		expect(await rows()).toEqual([expect.objectContaining({ failures: 10 })]);
+		expect((await rows())[0]!.key).toMatch(/^login-device:[0-9a-f]{64}$/);
 		expect(await takeLoginAttempt(testDb.db, onPhone, T0)).toMatchObject({ allowed: false });
 		const last = attempts[9]!;
 		if (!last.allowed) throw new Error('refused');
 		await loginSucceeded(testDb.db, onPhone, last.taken);
-		expect(rows()).toEqual([]);
+		expect(await rows()).toEqual([]);
 	});
 
 	it('give back a right password’s place on an unknown browser, and keep the mistakes', async () => {
@@ -115,7 +115,7 @@ describe('login limits', () => {
 		const right = await takeLoginAttempt(testDb.db, stranger, T0);
 		if (!right.allowed) throw new Error('refused');
 		await loginSucceeded(testDb.db, stranger, right.taken);
-		expect(rows().map(({ failures }) => failures)).toEqual([1, 1, 1]);
+		expect((await rows()).map(({ failures }) => failures)).toEqual([1, 1, 1]);
 	});
 });
 

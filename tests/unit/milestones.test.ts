@@ -54,8 +54,8 @@ let testDb: TestDatabase;
 /** The database in use: the test database, or the same file reopened after a "restart". */
 let db: Database;
 let reopened: OpenedDatabase | null = null;
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 	db = testDb.db;
 	reopened = null;
 });
@@ -589,7 +589,7 @@ describe('automatic milestones', () => {
 
 		// The server stops and starts again on the same file.
 		await testDb.close();
-		reopened = openDatabase(testDb.file);
+		reopened = await openDatabase(testDb.dialect === 'sqlite' ? testDb.file : { dialect: 'postgres', url: testDb.file, poolSize: 2 });
 		db = reopened.db;
 		expect(await reachMilestones(db, circleId, NOW + DAY)).toEqual([]);
 		expect(await automaticRows(circleId, sam.id)).toEqual(firstFive);
@@ -644,11 +644,11 @@ describe('automatic milestones', () => {
 		await startOn(sam, circleId, HUNDRED_DAYS_AGO);
 		const access = await requireMember(db, maria, circleId);
 		// Something due but not written, which no change announced (as if written by an older version).
-		testDb.sqlite.prepare(`DELETE FROM milestones WHERE circle_id = ? AND auto_key = 'day-90'`).run(circleId);
+		await testDb.all(`DELETE FROM milestones WHERE circle_id = ? AND auto_key = 'day-90'`, circleId);
 		expect(await reachMilestonesOnNewDay(db, access, NOW + HOUR)).toEqual([]);
 		expect(await reachMilestones(db, circleId, NOW + 2 * HOUR)).toHaveLength(1);
 		// A new day in the circle's time zone is checked again.
-		testDb.sqlite.prepare(`DELETE FROM milestones WHERE circle_id = ? AND auto_key = 'day-90'`).run(circleId);
+		await testDb.all(`DELETE FROM milestones WHERE circle_id = ? AND auto_key = 'day-90'`, circleId);
 		expect(await reachMilestonesOnNewDay(db, access, NOW + DAY)).toHaveLength(1);
 	});
 

@@ -55,8 +55,8 @@ beforeAll(async () => {
 afterAll(async () => {
 	await smtp.close();
 });
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -89,19 +89,19 @@ async function refusalOf(work: Promise<unknown>): Promise<Refusal> {
 	throw new Error('expected a refusal');
 }
 
-const pendingRows = () => testDb.sqlite.prepare('SELECT * FROM pending_signups').all() as Array<Record<string, unknown>>;
-const usersWith = (email: string) => testDb.sqlite.prepare('SELECT * FROM users WHERE email = ?').all(email) as Array<{ id: string }>;
+const pendingRows = async () => (await testDb.all('SELECT * FROM pending_signups')) as Array<Record<string, unknown>>;
+const usersWith = async (email: string) => (await testDb.all('SELECT * FROM users WHERE email = ?', email)) as Array<{ id: string }>;
 
 describe('a sign-up waiting for its link', () => {
 	it('stores the token’s SHA-256, the name and the password’s argon2 hash, never the password or the token', async () => {
 		const person = newPerson();
 		const token = await linkFor(person);
-		const rows = pendingRows();
+		const rows = await pendingRows();
 		expect(rows).toHaveLength(1);
 		expect(rows[0]).toMatchObject({ id: hashToken(token), email: person.email, display_name: 'Ana', password_hash: expect.stringMatching(/^\$argon2id\$/) });
 		expect(JSON.stringify(rows)).not.toContain(person.password);
 		expect(JSON.stringify(rows)).not.toContain(token);
-		expect(usersWith(person.email)).toEqual([]);
+		expect(await usersWith(person.email)).toEqual([]);
 	});
 
 	it('stores nothing for an address that has an account', async () => {
@@ -111,8 +111,8 @@ describe('a sign-up waiting for its link', () => {
 		expect(asked.ok).toBe(true);
 		if (asked.ok) await asked.sending;
 		expect((await smtp.waitFor(person.email))[0]!.subject).toBe('Someone tried to create a Hearth account with this email');
-		expect(pendingRows()).toEqual([]);
-		expect(usersWith(person.email)).toHaveLength(1);
+		expect(await pendingRows()).toEqual([]);
+		expect(await usersWith(person.email)).toHaveLength(1);
 	});
 
 	it('works once', async () => {
@@ -121,8 +121,8 @@ describe('a sign-up waiting for its link', () => {
 		const finished = await finishSignUp(testDb.db, token, person.password, browser);
 		expect(finished.signedIn.user.email).toBe(person.email);
 		expect(await refusalOf(finishSignUp(testDb.db, token, person.password, browser))).toMatchObject({ reason: 'not-found', message: SIGNUP_LINK_STOPPED });
-		expect(usersWith(person.email)).toHaveLength(1);
-		expect(pendingRows()).toEqual([]);
+		expect(await usersWith(person.email)).toHaveLength(1);
+		expect(await pendingRows()).toEqual([]);
 	});
 
 	it('lets only one of two presses of one link at the same moment through', async () => {
@@ -134,7 +134,7 @@ describe('a sign-up waiting for its link', () => {
 		]);
 		expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
 		expect(results.filter((r) => r.status === 'rejected' && isRefusal(r.reason) && r.reason.reason === 'not-found')).toHaveLength(1);
-		expect(usersWith(person.email)).toHaveLength(1);
+		expect(await usersWith(person.email)).toHaveLength(1);
 	});
 
 	it(`stops working after ${SIGNUP_LINK_LIFETIME / 3_600_000} hours, and housekeeping deletes it`, async () => {
@@ -146,16 +146,16 @@ describe('a sign-up waiting for its link', () => {
 		expect(await findPendingSignUp(testDb.db, token, asked + SIGNUP_LINK_LIFETIME)).toBeNull();
 		const late = await refusalOf(finishSignUp(testDb.db, token, person.password, { ...browser, now: asked + SIGNUP_LINK_LIFETIME }));
 		expect(late.reason).toBe('not-found');
-		expect(usersWith(person.email)).toEqual([]);
+		expect(await usersWith(person.email)).toEqual([]);
 		await deleteExpiredPendingSignUps(testDb.db, asked + SIGNUP_LINK_LIFETIME);
-		expect(pendingRows()).toEqual([]);
+		expect(await pendingRows()).toEqual([]);
 	});
 });
 
 describe('the password chosen when signing up', () => {
-	const throttleKeys = () => testDb.sqlite.prepare('SELECT key FROM attempt_throttles ORDER BY key').pluck().all() as string[];
-	const triesOf = (token: string) =>
-		testDb.sqlite.prepare('SELECT failures FROM attempt_throttles WHERE key = ?').pluck().get(finishTriesKey(token)) as number | undefined;
+	const throttleKeys = async () => (await testDb.column('SELECT key FROM attempt_throttles ORDER BY key')) as string[];
+	const triesOf = async (token: string) =>
+		(await testDb.value('SELECT failures FROM attempt_throttles WHERE key = ?', finishTriesKey(token))) as number | undefined;
 
 	it('a stranger who signed up with someone else’s address: the owner pressing the link makes nothing, and it still works for whoever signed up', async () => {
 		const stranger = { ...newPerson(), displayName: 'Not you', password: 'the stranger’s passphrase' };
@@ -165,36 +165,36 @@ describe('the password chosen when signing up', () => {
 			const refused = await refusalOf(finishSignUp(testDb.db, token, guess, browser));
 			expect(refused).toMatchObject({ reason: 'invalid', field: 'password', message: WRONG_SIGNUP_PASSWORD });
 		}
-		expect(usersWith(stranger.email)).toEqual([]);
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM sessions').pluck().get()).toBe(0);
+		expect(await usersWith(stranger.email)).toEqual([]);
+		expect(await testDb.value('SELECT COUNT(*) FROM sessions')).toBe(0);
 		expect(await findPendingSignUp(testDb.db, token)).toEqual({ email: stranger.email, displayName: 'Not you' });
 
 		const made = await finishSignUp(testDb.db, token, stranger.password, browser);
 		expect(made.signedIn.user).toMatchObject({ email: stranger.email, displayName: 'Not you' });
-		expect(usersWith(stranger.email)).toHaveLength(1);
+		expect(await usersWith(stranger.email)).toHaveLength(1);
 	});
 
 	it('refuses a wrong password on its field and counts it against the link (a key holding only a hash of the token)', async () => {
 		const person = newPerson();
 		const token = await linkFor(person);
-		expect(triesOf(token)).toBeUndefined();
-		const keysBefore = throttleKeys();
+		expect(await triesOf(token)).toBeUndefined();
+		const keysBefore = await throttleKeys();
 		expect(await refusalOf(finishSignUp(testDb.db, token, 'not the passphrase', browser))).toMatchObject({
 			reason: 'invalid',
 			field: 'password',
 			message: 'That isn’t the password you chose when you signed up. If you didn’t sign up, close this page: nothing is made.'
 		});
-		expect(triesOf(token)).toBe(1);
-		const keys = throttleKeys().filter((key) => !keysBefore.includes(key));
+		expect(await triesOf(token)).toBe(1);
+		const keys = (await throttleKeys()).filter((key) => !keysBefore.includes(key));
 		expect(keys).toEqual([finishTriesKey(token)]);
 		expect(keys[0]).not.toContain(token);
 		expect(keys[0]).not.toContain(hashToken(token));
-		expect(pendingRows()).toHaveLength(1);
+		expect(await pendingRows()).toHaveLength(1);
 
 		// The right one makes the account once; the link's count goes with the link.
 		await finishSignUp(testDb.db, token, person.password, browser);
-		expect(usersWith(person.email)).toHaveLength(1);
-		expect(triesOf(token)).toBeUndefined();
+		expect(await usersWith(person.email)).toHaveLength(1);
+		expect(await triesOf(token)).toBeUndefined();
 	});
 
 	it(`holds parallel wrong tries to ${5} per link: exactly that many are checked, then even the right one waits`, async () => {
@@ -214,12 +214,12 @@ describe('the password chosen when signing up', () => {
 		const held = await refusalOf(finishSignUp(testDb.db, token, person.password, { ...browser, now: now + THROTTLE_WINDOW - 1 }));
 		expect(held.reason).toBe('throttled');
 		expect(vi.mocked(verifyPassword)).toHaveBeenCalledTimes(FINISH_TRIES_PER_LINK);
-		expect(usersWith(person.email)).toEqual([]);
+		expect(await usersWith(person.email)).toEqual([]);
 
 		// Once the window has passed, the link still works for the person who signed up.
 		const made = await finishSignUp(testDb.db, token, person.password, { ...browser, now: now + THROTTLE_WINDOW });
 		expect(made.signedIn.user.email).toBe(person.email);
-		expect(usersWith(person.email)).toHaveLength(1);
+		expect(await usersWith(person.email)).toHaveLength(1);
 	});
 
 	it('counts each link on its own: wrong tries on one do not hold up another', async () => {
@@ -235,13 +235,13 @@ describe('the password chosen when signing up', () => {
 		const person = newPerson();
 		const token = await linkFor(person);
 		await finishSignUp(testDb.db, token, person.password, browser);
-		const keysBefore = throttleKeys();
+		const keysBefore = await throttleKeys();
 		for (const password of [person.password, 'a wrong one']) {
 			expect(await refusalOf(finishSignUp(testDb.db, token, password, browser))).toMatchObject({ reason: 'not-found', message: SIGNUP_LINK_STOPPED });
 		}
 		expect(await refusalOf(finishSignUp(testDb.db, 'a'.repeat(40), 'anything', browser))).toMatchObject({ reason: 'not-found' });
-		expect(throttleKeys()).toEqual(keysBefore);
-		expect(triesOf(token)).toBeUndefined();
+		expect(await throttleKeys()).toEqual(keysBefore);
+		expect(await triesOf(token)).toBeUndefined();
 	});
 });
 
@@ -260,8 +260,8 @@ describe('two sign-ups for one address', () => {
 		const late = await refusalOf(finishSignUp(testDb.db, first, person.password, browser));
 		expect(late).toMatchObject({ reason: 'not-found', message: SIGNUP_LINK_STOPPED });
 		expect(late.message).toContain('the account was made with another link we sent');
-		expect(usersWith(person.email)).toHaveLength(1);
-		expect(pendingRows()).toEqual([]);
+		expect(await usersWith(person.email)).toHaveLength(1);
+		expect(await pendingRows()).toEqual([]);
 	});
 
 	it('followed at the same moment, make one account; the other is told', async () => {
@@ -272,7 +272,7 @@ describe('two sign-ups for one address', () => {
 		const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
 		expect(isRefusal(refused.reason)).toBe(true);
 		expect([SIGNUP_LINK_STOPPED, ACCOUNT_MADE_ALREADY]).toContain((refused.reason as Refusal).message);
-		expect(usersWith(person.email)).toHaveLength(1);
+		expect(await usersWith(person.email)).toHaveLength(1);
 	});
 
 	it('an address that got an account meanwhile (another way in): no duplicate, a clear answer', async () => {
@@ -280,8 +280,8 @@ describe('two sign-ups for one address', () => {
 		const token = await linkFor(person);
 		await signUp(testDb.db, person, { address: '198.51.100.9', userAgent: 'vitest' });
 		expect(await refusalOf(finishSignUp(testDb.db, token, person.password, browser))).toMatchObject({ reason: 'conflict', message: ACCOUNT_MADE_ALREADY });
-		expect(usersWith(person.email)).toHaveLength(1);
-		expect(pendingRows()).toEqual([]);
+		expect(await usersWith(person.email)).toHaveLength(1);
+		expect(await pendingRows()).toEqual([]);
 	});
 });
 
@@ -296,9 +296,9 @@ describe('the limits', () => {
 		const person = newPerson();
 		const refused = await requestSignUp(testDb.db, mail, person, { address: '192.0.2.1', now });
 		expect(refused).toEqual({ ok: false, reason: 'throttled', limit: 'address', retryAfterMs: 60 * 60 * 1000 });
-		const counted = testDb.sqlite.prepare('SELECT COUNT(*) FROM attempt_throttles WHERE key = ?').pluck().get(signUpEmailKey(person.email));
+		const counted = await testDb.value('SELECT COUNT(*) FROM attempt_throttles WHERE key = ?', signUpEmailKey(person.email));
 		expect(counted).toBe(0);
-		expect(pendingRows().filter((row) => row.email === person.email)).toEqual([]);
+		expect((await pendingRows()).filter((row) => row.email === person.email)).toEqual([]);
 		expect(smtp.to(person.email)).toEqual([]);
 	});
 });

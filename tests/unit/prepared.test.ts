@@ -6,8 +6,8 @@ import { createTestDatabase, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 
 let testDb: TestDatabase;
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -44,7 +44,7 @@ describe('prepared queries', () => {
 				throw new Error('changed my mind');
 			})
 		).rejects.toThrow('changed my mind');
-		expect(testDb.sqlite.prepare('SELECT display_name FROM users WHERE id = ?').pluck().get(ana.id)).toBe('Ana María');
+		expect(await testDb.value('SELECT display_name FROM users WHERE id = ?', ana.id)).toBe('Ana María');
 	});
 
 	it('works the same on another database file', async () => {
@@ -55,7 +55,7 @@ describe('prepared queries', () => {
 				.where('display_name', '=', name)
 		);
 		await addUser(testDb.db, 'Lee');
-		const other = createTestDatabase();
+		const other = await createTestDatabase();
 		try {
 			expect(await countByName(testDb.db, 'Lee')).toEqual([{ n: 1 }]);
 			expect(await countByName(other.db, 'Lee')).toEqual([{ n: 0 }]);

@@ -16,7 +16,7 @@ let testDb: TestDatabase;
 let server: Awaited<ReturnType<typeof startSocketServer>>;
 
 beforeAll(async () => {
-	testDb = createTestDatabase();
+	testDb = await createTestDatabase();
 	server = await startSocketServer();
 	startRealtime(testDb.db, { committed: testDb.committed, generation: testDb.generation });
 });

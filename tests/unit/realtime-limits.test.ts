@@ -36,7 +36,7 @@ const countReads: KyselyPlugin = {
 };
 
 beforeAll(async () => {
-	testDb = createTestDatabase();
+	testDb = await createTestDatabase();
 	server = await startSocketServer();
 	startRealtime(testDb.db, { committed: testDb.committed.withPlugin(countReads), generation: testDb.generation }, { now: () => clock });
 });
@@ -46,7 +46,7 @@ afterAll(async () => {
 	await testDb.dispose();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
 	// Every test starts a minute later, so whatever allowance an earlier one used is back.
 	clock += 60_000;
 	Object.assign(reads, { now: 0, most: 0, all: 0 });

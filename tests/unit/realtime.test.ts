@@ -15,7 +15,7 @@ let server: Awaited<ReturnType<typeof startSocketServer>>;
 let origin: string;
 
 beforeAll(async () => {
-	testDb = createTestDatabase();
+	testDb = await createTestDatabase();
 	server = await startSocketServer();
 	origin = server.origin;
 });

@@ -25,8 +25,8 @@ async function addUser(email = `${newId()}@example.org`): Promise<string> {
 	return id;
 }
 
-beforeEach(() => {
-	testDb = createTestDatabase();
+beforeEach(async () => {
+	testDb = await createTestDatabase();
 });
 afterEach(async () => {
 	await testDb.dispose();
@@ -39,7 +39,7 @@ describe('session tokens', () => {
 		// base32: 5 bits a character
 		expect(token.length * 5).toBeGreaterThanOrEqual(160);
 		expect(session.id).toBe(hashToken(token));
-		const stored = testDb.sqlite.prepare('SELECT * FROM sessions').all() as Array<Record<string, unknown>>;
+		const stored = (await testDb.all('SELECT * FROM sessions')) as Array<Record<string, unknown>>;
 		expect(stored).toHaveLength(1);
 		expect(JSON.stringify(stored)).not.toContain(token);
 	});
@@ -65,7 +65,7 @@ describe('validating a session', () => {
 		const userId = await addUser();
 		const { token } = await createSession(testDb.db, userId, { now: T0 });
 		expect(await validateSessionToken(testDb.db, token, { now: T0 + SESSION_IDLE_LIFETIME })).toBeNull();
-		expect(testDb.sqlite.prepare('SELECT COUNT(*) FROM sessions').pluck().get()).toBe(0);
+		expect(await testDb.value('SELECT COUNT(*) FROM sessions')).toBe(0);
 	});
 
 	it('slides forward when fewer than 15 days are left, and not before', async () => {
@@ -95,16 +95,16 @@ describe('validating a session', () => {
 	it('records when it was last seen, but a read-only check (the socket handshake) writes nothing', async () => {
 		const userId = await addUser();
 		const { token, session } = await createSession(testDb.db, userId, { now: T0 });
-		const lastSeen = () => testDb.sqlite.prepare('SELECT last_seen_at FROM sessions WHERE id = ?').pluck().get(session.id);
+		const lastSeen = async () => await testDb.value('SELECT last_seen_at FROM sessions WHERE id = ?', session.id);
 		await validateSessionToken(testDb.db, token, { now: T0 + 20 * DAY, touch: false });
-		expect(lastSeen()).toBe(T0);
+		expect(await lastSeen()).toBe(T0);
 		expect(await writeSessionVisits(testDb.db)).toBe(0);
 		await validateSessionToken(testDb.db, token, { now: T0 + 5 * 60_000 });
 		await validateSessionToken(testDb.db, token, { now: T0 + 6 * 60_000 });
 		// Visits are written in the background, together, not on the request path.
-		expect(lastSeen()).toBe(T0);
+		expect(await lastSeen()).toBe(T0);
 		expect(await writeSessionVisits(testDb.db)).toBe(1);
-		expect(lastSeen()).toBe(T0 + 6 * 60_000);
+		expect(await lastSeen()).toBe(T0 + 6 * 60_000);
 		expect(await writeSessionVisits(testDb.db)).toBe(0);
 	});
 
@@ -114,7 +114,7 @@ describe('validating a session', () => {
 		for (let i = 0; i < 250; i++) sessions.push(await createSession(testDb.db, userId, { now: T0 }));
 		for (const [i, { token }] of sessions.entries()) await validateSessionToken(testDb.db, token, { now: T0 + 2 * 60_000 + i });
 		expect(await writeSessionVisits(testDb.db)).toBe(250);
-		const written = testDb.sqlite.prepare('SELECT id, last_seen_at FROM sessions').all() as Array<{ id: string; last_seen_at: number }>;
+		const written = (await testDb.all('SELECT id, last_seen_at FROM sessions')) as Array<{ id: string; last_seen_at: number }>;
 		const expected = new Map(sessions.map(({ session }, i) => [session.id, T0 + 2 * 60_000 + i]));
 		expect(written).toHaveLength(250);
 		for (const row of written) expect(row.last_seen_at).toBe(expected.get(row.id));
@@ -165,7 +165,7 @@ describe('ending sessions', () => {
 		await createSession(testDb.db, userId, { now: T0 });
 		const fresh = await createSession(testDb.db, userId, { now: T0 + 40 * DAY });
 		await deleteExpiredSessions(testDb.db, T0 + 41 * DAY);
-		expect(testDb.sqlite.prepare('SELECT id FROM sessions').pluck().all()).toEqual([fresh.session.id]);
+		expect(await testDb.column('SELECT id FROM sessions')).toEqual([fresh.session.id]);
 	});
 });
 

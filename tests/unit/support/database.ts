@@ -1,13 +1,37 @@
+// The tests' databases: a real SQLite file in a fresh folder, or, in the vitest project
+// "postgres" (HEARTH_TEST_DIALECT=postgres), a fresh database on the cluster its global setup
+// started (support/postgres-global-setup.ts), copied from a template migrated once.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openDatabase, type OpenedDatabase } from '$lib/server/db';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { openPostgresDatabase, openSqliteDatabase, type OpenedPostgresDatabase, type OpenedSqliteDatabase } from '$lib/server/db';
 
-export interface TestDatabase extends OpenedDatabase {
+/** The dialect this vitest project runs the suite against. */
+export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env.HEARTH_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
+
+interface TestHelpers {
+	/** The SQLite file, or the PostgreSQL database's URL. */
 	file: string;
-	/** Closes the database and removes its folder. */
+	/** Rows of plain SQL with `?` placeholders (turned into $1… on PostgreSQL). */
+	all<Row = Record<string, unknown>>(query: string, ...parameters: unknown[]): Promise<Row[]>;
+	/** The first row, or undefined. */
+	row<Row = Record<string, unknown>>(query: string, ...parameters: unknown[]): Promise<Row | undefined>;
+	/** The first column of the first row (e.g. `SELECT COUNT(*) FROM users`). */
+	value<T = unknown>(query: string, ...parameters: unknown[]): Promise<T>;
+	/** The first column of every row. */
+	column<T = unknown>(query: string, ...parameters: unknown[]): Promise<T[]>;
+	/** Runs statements (DDL, triggers) with no parameters. */
+	exec(statements: string): Promise<void>;
+	/** Closes the database and removes it. */
 	dispose(): Promise<void>;
 }
+
+/** A test database of either dialect (tell them apart by `dialect`). */
+export type TestDatabase = SqliteTestDatabase | (OpenedPostgresDatabase & TestHelpers);
+/** A test SQLite file, with the connection itself (`sqlite`) for SQLite-only tests. */
+export type SqliteTestDatabase = OpenedSqliteDatabase & TestHelpers;
 
 export interface TestDatabaseOptions {
 	/**
@@ -16,20 +40,111 @@ export interface TestDatabaseOptions {
 	 * with synchronous=OFF: it never has to outlive the test, and its COMMITs wait for no disk.
 	 */
 	durable?: boolean;
+	/** Connections in the PostgreSQL pool (concurrency tests need as many as they run at once). */
+	poolSize?: number;
 }
 
-/** A real SQLite file in a fresh temporary folder, migrated from migrations/. */
-export function createTestDatabase({ durable = false }: TestDatabaseOptions = {}): TestDatabase {
+/** A fresh, migrated database of this project's dialect. */
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+	return TEST_DIALECT === 'postgres' ? createPostgresTestDatabase(options) : createSqliteTestDatabase(options);
+}
+
+/** A real SQLite file in a fresh temporary folder, whatever the project (for SQLite-only tests). */
+export function createSqliteTestDatabase({ durable = false }: TestDatabaseOptions = {}): SqliteTestDatabase {
 	const dir = mkdtempSync(path.join(tmpdir(), 'hearth-test-'));
 	const file = path.join(dir, 'hearth.db');
-	const opened = openDatabase(file);
+	const opened = openSqliteDatabase(file);
 	if (!durable) opened.sqlite.pragma('synchronous = OFF');
+	const statement = (query: string) => opened.sqlite.prepare(query);
 	return {
 		...opened,
 		file,
+		async all<Row>(query: string, ...parameters: unknown[]) {
+			const prepared = statement(query);
+			if (prepared.reader) return prepared.all(...parameters) as Row[];
+			prepared.run(...parameters);
+			return [];
+		},
+		async row<Row>(query: string, ...parameters: unknown[]) {
+			return statement(query).get(...parameters) as Row | undefined;
+		},
+		async value<T>(query: string, ...parameters: unknown[]) {
+			return statement(query)
+				.pluck()
+				.get(...parameters) as T;
+		},
+		async column<T>(query: string, ...parameters: unknown[]) {
+			return statement(query)
+				.pluck()
+				.all(...parameters) as T[];
+		},
+		async exec(statements: string) {
+			opened.sqlite.exec(statements);
+		},
 		async dispose() {
 			await opened.close();
 			rmSync(dir, { recursive: true, force: true });
 		}
 	};
+}
+
+let databases = 0;
+
+async function createPostgresTestDatabase({ poolSize = 10 }: TestDatabaseOptions): Promise<TestDatabase> {
+	const adminUrl = inject('postgresAdminUrl');
+	const template = inject('postgresTemplate');
+	if (!adminUrl || !template)
+		throw new Error('The "postgres" vitest project runs with its global setup (support/postgres-global-setup.ts), which started no cluster.');
+	const name = `hearth_test_${process.pid}_${++databases}`;
+	await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY = FILE_COPY`));
+	const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
+	const opened = await openPostgresDatabase(url, { poolSize });
+	const numbered = (query: string) => {
+		let n = 0;
+		return query.replace(/\?/g, () => `$${++n}`);
+	};
+	return {
+		...opened,
+		file: url,
+		async all<Row>(query: string, ...parameters: unknown[]) {
+			return (await opened.pool.query(numbered(query), parameters)).rows as Row[];
+		},
+		async row<Row>(query: string, ...parameters: unknown[]) {
+			return (await opened.pool.query(numbered(query), parameters)).rows[0] as Row | undefined;
+		},
+		async value<T>(query: string, ...parameters: unknown[]) {
+			const result = await opened.pool.query({ text: numbered(query), values: parameters, rowMode: 'array' });
+			return result.rows[0]?.[0] as T;
+		},
+		async column<T>(query: string, ...parameters: unknown[]) {
+			const result = await opened.pool.query({ text: numbered(query), values: parameters, rowMode: 'array' });
+			return result.rows.map((row) => row[0]) as T[];
+		},
+		async exec(statements: string) {
+			await opened.pool.query(statements);
+		},
+		async dispose() {
+			await opened.close();
+			await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+		}
+	};
+}
+
+async function withAdmin<T>(url: string, use: (admin: pg.Client) => Promise<T>): Promise<T> {
+	const admin = new pg.Client({ connectionString: url });
+	await admin.connect();
+	try {
+		return await use(admin);
+	} finally {
+		await admin.end();
+	}
+}
+
+declare module 'vitest' {
+	export interface ProvidedContext {
+		/** postgres://… of the test cluster's own database (project "postgres" only). */
+		postgresAdminUrl: string;
+		/** The migrated database every test database is copied from. */
+		postgresTemplate: string;
+	}
 }

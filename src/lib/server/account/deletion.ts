@@ -3,7 +3,7 @@
 // member" (migration 0012). The preview says exactly that before anything happens; the deletion
 // itself is one transaction, so it is either all done or nothing is, and no row anywhere is left
 // holding their id, name or email (tests/unit/account-deletion.test.ts looks in every table).
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { verifyPassword } from '$lib/server/auth/passwords';
@@ -175,7 +175,8 @@ async function eraseFromLogs(trx: Transaction<DB>, userId: string): Promise<void
 	const mentioning = await trx
 		.selectFrom('circle_events')
 		.select(['id', 'type', 'payload'])
-		.where(sql<boolean>`instr(payload, ${userId}) > 0`)
+		// Ids are [a-z2-7] only, so no LIKE wildcard can be in one: the same on both dialects.
+		.where('payload', 'like', `%${userId}%`)
 		.execute();
 	for (const row of mentioning) {
 		const kept = withoutPerson({ type: row.type, payload: JSON.parse(row.payload) }, userId);

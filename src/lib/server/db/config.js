@@ -2,30 +2,41 @@
 // Which database Hearth uses, read from its environment. Plain JavaScript so that the CLI scripts
 // (`npm run migrate`, `npm run backup`) and the server read the same configuration.
 //
-// Today the app opens one dialect: an SQLite file (DATABASE_PATH). The second one, PostgreSQL
-// through DATABASE_URL (issue 17, ARCHITECTURE.md), is being built in postgres/ (schema, migrator,
-// pool so far); it becomes a member of DatabaseConfig here and a case in openDatabase (index.ts)
-// once the domain runs on it.
+// Two dialects: an SQLite file (DATABASE_PATH, or the embedded default), or PostgreSQL when
+// DATABASE_URL names one (postgres://…), for running several Hearth servers on one database.
 import path from 'node:path';
 
 export const DEFAULT_DATABASE_PATH = './data/hearth.db';
 
 /**
  * @typedef {{ dialect: 'sqlite', file: string }} SqliteConfig an SQLite file (or `:memory:`)
- * @typedef {SqliteConfig} DatabaseConfig every dialect Hearth can open
+ * @typedef {{ dialect: 'postgres', url: string, poolSize: number }} PostgresConfig a PostgreSQL database and how many connections to it one server keeps
+ * @typedef {SqliteConfig | PostgresConfig} DatabaseConfig every dialect Hearth can open
  */
 
+/** Connections one server keeps open to PostgreSQL unless DATABASE_POOL_SIZE says otherwise. */
+export const DEFAULT_POOL_SIZE = 10;
+
 /**
- * The database the environment names: the SQLite file `DATABASE_PATH`, or the embedded default.
+ * The database the environment names: PostgreSQL when DATABASE_URL is set, otherwise the SQLite
+ * file `DATABASE_PATH` (or the embedded default).
  * @param {Record<string, string | undefined>} [env]
  * @returns {DatabaseConfig}
  */
 export function databaseConfig(env = process.env) {
-	// Refused rather than ignored: an operator who set it expects the data to go there.
 	if (env.DATABASE_URL) {
-		throw new Error(
-			'DATABASE_URL is set, but Hearth cannot store its data in PostgreSQL yet (that support is being built: issue 17), only in SQLite: unset DATABASE_URL (DATABASE_PATH names the file).'
-		);
+		// Refused rather than guessed: an operator who set both expects the data in one place.
+		if (env.DATABASE_PATH)
+			throw new Error('Both DATABASE_URL (PostgreSQL) and DATABASE_PATH (an SQLite file) are set: Hearth stores its data in one database. Unset one of them.');
+		if (!/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
+			throw new Error(
+				'DATABASE_URL must name a PostgreSQL database (postgres://user:password@host:5432/hearth). For an SQLite file, set DATABASE_PATH instead.'
+			);
+		}
+		const poolSize = env.DATABASE_POOL_SIZE ? Number(env.DATABASE_POOL_SIZE) : DEFAULT_POOL_SIZE;
+		if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)
+			throw new Error(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, not "${env.DATABASE_POOL_SIZE}".`);
+		return { dialect: 'postgres', url: env.DATABASE_URL, poolSize };
 	}
 	return { dialect: 'sqlite', file: env.DATABASE_PATH || DEFAULT_DATABASE_PATH };
 }

@@ -1,3 +1,50 @@
-// Domain modules import prepared() from here; it lives with the SQLite dialect (sqlite/prepared.ts
-// says why it is SQLite's, and what a second dialect needs).
-export { prepared } from './sqlite/prepared';
+// Kysely queries built and compiled once, then run with new values.
+//
+// Building and compiling a Kysely query costs about 20 µs (measured: 26 µs a query through
+// Kysely against 7 µs for the same SQL precompiled) and a few hundred short-lived objects, more
+// than SQLite takes to run most of ours. This is for the paths every request or every check-in
+// takes: the session lookup, the membership check, writing a check-in and its event.
+//
+// `prepared` builds the query once with a marker standing in for each argument, and finds where
+// the markers landed among the compiled parameters; from then on it runs the same SQL with the
+// real values in their places. The builder must only use its arguments as values (in where,
+// values, set): no `if` on them, no arrays; anything else would be built into the SQL once and
+// for all.
+//
+// PostgreSQL compiles the same builder to other SQL ($1 for SQLite's ?), so a template is kept
+// per dialect: one process can hold both (the test suite does), and the first compile must not
+// serve the other's SQL. On PostgreSQL it saves the build, and pg sends the same text each time.
+import { CompiledQuery, type Compilable } from 'kysely';
+import type { Database } from './types';
+
+const MARKER = '\u0000hearth-argument:';
+
+interface Template {
+	sql: string;
+	/** For each compiled parameter: the index of the argument it takes, or the constant it is. */
+	slots: Array<{ argument: number } | { constant: unknown }>;
+}
+
+export function prepared<Args extends unknown[], Row>(build: (db: Database, ...args: Args) => Compilable<Row>) {
+	// Keyed by the dialect's adapter class: every SQLite database shares one template, every PostgreSQL one another.
+	const templates = new Map<unknown, Template>();
+
+	function compile(db: Database, argumentCount: number): Template {
+		const markers = Array.from({ length: argumentCount }, (_, i) => `${MARKER}${i}`) as unknown as Args;
+		const compiled = build(db, ...markers).compile();
+		const slots = compiled.parameters.map((parameter) =>
+			typeof parameter === 'string' && parameter.startsWith(MARKER) ? { argument: Number(parameter.slice(MARKER.length)) } : { constant: parameter }
+		);
+		return { sql: compiled.sql, slots };
+	}
+
+	/** Runs the query with these arguments (on a database or in a transaction); resolves to its rows. */
+	return async (db: Database, ...args: Args): Promise<Row[]> => {
+		const dialect = db.getExecutor().adapter.constructor;
+		let template = templates.get(dialect);
+		if (!template) templates.set(dialect, (template = compile(db, args.length)));
+		const parameters = template.slots.map((slot) => ('argument' in slot ? args[slot.argument] : slot.constant));
+		const result = await db.executeQuery<Row>(CompiledQuery.raw(template.sql, parameters));
+		return result.rows;
+	};
+}

@@ -1,10 +1,10 @@
 // @ts-check
 // The PostgreSQL dialect's connection pool and migrator (issue 17). Plain JavaScript, as
 // sqlite/connection.js, so that the CLI scripts and the server can share exactly this code.
-// Not opened by openDatabase yet: that comes with the domain running on PostgreSQL.
 import pg from 'pg';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { migrationsDir } from '../config.js';
 
 /** int8 (BIGINT, and what COUNT returns): pg hands it over as a string unless told otherwise. */
@@ -99,4 +99,35 @@ export async function migrate(pool, dir = migrationsDir('postgres')) {
 		pooled?.release(failed);
 	}
 	return applied;
+}
+
+/**
+ * The event log's generation (see sqlite/connection.js adoptEventLogGeneration). A database
+ * restored from `pg_dump` is a new database, with a new OID, so the generation includes it: the
+ * browsers holding event numbers of the history it was dumped from reload instead of skipping
+ * what the restored log hands out. A row marked as a copy gets a fresh stored part too.
+ * @param {import('pg').Pool} pool
+ * @returns {Promise<string>}
+ */
+export async function adoptEventLogGeneration(pool) {
+	const client = await pool.connect();
+	try {
+		await client.query('BEGIN');
+		const { rows } = await client.query(
+			`SELECT generation, is_copy, (SELECT oid FROM pg_database WHERE datname = current_database()) AS database_oid
+			 FROM event_log_identity WHERE only_row = 1 FOR UPDATE`
+		);
+		let { generation } = rows[0];
+		if (rows[0].is_copy) {
+			generation = randomBytes(10).toString('hex');
+			await client.query('UPDATE event_log_identity SET generation = $1, is_copy = 0 WHERE only_row = 1', [generation]);
+		}
+		await client.query('COMMIT');
+		return `${generation}-${rows[0].database_oid}`;
+	} catch (error) {
+		await client.query('ROLLBACK').catch(() => {});
+		throw error;
+	} finally {
+		client.release();
+	}
 }

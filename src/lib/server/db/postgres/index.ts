@@ -1,13 +1,61 @@
-// The PostgreSQL dialect (issue 17), being built: a pool whose rows read back as on SQLite
-// (connection.js), its migrator, and Kysely over it. openDatabase does not open it yet; that
-// comes with the domain running on PostgreSQL (event ids, row locks, the committed reader).
+// The PostgreSQL dialect: a pool whose rows read back as on SQLite (connection.js), migrated at
+// open under an advisory lock, and Kysely over it. Each transaction is a real one on a pooled
+// connection, so writes to one circle are made serial by lockCircle (db/dialect.ts), not by a
+// single connection as on SQLite.
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Pool } from 'pg';
 import type { DB } from '../schema';
+import type { OpenedDatabaseBase } from '../types';
+import { adoptEventLogGeneration, createPostgresPool, migrate } from './connection.js';
 
 export { createPostgresPool, migrate, MIGRATION_LOCK, parseInt8 } from './connection.js';
+
+export interface OpenedPostgresDatabase extends OpenedDatabaseBase {
+	readonly dialect: 'postgres';
+	/** The pool itself, for what only PostgreSQL has (tests, benchmarks, health checks). */
+	pool: Pool;
+}
 
 /** Kysely over a pool made by createPostgresPool (BIGINT and COUNT read back as numbers). */
 export function createPostgresKysely(pool: Pool): Kysely<DB> {
 	return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export interface PostgresOptions {
+	/** Connections this server keeps open (DATABASE_POOL_SIZE). */
+	poolSize?: number;
+}
+
+/** Opens the PostgreSQL database `url` names and brings its schema up to date. */
+export async function openPostgresDatabase(url: string, { poolSize = 10 }: PostgresOptions = {}): Promise<OpenedPostgresDatabase> {
+	const pool = createPostgresPool(url, {
+		max: poolSize,
+		// A database that does not answer must not hold a request for ever: the page says so instead.
+		connectionTimeoutMillis: 5_000
+	});
+	// An idle connection the server dropped (a restart, a failover) errors on the pool, not on a
+	// query: without a listener that would end the process. The next query opens a new one.
+	pool.on('error', (error) => console.error('A PostgreSQL connection was lost:', error.message));
+	try {
+		await migrate(pool);
+		const generation = await adoptEventLogGeneration(pool);
+		const db = createPostgresKysely(pool);
+		let closing: Promise<void> | undefined;
+		return {
+			dialect: 'postgres',
+			db,
+			// Every statement outside a transaction reads only what has committed.
+			committed: db,
+			generation,
+			pool,
+			startMaintenance() {},
+			close() {
+				closing ??= db.destroy(); // ends the pool, once
+				return closing;
+			}
+		};
+	} catch (error) {
+		await pool.end().catch(() => {});
+		throw error;
+	}
 }
