@@ -7,7 +7,10 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { migrate as migrateSqlite, openSqlite } from '$lib/server/db/sqlite/connection.js';
-import { createPostgresKysely, createPostgresPool, migrate, parseInt8 } from '$lib/server/db/postgres';
+import { createPostgresKysely, createPostgresPool, migrate, openPostgresDatabase, parseInt8 } from '$lib/server/db/postgres';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { findPostgresBin, LEFT_OUT, postgresAvailable, startTestPostgres, type TestPostgres } from './support/postgres';
 
 const POSTGRES_MIGRATIONS = path.join('migrations', 'postgres');
@@ -201,6 +204,40 @@ describe.skipIf(!bin)('PostgreSQL', () => {
 			} finally {
 				rmSync(dir, { recursive: true, force: true });
 			}
+		});
+	});
+
+	describe('as the app opens it', () => {
+		it('migrates, and keeps one event-log generation until the database is a copy (a restore makes a new database)', async () => {
+			const url = await cluster!.createDatabase();
+			const first = await openPostgresDatabase(url, { poolSize: 2 });
+			const generation = first.generation;
+			await first.close();
+			await first.close(); // a second close is harmless (a shutdown and a test's cleanup may both close)
+			const again = await openPostgresDatabase(url, { poolSize: 2 });
+			expect(again.generation).toBe(generation);
+			await again.close();
+			// pg_restore goes into a new database: as here, a copy made from this one.
+			const name = new URL(url).pathname.slice(1);
+			const admin = new pg.Client({ connectionString: cluster!.adminUrl });
+			await admin.connect();
+			try {
+				await admin.query(`CREATE DATABASE ${name}_restored TEMPLATE ${name}`);
+			} finally {
+				await admin.end();
+			}
+			const restored = await openPostgresDatabase(url.replace(/\/[^/]*$/, `/${name}_restored`), { poolSize: 2 });
+			expect(restored.generation).not.toBe(generation);
+			await restored.close();
+		});
+
+		it('is what `npm run migrate` brings up to date when DATABASE_URL names it', async () => {
+			const url = await cluster!.createDatabase();
+			const env = { ...process.env, DATABASE_URL: url, DATABASE_PATH: '' };
+			const first = await promisify(execFile)('node', ['scripts/migrate.js'], { env });
+			expect(first.stdout).toMatch(new RegExp(`Applied ${FILES.length} migration\\(s\\)`));
+			const second = await promisify(execFile)('node', ['scripts/migrate.js'], { env });
+			expect(second.stdout).toMatch(/is up to date/);
 		});
 	});
 

@@ -52,6 +52,18 @@ export function createPostgresPool(url, options = {}) {
 export const MIGRATION_LOCK = /** @type {const} */ ([0x48656172, 1]);
 
 /**
+ * The names in schema_migrations (none before the first migration created it).
+ * @param {import('pg').Pool | import('pg').Client} pool
+ * @returns {Promise<Set<string>>}
+ */
+async function appliedMigrations(pool) {
+	const { rows } = await pool.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+	if (!rows[0].present) return new Set();
+	const applied = await pool.query('SELECT name FROM schema_migrations');
+	return new Set(applied.rows.map((row) => row.name));
+}
+
+/**
  * Applies every migration in `dir` that has not run yet, in name order, each in its own
  * transaction together with the row that records it, so a migration runs exactly once. Each
  * transaction first takes MIGRATION_LOCK (pg_advisory_xact_lock: released by its COMMIT or
@@ -66,6 +78,11 @@ export async function migrate(pool, dir = migrationsDir('postgres')) {
 	const files = readdirSync(dir)
 		.filter((name) => name.endsWith('.sql'))
 		.sort();
+	// Most starts find nothing to do: one read says so, without a lock and a transaction per file.
+	// What it lists as pending is still checked again under the lock below.
+	const done = await appliedMigrations(pool);
+	const pending = files.filter((name) => !done.has(name));
+	if (pending.length === 0) return [];
 	const pooled = pool instanceof pg.Pool ? await pool.connect() : null;
 	const client = pooled ?? /** @type {import('pg').Client} */ (pool);
 	/** @type {string[]} */
@@ -73,7 +90,7 @@ export async function migrate(pool, dir = migrationsDir('postgres')) {
 	/** @type {Error | undefined} a connection that failed mid-migration is not handed back to the pool */
 	let failed;
 	try {
-		for (const name of files) {
+		for (const name of pending) {
 			const sql = readFileSync(path.join(dir, name), 'utf8');
 			await client.query('BEGIN');
 			try {

@@ -50,7 +50,8 @@ export async function openPostgresDatabase(url: string, { poolSize = 10 }: Postg
 			pool,
 			startMaintenance() {},
 			close() {
-				closing ??= db.destroy(); // ends the pool, once
+				// Kysely ends the pool only if it ever ran a query on it, so the pool is ended here too.
+				closing ??= db.destroy().then(() => (pool.ended ? undefined : pool.end()));
 				return closing;
 			}
 		};
