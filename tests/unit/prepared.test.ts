@@ -2,7 +2,7 @@
 // in the right places, on a database or inside a transaction.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { prepared } from '$lib/server/db/prepared';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { createSqliteTestDatabase, createTestDatabase, TEST_DIALECT, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 
 let testDb: TestDatabase;
@@ -61,6 +61,26 @@ describe('prepared queries', () => {
 			expect(await countByName(other.db, 'Lee')).toEqual([{ n: 0 }]);
 		} finally {
 			await other.dispose();
+		}
+	});
+
+	// One process holding both dialects (this suite's "postgres" project does): each gets its own SQL.
+	it.skipIf(TEST_DIALECT !== 'postgres')('serves SQLite and PostgreSQL each their own SQL, whichever ran first', async () => {
+		const countByName = prepared((db, name: string) =>
+			db
+				.selectFrom('users')
+				.select((eb) => eb.fn.countAll<number>().as('n'))
+				.where('display_name', '=', name)
+		);
+		const sqliteDb = createSqliteTestDatabase();
+		try {
+			await addUser(sqliteDb.db, 'Lee');
+			expect(await countByName(sqliteDb.db, 'Lee')).toEqual([{ n: 1 }]);
+			expect(await countByName(testDb.db, 'Lee')).toEqual([{ n: 0 }]);
+			await addUser(testDb.db, 'Lee');
+			await testDb.db.transaction().execute(async (trx) => expect(await countByName(trx, 'Lee')).toEqual([{ n: 1 }]));
+		} finally {
+			await sqliteDb.dispose();
 		}
 	});
 });
