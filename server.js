@@ -73,6 +73,8 @@ async function shutDown() {
 	await closed;
 	clearInterval(closeIdle);
 	await runShutdownSteps();
+	// Last: the database has committed, so nothing more is published; Redis gets a clean goodbye.
+	await socketHost.redis?.close();
 	process.exit(0);
 }
 process.on('SIGTERM', shutDown);
