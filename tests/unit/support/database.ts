@@ -90,14 +90,30 @@ export function createSqliteTestDatabase({ durable = false }: TestDatabaseOption
 
 let databases = 0;
 
-async function createPostgresTestDatabase({ poolSize = 10 }: TestDatabaseOptions): Promise<TestDatabase> {
+/** The project's PostgreSQL cluster: its own database's URL, and the migrated template. */
+export function postgresCluster(): { adminUrl: string; template: string } {
 	const adminUrl = inject('postgresAdminUrl');
 	const template = inject('postgresTemplate');
 	if (!adminUrl || !template)
 		throw new Error('The "postgres" vitest project runs with its global setup (support/postgres-global-setup.ts), which started no cluster.');
+	return { adminUrl, template };
+}
+
+/** A new database on the project's cluster, a copy of the migrated template, named for this file alone. */
+export async function createPostgresDatabase(): Promise<{ name: string; url: string }> {
+	const { adminUrl, template } = postgresCluster();
 	const name = `hearth_test_${process.pid}_${++databases}`;
 	await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY = FILE_COPY`));
-	const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
+	return { name, url: adminUrl.replace(/\/[^/]*$/, `/${name}`) };
+}
+
+/** Drops a database createPostgresDatabase made, ending whatever is still connected to it. */
+export async function dropPostgresDatabase(name: string): Promise<void> {
+	await withAdmin(postgresCluster().adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+async function createPostgresTestDatabase({ poolSize = 10 }: TestDatabaseOptions): Promise<TestDatabase> {
+	const { name, url } = await createPostgresDatabase();
 	const opened = await openPostgresDatabase(url, { poolSize });
 	const numbered = (query: string) => {
 		let n = 0;
@@ -125,7 +141,7 @@ async function createPostgresTestDatabase({ poolSize = 10 }: TestDatabaseOptions
 		},
 		async dispose() {
 			await opened.close();
-			await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+			await dropPostgresDatabase(name);
 		}
 	};
 }
