@@ -2,23 +2,20 @@
 // anyone else's private data, comes out a page of rows per chunk, and is answered as a download.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRedirect } from '@sveltejs/kit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Database } from '$lib/server/db';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
 import { samAndAna } from './support/sam-and-ana';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-export-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
 
 let dbModule: typeof import('$lib/server/db');
 let exporting: typeof import('$lib/server/account/export');
 let endpoint: typeof import('../../src/routes/account/export/+server');
 let db: Database;
+let app: AppTestDatabase;
 
 beforeAll(async () => {
+	app = await useAppDatabase();
 	dbModule = await import('$lib/server/db');
 	exporting = await import('$lib/server/account/export');
 	endpoint = await import('../../src/routes/account/export/+server');
@@ -26,8 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await dbModule.closeAppDatabase();
-	rmSync(dir, { recursive: true, force: true });
+	await app?.dispose();
 });
 
 async function collect(chunks: AsyncIterable<string>): Promise<string[]> {

@@ -5,28 +5,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setHeadersInto } from './support/headers';
 import { isActionFailure, isRedirect, type ActionFailure } from '@sveltejs/kit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { FormFailure } from '$lib/forms/failure';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-auth-actions-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
 
 type Action = (event: unknown) => Promise<unknown>;
 let signupAction: Action;
 let loginAction: Action;
-let dbModule: typeof import('$lib/server/db');
+let app: AppTestDatabase;
 
 beforeAll(async () => {
+	app = await useAppDatabase();
 	signupAction = (await import('../../src/routes/signup/+page.server')).actions.default as Action;
 	loginAction = (await import('../../src/routes/login/+page.server')).actions.default as Action;
-	dbModule = await import('$lib/server/db');
 });
 
 afterAll(async () => {
-	await dbModule.getDb().destroy();
-	rmSync(dir, { recursive: true, force: true });
+	await app?.dispose();
 });
 
 let people = 0;

@@ -5,22 +5,16 @@
 // they might send (nothing, rubbish, a body that is no form, any date): the answer is exactly the
 // one for a circle that does not exist, so nothing tells them that this circle is real.
 //
-// The fixture is built once per file. Every case starts from it exactly as built: the database
-// file is put back from a copy before each one, so what a case changes (a member removed, the
-// circle deleted, ownership handed over, an agreement withdrawn…) never reaches the next.
+// The fixture is built once per file. Every case starts from it exactly as built: the database is
+// put back from a copy before each one (support/app-database.ts: the SQLite file, or a PostgreSQL
+// database copied from a saved one), so what a case changes (a member removed, the circle deleted,
+// ownership handed over, an agreement withdrawn…) never reaches the next.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isActionFailure, isHttpError, isRedirect } from '@sveltejs/kit';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { hashPassword } from '$lib/server/auth/passwords';
 import type { CircleRole } from '$lib/circles';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-matrix-'));
-const databaseFile = path.join(dir, 'hearth.db');
-const fixtureFile = path.join(dir, 'fixture.db');
-process.env.DATABASE_PATH = databaseFile;
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
 
 /** Everyone's password in the fixture (hashed once, when it is built). */
 const FIXTURE_PASSWORD = 'the fixture’s password';
@@ -225,8 +219,10 @@ let recovery: typeof import('$lib/server/milestones/recovery');
 let dbModule: typeof import('$lib/server/db');
 let people: typeof import('./support/people');
 let fixture: Fixture;
+let app: AppTestDatabase;
 
 beforeAll(async () => {
+	app = await useAppDatabase();
 	for (const [file, importModule] of Object.entries(routeModules)) {
 		const routeDir = file.replace('/src/routes', '').replace(/\/\+(page|layout)\.server\.ts$/, '');
 		const routeId = file.endsWith('+layout.server.ts') ? `${routeDir}/layout` : routeDir;
@@ -253,25 +249,13 @@ beforeAll(async () => {
 	dbModule = await import('$lib/server/db');
 	people = await import('./support/people');
 	fixture = await makeFixture();
-	await dbModule.closeAppDatabase();
-	// Closed, the database is one file: its log was copied in and removed.
-	if (existsSync(`${databaseFile}-wal`)) throw new Error('the closed fixture database still has a log');
-	copyFileSync(databaseFile, fixtureFile);
+	await app.snapshot();
 });
 
-beforeEach(restoreFixture);
+// The fixture's database, put back as it was built.
+beforeEach(() => app.restore());
 
-afterAll(async () => {
-	await dbModule.closeAppDatabase();
-	rmSync(dir, { recursive: true, force: true });
-});
-
-/** Puts the fixture's database back as it was built; the app opens it again on first use. */
-async function restoreFixture() {
-	await dbModule.closeAppDatabase();
-	for (const log of [`${databaseFile}-wal`, `${databaseFile}-shm`]) rmSync(log, { force: true });
-	copyFileSync(fixtureFile, databaseFile);
-}
+afterAll(() => app?.dispose());
 
 async function makeFixture(): Promise<Fixture> {
 	const db = dbModule.getDb();

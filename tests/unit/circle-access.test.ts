@@ -2,20 +2,17 @@
 // form action looks it up itself (it may change that very membership); outsiders get one 404.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHttpError, isRedirect } from '@sveltejs/kit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { SessionUser } from '$lib/server/auth/sessions';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-access-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
 
 let guards: typeof import('$lib/server/http/guards');
 let dbModule: typeof import('$lib/server/db');
 let owner: SessionUser;
 let circleId: string;
+let app: AppTestDatabase;
 
 beforeAll(async () => {
+	app = await useAppDatabase();
 	dbModule = await import('$lib/server/db');
 	guards = await import('$lib/server/http/guards');
 	const { addUser } = await import('./support/people');
@@ -25,8 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await dbModule.closeAppDatabase();
-	rmSync(dir, { recursive: true, force: true });
+	await app?.dispose();
 });
 
 function request(user: SessionUser | null, id = circleId, locals: App.Locals = { user, session: null }) {

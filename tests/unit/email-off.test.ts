@@ -3,13 +3,9 @@
 // nothing to confirm, and a new email is the login email at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isActionFailure, isRedirect, type ActionFailure } from '@sveltejs/kit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { FormFailure } from '$lib/forms/failure';
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-email-off-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
 for (const name of ['SMTP_URL', 'MAIL_FROM']) delete process.env[name];
 
 type Action = (event: unknown) => Promise<unknown>;
@@ -19,8 +15,10 @@ let signup: Action;
 let dbModule: typeof import('$lib/server/db');
 let sessions: typeof import('$lib/server/auth/sessions');
 let NO_EMAIL_SET_UP: string;
+let app: AppTestDatabase;
 
 beforeAll(async () => {
+	app = await useAppDatabase();
 	forgot = (await import('../../src/routes/forgot/+page.server')) as unknown as typeof forgot;
 	account = (await import('../../src/routes/account/+page.server')) as unknown as typeof account;
 	signup = (await import('../../src/routes/signup/+page.server')).actions.default as Action;
@@ -30,8 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await dbModule.getDb().destroy();
-	rmSync(dir, { recursive: true, force: true });
+	await app?.dispose();
 });
 
 function postEvent(route: string, form: Record<string, string>, locals: unknown = { user: null, session: null }) {

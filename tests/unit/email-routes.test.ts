@@ -7,14 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setHeadersInto } from './support/headers';
 import { isActionFailure, isRedirect, type ActionFailure } from '@sveltejs/kit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { FormFailure } from '$lib/forms/failure';
 import { startSmtpServer, type TestSmtpServer } from './support/smtp';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-email-routes-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
 
 type Action = (event: unknown) => Promise<unknown>;
 type Load = (event: unknown) => Promise<unknown> | unknown;
@@ -33,8 +28,10 @@ let routes: {
 let dbModule: typeof import('$lib/server/db');
 let sessions: typeof import('$lib/server/auth/sessions');
 let accounts: typeof import('$lib/server/auth/accounts');
+let app: AppTestDatabase;
 
 beforeAll(async () => {
+	app = await useAppDatabase();
 	smtp = await startSmtpServer();
 	process.env.SMTP_URL = smtp.url;
 	process.env.MAIL_FROM = 'Hearth <hearth@hearth.test>';
@@ -60,11 +57,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await dbModule.getDb().destroy();
+	await app?.dispose();
 	(await import('$lib/server/mail')).getMail()?.mailer.close();
 	await smtp.close();
 	for (const name of ['SMTP_URL', 'MAIL_FROM', 'ORIGIN']) delete process.env[name];
-	rmSync(dir, { recursive: true, force: true });
 });
 
 let people = 0;

@@ -5,54 +5,29 @@
 // its place back (only links that do not work count), and another address is not held up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isActionFailure, isHttpError, isRedirect } from '@sveltejs/kit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { SessionUser } from '$lib/server/auth/sessions';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-invite-throttle-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
+import { circleWithLink as makeCircleWithLink, joinEvent as fakeEvent, joinPage, type JoinPage } from './support/join-page';
 
 type Handler = (event: unknown) => unknown;
-let route: { load: Handler; actions: Record<string, Handler> };
+let route: JoinPage;
 let dbModule: typeof import('$lib/server/db');
 let circles: typeof import('$lib/server/circles/circles');
-let invites: typeof import('$lib/server/circles/invites');
 let people: typeof import('./support/people');
+let app: AppTestDatabase;
 
 beforeAll(async () => {
-	route = (await import('../../src/routes/join/[token]/+page.server')) as unknown as typeof route;
+	app = await useAppDatabase();
+	route = await joinPage();
 	dbModule = await import('$lib/server/db');
 	circles = await import('$lib/server/circles/circles');
-	invites = await import('$lib/server/circles/invites');
 	people = await import('./support/people');
 });
 
 afterAll(async () => {
-	await dbModule.closeAppDatabase();
-	rmSync(dir, { recursive: true, force: true });
+	await app?.dispose();
 });
 
 const LIMIT = 30;
-
-function fakeEvent(user: SessionUser | null, token: string, clientAddress: string, action = 'accept') {
-	const url = new URL(`http://hearth.test/join/${token}?/${action}`);
-	return {
-		locals: { user, session: user ? { id: 'test', userId: user.id, createdAt: 0, expiresAt: Infinity } : null },
-		params: { token },
-		url,
-		route: { id: '/join/[token]' },
-		request: new Request(url, { method: 'POST', body: new URLSearchParams(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
-		cookies: { get: () => undefined, getAll: () => [], set() {}, delete() {}, serialize: () => '' },
-		getClientAddress: () => clientAddress,
-		setHeaders() {},
-		depends() {},
-		untrack: <T>(fn: () => T) => fn(),
-		parent: async () => ({}),
-		isDataRequest: false,
-		isSubRequest: false
-	};
-}
 
 /** What the handler answered, in a word: the link did not work, too many tries, or it went in / showed the invite. */
 async function outcome(handler: Handler, event: unknown): Promise<'stopped' | 'throttled' | 'entered' | 'invited'> {
@@ -84,10 +59,7 @@ const wrongToken = (i: number) =>
 
 async function circleWithLink() {
 	const db = dbModule.getDb();
-	const owner = await people.addUser(db, 'Maria');
-	const { circleId } = await circles.createCircle(db, owner, { name: 'The Garcias', description: '' });
-	const ownerAccess = await (await import('$lib/server/circles/access')).requireMember(db, owner, circleId);
-	const { token } = await invites.createInvite(db, ownerAccess, { expiresInDays: 7, maxUses: 20, role: 'member', note: '' });
+	const { circleId, token } = await makeCircleWithLink(db, { maxUses: 20 });
 	return { db, circleId, token };
 }
 

@@ -3,23 +3,21 @@
 // stopped working; a link made after the removal lets them in; leaving by yourself bans nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isActionFailure, isRedirect } from '@sveltejs/kit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { SessionUser } from '$lib/server/auth/sessions';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-join-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
+import { circleWithLink as makeCircleWithLink, joinEvent, joinPage, type JoinPage } from './support/join-page';
 
 type Handler = (event: unknown) => unknown;
-let route: { load: Handler; actions: Record<string, Handler> };
+let route: JoinPage;
 let dbModule: typeof import('$lib/server/db');
 let circles: typeof import('$lib/server/circles/circles');
 let invites: typeof import('$lib/server/circles/invites');
 let people: typeof import('./support/people');
+let app: AppTestDatabase;
 
 beforeAll(async () => {
-	route = (await import('../../src/routes/join/[token]/+page.server')) as unknown as typeof route;
+	app = await useAppDatabase();
+	route = await joinPage();
 	dbModule = await import('$lib/server/db');
 	circles = await import('$lib/server/circles/circles');
 	invites = await import('$lib/server/circles/invites');
@@ -27,32 +25,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await dbModule.closeAppDatabase();
-	rmSync(dir, { recursive: true, force: true });
+	await app?.dispose();
 });
 
 let address = 0;
 
-function fakeEvent(user: SessionUser | null, token: string) {
-	const url = new URL(`http://hearth.test/join/${token}?/accept`);
-	// Each request from its own address: the per-address invite throttle is not what is tested.
-	const clientAddress = `192.0.2.${++address}`;
-	return {
-		locals: { user, session: user ? { id: 'test', userId: user.id, createdAt: 0, expiresAt: Infinity } : null },
-		params: { token },
-		url,
-		route: { id: '/join/[token]' },
-		request: new Request(url, { method: 'POST', body: new URLSearchParams(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
-		cookies: { get: () => undefined, getAll: () => [], set() {}, delete() {}, serialize: () => '' },
-		getClientAddress: () => clientAddress,
-		setHeaders() {},
-		depends() {},
-		untrack: <T>(fn: () => T) => fn(),
-		parent: async () => ({}),
-		isDataRequest: false,
-		isSubRequest: false
-	};
-}
+/** Each request from its own address: the per-address invite throttle is not what is tested. */
+const fakeEvent = (user: SessionUser | null, token: string) => joinEvent(user, token, `192.0.2.${++address}`);
 
 /** What the handler answered: a redirect's location, an action failure, or the page's data. */
 async function answer(handler: Handler, event: unknown) {
@@ -70,12 +49,8 @@ const STOPPED = { failure: 410, data: { action: 'accept', message: 'This invite 
 
 async function circleWithLink() {
 	const db = dbModule.getDb();
-	const owner = await people.addUser(db, 'Maria');
-	const { circleId } = await circles.createCircle(db, owner, { name: 'The Garcias', description: '' });
-	const ownerAccess = await (await import('$lib/server/circles/access')).requireMember(db, owner, circleId);
 	const t0 = Date.now() - 60_000;
-	const { token } = await invites.createInvite(db, ownerAccess, { expiresInDays: 7, maxUses: 10, role: 'member', note: '' }, t0);
-	return { db, owner, ownerAccess, circleId, token, t0 };
+	return { db, t0, ...(await makeCircleWithLink(db, { maxUses: 10, now: t0 })) };
 }
 
 describe('joining by link after a removal', () => {

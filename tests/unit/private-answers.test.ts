@@ -2,13 +2,8 @@
 // whole sequence, as SvelteKit calls it) marks every answer to a request with a session cookie, or
 // that sets one, `Cache-Control: no-store`; build files named by their content keep their long cache.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Handle, RequestEvent } from '@sveltejs/kit';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-private-answers-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
 
 type WithRequestStore = <T>(store: unknown, run: () => T) => T;
 
@@ -17,8 +12,10 @@ let withRequestStore: WithRequestStore;
 let dbModule: typeof import('$lib/server/db');
 let token: string;
 let SESSION_COOKIE: string;
+let app: AppTestDatabase;
 
 beforeAll(async () => {
+	app = await useAppDatabase();
 	({ handle } = await import('../../src/hooks.server'));
 	// Kit's own request store, which `sequence` reads; the module has no types of its own.
 	({ with_request_store: withRequestStore } = (await import('@sveltejs/kit/internal/server' as string)) as { with_request_store: WithRequestStore });
@@ -31,8 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await dbModule.closeAppDatabase();
-	rmSync(dir, { recursive: true, force: true });
+	await app?.dispose();
 });
 
 interface Sent {

@@ -7,22 +7,17 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setHeadersInto } from './support/headers';
 import { isActionFailure, isRedirect, type ActionFailure } from '@sveltejs/kit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { FormFailure } from '$lib/forms/failure';
 import { hashPassword, verifyPassword } from '$lib/server/auth/passwords';
 import { startSmtpServer, type CapturedMail, type TestSmtpServer } from './support/smtp';
 import { expectKindAndPrivate } from './support/mail-content';
+import { useAppDatabase, type AppTestDatabase } from './support/app-database';
 
 // The real argon2, watched: each call is one password really hashed.
 vi.mock('$lib/server/auth/passwords', async (importOriginal) => {
 	const real = await importOriginal<typeof import('$lib/server/auth/passwords')>();
 	return { ...real, hashPassword: vi.fn(real.hashPassword) };
 });
-
-const dir = mkdtempSync(path.join(tmpdir(), 'hearth-signup-email-'));
-process.env.DATABASE_PATH = path.join(dir, 'hearth.db');
 
 const SITE = 'https://hearth.test';
 type Action = (event: unknown) => Promise<unknown>;
@@ -32,8 +27,10 @@ let signup: Action;
 let finish: Action;
 let finishLoad: Load;
 let dbModule: typeof import('$lib/server/db');
+let app: AppTestDatabase;
 
 beforeAll(async () => {
+	app = await useAppDatabase();
 	smtp = await startSmtpServer();
 	process.env.SMTP_URL = smtp.url;
 	process.env.MAIL_FROM = 'Hearth <hearth@hearth.test>';
@@ -51,11 +48,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await dbModule.getDb().destroy();
+	await app?.dispose();
 	(await import('$lib/server/mail')).getMail()?.mailer.close();
 	await smtp.close();
 	for (const name of ['SMTP_URL', 'MAIL_FROM', 'ORIGIN']) delete process.env[name];
-	rmSync(dir, { recursive: true, force: true });
 });
 
 let people = 0;

@@ -127,24 +127,39 @@ async function emptyForReuse(url: string): Promise<boolean> {
 	}
 }
 
-async function createPostgresTestDatabase({ poolSize = 10 }: TestDatabaseOptions): Promise<TestDatabase> {
+/** The project's PostgreSQL cluster: its own database's URL, and the migrated template. */
+export function postgresCluster(): { adminUrl: string; template: string } {
 	const adminUrl = inject('postgresAdminUrl');
 	const template = inject('postgresTemplate');
 	if (!adminUrl || !template)
 		throw new Error('The "postgres" vitest project runs with its global setup (support/postgres-global-setup.ts), which started no cluster.');
-	const urlOf = (database: string) => adminUrl.replace(/\/[^/]*$/, `/${database}`);
+	return { adminUrl, template };
+}
+
+const urlOf = (database: string) => postgresCluster().adminUrl.replace(/\/[^/]*$/, `/${database}`);
+
+/** A new database on the project's cluster, a copy of the migrated template, named for this file alone. */
+export async function createPostgresDatabase(): Promise<{ name: string; url: string }> {
+	const { adminUrl, template } = postgresCluster();
+	const name = `hearth_test_${process.pid}_${++databases}`;
+	await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY = FILE_COPY`));
+	return { name, url: urlOf(name) };
+}
+
+/** Drops a database createPostgresDatabase made, ending whatever is still connected to it. */
+export async function dropPostgresDatabase(name: string): Promise<void> {
+	await withAdmin(postgresCluster().adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+async function createPostgresTestDatabase({ poolSize = 10 }: TestDatabaseOptions): Promise<TestDatabase> {
 	if (templateShape === undefined) {
-		const client = new pg.Client({ connectionString: urlOf(template) });
+		const client = new pg.Client({ connectionString: urlOf(postgresCluster().template) });
 		await client.connect();
-		templateShape = JSON.stringify((await client.query(SCHEMA_SHAPE)).rows[0]).trim();
+		templateShape = JSON.stringify((await client.query(SCHEMA_SHAPE)).rows[0]);
 		await client.end();
 	}
-	let name = emptied.pop();
-	if (!name) {
-		name = `hearth_test_${process.pid}_${++databases}`;
-		await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY = FILE_COPY`));
-	}
-	const url = urlOf(name);
+	const reused = emptied.pop();
+	const { name, url } = reused ? { name: reused, url: urlOf(reused) } : await createPostgresDatabase();
 	const opened = await openPostgresDatabase(url, { poolSize });
 	const numbered = (query: string) => {
 		let n = 0;
@@ -173,7 +188,7 @@ async function createPostgresTestDatabase({ poolSize = 10 }: TestDatabaseOptions
 		async dispose() {
 			await opened.close();
 			if (await emptyForReuse(url)) emptied.push(name);
-			else await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+			else await dropPostgresDatabase(name);
 		}
 	};
 }
