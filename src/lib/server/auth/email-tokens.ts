@@ -4,6 +4,8 @@
 // so two clicks at once cannot both use it.
 import type { Database } from '$lib/server/db';
 import { rowLock } from '$lib/server/db/dialect';
+import { isForeignKeyViolation } from '$lib/server/db/errors';
+import { notFound } from '$lib/server/refusal';
 import type { EmailTokensTable } from '$lib/server/db/schema';
 import { takeAttempt, THROTTLE_WINDOW, type AttemptKey } from '$lib/server/throttle';
 import { generateSessionToken, hashToken } from './tokens';
@@ -23,10 +25,16 @@ export async function issueEmailToken(
 	{ userId, purpose, email, lifetimeMs, now }: { userId: string; purpose: EmailTokenPurpose; email: string; lifetimeMs: number; now: number }
 ): Promise<string> {
 	const token = generateSessionToken();
-	await db
-		.insertInto('email_tokens')
-		.values({ id: hashToken(token), user_id: userId, purpose, email, created_at: now, expires_at: now + lifetimeMs })
-		.execute();
+	try {
+		await db
+			.insertInto('email_tokens')
+			.values({ id: hashToken(token), user_id: userId, purpose, email, created_at: now, expires_at: now + lifetimeMs })
+			.execute();
+	} catch (error) {
+		// The account was deleted at this very moment: there is nobody to send a link for.
+		if (isForeignKeyViolation(error)) throw notFound();
+		throw error;
+	}
 	return token;
 }
 

@@ -32,7 +32,8 @@ export const EMAIL_IN_USE = 'There is already an account with this email.';
 export async function changeDisplayName(db: Database, user: SessionUser, displayName: string, now = Date.now()): Promise<{ displayName: string }> {
 	// Each of their circles is told, so the others' open pages show the new name at once: all of
 	// them locked first, in sorted order (db/dialect.ts), then the account's row.
-	const circlesOf = async (trx: Database) => (await trx.selectFrom('memberships').select('circle_id').where('user_id', '=', user.id).execute()).map((row) => row.circle_id);
+	const circlesOf = async (trx: Database) =>
+		(await trx.selectFrom('memberships').select('circle_id').where('user_id', '=', user.id).execute()).map((row) => row.circle_id);
 	const events = await withCirclesLocked(db, circlesOf, async (trx) => {
 		await trx.updateTable('users').set({ display_name: displayName, updated_at: now }).where('id', '=', user.id).execute();
 		const memberships = await trx

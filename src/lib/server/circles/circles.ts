@@ -8,6 +8,7 @@ import { describeEvent, type EventContent } from '$lib/activity';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
 import { invalid, notFound } from '$lib/server/refusal';
+import { isForeignKeyViolation } from '$lib/server/db/errors';
 import { addUserToCircleRoom, closeCircleRoom, publishCircleEvents, removeUserFromCircleRoom } from '$lib/server/realtime/publish';
 import { lockCircleFor, requireCan, type CircleAccess } from './access';
 import type { CircleInput, ProfileInput } from './circle-forms';
@@ -27,25 +28,32 @@ export interface CircleSummary {
 /** Creates a circle with its creator as owner. */
 export async function createCircle(db: Database, user: SessionUser, input: CircleInput, now = Date.now()): Promise<{ circleId: string }> {
 	const circleId = newId();
-	const events = await db.transaction().execute(async (trx) => {
-		await trx
-			.insertInto('circles')
-			.values({
-				id: circleId,
-				name: input.name,
-				description: input.description,
-				created_by: user.id,
-				created_at: now,
-				last_activity_at: now,
-				time_zone: input.timeZone && isTimeZone(input.timeZone) ? input.timeZone : 'UTC'
-			})
-			.execute();
-		await trx
-			.insertInto('memberships')
-			.values({ circle_id: circleId, user_id: user.id, role: 'owner', relationship: '', in_recovery: 0, joined_at: now })
-			.execute();
-		return [await appendCircleEvent(trx, { circleId, actorId: user.id, type: 'circle.created', payload: { name: input.name }, now })];
-	});
+	// A new circle: nobody else can write to it yet, so it needs no lock. Its creator's account
+	// deleted at this very moment (account/deletion.ts) is not found.
+	const events = await db
+		.transaction()
+		.execute(async (trx) => {
+			await trx
+				.insertInto('circles')
+				.values({
+					id: circleId,
+					name: input.name,
+					description: input.description,
+					created_by: user.id,
+					created_at: now,
+					last_activity_at: now,
+					time_zone: input.timeZone && isTimeZone(input.timeZone) ? input.timeZone : 'UTC'
+				})
+				.execute();
+			await trx
+				.insertInto('memberships')
+				.values({ circle_id: circleId, user_id: user.id, role: 'owner', relationship: '', in_recovery: 0, joined_at: now })
+				.execute();
+			return [await appendCircleEvent(trx, { circleId, actorId: user.id, type: 'circle.created', payload: { name: input.name }, now })];
+		})
+		.catch((error: unknown) => {
+			throw isForeignKeyViolation(error) ? notFound() : error;
+		});
 	addUserToCircleRoom(user.id, circleId);
 	publishCircleEvents(events);
 	return { circleId };
@@ -171,7 +179,11 @@ export async function updateOwnProfile(db: Database, access: CircleAccess, input
 }
 
 /** Another member of the same circle; ids from other circles are not found here. */
-async function requireOtherMember(db: Database, access: CircleAccess, targetUserId: string): Promise<{ userId: string; displayName: string; role: CircleRole }> {
+async function requireOtherMember(
+	db: Database,
+	access: CircleAccess,
+	targetUserId: string
+): Promise<{ userId: string; displayName: string; role: CircleRole }> {
 	if (targetUserId === access.userId) throw invalid('You can’t do that to yourself here.');
 	const row = await db
 		.selectFrom('memberships')

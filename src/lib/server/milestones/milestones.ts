@@ -302,7 +302,13 @@ export async function removeVictory(db: Database, access: CircleAccess, mileston
 		const row = await requireMilestone(trx, member, milestoneId);
 		if (row.kind !== 'victory' || row.created_by !== member.userId) throw forbidden('You can only remove a milestone you added yourself.');
 		await trx.deleteFrom('milestones').where('id', '=', milestoneId).execute();
-		const event = await appendCircleEvent(trx, { circleId, actorId: member.userId, type: 'milestone.removed', payload: { milestoneId, title: row.title }, now });
+		const event = await appendCircleEvent(trx, {
+			circleId,
+			actorId: member.userId,
+			type: 'milestone.removed',
+			payload: { milestoneId, title: row.title },
+			now
+		});
 		return { event, title: row.title };
 	});
 	publishCircleEvents([event]);
