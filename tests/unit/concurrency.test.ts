@@ -13,6 +13,10 @@ import { sql } from 'kysely';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { hashPassword } from '$lib/server/auth/passwords';
 import { changeDisplayName } from '$lib/server/auth/profile';
+import { changePassword, logIn, type ChangePasswordResult } from '$lib/server/auth/accounts';
+import { confirmEmail } from '$lib/server/auth/email-confirmation';
+import { issueEmailToken } from '$lib/server/auth/email-tokens';
+import { resetPassword } from '$lib/server/auth/password-reset';
 import { takeLoginAttempt, PAIR_LIMIT } from '$lib/server/auth/login-throttle';
 import { deleteAccount } from '$lib/server/account/deletion';
 import { answerProposal, proposeAgreement, proposeRetirement, proposeRevision, proposeWithdrawal } from '$lib/server/boundaries/agreements';
@@ -535,6 +539,42 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('every rule holds with concurrent t
 			expect(reasons(outcomes).filter((reason) => reason !== 'ok' && reason !== 'not-found')).toEqual([]);
 			expect(await testDb.value(`SELECT count(*) FROM circle_events WHERE strpos(payload, ?) > 0 OR strpos(payload, 'Zebedee') > 0`, zebedee.id)).toBe(0);
 			expect(await testDb.value('SELECT count(*) FROM circle_events WHERE actor_id = ?', zebedee.id)).toBe(0);
+		});
+	});
+
+	describe('accounts', () => {
+		it('never keeps a session logged in with the old password once the password changed', async () => {
+			// The login checks the password, then pauses before writing its session; the change lands in that pause.
+			await pause('sessions', 'BEFORE', 'INSERT', 0.3, "NEW.user_agent = 'late login'");
+			for (let round = 0; round < 2; round++) {
+				const person = await withPassword(await addUser(db(), 'Changer'));
+				const [, changed] = await race<unknown>([
+					() => logIn(db(), { email: person.email, password: PASSWORD }, { address: '203.0.113.9', userAgent: 'late login' }),
+					() =>
+						changePassword(db(), person, { currentPassword: PASSWORD, newPassword: 'another long password' }, { address: '203.0.113.9', userAgent: 'changer' })
+				]);
+				const result = changed!.status === 'fulfilled' ? (changed!.value as ChangePasswordResult) : null;
+				expect(result?.ok).toBe(true);
+				const sessions = await testDb.column<string>('SELECT id FROM sessions WHERE user_id = ?', person.id);
+				expect(sessions).toEqual([result?.ok && result.signedIn.session.id]);
+			}
+		});
+
+		it('never deadlocks a password reset with an email confirmation of the same account', async () => {
+			// The confirmation pauses after changing the address, holding the account's row, while the reset takes its link.
+			await pause('users', 'AFTER', 'UPDATE', 0.2);
+			for (let round = 0; round < 2; round++) {
+				const person = await addUser(db(), 'Mover');
+				const now = Date.now();
+				const reset = await issueEmailToken(db(), { userId: person.id, purpose: 'reset-password', email: person.email, lifetimeMs: 30 * 60_000, now });
+				const movedTo = `${newId()}@example.org`;
+				const confirm = await issueEmailToken(db(), { userId: person.id, purpose: 'confirm-email', email: movedTo, lifetimeMs: 30 * 60_000, now });
+				const [confirmed, wasReset] = await race<unknown>([() => confirmEmail(db(), confirm), () => resetPassword(db(), reset, 'a brand new password')]);
+				expect(confirmed!.status).toBe('fulfilled');
+				expect(await testDb.value('SELECT email FROM users WHERE id = ?', person.id)).toBe(movedTo);
+				// A reset that came second was for the old address: it is refused.
+				expect(['ok', 'not-found']).toContain(reasons([wasReset!])[0]);
+			}
 		});
 	});
 
