@@ -10,7 +10,7 @@
 // a Refusal: a deadlock, a duplicate key or a foreign key error would be a 500 for someone.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { SessionUser } from '$lib/server/auth/sessions';
+import { createSession, validateSessionToken, writeSessionVisits, type SessionUser } from '$lib/server/auth/sessions';
 import { hashPassword } from '$lib/server/auth/passwords';
 import { changeDisplayName } from '$lib/server/auth/profile';
 import { changePassword, logIn, type ChangePasswordResult } from '$lib/server/auth/accounts';
@@ -558,6 +558,26 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('every rule holds with concurrent t
 				const sessions = await testDb.column<string>('SELECT id FROM sessions WHERE user_id = ?', person.id);
 				expect(sessions).toEqual([result?.ok && result.signedIn.session.id]);
 			}
+		});
+
+		it('never deadlocks two servers writing their visits of the same sessions', async () => {
+			const person = await addUser(db(), 'Visitor');
+			const signedIn = Date.now() - 10 * 60_000;
+			const tokens: string[] = [];
+			for (let i = 0; i < 100; i++) tokens.push((await createSession(db(), person.id, { now: signedIn })).token);
+			// Another server: its own pool, its own visits noted, the same sessions in the opposite order.
+			const otherPool = createPostgresPool(testDb.file, { max: 2 });
+			const other = createPostgresKysely(otherPool);
+			try {
+				for (const token of tokens) await validateSessionToken(db(), token, { now: signedIn + 2 * 60_000 });
+				for (const token of [...tokens].reverse()) await validateSessionToken(other, token, { now: signedIn + 3 * 60_000 });
+				await pause('sessions', 'AFTER', 'UPDATE', 0.002);
+				const written = await race([() => writeSessionVisits(db()), () => writeSessionVisits(other)]);
+				expect(written.map((outcome) => outcome.status === 'fulfilled' && outcome.value)).toEqual([100, 100]);
+			} finally {
+				await other.destroy();
+			}
+			expect(await testDb.column('SELECT DISTINCT last_seen_at FROM sessions WHERE user_id = ?', person.id)).toEqual([signedIn + 3 * 60_000]);
 		});
 
 		it('never deadlocks a password reset with an email confirmation of the same account', async () => {
