@@ -109,7 +109,7 @@ export async function deleteAccount(db: Database, user: SessionUser, password: s
 		db,
 		(trx) => circlesHolding(trx, user.id),
 		(trx) => eraseAccount(trx as Transaction<DB>, user, now),
-		{ alsoLock: (trx) => lockAccount(trx, user.id) }
+		{ alsoLock: (trx) => lockAccount(trx, user.id, row.password_hash) }
 	);
 	disconnectSessions(sessionIds, 'account-deleted');
 	for (const circleId of deletedCircleIds) closeCircleRoom(circleId);
@@ -161,11 +161,13 @@ async function circlesHolding(db: Database, userId: string): Promise<string[]> {
 
 /**
  * Their account's row, FOR UPDATE: nothing new can refer to it (a join, a session) until it is
- * gone. Not found when it went already (the same deletion pressed twice).
+ * gone. Not found when it went already (the same deletion pressed twice); refused as a wrong
+ * password when the password checked is no longer theirs (changed meanwhile).
  */
-async function lockAccount(trx: Database, userId: string): Promise<void> {
-	const row = await trx.selectFrom('users').select('id').where('id', '=', userId).$call(rowLock(trx, 'update')).executeTakeFirst();
+async function lockAccount(trx: Database, userId: string, checkedHash: string): Promise<void> {
+	const row = await trx.selectFrom('users').select('password_hash').where('id', '=', userId).$call(rowLock(trx, 'update')).executeTakeFirst();
 	if (!row) throw notFound();
+	if (row.password_hash !== checkedHash) throw invalid(WRONG_PASSWORD, 'password');
 }
 
 async function eraseAccount(trx: Transaction<DB>, user: SessionUser, now: number) {
