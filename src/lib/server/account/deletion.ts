@@ -108,7 +108,7 @@ export async function deleteAccount(db: Database, user: SessionUser, password: s
 	const { events, deletedCircleIds, sessionIds } = await withCirclesLocked(
 		db,
 		(trx) => circlesHolding(trx, user.id),
-		(trx) => eraseAccount(trx as Transaction<DB>, user, now),
+		(trx) => eraseAccount(trx, user, now),
 		{ alsoLock: (trx) => lockAccount(trx, user.id, row.password_hash) }
 	);
 	disconnectSessions(sessionIds, 'account-deleted');

@@ -30,9 +30,9 @@
 // FOR SHARE) are used where the rule is about one account rather than a circle: logging in
 // against a password change, deleting an account. Attempt counters (throttle.ts) need no lock:
 // each is one atomic upsert, taken in sorted key order. No transaction runs SERIALIZABLE.
-import { PostgresAdapter, sql } from 'kysely';
+import { PostgresAdapter, sql, type Transaction } from 'kysely';
 import { isDeadlockOrSerializationFailure } from './errors';
-import type { Database } from './types';
+import type { Database, DB } from './types';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -87,9 +87,9 @@ const CIRCLE_SET_TRIES = 5;
  */
 export async function withCirclesLocked<T>(
 	db: Database,
-	circlesOf: (trx: Database) => Promise<string[]>,
-	work: (trx: Database, circleIds: string[]) => Promise<T>,
-	{ alsoLock }: { alsoLock?: (trx: Database) => Promise<void> } = {}
+	circlesOf: (trx: Transaction<DB>) => Promise<string[]>,
+	work: (trx: Transaction<DB>, circleIds: string[]) => Promise<T>,
+	{ alsoLock }: { alsoLock?: (trx: Transaction<DB>) => Promise<void> } = {}
 ): Promise<T> {
 	for (let attempt = 1; ; attempt++) {
 		try {
