@@ -6,6 +6,7 @@
 // that turns out not to count (the right password, a link that works) gives its places back.
 import { sql } from 'kysely';
 import type { Database } from '$lib/server/db';
+import { retrying } from '$lib/server/db/dialect';
 
 const MINUTE = 60 * 1000;
 
@@ -35,7 +36,16 @@ export type AttemptVerdict = { allowed: true; taken: TakenPlace[] } | { allowed:
 
 /** Thrown inside takeAttempt's transaction to roll back what it counted so far. */
 class CountIsFull {
-	constructor(readonly retryAfterMs: number) {}
+	constructor(
+		readonly retryAfterMs: number,
+		/** Which of the keys. */
+		readonly index: number
+	) {}
+}
+
+/** The keys' positions, in key order. */
+function sortedIndexes(keys: readonly AttemptKey[]): number[] {
+	return keys.map((_, index) => index).sort((a, b) => (keys[a]![0] < keys[b]![0] ? -1 : keys[a]![0] > keys[b]![0] ? 1 : a - b));
 }
 
 /**
@@ -49,27 +59,38 @@ class CountIsFull {
  */
 export async function takeAttempt(db: Database, keys: readonly AttemptKey[], now = Date.now()): Promise<AttemptVerdict> {
 	try {
-		const taken = await db.transaction().execute(async (trx) => {
-			const places: TakenPlace[] = [];
-			for (const [key, { limit, windowMs }] of keys) {
-				const windowOpen = sql<boolean>`${now} < attempt_throttles.window_started_at + attempt_throttles.window_ms`;
-				const row = await trx
-					.insertInto('attempt_throttles')
-					.values({ key, failures: 1, window_started_at: now, window_ms: windowMs, blocked_until: 0 })
-					.onConflict((oc) =>
-						oc.column('key').doUpdateSet({
-							failures: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.failures + 1 ELSE 1 END`,
-							window_started_at: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.window_started_at ELSE ${now} END`,
-							window_ms: windowMs
-						})
-					)
-					.returning(['failures', 'window_started_at'])
-					.executeTakeFirstOrThrow();
-				if (row.failures > limit) throw new CountIsFull(row.window_started_at + windowMs - now);
-				places.push({ key, windowStartedAt: row.window_started_at });
-			}
-			return places;
-		});
+		// A deadlock can only be with a DELETE of many counters (housekeeping, a reset, an account
+		// deletion), which takes rows in the order it finds them: nothing was counted then, so the
+		// attempt simply runs again.
+		const taken = await retrying(() =>
+			db.transaction().execute(async (trx) => {
+				const places: TakenPlace[] = [];
+				let full: CountIsFull | null = null;
+				// Rows are locked in one order (sorted by key) by every attempt, so two attempts with
+				// keys in common never each wait for the other (a deadlock on PostgreSQL).
+				for (const index of sortedIndexes(keys)) {
+					const [key, { limit, windowMs }] = keys[index]!;
+					const windowOpen = sql<boolean>`${now} < attempt_throttles.window_started_at + attempt_throttles.window_ms`;
+					const row = await trx
+						.insertInto('attempt_throttles')
+						.values({ key, failures: 1, window_started_at: now, window_ms: windowMs, blocked_until: 0 })
+						.onConflict((oc) =>
+							oc.column('key').doUpdateSet({
+								failures: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.failures + 1 ELSE 1 END`,
+								window_started_at: sql<number>`CASE WHEN ${windowOpen} THEN attempt_throttles.window_started_at ELSE ${now} END`,
+								window_ms: windowMs
+							})
+						)
+						.returning(['failures', 'window_started_at'])
+						.executeTakeFirstOrThrow();
+					// The refusal names the first full count in the caller's order.
+					if (row.failures > limit) full = full && full.index < index ? full : new CountIsFull(row.window_started_at + windowMs - now, index);
+					places[index] = { key, windowStartedAt: row.window_started_at };
+				}
+				if (full) throw full;
+				return places;
+			})
+		);
 		return { allowed: true, taken };
 	} catch (caught) {
 		if (caught instanceof CountIsFull) return { allowed: false, retryAfterMs: caught.retryAfterMs };
@@ -82,7 +103,8 @@ export async function takeAttempt(db: Database, keys: readonly AttemptKey[], now
  * in the window it was taken in: a window that started since holds none of it.
  */
 export async function giveBackAttempt(db: Database, taken: readonly TakenPlace[]): Promise<void> {
-	for (const { key, windowStartedAt } of taken) {
+	// In key order, as takeAttempt takes them: a login gives its places back inside a transaction.
+	for (const { key, windowStartedAt } of [...taken].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
 		await db
 			.updateTable('attempt_throttles')
 			.set({ failures: sql<number>`failures - 1` })

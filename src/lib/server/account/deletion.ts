@@ -5,6 +5,7 @@
 // holding their id, name or email (tests/unit/account-deletion.test.ts looks in every table).
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
+import { rowLock, withCirclesLocked } from '$lib/server/db/dialect';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { verifyPassword } from '$lib/server/auth/passwords';
 import { hashToken } from '$lib/server/auth/tokens';
@@ -12,7 +13,7 @@ import { forgetLoginCounts } from '$lib/server/auth/login-throttle';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreement-records';
 import { closeCircleRoom, disconnectSessions, publishCircleEvents } from '$lib/server/realtime/publish';
-import { conflict, invalid, throttled } from '$lib/server/refusal';
+import { conflict, invalid, notFound, throttled } from '$lib/server/refusal';
 import { describeWait, takeAttempt, THROTTLE_WINDOW } from '$lib/server/throttle';
 import type { CircleEvent } from '$lib/realtime/events';
 import { countAccountData, type ExportKey } from './export';
@@ -101,11 +102,72 @@ export async function deleteAccount(db: Database, user: SessionUser, password: s
 	const row = await db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirst();
 	if (!row || !(await verifyPassword(row.password_hash, password))) throw invalid(WRONG_PASSWORD, 'password');
 
-	const { events, deletedCircleIds, sessionIds } = await db.transaction().execute((trx) => eraseAccount(trx, user, now));
+	// Every circle that holds anything of theirs is locked first (in sorted order), then their
+	// account's row: whatever the others were writing there has committed before the erasing
+	// reads the logs, and nothing written after it can name them, or join a circle going with them.
+	const { events, deletedCircleIds, sessionIds } = await withCirclesLocked(
+		db,
+		(trx) => circlesHolding(trx, user.id),
+		(trx) => eraseAccount(trx, user, now),
+		{ alsoLock: (trx) => lockAccount(trx, user.id, row.password_hash) }
+	);
 	disconnectSessions(sessionIds, 'account-deleted');
 	for (const circleId of deletedCircleIds) closeCircleRoom(circleId);
 	publishCircleEvents(events);
 	return { circlesDeleted: deletedCircleIds.length };
+}
+
+/**
+ * Every circle where something of theirs is, or could be copied into an event: where they are a
+ * member, and where their check-ins, replies, reactions, cheers and milestones are (also circles
+ * they have left).
+ */
+async function circlesHolding(db: Database, userId: string): Promise<string[]> {
+	const rows = await db
+		.selectFrom('memberships')
+		.select('circle_id')
+		.where('user_id', '=', userId)
+		.union(db.selectFrom('checkins').select('circle_id').where('author_id', '=', userId))
+		.union(
+			db
+				.selectFrom('checkin_replies')
+				.innerJoin('checkins', 'checkins.id', 'checkin_replies.checkin_id')
+				.select('checkins.circle_id')
+				.where('checkin_replies.author_id', '=', userId)
+		)
+		.union(
+			db
+				.selectFrom('checkin_reactions')
+				.innerJoin('checkins', 'checkins.id', 'checkin_reactions.checkin_id')
+				.select('checkins.circle_id')
+				.where('checkin_reactions.user_id', '=', userId)
+		)
+		.union(
+			db
+				.selectFrom('milestone_cheers')
+				.innerJoin('milestones', 'milestones.id', 'milestone_cheers.milestone_id')
+				.select('milestones.circle_id')
+				.where('milestone_cheers.user_id', '=', userId)
+		)
+		.union(
+			db
+				.selectFrom('milestones')
+				.select('circle_id')
+				.where((eb) => eb.or([eb('subject_id', '=', userId), eb('created_by', '=', userId)]))
+		)
+		.execute();
+	return rows.map((row) => row.circle_id);
+}
+
+/**
+ * Their account's row, FOR UPDATE: nothing new can refer to it (a join, a session) until it is
+ * gone. Not found when it went already (the same deletion pressed twice); refused as a wrong
+ * password when the password checked is no longer theirs (changed meanwhile).
+ */
+async function lockAccount(trx: Database, userId: string, checkedHash: string): Promise<void> {
+	const row = await trx.selectFrom('users').select('password_hash').where('id', '=', userId).$call(rowLock(trx, 'update')).executeTakeFirst();
+	if (!row) throw notFound();
+	if (row.password_hash !== checkedHash) throw invalid(WRONG_PASSWORD, 'password');
 }
 
 async function eraseAccount(trx: Transaction<DB>, user: SessionUser, now: number) {

@@ -7,6 +7,7 @@ import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords';
 import { takeSignUpAttempt } from './signup-throttle';
 import { createSession, invalidateUserSessions, type Session, type SessionUser } from './sessions';
 import { isUniqueViolation } from '$lib/server/db/errors';
+import { rowLock } from '$lib/server/db/dialect';
 
 export interface RequestContext {
 	address: string;
@@ -96,12 +97,28 @@ export async function logIn(db: Database, input: LogInInput, context: RequestCon
 
 	const user: SessionUser = { id: row.id, email: row.email, displayName: row.display_name };
 	const signedIn = await db.transaction().execute(async (trx) => {
+		// The password was checked outside the transaction (it takes a while): it must still be the
+		// account's. FOR SHARE on PostgreSQL: a password change or reset waits until this session
+		// exists, and then ends it; or it went first, and this login is refused. A deleted account
+		// is refused the same way.
+		if (!(await stillTheHash(trx, row.id, row.password_hash))) return null;
 		await loginSucceeded(trx, subject, attempt.taken);
 		const { token, session } = await createSession(trx, row.id, { userAgent: context.userAgent, now });
 		const device = await rememberDevice(trx, row.id, context.deviceToken, now);
 		return { user, token, session, device };
 	});
+	if (!signedIn) return { ok: false, reason: 'incorrect' };
 	return { ok: true, signedIn };
+}
+
+/**
+ * Whether the account still has this password hash, holding its row until the transaction ends:
+ * FOR SHARE to only read it, FOR NO KEY UPDATE to change it next (two FOR SHARE then an UPDATE
+ * each would deadlock).
+ */
+async function stillTheHash(trx: Database, userId: string, passwordHash: string, strength: 'share' | 'no-key-update' = 'share'): Promise<boolean> {
+	const row = await trx.selectFrom('users').select('password_hash').where('id', '=', userId).$call(rowLock(trx, strength)).executeTakeFirst();
+	return row?.password_hash === passwordHash;
 }
 
 export type ChangePasswordResult = { ok: true; signedIn: SessionStarted; endedSessionIds: string[] } | { ok: false; reason: 'incorrect-current' };
@@ -118,6 +135,8 @@ export async function changePassword(db: Database, user: SessionUser, input: Cha
 	const passwordHash = await hashPassword(input.newPassword);
 	const now = context.now ?? Date.now();
 	return db.transaction().execute(async (trx) => {
+		// Checked against the hash as it is now: a reset (or another change) meanwhile wins.
+		if (!(await stillTheHash(trx, user.id, row.password_hash, 'no-key-update'))) return { ok: false as const, reason: 'incorrect-current' as const };
 		await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', user.id).execute();
 		const endedSessionIds = await invalidateUserSessions(trx, user.id);
 		const { token, session } = await createSession(trx, user.id, { userAgent: context.userAgent, now });

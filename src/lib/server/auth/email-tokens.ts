@@ -3,6 +3,9 @@
 // the database opens nothing. Using a link deletes its row in the same statement that finds it,
 // so two clicks at once cannot both use it.
 import type { Database } from '$lib/server/db';
+import { rowLock } from '$lib/server/db/dialect';
+import { isForeignKeyViolation } from '$lib/server/db/errors';
+import { notFound } from '$lib/server/refusal';
 import type { EmailTokensTable } from '$lib/server/db/schema';
 import { takeAttempt, THROTTLE_WINDOW, type AttemptKey } from '$lib/server/throttle';
 import { generateSessionToken, hashToken } from './tokens';
@@ -22,10 +25,16 @@ export async function issueEmailToken(
 	{ userId, purpose, email, lifetimeMs, now }: { userId: string; purpose: EmailTokenPurpose; email: string; lifetimeMs: number; now: number }
 ): Promise<string> {
 	const token = generateSessionToken();
-	await db
-		.insertInto('email_tokens')
-		.values({ id: hashToken(token), user_id: userId, purpose, email, created_at: now, expires_at: now + lifetimeMs })
-		.execute();
+	try {
+		await db
+			.insertInto('email_tokens')
+			.values({ id: hashToken(token), user_id: userId, purpose, email, created_at: now, expires_at: now + lifetimeMs })
+			.execute();
+	} catch (error) {
+		// The account was deleted at this very moment: there is nobody to send a link for.
+		if (isForeignKeyViolation(error)) throw notFound();
+		throw error;
+	}
 	return token;
 }
 
@@ -41,16 +50,25 @@ export async function findEmailToken(db: Database, token: string, purpose: Email
 	return row ? { userId: row.user_id, email: row.email, createdAt: row.created_at, expiresAt: row.expires_at } : null;
 }
 
-/** Uses the link: deletes it and returns what it was for, or null when it is unknown, used or expired. */
-export async function takeEmailToken(db: Database, token: string, purpose: EmailTokenPurpose, now: number): Promise<EmailToken | null> {
-	const row = await db
+/**
+ * Uses the link, in the caller's transaction: deletes it and returns what it was for, or null when
+ * it is unknown, used or expired. The account's row is locked first (FOR NO KEY UPDATE on
+ * PostgreSQL), before the link's: every transaction that changes an account and its links takes
+ * them in that order, so a reset and an email confirmation used at once wait for each other
+ * rather than deadlock.
+ */
+export async function takeEmailToken(trx: Database, token: string, purpose: EmailTokenPurpose, now: number): Promise<EmailToken | null> {
+	const found = await findEmailToken(trx, token, purpose, now);
+	if (!found) return null;
+	await trx.selectFrom('users').select('id').where('id', '=', found.userId).$call(rowLock(trx, 'no-key-update')).execute();
+	const row = await trx
 		.deleteFrom('email_tokens')
 		.where('id', '=', hashToken(token))
 		.where('purpose', '=', purpose)
 		.where('expires_at', '>', now)
 		.returning(['user_id', 'email', 'created_at', 'expires_at'])
 		.executeTakeFirst();
-	return row ? { userId: row.user_id, email: row.email, createdAt: row.created_at, expiresAt: row.expires_at } : null;
+	return row && row.user_id === found.userId ? { userId: row.user_id, email: row.email, createdAt: row.created_at, expiresAt: row.expires_at } : null;
 }
 
 /** Expired links are worth nothing: run now and then (hooks.server.ts's housekeeping). */

@@ -202,16 +202,18 @@ export async function finishSignUp(
 	let outcome: FinishedSignUp | 'taken';
 	try {
 		outcome = await db.transaction().execute(async (trx) => {
-			const row = await trx
+			// Every link for the address goes, this one with them, in one statement: two links for one
+			// address followed at once then wait for each other's rows in the same order (one
+			// statement each), rather than each holding its own link's row and waiting for the
+			// other's (a deadlock on PostgreSQL). The one that comes second finds none.
+			const gone = await trx
 				.deleteFrom('pending_signups')
-				.where('id', '=', id)
-				.where('expires_at', '>', now)
-				// The row whose hash was just checked (rows are never changed, so this is belt and braces).
-				.where('password_hash', '=', waiting.password_hash)
-				.returning(['email', 'display_name', 'password_hash', 'redirect_sealed'])
-				.executeTakeFirst();
+				.where('email', '=', (eb) => eb.selectFrom('pending_signups as mine').select('mine.email').where('mine.id', '=', id))
+				.returning(['id', 'email', 'display_name', 'password_hash', 'redirect_sealed', 'expires_at'])
+				.execute();
+			// The row whose hash was just checked (rows are never changed, so this is belt and braces).
+			const row = gone.find((candidate) => candidate.id === id && candidate.expires_at > now && candidate.password_hash === waiting.password_hash);
 			if (!row) throw new Refusal('not-found', SIGNUP_LINK_STOPPED);
-			await trx.deleteFrom('pending_signups').where('email', '=', row.email).execute();
 			if (await trx.selectFrom('users').select('id').where('email', '=', row.email).executeTakeFirst()) return 'taken' as const;
 			const user: SessionUser = { id: newId(), email: row.email, displayName: row.display_name };
 			await trx

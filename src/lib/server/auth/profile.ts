@@ -14,6 +14,7 @@ import { verifyPassword } from './passwords';
 import type { SessionUser } from './sessions';
 import { hashToken } from './tokens';
 import { isUniqueViolation } from '$lib/server/db/errors';
+import { withCirclesLocked } from '$lib/server/db/dialect';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
@@ -29,10 +30,18 @@ export const EMAIL_IN_USE = 'There is already an account with this email.';
 
 /** Sets the name people in the account's circles see (already checked by the form's rules). */
 export async function changeDisplayName(db: Database, user: SessionUser, displayName: string, now = Date.now()): Promise<{ displayName: string }> {
-	const events = await db.transaction().execute(async (trx) => {
+	// Each of their circles is told, so the others' open pages show the new name at once: all of
+	// them locked first, in sorted order (db/dialect.ts), then the account's row.
+	const circlesOf = async (trx: Database) =>
+		(await trx.selectFrom('memberships').select('circle_id').where('user_id', '=', user.id).execute()).map((row) => row.circle_id);
+	const events = await withCirclesLocked(db, circlesOf, async (trx) => {
 		await trx.updateTable('users').set({ display_name: displayName, updated_at: now }).where('id', '=', user.id).execute();
-		// Each of their circles is told, so the others' open pages show the new name at once.
-		const memberships = await trx.selectFrom('memberships').select(['circle_id', 'relationship', 'in_recovery']).where('user_id', '=', user.id).execute();
+		const memberships = await trx
+			.selectFrom('memberships')
+			.select(['circle_id', 'relationship', 'in_recovery'])
+			.where('user_id', '=', user.id)
+			.orderBy('circle_id')
+			.execute();
 		const told: CircleEvent[] = [];
 		for (const membership of memberships) {
 			told.push(

@@ -133,12 +133,21 @@ export async function writeSessionVisits(db: Database): Promise<number> {
 	const visits = pendingVisits.get(db);
 	if (!visits || visits.size === 0) return 0;
 	pendingVisits.delete(db);
-	const all = [...visits];
+	// In session id order: another server writing its own visits of the same sessions takes the
+	// rows in the same order, so the two never deadlock (PostgreSQL).
+	const all = [...visits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 	for (let start = 0; start < all.length; start += VISITS_PER_WRITE) {
 		if (start > 0) await new Promise((resolve) => setImmediate(resolve)); // let requests in between
-		await db.transaction().execute(async (trx) => {
-			for (const [sessionId, at] of all.slice(start, start + VISITS_PER_WRITE)) await recordVisit(trx, at, sessionId);
-		});
+		const batch = all.slice(start, start + VISITS_PER_WRITE);
+		try {
+			await db.transaction().execute(async (trx) => {
+				for (const [sessionId, at] of batch) await recordVisit(trx, at, sessionId);
+			});
+		} catch (error) {
+			// Not written: kept for the next round (unless a newer visit was noted meanwhile).
+			for (const [sessionId, at] of all.slice(start)) if ((pendingVisits.get(db)?.get(sessionId) ?? 0) < at) noteVisit(db, sessionId, at);
+			throw error;
+		}
 	}
 	return all.length;
 }

@@ -4,7 +4,8 @@
 // refusal.ts), so whatever the transaction wrote before it is rolled back.
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
-import { requireCan, type CircleAccess } from '$lib/server/circles/access';
+import { lockCircleFor, requireCan, type CircleAccess, type CircleAction } from '$lib/server/circles/access';
+import { isUniqueViolation } from '$lib/server/db/errors';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { newId } from '$lib/server/ids';
 import { conflict, invalid } from '$lib/server/refusal';
@@ -43,23 +44,33 @@ import {
 	versionTitle
 } from './agreement-records';
 
-/** Runs the writes in one transaction, then tells the circle's open pages what happened. */
-async function committed<T>(db: Database, work: (trx: Transaction<DB>) => Promise<{ events: CircleEvent[]; result: T }>): Promise<T> {
-	const { events, result } = await db.transaction().execute(work);
+/**
+ * Runs the writes in one transaction under the circle's lock, as the member is now (lockCircleFor:
+ * what the agreement's rows say is read after it, so the one open proposal, its answers and the
+ * members it waits for stay as read until the decision commits), then tells the circle's open
+ * pages what happened.
+ */
+async function committed<T>(
+	db: Database,
+	access: CircleAccess,
+	action: CircleAction,
+	work: (trx: Transaction<DB>, member: CircleAccess) => Promise<{ events: CircleEvent[]; result: T }>
+): Promise<T> {
+	requireCan(access, action);
+	const { events, result } = await db.transaction().execute(async (trx) => work(trx, await lockCircleFor(trx, access, action)));
 	publishCircleEvents(events);
 	return result;
 }
 
 /** Any member proposes a new agreement; it takes effect once everyone, the proposer too, agrees. */
 export async function proposeAgreement(db: Database, access: CircleAccess, input: AgreementInput, now = Date.now()): Promise<{ agreementId: string }> {
-	requireCan(access, 'proposeAgreement');
 	const circleId = access.circle.id;
 	const agreementId = newId();
-	return committed(db, async (trx) => {
+	return committed(db, access, 'proposeAgreement', async (trx, member) => {
 		const agreement: AgreementRow = {
 			id: agreementId,
 			circle_id: circleId,
-			created_by: access.userId,
+			created_by: member.userId,
 			created_at: now,
 			status: 'proposed',
 			in_force_version: null,
@@ -67,13 +78,13 @@ export async function proposeAgreement(db: Database, access: CircleAccess, input
 			updated_at: now
 		};
 		await trx.insertInto('agreements').values(agreement).execute();
-		await insertVersion(trx, agreementId, 1, input, access.userId, now);
-		await replaceOpenProposal(trx, agreement, { kind: 'version', version: 1, withdraws_proposal_id: null, reason: '', created_by: access.userId }, now);
+		await insertVersion(trx, agreementId, 1, input, member.userId, now);
+		await replaceOpenProposal(trx, agreement, { kind: 'version', version: 1, withdraws_proposal_id: null, reason: '', created_by: member.userId }, now);
 		// Counted with this one written: past the limit, the refusal rolls all of it back.
 		if ((await countOpenProposals(trx, circleId)) > OPEN_PROPOSALS_LIMIT) throw conflict(TOO_MANY_OPEN_PROPOSALS);
 		const event = await appendCircleEvent(trx, {
 			circleId,
-			actorId: access.userId,
+			actorId: member.userId,
 			type: 'agreement.proposed',
 			payload: { agreementId, title: input.title, version: 1 },
 			now
@@ -94,9 +105,8 @@ export async function proposeRevision(
 	baseVersion: number,
 	now = Date.now()
 ): Promise<{ agreementId: string }> {
-	requireCan(access, 'proposeAgreement');
-	return committed(db, async (trx) => {
-		const agreement = await requireAgreement(trx, access, agreementId);
+	return committed(db, access, 'proposeAgreement', async (trx, member) => {
+		const agreement = await requireAgreement(trx, member, agreementId);
 		requireOpenAgreement(agreement);
 		const latest = await latestVersion(trx, agreement.id);
 		requireLatestBase(latest.number, baseVersion);
@@ -105,16 +115,22 @@ export async function proposeRevision(
 			throw invalid(`This is the same as version ${compareWith}. Change something to propose a new version.`);
 		}
 		const number = latest.number + 1;
-		await insertVersion(trx, agreement.id, number, input, access.userId, now);
+		try {
+			await insertVersion(trx, agreement.id, number, input, member.userId, now);
+		} catch (error) {
+			// Only a writer that skipped the circle's lock could get here: the same answer as above.
+			if (isUniqueViolation(error)) requireLatestBase(number, baseVersion);
+			throw error;
+		}
 		await replaceOpenProposal(
 			trx,
 			agreement,
-			{ kind: 'version', version: number, withdraws_proposal_id: null, reason: input.reason, created_by: access.userId },
+			{ kind: 'version', version: number, withdraws_proposal_id: null, reason: input.reason, created_by: member.userId },
 			now
 		);
 		const event = await appendCircleEvent(trx, {
 			circleId: agreement.circle_id,
-			actorId: access.userId,
+			actorId: member.userId,
 			type: 'agreement.revision-proposed',
 			payload: { agreementId: agreement.id, title: input.title, version: number },
 			now
@@ -131,17 +147,16 @@ export async function proposeWithdrawal(
 	reason: string,
 	now = Date.now()
 ): Promise<{ agreementId: string }> {
-	requireCan(access, 'proposeAgreement');
-	return committed(db, async (trx) => {
-		const agreement = await requireAgreement(trx, access, agreementId);
+	return committed(db, access, 'proposeAgreement', async (trx, member) => {
+		const agreement = await requireAgreement(trx, member, agreementId);
 		requireOpenAgreement(agreement);
 		const open = await openProposalOf(trx, agreement);
 		requireWithdrawable(open);
-		await replaceOpenProposal(trx, agreement, { kind: 'withdraw', version: null, withdraws_proposal_id: open.id, reason, created_by: access.userId }, now);
+		await replaceOpenProposal(trx, agreement, { kind: 'withdraw', version: null, withdraws_proposal_id: open.id, reason, created_by: member.userId }, now);
 		const title = await versionTitle(trx, agreement.id, agreement.in_force_version);
 		const event = await appendCircleEvent(trx, {
 			circleId: agreement.circle_id,
-			actorId: access.userId,
+			actorId: member.userId,
 			type: 'agreement.withdrawal-proposed',
 			payload: { agreementId: agreement.id, title },
 			now
@@ -158,21 +173,20 @@ export async function proposeRetirement(
 	reason: string,
 	now = Date.now()
 ): Promise<{ agreementId: string }> {
-	requireCan(access, 'proposeAgreement');
-	return committed(db, async (trx) => {
-		const agreement = await requireAgreement(trx, access, agreementId);
+	return committed(db, access, 'proposeAgreement', async (trx, member) => {
+		const agreement = await requireAgreement(trx, member, agreementId);
 		requireOpenAgreement(agreement);
 		requireRetirable(agreement, await openProposalOf(trx, agreement));
 		await replaceOpenProposal(
 			trx,
 			agreement,
-			{ kind: 'retire', version: agreement.in_force_version, withdraws_proposal_id: null, reason, created_by: access.userId },
+			{ kind: 'retire', version: agreement.in_force_version, withdraws_proposal_id: null, reason, created_by: member.userId },
 			now
 		);
 		const title = await versionTitle(trx, agreement.id, agreement.in_force_version);
 		const event = await appendCircleEvent(trx, {
 			circleId: agreement.circle_id,
-			actorId: access.userId,
+			actorId: member.userId,
 			type: 'agreement.retirement-proposed',
 			payload: { agreementId: agreement.id, title },
 			now
@@ -195,28 +209,27 @@ export async function answerProposal(
 	input: { answer: AnswerKind; comment: string },
 	now = Date.now()
 ): Promise<{ answered: boolean; decided: boolean }> {
-	requireCan(access, 'answerAgreement');
-	const events = await committed(db, async (trx) => {
-		const agreement = await requireAgreement(trx, access, agreementId);
+	const events = await committed(db, access, 'answerAgreement', async (trx, member) => {
+		const agreement = await requireAgreement(trx, member, agreementId);
 		const proposal = await requireProposal(trx, agreement, proposalId);
 		const isOpen = agreement.open_proposal_id === proposal.id;
 		requireAnswerable(agreement, { isOpen, isInForce: isInForceProposal(agreement, proposal) }, input.answer);
 
-		const joinedAt = await requireJoinedAt(trx, access);
-		const previous = await latestAnswerOf(trx, proposal.id, access.userId);
+		const joinedAt = await requireJoinedAt(trx, member);
+		const previous = await latestAnswerOf(trx, proposal.id, member.userId);
 		if (answerChangesNothing(standingAnswer(previous, joinedAt), input, isOpen)) return { events: [], result: [] };
 
 		const answeredAt = answerTime(previous, now);
 		await trx
 			.insertInto('agreement_answers')
-			.values({ id: newId(), proposal_id: proposal.id, user_id: access.userId, answer: input.answer, comment: input.comment, created_at: answeredAt })
+			.values({ id: newId(), proposal_id: proposal.id, user_id: member.userId, answer: input.answer, comment: input.comment, created_at: answeredAt })
 			.execute();
 		await trx.updateTable('agreements').set({ updated_at: now }).where('id', '=', agreement.id).execute();
 		const title = await versionTitle(trx, agreement.id, proposal.kind === 'version' ? proposal.version : agreement.in_force_version);
 		const events: CircleEvent[] = [
 			await appendCircleEvent(trx, {
 				circleId: agreement.circle_id,
-				actorId: access.userId,
+				actorId: member.userId,
 				type: 'agreement.answered',
 				payload: {
 					agreementId: agreement.id,
@@ -230,7 +243,7 @@ export async function answerProposal(
 		];
 		if (isOpen) {
 			// Decided at the moment of the answer that decided it, never before it.
-			const decided = await settleOpenProposal(trx, agreement.id, access.userId, answeredAt);
+			const decided = await settleOpenProposal(trx, agreement.id, member.userId, answeredAt);
 			if (decided) events.push(decided);
 		}
 		return { events, result: events };
@@ -246,15 +259,14 @@ export async function commentOnAgreement(
 	body: string,
 	now = Date.now()
 ): Promise<{ commented: true }> {
-	requireCan(access, 'discussAgreement');
-	return committed(db, async (trx) => {
-		const agreement = await requireAgreement(trx, access, agreementId);
-		await trx.insertInto('agreement_comments').values({ id: newId(), agreement_id: agreement.id, author_id: access.userId, body, created_at: now }).execute();
+	return committed(db, access, 'discussAgreement', async (trx, member) => {
+		const agreement = await requireAgreement(trx, member, agreementId);
+		await trx.insertInto('agreement_comments').values({ id: newId(), agreement_id: agreement.id, author_id: member.userId, body, created_at: now }).execute();
 		await trx.updateTable('agreements').set({ updated_at: now }).where('id', '=', agreement.id).execute();
 		const title = await versionTitle(trx, agreement.id, agreement.status === 'agreed' ? agreement.in_force_version : null);
 		const event = await appendCircleEvent(trx, {
 			circleId: agreement.circle_id,
-			actorId: access.userId,
+			actorId: member.userId,
 			type: 'agreement.commented',
 			payload: { agreementId: agreement.id, title },
 			now

@@ -139,7 +139,8 @@ export async function insertVersion(trx: Transaction<DB>, agreementId: string, n
 
 /**
  * Decides the agreement's open proposal if every current member has agreed to it; returns the
- * event that says so, or null when answers are still missing.
+ * event that says so, or null when answers are still missing. The caller holds the circle's
+ * lock (lockCircleFor), so the answers and members read here are all there are until it commits.
  */
 export async function settleOpenProposal(trx: Transaction<DB>, agreementId: string, actorId: string | null, now: number): Promise<CircleEvent | null> {
 	const agreement = await trx.selectFrom('agreements').selectAll().where('id', '=', agreementId).executeTakeFirstOrThrow();
@@ -159,7 +160,15 @@ export async function settleOpenProposal(trx: Transaction<DB>, agreementId: stri
 	if (!tally.everyoneAgreed) return null;
 
 	const settlement = settlementOf(agreement, proposal);
-	await trx.updateTable('agreement_proposals').set({ outcome: 'agreed', decided_at: now }).where('id', '=', proposal.id).execute();
+	// Decided once: whoever settles it first (every caller holds the circle's lock, so that is the
+	// one before, whose commit this transaction sees); anyone later changes nothing and tells nothing.
+	const decided = await trx
+		.updateTable('agreement_proposals')
+		.set({ outcome: 'agreed', decided_at: now })
+		.where('id', '=', proposal.id)
+		.where('outcome', 'is', null)
+		.executeTakeFirst();
+	if (Number(decided.numUpdatedRows) !== 1) return null;
 	await trx
 		.updateTable('agreements')
 		.set({ status: settlement.status, in_force_version: settlement.inForceVersion, open_proposal_id: null, updated_at: now })

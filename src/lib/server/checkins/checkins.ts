@@ -5,7 +5,7 @@ import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
 import { prepared } from '$lib/server/db/prepared';
 import { isRowId, newId } from '$lib/server/ids';
-import { requireCan, type CircleAccess } from '$lib/server/circles/access';
+import { lockCircleFor, requireCan, type CircleAccess } from '$lib/server/circles/access';
 import { forbidden, invalid, notFound } from '$lib/server/refusal';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
@@ -163,15 +163,16 @@ export async function postCheckIn(db: Database, access: CircleAccess, input: Che
 	const circleId = access.circle.id;
 	const id = newId();
 	const { event, checkin } = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'postCheckIn');
 		// A new check-in has no reactions or replies yet, so its view is built from what is written
 		// rather than read back (this is the hottest write path: see BENCHMARKS.md).
 		const checkin: CheckInView = {
 			id,
 			circleId,
-			author: { id: access.userId, displayName: access.displayName, relationship: access.relationship },
+			author: { id: member.userId, displayName: member.displayName, relationship: member.relationship },
 			mood: input.mood,
 			// Craving is asked of, and kept for, a person in recovery only.
-			craving: access.inRecovery ? input.craving : null,
+			craving: member.inRecovery ? input.craving : null,
 			need: input.need,
 			body: input.body,
 			createdAt: now,
@@ -180,8 +181,8 @@ export async function postCheckIn(db: Database, access: CircleAccess, input: Che
 			reactions: { love: [], proud: [], here: [] },
 			replies: []
 		};
-		await insertCheckIn(trx, id, circleId, access.userId, checkin.mood, checkin.craving, checkin.need, checkin.body, now);
-		const event = await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'checkin.posted' as CheckInEventType, payload: { checkin }, now });
+		await insertCheckIn(trx, id, circleId, member.userId, checkin.mood, checkin.craving, checkin.need, checkin.body, now);
+		const event = await appendCircleEvent(trx, { circleId, actorId: member.userId, type: 'checkin.posted' as CheckInEventType, payload: { checkin }, now });
 		return { event, checkin };
 	});
 	publishCircleEvents([event]);
@@ -197,15 +198,17 @@ export async function editCheckIn(
 	now = Date.now()
 ): Promise<{ checkin: CheckInView }> {
 	requireCan(access, 'postCheckIn');
-	const row = await requireStandingCheckIn(db, access, checkinId);
-	requireOwnWithinWindow(access, row.author_id, row.created_at, now, 'check-in');
 	const change = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'postCheckIn');
+		// Read under the lock: words removed a moment ago are not written back.
+		const row = await requireStandingCheckIn(trx, member, checkinId);
+		requireOwnWithinWindow(member, row.author_id, row.created_at, now, 'check-in');
 		await trx
 			.updateTable('checkins')
-			.set({ mood: input.mood, craving: access.inRecovery ? input.craving : null, need: input.need, body: input.body, edited_at: now })
+			.set({ mood: input.mood, craving: member.inRecovery ? input.craving : null, need: input.need, body: input.body, edited_at: now })
 			.where('id', '=', checkinId)
 			.execute();
-		return recordChange(trx, access, checkinId, 'checkin.edited', now);
+		return recordChange(trx, member, checkinId, 'checkin.edited', now);
 	});
 	publishCircleEvents([change.event]);
 	return { checkin: change.checkin };
@@ -214,35 +217,37 @@ export async function editCheckIn(
 /** The author removes a check-in: its words, reactions and replies go; a note keeps its place. */
 export async function removeCheckIn(db: Database, access: CircleAccess, checkinId: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
 	requireCan(access, 'postCheckIn');
-	const row = await requireCheckIn(db, access, checkinId);
-	if (row.author_id !== access.userId) throw forbidden('You can only remove your own check-ins.');
-	if (row.deleted_at !== null) return { checkin: (await loadCheckInViews(db, [checkinId]))[0]! };
 	const change = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'postCheckIn');
+		const row = await requireCheckIn(trx, member, checkinId);
+		if (row.author_id !== member.userId) throw forbidden('You can only remove your own check-ins.');
+		if (row.deleted_at !== null) return { event: null, checkin: (await loadCheckInViews(trx, [checkinId]))[0]! };
 		await trx.updateTable('checkins').set({ deleted_at: now, mood: null, craving: null, need: null, body: '' }).where('id', '=', checkinId).execute();
 		await trx.deleteFrom('checkin_reactions').where('checkin_id', '=', checkinId).execute();
 		await trx.deleteFrom('checkin_replies').where('checkin_id', '=', checkinId).execute();
-		return recordChange(trx, access, checkinId, 'checkin.removed', now);
+		return recordChange(trx, member, checkinId, 'checkin.removed', now);
 	});
-	publishCircleEvents([change.event]);
+	if (change.event) publishCircleEvents([change.event]);
 	return { checkin: change.checkin };
 }
 
 /** One reaction of each kind per person: the same button adds it or takes it back. */
 export async function toggleReaction(db: Database, access: CircleAccess, checkinId: string, kind: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
 	requireCan(access, 'respond');
-	await requireStandingCheckIn(db, access, checkinId);
-	if (!Object.hasOwn(REACTIONS, kind)) throw invalid(UNKNOWN_REACTION, 'kind');
 	const change = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'respond');
+		await requireStandingCheckIn(trx, member, checkinId);
+		if (!Object.hasOwn(REACTIONS, kind)) throw invalid(UNKNOWN_REACTION, 'kind');
 		const removed = await trx
 			.deleteFrom('checkin_reactions')
 			.where('checkin_id', '=', checkinId)
-			.where('user_id', '=', access.userId)
+			.where('user_id', '=', member.userId)
 			.where('kind', '=', kind)
 			.executeTakeFirst();
 		if (removed.numDeletedRows === 0n) {
-			await trx.insertInto('checkin_reactions').values({ checkin_id: checkinId, user_id: access.userId, kind, created_at: now }).execute();
+			await trx.insertInto('checkin_reactions').values({ checkin_id: checkinId, user_id: member.userId, kind, created_at: now }).execute();
 		}
-		return recordChange(trx, access, checkinId, 'checkin.reacted', now);
+		return recordChange(trx, member, checkinId, 'checkin.reacted', now);
 	});
 	publishCircleEvents([change.event]);
 	return { checkin: change.checkin };
@@ -250,13 +255,14 @@ export async function toggleReaction(db: Database, access: CircleAccess, checkin
 
 export async function postReply(db: Database, access: CircleAccess, checkinId: string, body: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
 	requireCan(access, 'respond');
-	await requireStandingCheckIn(db, access, checkinId);
 	const change = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'respond');
+		await requireStandingCheckIn(trx, member, checkinId);
 		await trx
 			.insertInto('checkin_replies')
-			.values({ id: newId(), checkin_id: checkinId, author_id: access.userId, body, created_at: now, edited_at: null })
+			.values({ id: newId(), checkin_id: checkinId, author_id: member.userId, body, created_at: now, edited_at: null })
 			.execute();
-		return recordChange(trx, access, checkinId, 'checkin.replied', now);
+		return recordChange(trx, member, checkinId, 'checkin.replied', now);
 	});
 	publishCircleEvents([change.event]);
 	return { checkin: change.checkin };
@@ -278,11 +284,12 @@ async function requireReply(db: Reader, access: CircleAccess, replyId: string) {
 
 export async function editReply(db: Database, access: CircleAccess, replyId: string, body: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
 	requireCan(access, 'respond');
-	const reply = await requireReply(db, access, replyId);
-	requireOwnWithinWindow(access, reply.author_id, reply.created_at, now, 'reply');
 	const change = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'respond');
+		const reply = await requireReply(trx, member, replyId);
+		requireOwnWithinWindow(member, reply.author_id, reply.created_at, now, 'reply');
 		await trx.updateTable('checkin_replies').set({ body, edited_at: now }).where('id', '=', replyId).execute();
-		return recordChange(trx, access, reply.checkin_id, 'checkin.reply-edited', now);
+		return recordChange(trx, member, reply.checkin_id, 'checkin.reply-edited', now);
 	});
 	publishCircleEvents([change.event]);
 	return { checkin: change.checkin };
@@ -290,11 +297,12 @@ export async function editReply(db: Database, access: CircleAccess, replyId: str
 
 export async function removeReply(db: Database, access: CircleAccess, replyId: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
 	requireCan(access, 'respond');
-	const reply = await requireReply(db, access, replyId);
-	if (reply.author_id !== access.userId) throw forbidden('You can only remove your own replies.');
 	const change = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'respond');
+		const reply = await requireReply(trx, member, replyId);
+		if (reply.author_id !== member.userId) throw forbidden('You can only remove your own replies.');
 		await trx.deleteFrom('checkin_replies').where('id', '=', replyId).execute();
-		return recordChange(trx, access, reply.checkin_id, 'checkin.reply-removed', now);
+		return recordChange(trx, member, reply.checkin_id, 'checkin.reply-removed', now);
 	});
 	publishCircleEvents([change.event]);
 	return { checkin: change.checkin };

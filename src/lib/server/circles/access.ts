@@ -5,6 +5,7 @@
 import { forbidden, notFound } from '$lib/server/refusal';
 import type { Database } from '$lib/server/db';
 import { prepared } from '$lib/server/db/prepared';
+import { lockCircle } from '$lib/server/db/dialect';
 import type { CircleRole } from '$lib/server/db/schema';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { isRowId } from '$lib/server/ids';
@@ -103,7 +104,7 @@ const findMembership = prepared((db, circleId: string, userId: string) =>
  * The user's membership of a circle, or a not-found refusal. Non-members, removed members and
  * made-up ids all get the same answer, so nobody learns whether a circle exists.
  */
-export async function requireMember(db: Database, user: SessionUser, circleId: string): Promise<CircleAccess> {
+export async function requireMember(db: Database, user: Pick<SessionUser, 'id'>, circleId: string): Promise<CircleAccess> {
 	if (!isRowId(circleId)) throw notFound();
 	const [row] = await findMembership(db, circleId, user.id);
 	if (!row) throw notFound();
@@ -124,8 +125,19 @@ export function requireCan(access: CircleAccess, action: CircleAction): void {
 }
 
 /** requireMember and requireCan in one step. */
-export async function requireCircleAction(db: Database, user: SessionUser, circleId: string, action: CircleAction): Promise<CircleAccess> {
+export async function requireCircleAction(db: Database, user: Pick<SessionUser, 'id'>, circleId: string, action: CircleAction): Promise<CircleAccess> {
 	const access = await requireMember(db, user, circleId);
 	requireCan(access, action);
 	return access;
+}
+
+/**
+ * The first step of every transaction that changes a circle: takes the circle's lock (lockCircle,
+ * db/dialect.ts), then reads the member's access again with `trx` and checks the action, so what
+ * the command decides on (being a member, the role, the name its events carry) stays true until
+ * it commits. A member removed, or a circle deleted, since the request began is not found here.
+ */
+export async function lockCircleFor(trx: Database, access: CircleAccess, action: CircleAction): Promise<CircleAccess> {
+	await lockCircle(trx, access.circle.id);
+	return requireCircleAction(trx, { id: access.userId }, access.circle.id, action);
 }

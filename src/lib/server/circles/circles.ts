@@ -8,8 +8,9 @@ import { describeEvent, type EventContent } from '$lib/activity';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
 import { invalid, notFound } from '$lib/server/refusal';
+import { isForeignKeyViolation } from '$lib/server/db/errors';
 import { addUserToCircleRoom, closeCircleRoom, publishCircleEvents, removeUserFromCircleRoom } from '$lib/server/realtime/publish';
-import { requireCan, type CircleAccess } from './access';
+import { lockCircleFor, requireCan, type CircleAccess } from './access';
 import type { CircleInput, ProfileInput } from './circle-forms';
 import { appendCircleEvent } from './events';
 import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreements';
@@ -27,25 +28,32 @@ export interface CircleSummary {
 /** Creates a circle with its creator as owner. */
 export async function createCircle(db: Database, user: SessionUser, input: CircleInput, now = Date.now()): Promise<{ circleId: string }> {
 	const circleId = newId();
-	const events = await db.transaction().execute(async (trx) => {
-		await trx
-			.insertInto('circles')
-			.values({
-				id: circleId,
-				name: input.name,
-				description: input.description,
-				created_by: user.id,
-				created_at: now,
-				last_activity_at: now,
-				time_zone: input.timeZone && isTimeZone(input.timeZone) ? input.timeZone : 'UTC'
-			})
-			.execute();
-		await trx
-			.insertInto('memberships')
-			.values({ circle_id: circleId, user_id: user.id, role: 'owner', relationship: '', in_recovery: 0, joined_at: now })
-			.execute();
-		return [await appendCircleEvent(trx, { circleId, actorId: user.id, type: 'circle.created', payload: { name: input.name }, now })];
-	});
+	// A new circle: nobody else can write to it yet, so it needs no lock. Its creator's account
+	// deleted at this very moment (account/deletion.ts) is not found.
+	const events = await db
+		.transaction()
+		.execute(async (trx) => {
+			await trx
+				.insertInto('circles')
+				.values({
+					id: circleId,
+					name: input.name,
+					description: input.description,
+					created_by: user.id,
+					created_at: now,
+					last_activity_at: now,
+					time_zone: input.timeZone && isTimeZone(input.timeZone) ? input.timeZone : 'UTC'
+				})
+				.execute();
+			await trx
+				.insertInto('memberships')
+				.values({ circle_id: circleId, user_id: user.id, role: 'owner', relationship: '', in_recovery: 0, joined_at: now })
+				.execute();
+			return [await appendCircleEvent(trx, { circleId, actorId: user.id, type: 'circle.created', payload: { name: input.name }, now })];
+		})
+		.catch((error: unknown) => {
+			throw isForeignKeyViolation(error) ? notFound() : error;
+		});
 	addUserToCircleRoom(user.id, circleId);
 	publishCircleEvents(events);
 	return { circleId };
@@ -145,20 +153,21 @@ export async function updateOwnProfile(db: Database, access: CircleAccess, input
 	requireCan(access, 'updateOwnProfile');
 	const circleId = access.circle.id;
 	const events = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'updateOwnProfile');
 		await trx
 			.updateTable('memberships')
 			.set({ relationship: input.relationship, in_recovery: input.inRecovery ? 1 : 0 })
 			.where('circle_id', '=', circleId)
-			.where('user_id', '=', access.userId)
+			.where('user_id', '=', member.userId)
 			.execute();
 		return [
 			await appendCircleEvent(trx, {
 				circleId,
-				actorId: access.userId,
+				actorId: member.userId,
 				type: 'member.profile-changed',
 				payload: {
-					userId: access.userId,
-					displayName: access.displayName,
+					userId: member.userId,
+					displayName: member.displayName,
 					relationship: input.relationship,
 					inRecovery: input.inRecovery
 				},
@@ -170,7 +179,11 @@ export async function updateOwnProfile(db: Database, access: CircleAccess, input
 }
 
 /** Another member of the same circle; ids from other circles are not found here. */
-async function requireOtherMember(db: Database, access: CircleAccess, targetUserId: string) {
+async function requireOtherMember(
+	db: Database,
+	access: CircleAccess,
+	targetUserId: string
+): Promise<{ userId: string; displayName: string; role: CircleRole }> {
 	if (targetUserId === access.userId) throw invalid('You can’t do that to yourself here.');
 	const row = await db
 		.selectFrom('memberships')
@@ -194,21 +207,24 @@ export async function changeMemberRole(
 	requireCan(access, 'changeRole');
 	if (role !== 'admin' && role !== 'member') throw invalid('Choose “Admin” or “Member”.');
 	const circleId = access.circle.id;
-	const target = await requireOtherMember(db, access, targetUserId);
-	if (target.role === 'owner') throw invalid('The owner’s role changes only by handing over ownership.');
-	if (target.role === role) return { changed: false };
 	const events = await db.transaction().execute(async (trx) => {
+		// Roles as they are now: the target may have just become the owner, or left.
+		const owner = await lockCircleFor(trx, access, 'changeRole');
+		const target = await requireOtherMember(trx, owner, targetUserId);
+		if (target.role === 'owner') throw invalid('The owner’s role changes only by handing over ownership.');
+		if (target.role === role) return null;
 		await trx.updateTable('memberships').set({ role }).where('circle_id', '=', circleId).where('user_id', '=', target.userId).execute();
 		return [
 			await appendCircleEvent(trx, {
 				circleId,
-				actorId: access.userId,
+				actorId: owner.userId,
 				type: 'member.role-changed',
 				payload: { userId: target.userId, displayName: target.displayName, role },
 				now
 			})
 		];
 	});
+	if (!events) return { changed: false };
 	publishCircleEvents(events);
 	return { changed: true };
 }
@@ -221,21 +237,21 @@ export async function changeMemberRole(
 export async function removeMember(db: Database, access: CircleAccess, targetUserId: string, now = Date.now()): Promise<{ removed: string }> {
 	requireCan(access, 'removeMember');
 	const circleId = access.circle.id;
-	const target = await requireOtherMember(db, access, targetUserId);
-	const events = await db.transaction().execute(async (trx) => {
-		const deleted = await trx.deleteFrom('memberships').where('circle_id', '=', circleId).where('user_id', '=', target.userId).executeTakeFirst();
-		// Someone who left by themselves meanwhile was not removed: nothing stops them coming back.
-		if (deleted.numDeletedRows > 0n) {
-			await trx
-				.insertInto('circle_removals')
-				.values({ circle_id: circleId, user_id: target.userId, removed_at: now })
-				.onConflict((oc) => oc.columns(['circle_id', 'user_id']).doUpdateSet({ removed_at: now }))
-				.execute();
-		}
-		return [
+	const { events, target } = await db.transaction().execute(async (trx) => {
+		const owner = await lockCircleFor(trx, access, 'removeMember');
+		// Someone who left by themselves meanwhile is not found: they were not removed, and
+		// nothing stops them coming back.
+		const target = await requireOtherMember(trx, owner, targetUserId);
+		await trx.deleteFrom('memberships').where('circle_id', '=', circleId).where('user_id', '=', target.userId).execute();
+		await trx
+			.insertInto('circle_removals')
+			.values({ circle_id: circleId, user_id: target.userId, removed_at: now })
+			.onConflict((oc) => oc.columns(['circle_id', 'user_id']).doUpdateSet({ removed_at: now }))
+			.execute();
+		const events = [
 			await appendCircleEvent(trx, {
 				circleId,
-				actorId: access.userId,
+				actorId: owner.userId,
 				type: 'member.removed',
 				payload: { userId: target.userId, displayName: target.displayName },
 				now
@@ -243,6 +259,7 @@ export async function removeMember(db: Database, access: CircleAccess, targetUse
 			// A proposal that was waiting only for them is decided now.
 			...(await settleAgreementsAfterMemberLeft(trx, circleId, now))
 		];
+		return { events, target };
 	});
 	removeUserFromCircleRoom(target.userId, circleId, 'removed');
 	publishCircleEvents(events);
@@ -253,19 +270,23 @@ export async function removeMember(db: Database, access: CircleAccess, targetUse
 export async function transferOwnership(db: Database, access: CircleAccess, targetUserId: string, now = Date.now()): Promise<{ newOwner: string }> {
 	requireCan(access, 'transferOwnership');
 	const circleId = access.circle.id;
-	const target = await requireOtherMember(db, access, targetUserId);
-	const events = await db.transaction().execute(async (trx) => {
+	const { events, target } = await db.transaction().execute(async (trx) => {
+		// Still the owner (not after a transfer from another tab), to someone still here.
+		const owner = await lockCircleFor(trx, access, 'transferOwnership');
+		const target = await requireOtherMember(trx, owner, targetUserId);
+		// The owner steps down first: one owner per circle (migration 0015) holds after each statement.
+		await trx.updateTable('memberships').set({ role: 'admin' }).where('circle_id', '=', circleId).where('user_id', '=', owner.userId).execute();
 		await trx.updateTable('memberships').set({ role: 'owner' }).where('circle_id', '=', circleId).where('user_id', '=', target.userId).execute();
-		await trx.updateTable('memberships').set({ role: 'admin' }).where('circle_id', '=', circleId).where('user_id', '=', access.userId).execute();
-		return [
+		const events = [
 			await appendCircleEvent(trx, {
 				circleId,
-				actorId: access.userId,
+				actorId: owner.userId,
 				type: 'circle.ownership-transferred',
-				payload: { fromUserId: access.userId, toUserId: target.userId, toDisplayName: target.displayName },
+				payload: { fromUserId: owner.userId, toUserId: target.userId, toDisplayName: target.displayName },
 				now
 			})
 		];
+		return { events, target };
 	});
 	publishCircleEvents(events);
 	return { newOwner: target.displayName };
@@ -278,28 +299,30 @@ export async function transferOwnership(db: Database, access: CircleAccess, targ
 export async function leaveCircle(db: Database, access: CircleAccess, now = Date.now()): Promise<{ left: true }> {
 	requireCan(access, 'leave');
 	const circleId = access.circle.id;
-	if (access.role === 'owner') {
-		const others = await db
-			.selectFrom('memberships')
-			.select((eb) => eb.fn.countAll<number>().as('count'))
-			.where('circle_id', '=', circleId)
-			.where('user_id', '!=', access.userId)
-			.executeTakeFirst();
-		throw invalid(
-			Number(others?.count ?? 0) > 0
-				? 'As the owner, please hand ownership to someone else before you leave.'
-				: 'You’re the only one in this circle. To close it, delete it in the circle’s settings.'
-		);
-	}
 	const events = await db.transaction().execute(async (trx) => {
-		const { displayName } = access;
-		await trx.deleteFrom('memberships').where('circle_id', '=', circleId).where('user_id', '=', access.userId).execute();
+		// The role as it is now: ownership may have been handed to them a moment ago.
+		const member = await lockCircleFor(trx, access, 'leave');
+		if (member.role === 'owner') {
+			const others = await trx
+				.selectFrom('memberships')
+				.select((eb) => eb.fn.countAll<number>().as('count'))
+				.where('circle_id', '=', circleId)
+				.where('user_id', '!=', member.userId)
+				.executeTakeFirst();
+			throw invalid(
+				Number(others?.count ?? 0) > 0
+					? 'As the owner, please hand ownership to someone else before you leave.'
+					: 'You’re the only one in this circle. To close it, delete it in the circle’s settings.'
+			);
+		}
+		const { displayName } = member;
+		await trx.deleteFrom('memberships').where('circle_id', '=', circleId).where('user_id', '=', member.userId).execute();
 		return [
 			await appendCircleEvent(trx, {
 				circleId,
-				actorId: access.userId,
+				actorId: member.userId,
 				type: 'member.left',
-				payload: { userId: access.userId, displayName },
+				payload: { userId: member.userId, displayName },
 				now
 			}),
 			...(await settleAgreementsAfterMemberLeft(trx, circleId, now))
@@ -316,8 +339,9 @@ export async function changeTimeZone(db: Database, access: CircleAccess, timeZon
 	if (!isTimeZone(timeZone)) throw invalid('Please choose a time zone from the list.', 'timeZone');
 	const circleId = access.circle.id;
 	const events = await db.transaction().execute(async (trx) => {
+		const owner = await lockCircleFor(trx, access, 'changeTimeZone');
 		await trx.updateTable('circles').set({ time_zone: timeZone }).where('id', '=', circleId).execute();
-		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'circle.time-zone-changed', payload: { timeZone }, now })];
+		return [await appendCircleEvent(trx, { circleId, actorId: owner.userId, type: 'circle.time-zone-changed', payload: { timeZone }, now })];
 	});
 	publishCircleEvents(events);
 	return { timeZone };
@@ -329,7 +353,12 @@ export async function deleteCircle(db: Database, access: CircleAccess, typedName
 	if (typedName.trim() !== access.circle.name) {
 		throw invalid(`Type the circle’s name exactly as shown (“${access.circle.name}”) to delete it.`, 'confirmName');
 	}
-	await db.deleteFrom('circles').where('id', '=', access.circle.id).execute();
+	await db.transaction().execute(async (trx) => {
+		// Under the circle's lock, so every write to it has finished before, and any waiting
+		// finds it gone (not found), rather than writing into a circle that is going.
+		await lockCircleFor(trx, access, 'deleteCircle');
+		await trx.deleteFrom('circles').where('id', '=', access.circle.id).execute();
+	});
 	closeCircleRoom(access.circle.id);
 	return { deleted: access.circle.name };
 }

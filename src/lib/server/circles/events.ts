@@ -14,10 +14,10 @@ import type { CircleEvent, CircleEventType } from '$lib/realtime/events';
 type Writer = Database | Transaction<DB>;
 
 // The number is one more than the circle's newest, in the same statement as the insert. SQLite has
-// one writer at a time, so no two transactions can read the same newest. (On a database with
-// concurrent writers, lock the circle's row FOR UPDATE first: a second writer then waits until the
-// first has committed and takes the next number, so a smaller number is never visible after a
-// larger one. UNIQUE (circle_id, seq) refuses a duplicate either way.)
+// one writer at a time, so no two transactions can read the same newest. On PostgreSQL the writing
+// transaction holds the circle's lock, taken in an earlier statement (lockCircle, db/dialect.ts): a
+// second writer waits until the first has committed and takes the next number, so a smaller number
+// is never visible after a larger one. UNIQUE (circle_id, seq) refuses a duplicate either way.
 // Every change in a circle writes one, so it is built once (see db/prepared.ts).
 const insertEvent = prepared((db, circleId: string, actorId: string | null, type: string, payload: string, createdAt: number) =>
 	db

@@ -8,7 +8,9 @@ import { newId } from '$lib/server/ids';
 import { Refusal } from '$lib/server/refusal';
 import { addUserToCircleRoom, publishCircleEvents } from '$lib/server/realtime/publish';
 import { giveBackAttempt, takeAttempt, THROTTLE_WINDOW, type AttemptLimit, type AttemptVerdict, type TakenPlace } from '$lib/server/throttle';
-import { requireCan, type CircleAccess } from './access';
+import { lockCircleFor, requireCan, type CircleAccess } from './access';
+import { lockCircle } from '$lib/server/db/dialect';
+import { isForeignKeyViolation } from '$lib/server/db/errors';
 import type { InviteInput } from './circle-forms';
 import { appendCircleEvent } from './events';
 
@@ -38,13 +40,15 @@ export async function createInvite(
 	const inviteId = newId();
 	const expiresAt = now + input.expiresInDays * DAY;
 	const events = await db.transaction().execute(async (trx) => {
+		const inviter = await lockCircleFor(trx, access, 'manageInvites');
+		if (input.role === 'admin') requireCan(inviter, 'inviteAdmins');
 		await trx
 			.insertInto('invites')
 			.values({
 				id: inviteId,
 				circle_id: circleId,
 				token_hash: hashToken(token),
-				created_by: access.userId,
+				created_by: inviter.userId,
 				role: input.role,
 				note: input.note,
 				max_uses: input.maxUses,
@@ -54,7 +58,7 @@ export async function createInvite(
 				created_at: now
 			})
 			.execute();
-		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'invite.created', payload: { inviteId }, now })];
+		return [await appendCircleEvent(trx, { circleId, actorId: inviter.userId, type: 'invite.created', payload: { inviteId }, now })];
 	});
 	publishCircleEvents(events);
 	return { inviteId, token, expiresAt };
@@ -110,6 +114,7 @@ export async function revokeInvite(db: Database, access: CircleAccess, inviteId:
 	requireCan(access, 'manageInvites');
 	const circleId = access.circle.id;
 	const events = await db.transaction().execute(async (trx) => {
+		const admin = await lockCircleFor(trx, access, 'manageInvites');
 		const result = await trx
 			.updateTable('invites')
 			.set({ revoked_at: now })
@@ -118,7 +123,7 @@ export async function revokeInvite(db: Database, access: CircleAccess, inviteId:
 			.where('revoked_at', 'is', null)
 			.executeTakeFirst();
 		if (result.numUpdatedRows === 0n) return null;
-		return [await appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'invite.revoked', payload: { inviteId }, now })];
+		return [await appendCircleEvent(trx, { circleId, actorId: admin.userId, type: 'invite.revoked', payload: { inviteId }, now })];
 	});
 	if (!events) throw new Refusal('not-found', 'That invite was already turned off or has gone.');
 	publishCircleEvents(events);
@@ -184,6 +189,20 @@ function madeBeforeRemoval(inviteCreatedAt: number, removedAt: number | null | u
 	return removedAt !== null && removedAt !== undefined && inviteCreatedAt <= removedAt;
 }
 
+/**
+ * The transaction of acceptInvite; null (the link does not work) also when the account was
+ * deleted at that very moment (account/deletion.ts): there is nobody to let in, and the use it
+ * took is rolled back with the rest.
+ */
+async function acceptInTransaction<T>(db: Database, work: (trx: Database) => Promise<T | null>): Promise<T | null> {
+	try {
+		return await db.transaction().execute(work);
+	} catch (error) {
+		if (isForeignKeyViolation(error)) return null;
+		throw error;
+	}
+}
+
 export type AcceptInviteResult = { ok: true; circleId: string; alreadyMember: boolean } | { ok: false; reason: 'invalid' };
 
 /**
@@ -196,9 +215,12 @@ export type AcceptInviteResult = { ok: true; circleId: string; alreadyMember: bo
 export async function acceptInvite(db: Database, user: SessionUser, token: string, now = Date.now()): Promise<AcceptInviteResult> {
 	if (!TOKEN_SHAPE.test(token)) return { ok: false, reason: 'invalid' };
 	const tokenHash = hashToken(token);
-	const outcome = await db.transaction().execute(async (trx) => {
+	const outcome = await acceptInTransaction(db, async (trx) => {
 		const invite = await trx.selectFrom('invites').select(['id', 'circle_id', 'role', 'created_at']).where('token_hash', '=', tokenHash).executeTakeFirst();
 		if (!invite) return null;
+		// Everything below is read under the circle's lock (db/dialect.ts): the same person pressing
+		// twice joins once, and a circle deleted meanwhile has taken its invites with it.
+		await lockCircle(trx, invite.circle_id);
 		const member = await trx
 			.selectFrom('memberships')
 			.select('user_id')

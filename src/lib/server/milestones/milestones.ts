@@ -7,7 +7,8 @@
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
 import { isRowId, newId } from '$lib/server/ids';
-import { requireCan, type CircleAccess } from '$lib/server/circles/access';
+import { lockCircleFor, requireCan, type CircleAccess } from '$lib/server/circles/access';
+import { lockCircle } from '$lib/server/db/dialect';
 import { conflict, forbidden, invalid, notFound } from '$lib/server/refusal';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
@@ -117,11 +118,20 @@ export async function reachMilestonesOnNewDay(db: Database, access: CircleAccess
 	return reachMilestones(db, access.circle.id, now);
 }
 
-async function writeMilestonesDue(db: Database, circleId: string, today: IsoDay, now: number): Promise<CircleEvent[]> {
+interface DueMilestone {
+	userId: string;
+	startedOn: IsoDay;
+	kind: string;
+	label: string;
+	on: IsoDay;
+}
+
+/** The automatic milestones people in recovery in the circle have reached by `today` and that are not written yet. */
+async function milestonesDue(db: Reader, circleId: string, today: IsoDay): Promise<DueMilestone[]> {
 	const inRecovery = await db.selectFrom('memberships').select('user_id').where('circle_id', '=', circleId).where('in_recovery', '=', 1).execute();
 	if (inRecovery.length === 0) return [];
 	const stretches = await loadStretches(db, circleId);
-	const due: Array<{ userId: string; startedOn: IsoDay; kind: string; label: string; on: IsoDay }> = [];
+	const due: DueMilestone[] = [];
 	for (const { user_id: userId } of inRecovery) {
 		const known = sharedStretches(stretches.filter((stretch) => stretch.userId === userId));
 		const current = known[known.length - 1];
@@ -140,12 +150,19 @@ async function writeMilestonesDue(db: Database, circleId: string, today: IsoDay,
 			if (!writtenKeys.has(milestone.kind)) due.push({ userId, startedOn: current.startedOn, ...milestone });
 		}
 	}
+	return due;
+}
+
+async function writeMilestonesDue(db: Database, circleId: string, today: IsoDay, now: number): Promise<CircleEvent[]> {
 	// Most page loads end here, without opening a write transaction.
-	if (due.length === 0) return [];
+	if ((await milestonesDue(db, circleId, today)).length === 0) return [];
 
 	const events = await db.transaction().execute(async (trx) => {
+		// Looked for again under the circle's lock: a recovery date corrected or a lapse shared
+		// meanwhile has changed what is due, and no milestone is written for a stretch that is gone.
+		await lockCircle(trx, circleId);
 		const events: CircleEvent[] = [];
-		for (const milestone of due) {
+		for (const milestone of await milestonesDue(trx, circleId, today)) {
 			const id = newId();
 			const inserted = await trx
 				.insertInto('milestones')
@@ -244,24 +261,25 @@ export async function addVictory(db: Database, access: CircleAccess, input: Vict
 	if (input.reachedOn > today) throw invalid('That day hasn’t come yet where your circle is. Please choose today or an earlier day.', 'reachedOn');
 	const id = newId();
 	const event = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'addMilestone');
 		await trx
 			.insertInto('milestones')
 			.values({
 				id,
 				circle_id: circleId,
-				subject_id: input.forCircle ? null : access.userId,
+				subject_id: input.forCircle ? null : member.userId,
 				kind: 'victory',
 				auto_key: null,
 				stretch_started_on: null,
 				title: input.title,
 				note: input.note,
 				reached_on: input.reachedOn,
-				created_by: access.userId,
+				created_by: member.userId,
 				created_at: now
 			})
 			.execute();
 		const [view] = await loadMilestoneViews(trx, [id]);
-		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.added', payload: { milestone: view!, celebrate: true }, now });
+		return appendCircleEvent(trx, { circleId, actorId: member.userId, type: 'milestone.added', payload: { milestone: view!, celebrate: true }, now });
 	});
 	publishCircleEvents([event]);
 	return { milestone: event.type === 'milestone.added' ? event.payload.milestone : null };
@@ -279,30 +297,39 @@ async function requireMilestone(db: Reader, access: CircleAccess, milestoneId: s
 export async function removeVictory(db: Database, access: CircleAccess, milestoneId: string, now = Date.now()) {
 	requireCan(access, 'addMilestone');
 	const circleId = access.circle.id;
-	const row = await requireMilestone(db, access, milestoneId);
-	if (row.kind !== 'victory' || row.created_by !== access.userId) throw forbidden('You can only remove a milestone you added yourself.');
-	const event = await db.transaction().execute(async (trx) => {
+	const { event, title } = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'addMilestone');
+		const row = await requireMilestone(trx, member, milestoneId);
+		if (row.kind !== 'victory' || row.created_by !== member.userId) throw forbidden('You can only remove a milestone you added yourself.');
 		await trx.deleteFrom('milestones').where('id', '=', milestoneId).execute();
-		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.removed', payload: { milestoneId, title: row.title }, now });
+		const event = await appendCircleEvent(trx, {
+			circleId,
+			actorId: member.userId,
+			type: 'milestone.removed',
+			payload: { milestoneId, title: row.title },
+			now
+		});
+		return { event, title: row.title };
 	});
 	publishCircleEvents([event]);
-	return { removed: row.title };
+	return { removed: title };
 }
 
 /** One cheer per member per milestone; its message can be changed later. */
 export async function cheerMilestone(db: Database, access: CircleAccess, milestoneId: string, message: string, now = Date.now()) {
 	requireCan(access, 'cheer');
 	const circleId = access.circle.id;
-	await requireMilestone(db, access, milestoneId);
 	const outcome = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'cheer');
+		await requireMilestone(trx, member, milestoneId);
 		const inserted = await trx
 			.insertInto('milestone_cheers')
-			.values({ milestone_id: milestoneId, user_id: access.userId, message, created_at: now, edited_at: null })
+			.values({ milestone_id: milestoneId, user_id: member.userId, message, created_at: now, edited_at: null })
 			.onConflict((conflict) => conflict.doNothing())
 			.executeTakeFirst();
 		if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
 		const [view] = await loadMilestoneViews(trx, [milestoneId]);
-		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.cheered', payload: { milestone: view!, celebrate: false }, now });
+		return appendCircleEvent(trx, { circleId, actorId: member.userId, type: 'milestone.cheered', payload: { milestone: view!, celebrate: false }, now });
 	});
 	if (!outcome) throw conflict('You’ve already cheered this one. You can change your message instead.');
 	publishCircleEvents([outcome]);
@@ -312,17 +339,18 @@ export async function cheerMilestone(db: Database, access: CircleAccess, milesto
 export async function editCheer(db: Database, access: CircleAccess, milestoneId: string, message: string, now = Date.now()) {
 	requireCan(access, 'cheer');
 	const circleId = access.circle.id;
-	await requireMilestone(db, access, milestoneId);
 	const outcome = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'cheer');
+		await requireMilestone(trx, member, milestoneId);
 		const updated = await trx
 			.updateTable('milestone_cheers')
 			.set({ message, edited_at: now })
 			.where('milestone_id', '=', milestoneId)
-			.where('user_id', '=', access.userId)
+			.where('user_id', '=', member.userId)
 			.executeTakeFirst();
 		if (Number(updated.numUpdatedRows) === 0) return null;
 		const [view] = await loadMilestoneViews(trx, [milestoneId]);
-		return appendCircleEvent(trx, { circleId, actorId: access.userId, type: 'milestone.cheer-edited', payload: { milestone: view!, celebrate: false }, now });
+		return appendCircleEvent(trx, { circleId, actorId: member.userId, type: 'milestone.cheer-edited', payload: { milestone: view!, celebrate: false }, now });
 	});
 	if (!outcome) throw conflict('You haven’t cheered this one yet.');
 	publishCircleEvents([outcome]);

@@ -4,7 +4,7 @@
 // the person chooses to tell it (until then the circle's count carries on as it knew it).
 import type { Database } from '$lib/server/db';
 import { newId } from '$lib/server/ids';
-import { requireCan, type CircleAccess } from '$lib/server/circles/access';
+import { lockCircleFor, requireCan, type CircleAccess } from '$lib/server/circles/access';
 import { forbidden, invalid, notFound } from '$lib/server/refusal';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
@@ -19,6 +19,16 @@ import { forgetMilestonesAfterLapse, forgetStretchMilestones, loadStretches, rea
 function requirePersonInRecovery(access: CircleAccess): void {
 	requireCan(access, 'setOwnRecovery');
 	if (!access.inRecovery) throw forbidden('Only a person in recovery keeps a recovery date. If that’s you, say so on the members page first.');
+}
+
+/**
+ * The first step of each command's transaction: the circle's lock, then the member as they are
+ * now (still in it, still in recovery), so one member's stretches change one command at a time.
+ */
+async function lockForRecovery(trx: Database, access: CircleAccess): Promise<CircleAccess> {
+	const member = await lockCircleFor(trx, access, 'setOwnRecovery');
+	requirePersonInRecovery(member);
+	return member;
 }
 
 function currentSharedStart(stretches: StretchRow[]): IsoDay | null {
@@ -36,7 +46,8 @@ export async function setRecoveryDate(db: Database, access: CircleAccess, starte
 	if (startedOn > today) throw invalid('That day hasn’t come yet where your circle is. Please choose today or an earlier day.', 'startedOn');
 
 	const outcome = await db.transaction().execute(async (trx) => {
-		const before = await loadStretches(trx, circleId, access.userId);
+		const member = await lockForRecovery(trx, access);
+		const before = await loadStretches(trx, circleId, member.userId);
 		const current = before.find((stretch) => stretch.endedOn === null);
 		const lastLapse = before.filter((stretch) => stretch.endedOn !== null).at(-1);
 		if (lastLapse?.endedOn && startedOn < lastLapse.endedOn) {
@@ -69,7 +80,7 @@ export async function setRecoveryDate(db: Database, access: CircleAccess, starte
 				circleId,
 				actorId: access.userId,
 				type: 'recovery.date-set',
-				payload: { userId: access.userId, displayName: access.displayName, startedOn: sharedAfter ?? startedOn },
+				payload: { userId: member.userId, displayName: member.displayName, startedOn: sharedAfter ?? startedOn },
 				now
 			})
 		];
@@ -90,7 +101,8 @@ export async function recordLapse(db: Database, access: CircleAccess, input: Lap
 	if (!isIsoDay(input.on) || input.on < EARLIEST_DAY) throw invalid('Please give the day it happened.', 'on');
 	if (input.on > today) throw invalid('That day hasn’t come yet where your circle is. Please choose today or an earlier day.', 'on');
 	const outcome = await db.transaction().execute(async (trx) => {
-		const stretches = await loadStretches(trx, circleId, access.userId);
+		const member = await lockForRecovery(trx, access);
+		const stretches = await loadStretches(trx, circleId, member.userId);
 		const current = stretches.find((stretch) => stretch.endedOn === null);
 		if (!current) throw invalid('Set the day your recovery began first.');
 		if (input.on <= current.startedOn) {
@@ -121,7 +133,7 @@ export async function recordLapse(db: Database, access: CircleAccess, input: Lap
 				circleId,
 				actorId: access.userId,
 				type: 'recovery.lapse-shared',
-				payload: { userId: access.userId, displayName: access.displayName },
+				payload: { userId: member.userId, displayName: member.displayName },
 				now
 			})
 		];
@@ -136,7 +148,8 @@ export async function shareLapse(db: Database, access: CircleAccess, stretchId: 
 	requirePersonInRecovery(access);
 	const circleId = access.circle.id;
 	const outcome = await db.transaction().execute(async (trx) => {
-		const stretches = await loadStretches(trx, circleId, access.userId);
+		const member = await lockForRecovery(trx, access);
+		const stretches = await loadStretches(trx, circleId, member.userId);
 		const stretch = stretches.find((candidate) => candidate.id === stretchId && candidate.endedOn !== null);
 		if (!stretch) throw notFound();
 		if (stretch.lapseShared) return [] as CircleEvent[];
@@ -147,7 +160,7 @@ export async function shareLapse(db: Database, access: CircleAccess, stretchId: 
 				circleId,
 				actorId: access.userId,
 				type: 'recovery.lapse-shared',
-				payload: { userId: access.userId, displayName: access.displayName },
+				payload: { userId: member.userId, displayName: member.displayName },
 				now
 			})
 		];
