@@ -23,6 +23,8 @@ declare global {
 			errorId?: string;
 			/** Hearth could not reach its database: the page says so kindly (its status is 503). */
 			unavailable?: boolean;
+			/** …and lost it while saving: what was sent may have been saved (unavailable.ts UNSURE_MESSAGE). */
+			unsure?: boolean;
 		}
 		interface PageData {
 			user: { displayName: string } | null;

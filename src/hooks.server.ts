@@ -12,8 +12,8 @@ import { startRealtime } from '$lib/server/realtime';
 import { deleteStaleThrottles } from '$lib/server/throttle';
 import { checkMilestoneClock, MILESTONE_CLOCK_INTERVAL } from '$lib/server/milestones/milestones';
 import { HOUSEKEEPING_JOB, MILESTONE_CLOCK_JOB, setAppLeader, startBackgroundLeader } from '$lib/server/background/leader';
-import { isDatabaseUnavailable } from '$lib/server/db/unavailable';
-import { UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER_SECONDS, UNAVAILABLE_STATUS } from '$lib/unavailable';
+import { isCommitUnsure, isDatabaseUnavailable } from '$lib/server/db/unavailable';
+import { UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER_SECONDS, UNAVAILABLE_STATUS, UNSURE_MESSAGE } from '$lib/unavailable';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
@@ -137,7 +137,7 @@ export const handleError: HandleServerError = ({ error, event, status, message }
 		// Not a bug of ours: one line, no stack; unavailableAnswers makes the answer a 503.
 		event.locals.databaseAway = true;
 		console.error(`[database away] ${event.request.method} ${loggedPath(event.url)}: ${(error as Error).message || String(error)}`);
-		return { message: UNAVAILABLE_MESSAGE, unavailable: true };
+		return isCommitUnsure(error) ? { message: UNSURE_MESSAGE, unavailable: true, unsure: true } : { message: UNAVAILABLE_MESSAGE, unavailable: true };
 	}
 	const errorId = crypto.randomUUID();
 	const path = loggedPath(event.url);

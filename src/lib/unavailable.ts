@@ -20,6 +20,18 @@ export const UNAVAILABLE_LIVE_MESSAGE = 'Hearth can’t reach its records right 
 /** What a catch-up is told when the log cannot be read; the page asks again by itself after a wait. */
 export const UNAVAILABLE_CATCH_UP_MESSAGE = 'Hearth can’t reach its records right now; this page will ask again by itself.';
 
+/**
+ * The error's message when the connection was lost while the change was being committed: it may
+ * have been saved, so nobody is told it was not (and sends it twice without looking first).
+ */
+export const UNSURE_MESSAGE =
+	'Hearth lost touch with its records just as it was saving this, so it may have been saved. Please look for it in a moment before sending it again.';
+
+/** A form's line for UNSURE_MESSAGE (no "wasn’t saved" before it: it may have been). */
+export function unsureLine(keeps: boolean): string {
+	return `${UNSURE_MESSAGE.slice(0, -1)}${keeps ? ': what you wrote is still here' : ''}.`;
+}
+
 /** A form's line when it was refused for that: what did not happen (`lost`), then why and what to do. */
 export function unavailableLine(lost: string, keeps: boolean): string {
 	return `${lost} Hearth can’t reach its records right now, so nothing was saved. Please try again in a moment${keeps ? ': what you wrote is still here' : ''}.`;

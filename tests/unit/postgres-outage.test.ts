@@ -9,7 +9,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { createPostgresKysely, createPostgresPool } from '$lib/server/db/postgres';
 import { isDatabaseHealthy } from '$lib/server/db';
-import { isDatabaseUnavailable } from '$lib/server/db/unavailable';
+import { isCommitUnsure, isDatabaseUnavailable } from '$lib/server/db/unavailable';
 import { notFound } from '$lib/server/refusal';
 import { postgresAvailable, startTestPostgres, type TestPostgres } from './support/postgres';
 
@@ -97,8 +97,14 @@ describe.skipIf(!bin)('isDatabaseUnavailable, on what node-postgres throws', () 
 		// A client whose session ended, asked again: not queryable any more, also "unavailable".
 		const { rows: againRows } = await again.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
 		await pool({ max: 1 }).query('SELECT pg_terminate_backend($1)', [againRows[0]!.pid]);
-		await new Promise((resolve) => again.once('end', resolve));
-		expect(isDatabaseUnavailable(await rejection(again.query('SELECT 1')))).toBe(true);
+		let failure: unknown;
+		await until('the ended session fails its queries', () =>
+			again.query('SELECT 1').then(
+				() => false,
+				(error: unknown) => ((failure = error), true)
+			)
+		);
+		expect(isDatabaseUnavailable(failure), String(failure)).toBe(true);
 		again.release();
 	});
 });
@@ -109,6 +115,72 @@ describe('isDatabaseUnavailable, on its own', () => {
 		expect(isDatabaseUnavailable(new AggregateError([refused], ''))).toBe(true);
 		expect(isDatabaseUnavailable(new Error('PostgreSQL migration 0013 failed', { cause: { code: '57P03' } }))).toBe(true);
 		expect(isDatabaseUnavailable({ code: '08006' })).toBe(true);
+	});
+});
+
+/** Polls until `condition` holds (fails after 10 s). */
+async function until(what: string, condition: () => Promise<boolean>): Promise<void> {
+	const deadline = Date.now() + 10_000;
+	while (!(await condition())) {
+		if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
+
+describe.skipIf(!bin)('a transaction whose connection is lost', () => {
+	/** Ends the session of `pid` once its current statement is `statement` (as pg_stat_activity shows it). */
+	async function terminateDuring(pid: () => number | undefined, statement: RegExp): Promise<void> {
+		const admin = pool({ max: 1 });
+		await until(`session busy with ${statement}`, async () => {
+			if (pid() === undefined) return false;
+			const { rows } = await admin.query<{ query: string }>("SELECT query FROM pg_stat_activity WHERE pid = $1 AND state = 'active'", [pid()]);
+			return rows.some((row) => statement.test(row.query));
+		});
+		await admin.query('SELECT pg_terminate_backend($1)', [pid()]);
+	}
+
+	it('is "unsure" when it was lost during its COMMIT (the server may have committed it), and only then', async () => {
+		const app = pool({ max: 2 });
+		const db = createPostgresKysely(app);
+		// A check that runs at COMMIT and takes its time, so the session can be ended right then.
+		await app.query(`
+			CREATE TABLE slow_commit (id INTEGER PRIMARY KEY);
+			CREATE FUNCTION slow_commit_check() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
+			CREATE CONSTRAINT TRIGGER slow_commit_at_commit AFTER INSERT ON slow_commit DEFERRABLE INITIALLY DEFERRED
+				FOR EACH ROW EXECUTE FUNCTION slow_commit_check();
+			CREATE TABLE unique_at_commit (id INTEGER, CONSTRAINT one_each UNIQUE (id) DEFERRABLE INITIALLY DEFERRED);
+			INSERT INTO unique_at_commit VALUES (1);
+		`);
+		const pidOf = async (trx: typeof db) => (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!.pid;
+
+		let committing: number | undefined;
+		const duringCommit = rejection(
+			db.transaction().execute(async (trx) => {
+				committing = await pidOf(trx);
+				await sql`INSERT INTO slow_commit VALUES (1)`.execute(trx);
+			})
+		);
+		await terminateDuring(() => committing, /^commit$/i);
+		const lostDuringCommit = await duringCommit;
+		expect(isDatabaseUnavailable(lostDuringCommit)).toBe(true);
+		expect(isCommitUnsure(lostDuringCommit)).toBe(true);
+
+		let working: number | undefined;
+		const beforeCommit = rejection(
+			db.transaction().execute(async (trx) => {
+				working = await pidOf(trx);
+				await sql`SELECT pg_sleep(30)`.execute(trx);
+			})
+		);
+		await terminateDuring(() => working, /pg_sleep/);
+		const lostBeforeCommit = await beforeCommit;
+		expect(isDatabaseUnavailable(lostBeforeCommit)).toBe(true);
+		expect(isCommitUnsure(lostBeforeCommit)).toBe(false);
+
+		// A COMMIT the database itself refuses did not happen: neither unavailable nor unsure.
+		const refused = await rejection(db.transaction().execute((trx) => sql`INSERT INTO unique_at_commit VALUES (1)`.execute(trx)));
+		expect(refused).toMatchObject({ code: '23505' });
+		expect(isDatabaseUnavailable(refused) || isCommitUnsure(refused)).toBe(false);
 	});
 });
 

@@ -29,8 +29,10 @@ export class EnhancedForm {
 	sending = $state(false);
 	/** The last send never reached the server or got no answer: nothing was saved. */
 	connectionLost = $state(false);
-	/** The server answered 503: it could not reach its database, so nothing was saved. */
+	/** The server answered 503: it could not reach its database, so nothing was saved… */
 	unavailable = $state(false);
+	/** …or it lost it while saving, so it may have been (the 503 says `unsure`). */
+	unsure = $state(false);
 
 	readonly #options: EnhancedFormOptions;
 
@@ -43,11 +45,14 @@ export class EnhancedForm {
 		this.sending = true;
 		this.connectionLost = false;
 		this.unavailable = false;
+		this.unsure = false;
 		return async ({ result, update }) => {
 			try {
 				// Not applied: the page keeps what it shows, the form what was typed.
-				if (result.type === 'error' && result.status === UNAVAILABLE_STATUS) this.unavailable = true;
-				else if (result.type === 'error' && this.#options.errorPage && result.status) await update();
+				if (result.type === 'error' && result.status === UNAVAILABLE_STATUS) {
+					this.unavailable = true;
+					this.unsure = (result.error as App.Error | undefined)?.unsure === true;
+				} else if (result.type === 'error' && this.#options.errorPage && result.status) await update();
 				else if (result.type === 'error') this.connectionLost = true;
 				else if (this.#options.onResult) await this.#options.onResult({ result, formElement, update });
 				else await update({ reset: result.type === 'success' && (this.#options.reset ?? true) });

@@ -28,14 +28,16 @@ const UNAVAILABLE_MESSAGES = [
 	'Connection terminated', // also "… unexpectedly" and "… due to connection timeout"
 	'timeout exceeded when trying to connect', // the pool's connectionTimeoutMillis
 	'Client has encountered a connection error and is not queryable',
+	'Client was closed and is not queryable', // ended at once after the server ended its session
 	'timeout expired' // the client's own connect timeout
 ];
 
 /**
  * Whether `error` says the database cannot be reached (refused, cut, timed out, shutting down or
  * starting up), as opposed to a query that the database refused. Such an error means the change
- * asked for did not happen (or, for a COMMIT cut mid-way, that nobody can say it did): the answer
- * is "try again in a moment", a 503, never "saved". Looks through `cause` and AggregateError.
+ * asked for did not happen, unless the connection was lost during its COMMIT (isCommitUnsure):
+ * the answer is "try again in a moment", a 503, never "saved". Looks through `cause` and
+ * AggregateError.
  */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
 	if (!error || typeof error !== 'object' || depth > 5) return false;
@@ -44,4 +46,21 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
 	if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((words) => message.startsWith(words))) return true;
 	if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
 	return isDatabaseUnavailable(cause, depth + 1);
+}
+
+const COMMIT_UNSURE = Symbol.for('hearth.commit-unsure');
+
+/**
+ * Marks an error as "the connection was lost while its transaction's COMMIT was on its way": the
+ * server may have committed it without the answer reaching us, so nobody can say it was not saved
+ * (postgres/index.ts marks these). Returns the error.
+ */
+export function markCommitUnsure<E>(error: E): E {
+	if (error && typeof error === 'object') Object.defineProperty(error, COMMIT_UNSURE, { value: true });
+	return error;
+}
+
+/** Whether the database became unreachable while a COMMIT was on its way (see markCommitUnsure). */
+export function isCommitUnsure(error: unknown): boolean {
+	return !!error && typeof error === 'object' && (error as Record<symbol, unknown>)[COMMIT_UNSURE] === true;
 }

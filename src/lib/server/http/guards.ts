@@ -2,16 +2,19 @@
 // access to the circle in the URL (or the same 404 for every outsider). While the database is away
 // nobody's session can be checked: that is a 503 (unavailable.ts), never "log in" or "not found".
 import { error, redirect, type RequestEvent } from '@sveltejs/kit';
-import { UNAVAILABLE_MESSAGE, UNAVAILABLE_STATUS } from '$lib/unavailable';
+import { UNAVAILABLE_MESSAGE, UNAVAILABLE_STATUS, UNSURE_MESSAGE } from '$lib/unavailable';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { loginUrlFor } from '$lib/server/auth/redirects';
 import { getDb } from '$lib/server/db';
 import { requireCan, requireMember, type CircleAccess, type CircleAction } from '$lib/server/circles/access';
 import { isRefusal, REFUSAL_STATUS } from '$lib/server/refusal';
 
-/** The error for "Hearth cannot reach its database": the 503 page, or a form's unavailable line. */
-export function databaseAway(): never {
-	error(UNAVAILABLE_STATUS, { message: UNAVAILABLE_MESSAGE, unavailable: true });
+/**
+ * The error for "Hearth cannot reach its database": the 503 page, or a form's unavailable line.
+ * `unsure`: it was lost while saving, so what was sent may have been saved (UNSURE_MESSAGE).
+ */
+export function databaseAway(unsure = false): never {
+	error(UNAVAILABLE_STATUS, unsure ? { message: UNSURE_MESSAGE, unavailable: true, unsure: true } : { message: UNAVAILABLE_MESSAGE, unavailable: true });
 }
 
 /**
