@@ -218,6 +218,13 @@ async function outage(mode: 'fast' | 'immediate', browserPage: Page | null): Pro
 
 		// A socket that comes back now is asked to try again, not told it is signed out.
 		await expect(away.connect()).rejects.toThrow(UNAVAILABLE_LIVE_MESSAGE);
+		// A page whose own load fails for it (no session to check: an invite link) is the 503 too,
+		// and so is its data for a client-side navigation, marked for the error page.
+		const invitePage = await fetch(`${serverA.baseURL}/join/${'a'.repeat(32)}`);
+		expect(invitePage.status).toBe(503);
+		expect(await invitePage.text()).toContain(UNAVAILABLE_TITLE);
+		const inviteData = await fetch(`${serverA.baseURL}/join/${'a'.repeat(32)}/__data.json`);
+		expect(JSON.stringify(await inviteData.json())).toContain('"unavailable":true');
 
 		if (browserPage) {
 			// The browser comes back online: its socket retries, and its post is refused with the words kept.
