@@ -253,6 +253,8 @@ async function outage(mode: 'fast' | 'immediate', browserPage: Page | null): Pro
 		const awayMs = Date.now() - stopped;
 		const afterStart = posters.map((p) => p.attempts.length);
 		await until('every poster saved again after the restart', () => posters.every((p, i) => p.count('saved', afterStart[i]) >= EACH_PHASE), 15_000, report);
+		// Enough: the rest is about catching up with what was posted (the posters would only add load).
+		await Promise.all(posters.map((p) => p.stop()));
 		console.log(`${mode}: PostgreSQL away for ${awayMs} ms\n${report()}`);
 
 		await away.connect();
