@@ -136,7 +136,8 @@ export const handleError: HandleServerError = ({ error, event, status, message }
 	if (isDatabaseUnavailable(error)) {
 		// Not a bug of ours: one line, no stack; unavailableAnswers makes the answer a 503.
 		event.locals.databaseAway = true;
-		console.error(`[database away] ${event.request.method} ${loggedPath(event.url)}: ${(error as Error).message || String(error)}`);
+		const { message: words, code } = error as { message?: string; code?: string };
+		console.error(`[database away] ${event.request.method} ${loggedPath(event.url)}: ${words || code || String(error)}`);
 		return isCommitUnsure(error) ? { message: UNSURE_MESSAGE, unavailable: true, unsure: true } : { message: UNAVAILABLE_MESSAGE, unavailable: true };
 	}
 	const errorId = crypto.randomUUID();
