@@ -11,14 +11,25 @@ declare global {
 			logPositions?: Map<string, Promise<LogPosition>>;
 			/** The user's membership per circle, looked up once per page request (http/guards.ts). */
 			circleAccess?: Map<string, Promise<CircleAccess>>;
+			/**
+			 * The database could not be reached during this request (hooks.server.ts): the session
+			 * cookie could not be checked, or a query failed for it. Its answer is a 503.
+			 */
+			databaseAway?: boolean;
 		}
 		interface Error {
 			message: string;
 			/** Quoted to the user and written in the server log, so one can find the other. */
 			errorId?: string;
+			/** Hearth could not reach its database: the page says so kindly (its status is 503). */
+			unavailable?: boolean;
+			/** …and lost it while saving: what was sent may have been saved (unavailable.ts UNSURE_MESSAGE). */
+			unsure?: boolean;
 		}
 		interface PageData {
 			user: { displayName: string } | null;
+			/** The database was away: who is signed in is not known, so the header shows neither. */
+			databaseAway?: boolean;
 		}
 	}
 }

@@ -12,6 +12,8 @@ import { startRealtime } from '$lib/server/realtime';
 import { deleteStaleThrottles } from '$lib/server/throttle';
 import { checkMilestoneClock, MILESTONE_CLOCK_INTERVAL } from '$lib/server/milestones/milestones';
 import { HOUSEKEEPING_JOB, MILESTONE_CLOCK_JOB, setAppLeader, startBackgroundLeader } from '$lib/server/background/leader';
+import { isCommitUnsure, isDatabaseUnavailable } from '$lib/server/db/unavailable';
+import { UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER_SECONDS, UNAVAILABLE_STATUS, UNSURE_MESSAGE } from '$lib/unavailable';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
@@ -80,12 +82,36 @@ function setsSessionCookie(response: Response): boolean {
 	return response.headers.getSetCookie().some((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`));
 }
 
+/**
+ * While the database cannot be reached, every answer that needed it is a 503 with Retry-After, in
+ * kind words (unavailable.ts): the error page, a form's "nothing was saved" line. The answer
+ * SvelteKit gives an unexpected error is a 500 whatever handleError says, so the error it marked
+ * (locals.databaseAway) gets its status here; the 503s thrown as such (guards.ts) get Retry-After.
+ */
+const unavailableAnswers: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	const away = event.locals.databaseAway && response.status === 500;
+	if (!away && response.status !== UNAVAILABLE_STATUS) return response;
+	const headers = new Headers(response.headers);
+	if (!headers.has('retry-after')) headers.set('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+	return new Response(response.body, { status: UNAVAILABLE_STATUS, statusText: 'Service Unavailable', headers });
+};
+
 const authenticate: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.session = null;
 	const token = event.cookies.get(SESSION_COOKIE);
 	if (token) {
-		const validated = await validateSessionToken(getDb(), token);
+		let validated: Awaited<ReturnType<typeof validateSessionToken>>;
+		try {
+			validated = await validateSessionToken(getDb(), token);
+		} catch (caught) {
+			if (!isDatabaseUnavailable(caught)) throw caught;
+			// Not known to be signed in, nor signed out: the cookie stays, and whatever needs to know
+			// who is asking answers 503 (http/guards.ts requireSessionChecked).
+			event.locals.databaseAway = true;
+			return resolve(event);
+		}
 		if (validated) {
 			event.locals.user = validated.user;
 			event.locals.session = validated.session;
@@ -97,14 +123,25 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(securityHeaders, privateAnswers, authenticate);
+export const handle = sequence(securityHeaders, unavailableAnswers, privateAnswers, authenticate);
+
+/** Invite, reset and confirmation tokens are secrets: never write one to the log. */
+function loggedPath(url: URL): string {
+	return url.pathname.replace(SECRET_PATH, '/$1/…');
+}
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	// A request we could not take (404, 415 and the like) is not our failure: no alarm in the log.
 	if (status < 500) return { message: status === 404 ? 'Not found' : message };
+	if (isDatabaseUnavailable(error)) {
+		// Not a bug of ours: one line, no stack; unavailableAnswers makes the answer a 503.
+		event.locals.databaseAway = true;
+		const { message: words, code } = error as { message?: string; code?: string };
+		console.error(`[database away] ${event.request.method} ${loggedPath(event.url)}: ${words || code || String(error)}`);
+		return isCommitUnsure(error) ? { message: UNSURE_MESSAGE, unavailable: true, unsure: true } : { message: UNAVAILABLE_MESSAGE, unavailable: true };
+	}
 	const errorId = crypto.randomUUID();
-	// Invite, reset and confirmation tokens are secrets: never write one to the log.
-	const path = event.url.pathname.replace(SECRET_PATH, '/$1/…');
+	const path = loggedPath(event.url);
 	console.error(`[error ${errorId}] ${event.request.method} ${path} (${status} ${message})`, error);
 	return { message: 'Something went wrong on our side.', errorId };
 };

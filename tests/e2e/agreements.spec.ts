@@ -25,6 +25,8 @@ import { createAccountAndJoin, createCircle, expectNotFound, makeInvite, markWin
 
 /** An agreement's own page (not the "new" page, whose name has the same shape as an id). */
 const AGREEMENT_PATH = /^\/circles\/[a-z2-7]+\/agreements\/(?!new$)([a-z2-7]+)$/;
+/** The data of an agreement's own page, as a client-side navigation fetches it. */
+const AGREEMENT_DATA = /\/circles\/[a-z2-7]+\/agreements\/(?!new\/)[a-z2-7]+\/__data\.json/;
 
 const agreementFields = {
 	title: (page: Page) => page.getByLabel('Title', { exact: true }),
@@ -268,6 +270,33 @@ test('three members propose, ask for changes, revise and agree, each seeing it a
 		await other.context.close();
 		expect(other.trouble).toEqual([]);
 	}
+});
+
+test('proposing lands on the new agreement even when its own live event arrives while that page loads', async ({ page, baseURL }) => {
+	const { circleId } = await circleWith(page, baseURL!, ['Bea']);
+	// The live event that says the agreement was proposed is held back until the page is on its
+	// way to the new agreement (its data requested), so that it arrives during that navigation.
+	let navigationStarted: () => void = () => {};
+	const onItsWay = new Promise<void>((resolve) => (navigationStarted = resolve));
+	await page.route(AGREEMENT_DATA, async (route) => {
+		navigationStarted();
+		await route.continue();
+	});
+	await page.routeWebSocket(/\/socket\.io\//, (browserSide) => {
+		const serverSide = browserSide.connectToServer();
+		browserSide.onMessage((message) => serverSide.send(message));
+		serverSide.onMessage(async (message) => {
+			if (String(message).includes('"agreement.proposed"')) await onItsWay;
+			browserSide.send(message);
+		});
+	});
+	await gotoHydrated(page, `/circles/${circleId}/agreements/new`);
+	await expect(liveStatus(page)).toHaveText(LIVE);
+	await fillAgreement(page, { title: 'Phones away at dinner', category: 'Home & visits', body: 'We keep phones away while we eat.' });
+	await page.getByRole('button', { name: 'Propose to the circle' }).click();
+	await expectPathname(page, AGREEMENT_PATH);
+	await expect(page.getByRole('heading', { level: 1, name: 'Phones away at dinner' })).toBeVisible();
+	await expect(statusLine(page)).toHaveText('Waiting for answers: 0 of 2 agreed');
 });
 
 test('bad input on the new page says what to fix next to each field, keeps the words, and stores nothing', async ({ page, baseURL }) => {

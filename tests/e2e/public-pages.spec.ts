@@ -31,11 +31,11 @@ test('an unknown address shows the friendly 404 page with status 404', async ({ 
 	await expectNoAxeViolations(page);
 });
 
-test('GET /healthz answers 200 {"ok":true}, and (one server only) that it runs every background job', async ({ request }) => {
+test('GET /healthz answers 200 {"ok":true,"database":true}, and (one server only) that it runs every background job', async ({ request }) => {
 	const response = await request.get('/healthz');
 	expect(response.status()).toBe(200);
 	expect(response.headers()['content-type']).toContain('application/json');
-	expect(await response.json()).toEqual({ ok: true, leader: { 'milestone-clock': true, housekeeping: true } });
+	expect(await response.json()).toEqual({ ok: true, database: true, leader: { 'milestone-clock': true, housekeeping: true } });
 });
 
 for (const path of ['/', '/login', '/help', '/there-is-no-such-page']) {

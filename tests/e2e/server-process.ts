@@ -39,6 +39,7 @@ export interface ServerProcess {
 	readonly port: number;
 	/** 127.0.0.1, not localhost: the handshake's Origin check compares with the Host header, which this matches. */
 	readonly baseURL: string;
+	/** The SQLite file it uses ('' when it uses PostgreSQL: `databaseUrl`). */
 	readonly dbPath: string;
 	readonly pid: number;
 	/** Settles when the process has exited. */
@@ -57,7 +58,10 @@ const running = new Set<ServerProcess>();
 
 export interface StartOptions {
 	port: number;
-	dbPath: string;
+	/** An SQLite file (DATABASE_PATH)… */
+	dbPath?: string;
+	/** …or a PostgreSQL database (DATABASE_URL): exactly one of the two. */
+	databaseUrl?: string;
 	/** Where server.js and build/ are; the repository root by default. */
 	cwd?: string;
 	/** How long to wait for GET /healthz to answer 200. */
@@ -67,10 +71,16 @@ export interface StartOptions {
 
 /** Starts `node --v8-pool-size=1 server.js` and waits until GET /healthz answers 200. */
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
-	const { port, dbPath, cwd = REPO_ROOT, timeoutMs = 30_000 } = options;
+	const { port, dbPath = '', databaseUrl, cwd = REPO_ROOT, timeoutMs = 30_000 } = options;
+	if (!dbPath === !databaseUrl) throw new Error('startServer needs either dbPath (SQLite) or databaseUrl (PostgreSQL), not both.');
+	const env: Record<string, string | undefined> = { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' };
+	delete env.DATABASE_PATH;
+	delete env.DATABASE_URL;
+	if (databaseUrl) env.DATABASE_URL = databaseUrl;
+	else env.DATABASE_PATH = dbPath;
 	const child: ChildProcess = spawn(process.execPath, ['--v8-pool-size=1', 'server.js'], {
 		cwd,
-		env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath },
+		env,
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let log = '';

@@ -1,46 +1,54 @@
 // Several servers (issue 17, "What to build" point 4): two Hearth processes (`node server.js`, the
-// production build) on ONE SQLite file and ONE Redis, REDIS_URL set on both. Members act through
-// the real HTTP forms of either server; their live connections are real socket.io clients (the kit's
-// LiveClient, wired to the app's CircleSync as the page is). What one server does must reach the
-// sockets on the other: events, removals, "log out of all devices", presence; and with Redis
-// stopped and started again, posts still commit and a client catches up with no gap.
+// production build) on ONE PostgreSQL database and ONE Redis, REDIS_URL set on both. Members act
+// through the real HTTP forms of either server; their live connections are real socket.io clients
+// (the kit's LiveClient, wired to the app's CircleSync as the page is). What one server does must
+// reach the sockets on the other: events, removals, "log out of all devices", presence; and with
+// Redis stopped and started again, posts still commit and a client catches up with no gap. (The
+// same journeys in real browsers, one on each server: servers-postgres.spec.ts.)
 //
-// Sharing one SQLite file works only for processes on one machine (WAL); it is how this test runs
-// two servers. Real multi-machine use is PostgreSQL's (DATABASE_URL, issue 17 point 1).
+// E2E_SERVERS_DB=sqlite runs the same tests with the two servers on one SQLite file instead (WAL:
+// processes on one machine only). Not run by default: nothing here depends on the database but
+// the log it reads, which both dialects' vitest suites cover, and several servers on one machine's
+// file is not how Hearth is deployed (README, "Several servers").
 //
 // E2E_REDIS_OFF=1 starts the same two servers without REDIS_URL: every test here must then fail
 // (that is how the tests were checked to depend on the adapter).
 import { expect, test } from '@playwright/test';
-import Database from 'better-sqlite3';
 import { startRedis, redisUnavailable, type TestRedis } from '../unit/support/redis';
-import { freePort, killAllServers, startServer, tempDatabase, type ServerProcess } from './server-process';
+import { freePort, killAllServers, startServer, type ServerProcess } from './server-process';
+import { postgresUnavailable, startSharedDatabase, type SharedDatabase } from './servers-kit';
 import { unflatten } from 'devalue';
-import { LiveClient, Member, compareWithLog, describeDiff, joinCircle, loadPagePosition, makeCircle, readServerLog, signUpMember, sleep } from './sync-kit';
+import { LiveClient, Member, compareWithLog, describeDiff, joinCircle, loadPagePosition, makeCircle, signUpMember, sleep } from './sync-kit';
 
 const WITHOUT_ADAPTER = process.env.E2E_REDIS_OFF === '1';
+const DIALECT = process.env.E2E_SERVERS_DB === 'sqlite' ? 'sqlite' : 'postgres';
 /** How long a live delivery may take before the test says it did not come. */
 const LIVE_WITHIN_MS = 5000;
 
 test.describe.configure({ mode: 'serial' });
 
 let redis: TestRedis | null = null;
-let database: ReturnType<typeof tempDatabase> | null = null;
+let database: SharedDatabase | null = null;
 let serverA: ServerProcess;
 let serverB: ServerProcess;
 const clients: LiveClient[] = [];
 
-const skipped = redisUnavailable();
+const skipped = redisUnavailable() ?? (DIALECT === 'postgres' ? postgresUnavailable() : null);
 test.skip(skipped !== null, skipped ?? '');
 
 test.beforeAll(async () => {
 	test.setTimeout(90_000);
-	redis = await startRedis();
-	database = tempDatabase('hearth-redis-');
+	[redis, database] = await Promise.all([startRedis(), startSharedDatabase(DIALECT)]);
 	const env: Record<string, string> = { SIGNUPS_PER_ADDRESS_PER_HOUR: '100000' };
 	if (!WITHOUT_ADAPTER) env.REDIS_URL = redis.url;
-	// One after the other: the first one migrates the shared file.
-	serverA = await startServer({ port: await freePort(), dbPath: database.dbPath, env });
-	serverB = await startServer({ port: await freePort(), dbPath: database.dbPath, env });
+	const start = async () => startServer({ port: await freePort(), ...database!.server, env });
+	// PostgreSQL: both at once (the migrations' advisory lock lets one of them apply each file).
+	// An SQLite file: one after the other, the first one migrates it.
+	if (DIALECT === 'postgres') [serverA, serverB] = await Promise.all([start(), start()]);
+	else {
+		serverA = await start();
+		serverB = await start();
+	}
 });
 
 test.afterEach(async () => {
@@ -54,7 +62,7 @@ test.afterAll(async () => {
 	for (const client of clients) client.close();
 	await killAllServers();
 	await redis?.remove();
-	database?.remove();
+	await database?.remove();
 });
 
 /** The same person, signed in on the other server (a second session, as a second device would). */
@@ -94,8 +102,8 @@ async function membersPageOnline(member: Member, circleId: string): Promise<stri
 	throw new Error('the members page data has no online list');
 }
 
-function lastSeq(circleId: string): number {
-	return readServerLog(circleId, database!.dbPath).at(-1)?.seq ?? 0;
+async function lastSeq(circleId: string): Promise<number> {
+	return (await database!.readLog(circleId)).at(-1)?.seq ?? 0;
 }
 
 /** A circle made on A by `owner` (on A), joined by a member signed up on B. */
@@ -114,12 +122,12 @@ test('a check-in, a reaction and an agreement answer made on server B reach a me
 
 	const posted = await member.postCheckIn(circleId, { mood: 4, body: 'Posted through server B' });
 	expect(posted.type, JSON.stringify(posted)).toBe('success');
-	await ownerOnA.waitSettled(lastSeq(circleId), LIVE_WITHIN_MS);
+	await ownerOnA.waitSettled(await lastSeq(circleId), LIVE_WITHIN_MS);
 	expect(ownerOnA.delivered.map((event) => event.type)).toContain('checkin.posted');
 
 	const reacted = await member.react(circleId, posted.data!.checkin.id, 'here');
 	expect(reacted.type, JSON.stringify(reacted)).toBe('success');
-	await ownerOnA.waitSettled(lastSeq(circleId), LIVE_WITHIN_MS);
+	await ownerOnA.waitSettled(await lastSeq(circleId), LIVE_WITHIN_MS);
 	expect(ownerOnA.delivered.map((event) => event.type)).toContain('checkin.reacted');
 
 	// The owner proposes (on A); the member answers on B; the owner's socket on A hears of it.
@@ -139,18 +147,16 @@ test('a check-in, a reaction and an agreement answer made on server B reach a me
 	const proposedAnswer = (await proposed.json()) as { type: string; location?: string };
 	const agreementId = /\/agreements\/([^/]+)$/.exec(proposedAnswer.location ?? '')?.[1];
 	expect(agreementId, JSON.stringify(proposedAnswer)).toBeTruthy();
-	const file = new Database(database!.dbPath, { readonly: true });
-	const proposal = file.prepare('SELECT id FROM agreement_proposals WHERE agreement_id = ?').get(agreementId) as { id: string };
-	file.close();
-	await ownerOnA.waitSettled(lastSeq(circleId), LIVE_WITHIN_MS);
-	const answered = await member.action(`/circles/${circleId}/agreements/${agreementId}`, 'answer', { proposalId: proposal.id, answer: 'agree', comment: '' });
+	const [proposal] = await database!.query<{ id: string }>('SELECT id FROM agreement_proposals WHERE agreement_id = ?', [agreementId]);
+	await ownerOnA.waitSettled(await lastSeq(circleId), LIVE_WITHIN_MS);
+	const answered = await member.action(`/circles/${circleId}/agreements/${agreementId}`, 'answer', { proposalId: proposal!.id, answer: 'agree', comment: '' });
 	expect(answered.type, JSON.stringify(answered)).toBe('success');
-	await ownerOnA.waitSettled(lastSeq(circleId), LIVE_WITHIN_MS);
+	await ownerOnA.waitSettled(await lastSeq(circleId), LIVE_WITHIN_MS);
 	expect(ownerOnA.delivered.map((event) => event.type)).toContain('agreement.answered');
 
 	// Live, not caught up: no catch-up after the first, and exactly the log, in order.
 	expect(ownerOnA.catchUps).toBe(catchUpsAtStart);
-	const diff = compareWithLog(ownerOnA, readServerLog(circleId, database!.dbPath));
+	const diff = compareWithLog(ownerOnA, await database!.readLog(circleId));
 	expect(diff.ok, describeDiff(diff)).toBe(true);
 });
 
@@ -172,7 +178,7 @@ test('a member removed on server B loses their socket on server A at once, and h
 	// Out of the room on A: the owner's next post (through B) reaches the owner on A, not them.
 	const posted = await ownerOnB.postCheckIn(circleId, { mood: 3, body: 'After the removal' });
 	expect(posted.type).toBe('success');
-	await ownerOnA.waitSettled(lastSeq(circleId), LIVE_WITHIN_MS);
+	await ownerOnA.waitSettled(await lastSeq(circleId), LIVE_WITHIN_MS);
 	expect(removedOnA.delivered.slice(deliveredBefore).some((event) => event.type === 'checkin.posted')).toBe(false);
 });
 
@@ -212,7 +218,7 @@ test('with Redis stopped, posts on B still commit; once it is back, a client on 
 	const { owner, member, circleId } = await circleAcrossServers('Outage');
 	const ownerOnA = await liveOn(owner, circleId, 'owner on A');
 	const health = async (server: ServerProcess) => (await fetch(`${server.baseURL}/healthz`)).json() as Promise<{ ok: boolean; redis?: string }>;
-	expect(await health(serverA)).toEqual({ ok: true, redis: 'connected', leader: expect.any(Object) });
+	expect(await health(serverA)).toEqual({ ok: true, database: true, redis: 'connected', leader: expect.any(Object) });
 
 	await redis!.stop();
 	await until('server A reports Redis away', async () => (await health(serverA)).redis === 'disconnected');
@@ -231,15 +237,16 @@ test('with Redis stopped, posts on B still commit; once it is back, a client on 
 	// The next event that reaches A shows the client its gap, and it catches up by log position.
 	// (Posting again until one arrives: the subscriber's channels come back a moment after it connects.)
 	const deadline = Date.now() + 15_000;
-	for (let i = 1; ownerOnA.applied < lastSeq(circleId) || !ownerOnA.sync.settled; i += 1) {
+	for (let i = 1; ownerOnA.applied < (await lastSeq(circleId)) || !ownerOnA.sync.settled; i += 1) {
 		if (Date.now() > deadline)
-			throw new Error(`owner on A never caught up (applied ${ownerOnA.applied} of ${lastSeq(circleId)}):\n${ownerOnA.history.join('\n')}`);
+			throw new Error(`owner on A never caught up (applied ${ownerOnA.applied} of ${await lastSeq(circleId)}):\n${ownerOnA.history.join('\n')}`);
 		const posted = await member.postCheckIn(circleId, { mood: 3, body: `Redis is back, ${i}` });
 		expect(posted.type).toBe('success');
-		await until('a delivery', () => ownerOnA.applied >= lastSeq(circleId), 1000).catch(() => {});
+		const target = await lastSeq(circleId);
+		await until('a delivery', () => ownerOnA.applied >= target, 1000).catch(() => {});
 	}
-	await ownerOnA.waitSettled(lastSeq(circleId));
-	const diff = compareWithLog(ownerOnA, readServerLog(circleId, database!.dbPath));
+	await ownerOnA.waitSettled(await lastSeq(circleId));
+	const diff = compareWithLog(ownerOnA, await database!.readLog(circleId));
 	expect(diff.ok, describeDiff(diff)).toBe(true);
 	expect(serverA.hasExited || serverB.hasExited).toBe(false);
 });

@@ -1,7 +1,8 @@
 // What every enhanced form shows while it is sent: "sending" (buttons wait), and whether the
-// connection was lost (nothing was saved; what was typed stays). Without JavaScript the form
-// simply posts and the page shows the action's answer.
+// connection was lost or Hearth could not reach its database (nothing was saved either way; what
+// was typed stays). Without JavaScript the form simply posts and the page shows the action's answer.
 import type { ActionResult, SubmitFunction } from '@sveltejs/kit';
+import { UNAVAILABLE_STATUS } from '$lib/unavailable';
 
 interface EnhancedFormOptions {
 	/** Empty the form after a success (default true). */
@@ -10,6 +11,7 @@ interface EnhancedFormOptions {
 	 * When the server answers with an error status of its own (say a 429 thrown by the action),
 	 * show its error page, as a post without JavaScript would; only a send that got no answer at
 	 * all counts as `connectionLost`. Default false: every error counts as a lost connection.
+	 * Either way a 503 (Hearth cannot reach its database) is `unavailable`, shown by the form.
 	 */
 	errorPage?: boolean;
 	/**
@@ -27,6 +29,10 @@ export class EnhancedForm {
 	sending = $state(false);
 	/** The last send never reached the server or got no answer: nothing was saved. */
 	connectionLost = $state(false);
+	/** The server answered 503: it could not reach its database, so nothing was saved… */
+	unavailable = $state(false);
+	/** …or it lost it while saving, so it may have been (the 503 says `unsure`). */
+	unsure = $state(false);
 
 	readonly #options: EnhancedFormOptions;
 
@@ -38,9 +44,15 @@ export class EnhancedForm {
 	readonly submit: SubmitFunction = ({ formElement }) => {
 		this.sending = true;
 		this.connectionLost = false;
+		this.unavailable = false;
+		this.unsure = false;
 		return async ({ result, update }) => {
 			try {
-				if (result.type === 'error' && this.#options.errorPage && result.status) await update();
+				// Not applied: the page keeps what it shows, the form what was typed.
+				if (result.type === 'error' && result.status === UNAVAILABLE_STATUS) {
+					this.unavailable = true;
+					this.unsure = (result.error as App.Error | undefined)?.unsure === true;
+				} else if (result.type === 'error' && this.#options.errorPage && result.status) await update();
 				else if (result.type === 'error') this.connectionLost = true;
 				else if (this.#options.onResult) await this.#options.onResult({ result, formElement, update });
 				else await update({ reset: result.type === 'success' && (this.#options.reset ?? true) });

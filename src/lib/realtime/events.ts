@@ -7,8 +7,11 @@ import type { MilestoneView } from '$lib/milestones';
 /** Why the server ended a socket's session. */
 export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session-ended' | 'password-changed' | 'account-deleted';
 
-/** Why a handshake was refused; sent as `err.data.reason` with a plain message. */
-export type HandshakeRefusal = 'not-signed-in' | 'origin-not-allowed' | 'starting';
+/**
+ * Why a handshake was refused; sent as `err.data.reason` with a plain message. `starting` and
+ * `unavailable` (the database could not be reached to check the session) pass: the page retries.
+ */
+export type HandshakeRefusal = 'not-signed-in' | 'origin-not-allowed' | 'starting' | 'unavailable';
 
 interface EventOf<T extends string, P> {
 	/** 1, 2, 3, … within the circle, in commit order, no gaps: a client applies each once, in order. */

@@ -1,16 +1,37 @@
 // Who is asking, checked once per request: the signed-in user (or a redirect to log in), and their
-// access to the circle in the URL (or the same 404 for every outsider).
+// access to the circle in the URL (or the same 404 for every outsider). While the database is away
+// nobody's session can be checked: that is a 503 (unavailable.ts), never "log in" or "not found".
 import { error, redirect, type RequestEvent } from '@sveltejs/kit';
+import { UNAVAILABLE_MESSAGE, UNAVAILABLE_STATUS, UNSURE_MESSAGE } from '$lib/unavailable';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { loginUrlFor } from '$lib/server/auth/redirects';
 import { getDb } from '$lib/server/db';
 import { requireCan, requireMember, type CircleAccess, type CircleAction } from '$lib/server/circles/access';
 import { isRefusal, REFUSAL_STATUS } from '$lib/server/refusal';
 
+/**
+ * The error for "Hearth cannot reach its database": the 503 page, or a form's unavailable line.
+ * `unsure`: it was lost while saving, so what was sent may have been saved (UNSURE_MESSAGE).
+ */
+export function databaseAway(unsure = false): never {
+	error(UNAVAILABLE_STATUS, unsure ? { message: UNSURE_MESSAGE, unavailable: true, unsure: true } : { message: UNAVAILABLE_MESSAGE, unavailable: true });
+}
+
+/**
+ * Throws the 503 when this request could not check its session because the database was away
+ * (hooks.server.ts): who is asking is then unknown, so no answer may treat them as signed out.
+ */
+export function requireSessionChecked(locals: App.Locals): void {
+	if (locals.databaseAway && !locals.user) databaseAway();
+}
+
 /** The signed-in user, or a redirect to log in that comes back here afterwards. */
 export function requireUser(event: Pick<RequestEvent, 'locals' | 'url'>): SessionUser {
 	const user = event.locals.user;
-	if (!user) redirect(303, loginUrlFor(event.url));
+	if (!user) {
+		requireSessionChecked(event.locals);
+		redirect(303, loginUrlFor(event.url));
+	}
 	return user;
 }
 

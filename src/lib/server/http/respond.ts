@@ -2,6 +2,8 @@
 // (always the FormFailure shape, see forms.ts) for an action.
 import { error, fail, isActionFailure, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import { isRefusal, REFUSAL_STATUS, type Refusal } from '$lib/server/refusal';
+import { isCommitUnsure, isDatabaseUnavailable } from '$lib/server/db/unavailable';
+import { databaseAway } from './guards';
 import { parseForm, readFormData, type FieldOf, type FormFailure, type FormSchema, type FormValues } from '$lib/server/forms';
 import type * as v from 'valibot';
 
@@ -36,7 +38,10 @@ interface FormActionOptions {
  * One form action from start to end: read the body, check it against `schema`, and `run` the
  * domain command with the checked data. Every failure (unreadable body, a field's problem, the
  * domain's refusal) comes back as `{ action, message?, errors?, values }` with what was typed;
- * success as `{ action, ...result }`. A throttled refusal also sets Retry-After.
+ * success as `{ action, ...result }`. A throttled refusal also sets Retry-After. A database that
+ * cannot be reached is a 503 (hooks.server.ts adds Retry-After): the form says nothing was saved,
+ * or that it may have been when the connection was lost during the COMMIT, and keeps what was
+ * typed (EnhancedForm `unavailable`); it is never mistaken for a refusal or for a success.
  */
 export async function formAction<S extends FormSchema, R extends object>(
 	event: Pick<RequestEvent, 'request'> & Partial<Pick<RequestEvent, 'setHeaders'>>,
@@ -57,6 +62,7 @@ export async function formAction<S extends FormSchema, R extends object>(
 	try {
 		return { action, ...(await run(parsed.data, form)) };
 	} catch (caught) {
+		if (isDatabaseUnavailable(caught)) databaseAway(isCommitUnsure(caught));
 		if (!isRefusal(caught)) throw caught;
 		// A refusal that asks to wait says for how long, as a 429 should.
 		if (caught.retryAfterMs) event.setHeaders?.({ 'retry-after': String(Math.ceil(caught.retryAfterMs / 1000)) });

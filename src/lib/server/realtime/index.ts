@@ -1,6 +1,8 @@
 import type { Socket } from 'socket.io';
 import * as v from 'valibot';
 import type { Database } from '$lib/server/db';
+import { isDatabaseUnavailable } from '$lib/server/db/unavailable';
+import { UNAVAILABLE_CATCH_UP_MESSAGE, UNAVAILABLE_LIVE_MESSAGE } from '$lib/unavailable';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { validateSessionToken } from '$lib/server/auth/sessions';
 import { isCircleMember, listMemberCircleIds } from '$lib/server/circles/circles';
@@ -26,8 +28,12 @@ type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 export const REFUSAL_MESSAGES: Record<HandshakeRefusal, string> = {
 	'not-signed-in': 'You are not signed in (no valid session cookie).',
 	'origin-not-allowed': 'This connection did not come from a Hearth page (Origin not allowed).',
-	starting: 'Hearth is still starting.'
+	starting: 'Hearth is still starting.',
+	unavailable: UNAVAILABLE_LIVE_MESSAGE
 };
+
+/** What a catch-up is told when it could not be read (the database is away): ask again after this. */
+export const UNREADABLE_RETRY_MS = 2000;
 
 function refuse(reason: HandshakeRefusal): Error {
 	return Object.assign(new Error(REFUSAL_MESSAGES[reason]), { data: { reason } });
@@ -112,7 +118,16 @@ export function startRealtime(db: Database, log: EventLog, options: RealtimeOpti
 			return next(refuse('origin-not-allowed'));
 		}
 		const token = readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
-		const validated = token ? await validateSessionToken(db, token, { touch: false }).catch(() => null) : null;
+		if (!token) return next(refuse('not-signed-in'));
+		let validated: Awaited<ReturnType<typeof validateSessionToken>>;
+		try {
+			validated = await validateSessionToken(db, token, { touch: false });
+		} catch (caught) {
+			if (!isDatabaseUnavailable(caught)) console.error('Checking a socket’s session failed', caught);
+			// The session could not be checked (the database is away): not "signed out", which would
+			// send the page to log in. The page tries again in a moment (live-connection.svelte.ts).
+			return next(refuse('unavailable'));
+		}
 		if (!validated) return next(refuse('not-signed-in'));
 		socket.data.userId = validated.user.id;
 		socket.data.sessionId = validated.session.id;
@@ -169,8 +184,12 @@ export function startRealtime(db: Database, log: EventLog, options: RealtimeOpti
 						const online = [...new Set([...elsewhere, ...onlineUserIdsNow(io, checked.circleId)])];
 						reply({ ok: true, generation: log.generation, events, complete, online });
 					} catch (caught) {
-						if (!isRefusal(caught)) console.error('circle:sync failed', caught);
-						reply(refusalReply(isRefusal(caught) ? caught : notFound()));
+						if (isRefusal(caught)) return reply(refusalReply(caught));
+						// Not "not found" (the page would take it as being removed): the log could not be read
+						// now (the database is away), so it asks again after the wait, as after a throttle,
+						// and holds what arrives live meanwhile (circle-sync.ts). Nothing is skipped.
+						if (!isDatabaseUnavailable(caught)) console.error('circle:sync failed', caught);
+						reply(refusalReply(throttled(UNAVAILABLE_CATCH_UP_MESSAGE, UNREADABLE_RETRY_MS)));
 					}
 				});
 			});

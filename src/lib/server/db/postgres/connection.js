@@ -42,7 +42,22 @@ export const hearthTypes = {
  * @param {Omit<import('pg').PoolConfig, 'connectionString' | 'types'>} [options] e.g. max connections
  */
 export function createPostgresPool(url, options = {}) {
-	return new pg.Pool({ ...options, connectionString: url, types: hearthTypes });
+	const pool = new pg.Pool({ ...options, connectionString: url, types: hearthTypes });
+	pool.on('connect', (client) => {
+		// A connection that dies while it is checked out (PostgreSQL stopped or restarted in the middle
+		// of a transaction) emits 'error' on its client, and the pool listens for that only while the
+		// client is idle: with no listener of its own, the process would end. The error also fails the
+		// query in flight (the request answers 503), and the pool drops a broken client when it is
+		// released, so the listener has nothing more to do. An idle client's loss reaches pool 'error'.
+		client.on('error', () => {});
+		// The server ending the session (FATAL: shutting down, terminated) fails the query in flight at
+		// once, but the socket closes a moment later: released in between, the client would go back to
+		// the pool as if sound and fail its next query too. Ended now, the pool drops it on release.
+		client.connection.on('errorMessage', (/** @type {{ severity?: string }} */ message) => {
+			if (message.severity === 'FATAL' || message.severity === 'PANIC') client.end().catch(() => {});
+		});
+	});
+	return pool;
 }
 
 /**

@@ -2,8 +2,9 @@
 // open under an advisory lock, and Kysely over it. Each transaction is a real one on a pooled
 // connection, so writes to one circle are made serial by lockCircle (db/dialect.ts), not by a
 // single connection as on SQLite.
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection } from 'kysely';
 import type { Pool } from 'pg';
+import { isDatabaseUnavailable, markCommitUnsure } from '../unavailable';
 import type { DB } from '../schema';
 import type { OpenedDatabaseBase } from '../types';
 import { adoptEventLogGeneration, createPostgresPool, migrate } from './connection.js';
@@ -16,9 +17,52 @@ export interface OpenedPostgresDatabase extends OpenedDatabaseBase {
 	pool: Pool;
 }
 
+/**
+ * Kysely's driver, except that a transaction whose connection is lost while its COMMIT is on its
+ * way fails with an error marked "unsure" (db/unavailable.ts): the server may have committed it,
+ * so the person is told it may have been saved, never that it was not. Kysely then tries a
+ * ROLLBACK on the dead connection, whose error takes the COMMIT's place: it is marked too.
+ */
+class HearthPostgresDriver extends PostgresDriver {
+	readonly #unsure = new WeakSet<DatabaseConnection>();
+
+	override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+		try {
+			await super.commitTransaction(connection);
+		} catch (error) {
+			if (!isDatabaseUnavailable(error)) throw error;
+			this.#unsure.add(connection);
+			throw markCommitUnsure(error);
+		}
+	}
+
+	override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+		try {
+			await super.rollbackTransaction(connection);
+		} catch (error) {
+			throw this.#unsure.has(connection) ? markCommitUnsure(error) : error;
+		} finally {
+			this.#unsure.delete(connection);
+		}
+	}
+}
+
+class HearthPostgresDialect extends PostgresDialect {
+	readonly #pool: Pool;
+
+	constructor(pool: Pool) {
+		super({ pool });
+		this.#pool = pool;
+	}
+
+	override createDriver(): PostgresDriver {
+		return new HearthPostgresDriver({ pool: this.#pool });
+	}
+}
+
 /** Kysely over a pool made by createPostgresPool (BIGINT and COUNT read back as numbers). */
 export function createPostgresKysely(pool: Pool): Kysely<DB> {
-	return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+	return new Kysely<DB>({ dialect: new HearthPostgresDialect(pool) });
 }
 
 export interface PostgresOptions {
