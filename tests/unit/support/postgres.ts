@@ -5,12 +5,10 @@
 // Without PostgreSQL's binaries (initdb, pg_ctl on PATH or in /usr/lib/postgresql/*/bin), under
 // CI (env CI set) that is a failure; on a developer's machine the PostgreSQL tests are skipped,
 // and it says so plainly. `.ci/run` installs Debian's postgresql.
-import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
+import { findPostgresBin, startPostgresCluster } from './postgres-cluster.js';
+
+export { findPostgresBin };
 
 export interface TestPostgres {
 	/** postgres://… of the cluster's own `postgres` database (for CREATE DATABASE and the like). */
@@ -19,21 +17,6 @@ export interface TestPostgres {
 	createDatabase(): Promise<string>;
 	/** Stops the cluster and removes its folder. */
 	stop(): void;
-}
-
-/** The folder holding initdb and pg_ctl, or null when PostgreSQL is not installed. */
-export function findPostgresBin(searchPath = process.env.PATH ?? '', root = '/usr/lib/postgresql'): string | null {
-	for (const dir of searchPath.split(path.delimiter)) {
-		if (dir && existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl'))) return dir;
-	}
-	if (!existsSync(root)) return null;
-	// The newest version first (directories are named by major version: 15, 16, 17).
-	const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
-	for (const version of versions) {
-		const dir = path.join(root, version, 'bin');
-		if (existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl'))) return dir;
-	}
-	return null;
 }
 
 /** The words printed when the PostgreSQL half is left out. */
@@ -51,78 +34,28 @@ export function postgresAvailable(bin = findPostgresBin(), env: Record<string, s
 	return null;
 }
 
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-		});
-	});
-}
-
-/** PostgreSQL refuses to run as root: as root, the cluster belongs to `nobody`. */
-function asClusterOwner(command: string, args: string[]): [string, string[]] {
-	if (process.getuid?.() !== 0) return [command, args];
-	return ['runuser', ['-u', 'nobody', '--', command, ...args]];
-}
-
-function run(command: string, args: string[]): void {
-	const [file, argv] = asClusterOwner(command, args);
-	execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() });
-}
-
 /** Starts a fresh cluster (initdb + pg_ctl start, waiting until it accepts connections). */
 export async function startTestPostgres(bin: string): Promise<TestPostgres> {
-	const dir = mkdtempSync(path.join(tmpdir(), 'hearth-pg-'));
-	if (process.getuid?.() === 0) {
-		const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
-		const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim());
-		chownSync(dir, uid, gid);
-	}
-	const data = path.join(dir, 'data');
-	let running = false;
-	const stop = () => {
-		process.off('exit', stop);
-		try {
-			if (running) run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
-		} finally {
-			running = false;
-			rmSync(dir, { recursive: true, force: true });
-		}
+	// Nothing the tests write needs to outlive the run: no fsync, no waiting for the WAL.
+	const cluster = await startPostgresCluster({ bin, settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } });
+	const { adminUrl, port } = cluster;
+	let databases = 0;
+	return {
+		adminUrl,
+		async createDatabase() {
+			const name = `hearth_${process.pid}_${++databases}`;
+			const admin = new pg.Client({ connectionString: adminUrl });
+			await admin.connect();
+			try {
+				// PostgreSQL 15+ copies the template page by page through the WAL unless told to copy its
+				// files: with fsync off that is twice as quick for the tests' small databases.
+				const { rows } = await admin.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+				await admin.query(`CREATE DATABASE ${name}${Number(rows[0]!.v) >= 150000 ? ' STRATEGY = FILE_COPY' : ''}`);
+			} finally {
+				await admin.end();
+			}
+			return `postgres://postgres@127.0.0.1:${port}/${name}`;
+		},
+		stop: cluster.stop
 	};
-	// A test run that ends without afterAll (a crash, Ctrl-C) still stops its cluster.
-	process.on('exit', stop);
-	try {
-		// C locale: text compares byte by byte, as SQLite's BINARY collation does.
-		run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-locale', '-E', 'UTF8', '--no-sync']);
-		const port = await freePort();
-		const options = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses='127.0.0.1'", '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'];
-		run(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', '-o', options.join(' '), 'start']);
-		running = true;
-		const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-		let databases = 0;
-		return {
-			adminUrl,
-			async createDatabase() {
-				const name = `hearth_${process.pid}_${++databases}`;
-				const admin = new pg.Client({ connectionString: adminUrl });
-				await admin.connect();
-				try {
-					// PostgreSQL 15+ copies the template page by page through the WAL unless told to copy its
-					// files: with fsync off that is twice as quick for the tests' small databases.
-					const { rows } = await admin.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
-					await admin.query(`CREATE DATABASE ${name}${Number(rows[0]!.v) >= 150000 ? ' STRATEGY = FILE_COPY' : ''}`);
-				} finally {
-					await admin.end();
-				}
-				return `postgres://postgres@127.0.0.1:${port}/${name}`;
-			},
-			stop
-		};
-	} catch (error) {
-		stop();
-		throw error;
-	}
 }
