@@ -1,6 +1,8 @@
 // `npm run bench`: live fan-out, writes, page speed, first-visit download size and memory of the
 // production build (`node server.js`), next to a bare node:http + socket.io + better-sqlite3
-// server doing the same work. Builds nothing: run `npm run build` first. See BENCHMARKS.md.
+// server doing the same work. With `--postgres --nodes N`, the same again with N servers on one
+// throwaway PostgreSQL and one Redis, beside the one-server SQLite figures. Builds nothing: run
+// `npm run build` first. See BENCHMARKS.md.
 import { execFileSync, fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -50,6 +52,11 @@ const OPTIONS = {
 		help: "PostgreSQL's fixture: copy the seeded SQLite file's rows (the same fixture), or seed through the domain modules (slow)"
 	},
 	'seed-lanes': { type: 'string', default: '8', help: 'circles seeded at a time with --pg-seed domain' },
+	'pg-statements': {
+		type: 'boolean',
+		default: false,
+		help: "load pg_stat_statements and keep PostgreSQL's costliest statements of each part in the results"
+	},
 	'skip-sqlite': { type: 'boolean', default: false, help: 'with --postgres: do not run the one-server SQLite Hearth' },
 	'skip-bare': { type: 'boolean', default: false, help: 'do not run the bare server' },
 	'skip-writes': { type: 'boolean', default: false, help: 'do not run the write step-up' },
@@ -780,13 +787,28 @@ async function preparePostgres(postgres, options, dir, sqliteSeeded) {
 	return { seeded, settings: { ...settings, database_bytes: Number(settings.database_bytes) }, seconds: (nowMs() - started) / 1000 };
 }
 
-/** One measured deployment: fan-out, then writes, then pages (each server's in turn). */
+/**
+ * One measured deployment: fan-out, then writes, then pages (each server's in turn). With
+ * `--pg-statements`, PostgreSQL's own count of the costliest statements is taken for each part.
+ */
 async function measure(target, members, circles, page, options, markers, fanoutExtras) {
-	const live = await liveFanout(target, members, circles, options, markers, fanoutExtras);
-	const writes = options.skipWrites ? undefined : await writeStepUp(target, members, options, markers);
+	const postgres = target.services.find((s) => s.name === 'postgres');
+	const statements = {};
+	const counted = async (name, run) => {
+		await postgres?.resetStatements();
+		const value = await run();
+		if (postgres) statements[name] = await postgres.topStatements();
+		return value;
+	};
+	const live = await counted('fanout', () => liveFanout(target, members, circles, options, markers, fanoutExtras));
+	const writes = options.skipWrites ? undefined : await counted('writes', () => writeStepUp(target, members, options, markers));
 	const pages = [];
-	if (!options.skipPages) for (const server of target.servers) pages.push(await pageSpeed(target, server, page, options));
-	return { live, writes, pages };
+	if (!options.skipPages) {
+		await counted('pages', async () => {
+			for (const server of target.servers) pages.push(await pageSpeed(target, server, page, options));
+		});
+	}
+	return { live, writes, pages, statements: options.pgStatements ? statements : undefined };
 }
 
 async function main() {
@@ -810,7 +832,7 @@ async function main() {
 	let postgres, redis;
 	try {
 		if (options.postgres) {
-			[postgres, redis] = await Promise.all([startBenchPostgres(), startBenchRedis()]);
+			[postgres, redis] = await Promise.all([startBenchPostgres({ statements: options.pgStatements }), startBenchRedis()]);
 			log(`PostgreSQL ${postgres.version} (pid ${postgres.pid}) and ${redis.version.split(' ').slice(0, 3).join(' ')} (pid ${redis.pid}) are up`);
 		}
 		log(
@@ -925,6 +947,7 @@ async function main() {
 		result.writes = { hearth: hearth?.writes, postgres: onPostgres?.writes, bare: bareWrites };
 		if (hearth?.pages.length) result.pages = hearth.pages[0];
 		if (onPostgres?.pages.length) result.pagesPostgres = onPostgres.pages;
+		if (onPostgres?.statements) result.postgres.statements = onPostgres.statements;
 		result.totalSeconds = (nowMs() - runStarted) / 1000;
 		if (profileDir) result.profiles = profileDir;
 

@@ -92,10 +92,12 @@ function treeRssBytes(rootPid) {
  * A durable throwaway PostgreSQL with one empty database, `hearth`. Returns its URL, the
  * settings it runs with, a CPU reading of the whole cluster, a query helper and stop().
  */
-export async function startBenchPostgres() {
+export async function startBenchPostgres({ statements = false } = {}) {
 	const bin = findPostgresBin();
 	if (!bin) throw new Error('PostgreSQL is not installed (no initdb/pg_ctl)');
-	const cluster = await startPostgresCluster({ bin, settings: BENCH_POSTGRES_SETTINGS, prefix: 'hearth-bench-pg-' });
+	// pg_stat_statements (`--pg-statements`): what each statement costs, at a small cost of its own.
+	const settings = statements ? { ...BENCH_POSTGRES_SETTINGS, shared_preload_libraries: 'pg_stat_statements' } : BENCH_POSTGRES_SETTINGS;
+	const cluster = await startPostgresCluster({ bin, settings, prefix: 'hearth-bench-pg-' });
 	try {
 		const admin = new pg.Client({ connectionString: cluster.adminUrl });
 		await admin.connect();
@@ -117,17 +119,31 @@ export async function startBenchPostgres() {
 			}
 		}
 		const version = (await query('SHOW server_version'))[0].server_version;
+		if (statements) await query('CREATE EXTENSION pg_stat_statements');
 		return {
 			name: 'postgres',
 			url,
 			adminUrl: cluster.adminUrl,
 			pid,
 			version,
-			settings: BENCH_POSTGRES_SETTINGS,
+			settings,
 			logFile: cluster.logFile,
 			cpu: () => treeCpuSeconds(pid),
 			rss: () => treeRssBytes(pid),
 			query,
+			/** With `statements`: forgets what pg_stat_statements has counted so far. */
+			resetStatements: statements ? () => query('SELECT pg_stat_statements_reset()') : async () => {},
+			/** With `statements`: the statements that took the most time since the last reset, as PostgreSQL counts it. */
+			topStatements: statements
+				? async (limit = 15) =>
+						(
+							await query(
+								`SELECT calls::int AS calls, rows::int AS rows, round(total_exec_time::numeric, 1)::float AS total_ms, round(mean_exec_time::numeric, 3)::float AS mean_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+								 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'hearth') ORDER BY total_exec_time DESC LIMIT $1`,
+								[limit]
+							)
+						).map((row) => ({ ...row }))
+				: async () => undefined,
 			stop: () => cluster.stop()
 		};
 	} catch (error) {
