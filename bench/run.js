@@ -15,7 +15,7 @@ import { fixedConcurrency, get, openLoopGets, openLoopPosts } from './load.js';
 import { formatReport, percentiles, writeResult } from './report.js';
 import { createPostgresPool, migrate } from '../src/lib/server/db/postgres/connection.js';
 import { copySqliteToPostgres } from './copy-to-postgres.js';
-import { ROOT, startBare, startHearth, startOptions } from './servers.js';
+import { loggedErrors, ROOT, startBare, startHearth, startOptions } from './servers.js';
 import { servicesUnavailable, startBenchPostgres, startBenchRedis } from './services.js';
 
 const MEMBERS_PER_CIRCLE = 5;
@@ -808,7 +808,12 @@ async function measure(target, members, circles, page, options, markers, fanoutE
 			for (const server of target.servers) pages.push(await pageSpeed(target, server, page, options));
 		});
 	}
-	return { live, writes, pages, statements: options.pgStatements ? statements : undefined };
+	// Why any request failed, as the servers logged it.
+	const errors = Object.fromEntries(target.servers.map((server) => [server.name, loggedErrors(server.logFile)]));
+	for (const [name, list] of Object.entries(errors)) {
+		if (list.length) console.warn(`${name} logged errors:\n${list.map((e) => `  ${e.count} × ${e.kind}`).join('\n')}`);
+	}
+	return { live, writes, pages, errors, statements: options.pgStatements ? statements : undefined };
 }
 
 async function main() {
@@ -948,6 +953,7 @@ async function main() {
 		if (hearth?.pages.length) result.pages = hearth.pages[0];
 		if (onPostgres?.pages.length) result.pagesPostgres = onPostgres.pages;
 		if (onPostgres?.statements) result.postgres.statements = onPostgres.statements;
+		result.serverErrors = { ...hearth?.errors, ...onPostgres?.errors };
 		result.totalSeconds = (nowMs() - runStarted) / 1000;
 		if (profileDir) result.profiles = profileDir;
 

@@ -115,6 +115,24 @@ async function startProcess({ name, script, env, logDir, profileDir, sqlTrace })
 	};
 }
 
+/**
+ * The errors a server logged (hooks.server.ts handleError: `[error <id>] POST /circles/… (500 …) <error>`),
+ * counted by what they say with ids and numbers taken out, most frequent first: why posts failed.
+ */
+export function loggedErrors(logFile) {
+	const counts = new Map();
+	for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+		const match = /^\[error [^\]]+\] (\S+) \S+ \((\d+)[^)]*\) (.*)$/.exec(line);
+		if (!match) continue;
+		const kind = `${match[1]} ${match[2]}: ${match[3]
+			.replace(/[0-9a-z]{24}/g, '…')
+			.replace(/\d+/g, 'N')
+			.slice(0, 160)}`;
+		counts.set(kind, (counts.get(kind) ?? 0) + 1);
+	}
+	return [...counts].sort((a, b) => b[1] - a[1]).map(([kind, count]) => ({ count, kind }));
+}
+
 /** The variables that tell Hearth where its data and its live channel are (README). */
 const DATABASE_ENV = ['DATABASE_PATH', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'REDIS_URL'];
 
