@@ -78,9 +78,12 @@ export class ClientFleet {
 		return this.workers.map((worker) => worker.child.pid);
 	}
 
-	/** Connects every member (a bounded number of handshakes at a time in each worker). */
-	async connect({ url, origin, parallel = 100, timeoutMs = 20_000 }) {
-		const results = await Promise.all(this.workers.map((w) => w.call('connect', { url, origin, members: w.share, parallel, timeoutMs })));
+	/**
+	 * Connects every member (a bounded number of handshakes at a time in each worker), each to the
+	 * server `origins[member.server ?? 0]`, with that server's origin as its Origin header.
+	 */
+	async connect({ origins, parallel = 100, timeoutMs = 20_000 }) {
+		const results = await Promise.all(this.workers.map((w) => w.call('connect', { origins, members: w.share, parallel, timeoutMs })));
 		return {
 			connected: results.reduce((sum, r) => sum + r.connected, 0),
 			failed: results.reduce((sum, r) => sum + r.failed, 0),
@@ -111,10 +114,10 @@ export class ClientFleet {
 	 * each starting where the circle's JSON feed endpoint says its data stands (`live`), as a page
 	 * load would. From then on their live events go through it.
 	 */
-	async prepareChurn({ url, indexes, module }) {
+	async prepareChurn({ indexes, module }) {
 		const wanted = new Set(indexes);
 		const results = await Promise.all(
-			this.workers.map((w) => w.call('prepareChurn', { url, module, indexes: w.share.filter((m) => wanted.has(m.index)).map((m) => m.index) }))
+			this.workers.map((w) => w.call('prepareChurn', { module, indexes: w.share.filter((m) => wanted.has(m.index)).map((m) => m.index) }))
 		);
 		return { prepared: results.reduce((sum, r) => sum + r.prepared, 0), errors: results.flatMap((r) => r.errors).slice(0, 5) };
 	}
@@ -330,14 +333,15 @@ async function runWorker() {
 	}
 
 	const commands = {
-		async connect({ url, origin, members, parallel, timeoutMs }) {
+		async connect({ origins, members, parallel, timeoutMs }) {
 			const started = nowMs();
 			const errors = [];
 			let next = 0;
 			async function lane() {
 				while (next < members.length) {
 					const member = members[next++];
-					const result = await openOne(url, origin, member, timeoutMs);
+					const origin = origins[member.server ?? 0];
+					const result = await openOne(origin, origin, member, timeoutMs);
 					if (result.socket) sockets.push(result.socket);
 					else errors.push(result.error);
 				}

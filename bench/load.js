@@ -55,8 +55,9 @@ function isSaved(response) {
 /**
  * Open loop: post number `first + i` is due at start + i / rate, whether or not earlier posts have
  * been answered (the agent opens as many connections as it needs). `target(marker)` picks the
- * circle and author. Resolves when every post has been answered or has failed.
- * Returns one record per post: marker, circle, author, sentAt, doneAt, ok, and `lagMs`, how late
+ * circle and author, and may pick the server (`origin`, and its number `server`; otherwise the
+ * post goes to `origin`). Resolves when every post has been answered or has failed.
+ * Returns one record per post: marker, circle, author, server, sentAt, doneAt, ok, and `lagMs`, how late
  * the sender itself was (to show the sender kept to the schedule). With `maxInFlight`, sending
  * stops once that many posts are unanswered (the array then has `aborted` set).
  */
@@ -80,8 +81,8 @@ export async function openLoopPosts({ origin, rate, seconds, first = 0, target, 
 			while (sent < due) {
 				const i = sent++;
 				const marker = first + i;
-				const { circleId, token, authorIndex } = target(marker);
-				const { url, options } = checkInRequest(origin, circleId, token, marker);
+				const { circleId, token, authorIndex, origin: to = origin, server = 0 } = target(marker);
+				const { url, options } = checkInRequest(to, circleId, token, marker);
 				const scheduledAt = start + (i * 1000) / rate;
 				inFlight.push(
 					request(agent, url, options).then((response) => {
@@ -90,6 +91,7 @@ export async function openLoopPosts({ origin, rate, seconds, first = 0, target, 
 							marker,
 							circleId,
 							authorIndex,
+							server,
 							sentAt: response.sentAt,
 							doneAt: response.doneAt,
 							ok: isSaved(response),

@@ -1,8 +1,10 @@
 // `npm run bench`: live fan-out, writes, page speed, first-visit download size and memory of the
 // production build (`node server.js`), next to a bare node:http + socket.io + better-sqlite3
-// server doing the same work. Builds nothing: run `npm run build` first. See BENCHMARKS.md.
+// server doing the same work. With `--postgres --nodes N`, the same again with N servers on one
+// throwaway PostgreSQL and one Redis, beside the one-server SQLite figures. Builds nothing: run
+// `npm run build` first. See BENCHMARKS.md.
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,7 +13,10 @@ import { firstVisitAssets } from './assets.js';
 import { ClientFleet, compileCircleSync, nowMs } from './clients.js';
 import { fixedConcurrency, get, openLoopGets, openLoopPosts } from './load.js';
 import { formatReport, percentiles, writeResult } from './report.js';
-import { ROOT, startBare, startHearth, startOptions } from './servers.js';
+import { createPostgresPool, migrate } from '../src/lib/server/db/postgres/connection.js';
+import { copySqliteToPostgres } from './copy-to-postgres.js';
+import { loggedErrors, ROOT, startBare, startHearth, startOptions } from './servers.js';
+import { servicesUnavailable, startBenchPostgres, startBenchRedis } from './services.js';
 
 const MEMBERS_PER_CIRCLE = 5;
 const OPTIONS = {
@@ -33,6 +38,26 @@ const OPTIONS = {
 	concurrency: { type: 'string', default: '8', help: 'connections for the page requests-per-second runs' },
 	'page-seconds': { type: 'string', default: '4', help: 'seconds per page throughput run' },
 	'page-requests': { type: 'string', default: '200', help: 'one-at-a-time requests per page for render time' },
+	postgres: {
+		type: 'boolean',
+		default: false,
+		help: 'also run Hearth as --nodes servers on one throwaway PostgreSQL (durable: fsync, synchronous_commit on) and one Redis'
+	},
+	nodes: { type: 'string', default: '2', help: 'Hearth servers on PostgreSQL + Redis (with --postgres)' },
+	'pool-size': { type: 'string', default: '10', help: 'PostgreSQL connections per server (DATABASE_POOL_SIZE)' },
+	'pg-seed': {
+		type: 'string',
+		default: 'copy',
+		choices: ['copy', 'domain'],
+		help: "PostgreSQL's fixture: copy the seeded SQLite file's rows (the same fixture), or seed through the domain modules (slow)"
+	},
+	'seed-lanes': { type: 'string', default: '8', help: 'circles seeded at a time with --pg-seed domain' },
+	'pg-statements': {
+		type: 'boolean',
+		default: false,
+		help: "load pg_stat_statements and keep PostgreSQL's costliest statements of each part in the results"
+	},
+	'skip-sqlite': { type: 'boolean', default: false, help: 'with --postgres: do not run the one-server SQLite Hearth' },
 	'skip-bare': { type: 'boolean', default: false, help: 'do not run the bare server' },
 	'skip-writes': { type: 'boolean', default: false, help: 'do not run the write step-up' },
 	'skip-pages': { type: 'boolean', default: false, help: 'do not measure page speed' },
@@ -53,8 +78,14 @@ function readOptions() {
 	const options = {};
 	for (const [name, value] of Object.entries(values)) {
 		const key = name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
-		options[key] = OPTIONS[name].type === 'string' ? Number(value) : value;
-		if (OPTIONS[name].type === 'string' && !(options[key] >= 0)) throw new Error(`--${name} must be a number ≥ 0`);
+		const { type, choices } = OPTIONS[name];
+		if (choices) {
+			if (!choices.includes(value)) throw new Error(`--${name} must be one of ${choices.join(', ')}`);
+			options[key] = value;
+			continue;
+		}
+		options[key] = type === 'string' ? Number(value) : value;
+		if (type === 'string' && !(options[key] >= 0)) throw new Error(`--${name} must be a number ≥ 0`);
 	}
 	if (options.churn > 100) throw new Error('--churn is a percentage of the members: 0 to 100');
 	return options;
@@ -62,14 +93,24 @@ function readOptions() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until the server is idle (under 10% of a core over 300 ms), e.g. after a burst of disconnects. */
-async function settle(server, maxMs = 15_000) {
+/**
+ * Waits until the servers and what they run on (PostgreSQL, Redis) are idle (under 10% of a core
+ * over 300 ms), e.g. after a burst of disconnects.
+ */
+async function settle(target, maxMs = 15_000) {
 	const deadline = nowMs() + maxMs;
 	while (nowMs() < deadline) {
-		const before = server.cpu();
+		const before = target.allCpu();
 		await sleep(300);
-		if ((server.cpu() - before) / 0.3 < 0.1) return;
+		if ((target.allCpu() - before) / 0.3 < 0.1) return;
 	}
+}
+
+const sum = (values) => values.reduce((total, v) => total + v, 0);
+
+/** CPU share of each service between two readings of `serviceCpu()`, over `seconds`. */
+function shares(before, after, seconds) {
+	return Object.fromEntries(Object.keys(after).map((name) => [name, (after[name] - before[name]) / seconds]));
 }
 const log = (...args) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
 
@@ -125,11 +166,14 @@ function sessionTouches(file, from, to) {
 	}
 }
 
-function seedDatabase(options, dir) {
-	const out = path.join(dir, 'seed.json');
-	const file = path.join(dir, 'hearth.db');
+/** Seeds the SQLite file `<dir>/hearth.db`, or with `databaseUrl` that PostgreSQL database, in a child process (bench/seed.js). */
+function seedDatabase(options, dir, { databaseUrl, lanes } = {}) {
+	const out = path.join(dir, databaseUrl ? 'seed-postgres.json' : 'seed.json');
+	const file = databaseUrl ? undefined : path.join(dir, 'hearth.db');
 	const args = {
 		file,
+		databaseUrl,
+		lanes,
 		out,
 		fanoutCircles: options.circles,
 		fanoutHistory: options.fanoutHistory,
@@ -170,57 +214,73 @@ function churnPlan(members, share, durationMs) {
  * Connects every member, measures RSS per connection, posts for `warmup` then `duration`
  * seconds at `rate`, and matches every arrival with its post. With `--churn`, the churned
  * members get a CircleSync before the warm-up and reconnect once during the measurement.
+ *
+ * `target` is one server or several behind one database (see `deployment`): each member's socket
+ * goes to the server its `server` number names, and the posts go to the servers in turn, so with
+ * several servers most deliveries cross from one to another.
  */
-async function liveFanout(server, members, circles, options, markers, { circleSyncModule } = {}) {
+async function liveFanout(target, members, circles, options, markers, { circleSyncModule } = {}) {
 	const fleet = new ClientFleet(members, options.clientProcs);
+	const { servers } = target;
 	try {
-		const before = server.rss();
-		log(`${server.name}: connecting ${members.length} members from ${fleet.workers.length} processes…`);
-		const connection = await fleet.connect({ url: server.origin, origin: server.origin });
-		log(`${server.name}: ${connection.connected} connected, ${connection.failed} refused, in ${connection.seconds.toFixed(1)} s`);
+		const before = target.rss();
+		const perServer = servers.map((_, i) => members.filter((m) => (m.server ?? 0) === i).length);
+		log(
+			`${target.name}: connecting ${members.length} members from ${fleet.workers.length} processes${servers.length > 1 ? ` to ${servers.length} servers (${perServer.join(' + ')})` : ''}…`
+		);
+		const connection = await fleet.connect({ origins: servers.map((s) => s.origin) });
+		log(`${target.name}: ${connection.connected} connected, ${connection.failed} refused, in ${connection.seconds.toFixed(1)} s`);
 		if (connection.failed > 0) console.warn(`  connection errors: ${connection.errors.join('; ')}`);
 		await sleep(2000); // the server joins rooms after its own membership query; let it settle
-		const after = server.rss();
+		const after = target.rss();
 		const memory = {
+			servers: servers.length,
 			connections: connection.connected,
-			before,
-			after,
-			perConnection: connection.connected ? (after - before) / connection.connected : NaN
+			before: sum(before),
+			after: sum(after),
+			perServer: servers.map((s, i) => ({ name: s.name, sockets: perServer[i], before: before[i], after: after[i] })),
+			perConnection: connection.connected ? (sum(after) - sum(before)) / connection.connected : NaN
 		};
 
 		const plan = options.churn > 0 ? churnPlan(members, options.churn / 100, options.duration * 1000) : [];
 		if (plan.length > 0) {
-			const prepared = await fleet.prepareChurn({ url: server.origin, indexes: plan.map((p) => p.index), module: circleSyncModule });
-			log(`${server.name}: ${prepared.prepared} of ${plan.length} churning members follow their circle through CircleSync`);
+			const prepared = await fleet.prepareChurn({ indexes: plan.map((p) => p.index), module: circleSyncModule });
+			log(`${target.name}: ${prepared.prepared} of ${plan.length} churning members follow their circle through CircleSync`);
 			if (prepared.errors.length) console.warn(`  churn set-up errors: ${prepared.errors.join('; ')}`);
 		}
 
 		const pick = random(42);
-		const target = () => {
+		// The same circles and authors in the same order for every target; the servers take turns.
+		const postTarget = (marker) => {
 			const circle = circles[Math.floor(pick() * circles.length)];
 			const authorIndex = circle[Math.floor(pick() * circle.length)];
-			return { circleId: members[authorIndex].circleId, token: members[authorIndex].token, authorIndex };
+			const server = marker % servers.length;
+			return { circleId: members[authorIndex].circleId, token: members[authorIndex].token, authorIndex, server, origin: servers[server].origin };
 		};
 
 		if (options.warmup > 0) {
-			log(`${server.name}: warming up for ${options.warmup} s…`);
-			await openLoopPosts({ origin: server.origin, rate: options.rate, seconds: options.warmup, first: markers.next(options.rate * options.warmup), target });
+			log(`${target.name}: warming up for ${options.warmup} s…`);
+			await openLoopPosts({ rate: options.rate, seconds: options.warmup, first: markers.next(options.rate * options.warmup), target: postTarget });
 			await sleep(500);
 		}
-		await settle(server);
+		await settle(target);
 		// What the connected sockets cost with nothing happening (pings, timers), to take off below.
-		const idleBefore = server.cpu();
+		const idleBefore = target.cpu();
+		const idleServicesBefore = target.serviceCpu();
 		await sleep(2000);
-		const idleCpuShare = (server.cpu() - idleBefore) / 2;
+		const idleCpuShare = (target.cpu() - idleBefore) / 2;
+		const idleServices = shares(idleServicesBefore, target.serviceCpu(), 2);
 		await fleet.reset();
-		const cpuBefore = server.cpu();
+		const cpuBefore = target.cpu();
+		const perServerCpuBefore = servers.map((s) => s.cpu());
+		const servicesBefore = target.serviceCpu();
 		const mainCpuBefore = process.cpuUsage();
 		const started = nowMs();
 		const startedAt = Date.now();
-		log(`${server.name}: posting ${options.rate} check-ins/s for ${options.duration} s${plan.length ? `, ${plan.length} members reconnecting` : ''}…`);
+		log(`${target.name}: posting ${options.rate} check-ins/s for ${options.duration} s${plan.length ? `, ${plan.length} members reconnecting` : ''}…`);
 		const first = markers.next(options.rate * options.duration);
 		const churnStarted = plan.length ? fleet.startChurn({ at: started, plan }) : null;
-		const records = await openLoopPosts({ origin: server.origin, rate: options.rate, seconds: options.duration, first, target });
+		const records = await openLoopPosts({ rate: options.rate, seconds: options.duration, first, target: postTarget });
 		const postedFor = (nowMs() - started) / 1000;
 		await churnStarted;
 
@@ -236,34 +296,52 @@ async function liveFanout(server, members, circles, options, markers, { circleSy
 			if (nowMs() - stableSince > 3000) break; // nothing more is arriving
 			await sleep(100);
 		}
-		const serverCpu = server.cpu() - cpuBefore;
-		const mainCpu = process.cpuUsage(mainCpuBefore);
+		const serverCpu = target.cpu() - cpuBefore;
+		const perServerCpu = servers.map((s, i) => s.cpu() - perServerCpuBefore[i]);
 		const wall = (nowMs() - started) / 1000;
+		const services = shares(servicesBefore, target.serviceCpu(), wall);
+		const mainCpu = process.cpuUsage(mainCpuBefore);
 		const collected = await fleet.collect();
-		memory.afterFanout = server.rss();
+		memory.afterFanout = sum(target.rss());
 
 		const churned = new Set(plan.map((p) => p.index));
 		const stats = matchDeliveries(records, collected.arrivals, members, churned);
-		log(`${server.name}: slowest delivery p99 per 5 s: ${stats.timeline.map((w) => Math.round(w.deliveryP99)).join(' ')} ms`);
+		log(`${target.name}: slowest delivery p99 per 5 s: ${stats.timeline.map((w) => Math.round(w.deliveryP99)).join(' ')} ms`);
+		if (servers.length > 1) {
+			log(
+				`${target.name}: ${stats.crossServer.delivered} of ${stats.delivered} deliveries crossed servers; p99 ${stats.crossServer.latency.p99?.toFixed(1)} ms across, ${stats.sameServer.latency.p99?.toFixed(1)} ms on the posting server`
+			);
+		}
 		const churn = plan.length ? churnStats(plan, collected, records) : undefined;
 		if (churn) {
 			log(
-				`${server.name}: ${churn.reconnects} reconnects, ${churn.withMissedEvents} with events to catch up; catch-up p50 ${churn.catchUp.p50?.toFixed(1)} ms, p99 ${churn.catchUp.p99?.toFixed(1)} ms, max ${churn.catchUp.max?.toFixed(1)} ms; ${churn.unfinished} unfinished`
+				`${target.name}: ${churn.reconnects} reconnects, ${churn.withMissedEvents} with events to catch up; catch-up p50 ${churn.catchUp.p50?.toFixed(1)} ms, p99 ${churn.catchUp.p99?.toFixed(1)} ms, max ${churn.catchUp.max?.toFixed(1)} ms; ${churn.unfinished} unfinished`
 			);
 		}
+		const servicesCpu = sum(Object.values(services));
 		return {
 			memory,
 			fanout: {
 				...stats,
 				churn,
+				servers: servers.length,
 				posts: records.length,
+				postsPerServer: servers.map((_, i) => records.filter((r) => r.server === i).length),
 				postedForSeconds: postedFor,
 				deliveriesPerSecond: stats.delivered / options.duration,
 				serverCpuShare: serverCpu / wall,
+				perServerCpuShare: perServerCpu.map((cpu) => cpu / wall),
 				serverIdleCpuShare: idleCpuShare,
-				sessionTouches: server.dbFile ? sessionTouches(server.dbFile, startedAt, Date.now()) : undefined,
+				servicesCpuShare: services,
+				servicesIdleCpuShare: idleServices,
+				sessionTouches: await target.sessionTouches(startedAt, Date.now()),
 				// CPU per check-in above idle, over the whole time the check-ins were being handled
 				serverCpuMsPerCheckIn: ((serverCpu - idleCpuShare * wall) * 1000) / records.length,
+				// The same with the database and Redis processes (PostgreSQL only: SQLite is in the server)
+				allCpuMsPerCheckIn:
+					target.services.length > 0
+						? ((serverCpu + servicesCpu * wall - (idleCpuShare + sum(Object.values(idleServices))) * wall) * 1000) / records.length
+						: undefined,
 				senderCpuShare: (mainCpu.user + mainCpu.system) / 1e6 / wall,
 				clientMaxCpuShare: Math.max(...collected.workers.map((w) => w.cpuShare)),
 				clientMaxLoopDelayP99Ms: Math.max(...collected.workers.map((w) => w.loopDelayP99Ms)),
@@ -308,6 +386,9 @@ function matchDeliveries(records, arrivals, members, churned = new Set()) {
 	const seen = new Set();
 	const seqOf = new Map(); // marker -> the seq it came with
 	const latencies = [];
+	// With several servers: deliveries to a socket on another server than the one posted to, and the rest.
+	const crossLatencies = [];
+	const sameLatencies = [];
 	const perPost = new Map(); // marker -> slowest delivery of that check-in
 	let delivered = 0;
 	let duplicates = 0;
@@ -340,6 +421,7 @@ function matchDeliveries(records, arrivals, members, churned = new Set()) {
 		delivered += 1;
 		if (churned.has(memberIndex)) continue;
 		latencies.push(at - record.sentAt);
+		((members[memberIndex].server ?? 0) === (record.server ?? 0) ? sameLatencies : crossLatencies).push(at - record.sentAt);
 		perPost.set(marker, Math.max(perPost.get(marker) ?? 0, at - record.sentAt));
 	}
 	const ok = records.filter((r) => r.ok);
@@ -371,6 +453,8 @@ function matchDeliveries(records, arrivals, members, churned = new Set()) {
 	}
 	return {
 		latency: percentiles(latencies),
+		crossServer: { delivered: crossLatencies.length, latency: percentiles(crossLatencies) },
+		sameServer: { delivered: sameLatencies.length, latency: percentiles(sameLatencies) },
 		timeline: timeline(records, perPost),
 		post: percentiles(records.map((r) => r.doneAt - r.sentAt)),
 		senderLag: percentiles(records.map((r) => r.lagMs)),
@@ -468,26 +552,28 @@ function churnStats(plan, collected, records) {
  * the first that did not.
  * Runs with no sockets connected: this is the HTTP + database write path on its own.
  */
-async function writeStepUp(server, members, options, markers) {
+async function writeStepUp(target, members, options, markers) {
+	const { servers } = target;
 	const pick = random(7);
-	const target = () => {
+	const postTarget = (marker) => {
 		const authorIndex = Math.floor(pick() * members.length);
-		return { circleId: members[authorIndex].circleId, token: members[authorIndex].token, authorIndex };
+		const server = marker % servers.length;
+		return { circleId: members[authorIndex].circleId, token: members[authorIndex].token, authorIndex, server, origin: servers[server].origin };
 	};
 	const steps = [];
 	async function step(rate) {
-		const cpuBefore = server.cpu();
+		const cpuBefore = target.cpu();
+		const servicesBefore = target.serviceCpu();
 		const mainBefore = process.cpuUsage();
 		const started = nowMs();
 		const startedAt = Date.now();
 		// Over a quarter-second of posts unanswered means p99 is far past 100 ms: stop the step there.
 		const maxInFlight = Math.max(50, rate / 4);
 		const records = await openLoopPosts({
-			origin: server.origin,
 			rate,
 			seconds: options.writeStep,
 			first: markers.next(rate * options.writeStep),
-			target,
+			target: postTarget,
 			maxInFlight
 		});
 		const wall = (nowMs() - started) / 1000;
@@ -498,19 +584,25 @@ async function writeStepUp(server, members, options, markers) {
 			rate,
 			...latency,
 			failed,
+			failureSamples: [...new Set(records.filter((r) => !r.ok).map((r) => `${r.status} ${r.error ?? ''}`))].slice(0, 3),
 			senderLagP99: percentiles(records.map((r) => r.lagMs)).p99,
-			serverCpuShare: (server.cpu() - cpuBefore) / wall,
+			serverCpuShare: (target.cpu() - cpuBefore) / wall,
+			servicesCpuShare: shares(servicesBefore, target.serviceCpu(), wall),
 			senderCpuShare: (main.user + main.system) / 1e6 / wall,
 			stoppedEarly: records.aborted,
-			sessionTouches: server.dbFile ? sessionTouches(server.dbFile, startedAt, Date.now()) : undefined,
+			sessionTouches: await target.sessionTouches(startedAt, Date.now()),
 			held: latency.p99 < 100 && failed === 0 && !records.aborted
 		};
 		steps.push(result);
 		const touches = result.sessionTouches === undefined ? '' : `, ${result.sessionTouches} session touches`;
+		const serviceText = Object.entries(result.servicesCpuShare)
+			.map(([name, share]) => `, ${name} CPU ${(share * 100).toFixed(0)}%`)
+			.join('');
 		log(
-			`${server.name}: ${rate} posts/s → p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, ${failed} failed, server CPU ${(result.serverCpuShare * 100).toFixed(0)}%, sender CPU ${(result.senderCpuShare * 100).toFixed(0)}%${touches}`
+			`${target.name}: ${rate} posts/s → p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, ${failed} failed, server CPU ${(result.serverCpuShare * 100).toFixed(0)}%${serviceText}, sender CPU ${(result.senderCpuShare * 100).toFixed(0)}%${touches}`
 		);
-		await settle(server); // let the queue drain before the next step
+		if (failed > 0) console.warn(`  failures: ${result.failureSamples.join('; ')}`);
+		await settle(target); // let the queue drain before the next step
 		return result;
 	}
 	/**
@@ -522,7 +614,7 @@ async function writeStepUp(server, members, options, markers) {
 		const marginal = !first.stoppedEarly && first.failed === 0 && first.p99 < 300;
 		return first.held || !marginal ? first : step(rate);
 	}
-	await settle(server);
+	await settle(target);
 	let held = null;
 	let broke = null;
 	// Doubling while the answers stay fast, then smaller steps.
@@ -546,7 +638,8 @@ async function writeStepUp(server, members, options, markers) {
 // ---------------------------------------------------------------------------------------------
 // Page speed
 
-async function pageSpeed(server, page, options) {
+/** Page figures of one server of `target` (each server of several is measured in turn). */
+async function pageSpeed(target, server, page, options) {
 	const headers = { cookie: `hearth_session=${page.token}` };
 	const urls = {
 		home: `${server.origin}/circles/${page.circleId}`,
@@ -557,7 +650,7 @@ async function pageSpeed(server, page, options) {
 	};
 	const result = {};
 	const firstAnswers = {};
-	await settle(server);
+	await settle(target);
 	for (const [name, url] of Object.entries(urls)) {
 		const first = await get(url, headers);
 		if (first.status !== 200) throw new Error(`GET ${url} answered ${first.status}: ${first.text?.slice(0, 200)}`);
@@ -569,6 +662,7 @@ async function pageSpeed(server, page, options) {
 			if (response.status === 200) sequential.push(response.doneAt - response.sentAt);
 		}
 		const cpuBefore = server.cpu();
+		const servicesBefore = target.serviceCpu();
 		const throughput = await fixedConcurrency({ url, headers, concurrency: options.concurrency, seconds: options.pageSeconds });
 		result[name] = {
 			url: url.replace(server.origin, ''),
@@ -579,6 +673,7 @@ async function pageSpeed(server, page, options) {
 				failed: throughput.failed,
 				firstFailure: throughput.firstFailure,
 				serverCpuShare: (server.cpu() - cpuBefore) / throughput.seconds,
+				servicesCpuShare: shares(servicesBefore, target.serviceCpu(), throughput.seconds),
 				...percentiles(throughput.latencies)
 			}
 		};
@@ -618,9 +713,117 @@ async function measureAssets(server, page) {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * What a fan-out, write or page measurement runs against: one server, or several behind one
+ * database and one Redis (`services`: their CPU is read beside the servers').
+ */
+function deployment({ name, servers, services = [], sessionTouches = async () => undefined }) {
+	const cpu = () => sum(servers.map((s) => s.cpu()));
+	return {
+		name,
+		servers,
+		services,
+		cpu,
+		serviceCpu: () => Object.fromEntries(services.map((s) => [s.name, s.cpu()])),
+		allCpu: () => cpu() + sum(services.map((s) => s.cpu())),
+		rss: () => servers.map((s) => s.rss()),
+		sessionTouches,
+		stop: () => Promise.all(servers.map((s) => s.stop()))
+	};
+}
+
+/**
+ * Each member's server (`server`, a number): a circle's members take turns over the servers,
+ * starting one further on in each circle, so the servers hold about as many sockets each and every
+ * circle has members on more than one server (with 2 servers and 5 members: 3 and 2).
+ */
+function spreadOverServers(members, circles, count) {
+	const spread = members.map((member) => ({ ...member, server: 0 }));
+	circles.forEach((circle, c) => circle.forEach((memberIndex, k) => (spread[memberIndex].server = (k + c) % count)));
+	return spread;
+}
+
+/** Members in a flat list, and circles as lists of member indexes, from a seeder's output. */
+function membersOf(seeded) {
+	const members = [];
+	const circles = seeded.fanout.map(({ circleId, members: list }) => list.map((member) => members.push({ index: members.length, circleId, ...member }) - 1));
+	return { members, circles };
+}
+
+/**
+ * The PostgreSQL half's database: migrated, then filled with the SQLite fixture's rows (`copy`) or
+ * seeded through the domain modules (`domain`). Seeding is not durable (synchronous_commit off on
+ * the database), and that setting is reset before any server connects: the servers' connections run
+ * with the cluster's synchronous_commit=on, which is read back from a fresh connection and recorded.
+ */
+async function preparePostgres(postgres, options, dir, sqliteSeeded) {
+	const started = nowMs();
+	let seeded;
+	if (options.pgSeed === 'copy') {
+		const pool = createPostgresPool(postgres.url, { max: 1 });
+		try {
+			await migrate(pool, path.join(ROOT, 'migrations/postgres'));
+		} finally {
+			await pool.end();
+		}
+		const copy = await copySqliteToPostgres(sqliteSeeded.file, postgres.url);
+		log(`copied the SQLite fixture into PostgreSQL in ${copy.seconds.toFixed(1)} s (${copy.rows.checkins} check-ins, ${copy.rows.circle_events} events)`);
+		seeded = { ...sqliteSeeded, copy };
+	} else {
+		await postgres.query('ALTER DATABASE hearth SET synchronous_commit = off', [], postgres.adminUrl);
+		log(`seeding PostgreSQL through the domain modules, ${options.seedLanes} circles at a time…`);
+		seeded = await seedDatabase(options, dir, { databaseUrl: postgres.url, lanes: options.seedLanes });
+		await postgres.query('ALTER DATABASE hearth RESET synchronous_commit', [], postgres.adminUrl);
+		await postgres.query('VACUUM ANALYZE');
+		await postgres.query('CHECKPOINT');
+		log(`seeded PostgreSQL in ${seeded.timings.totalSeconds.toFixed(1)} s`, seeded.counts);
+	}
+	const [settings] = await postgres.query(
+		"SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit, current_setting('full_page_writes') AS full_page_writes, current_setting('shared_buffers') AS shared_buffers, pg_database_size('hearth') AS database_bytes"
+	);
+	if (settings.fsync !== 'on' || settings.synchronous_commit !== 'on') {
+		throw new Error(`PostgreSQL is not durable for the servers: fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}`);
+	}
+	return { seeded, settings: { ...settings, database_bytes: Number(settings.database_bytes) }, seconds: (nowMs() - started) / 1000 };
+}
+
+/**
+ * One measured deployment: fan-out, then writes, then pages (each server's in turn). With
+ * `--pg-statements`, PostgreSQL's own count of the costliest statements is taken for each part.
+ */
+async function measure(target, members, circles, page, options, markers, fanoutExtras) {
+	const postgres = target.services.find((s) => s.name === 'postgres');
+	const statements = {};
+	const counted = async (name, run) => {
+		await postgres?.resetStatements();
+		const value = await run();
+		if (postgres) statements[name] = await postgres.topStatements();
+		return value;
+	};
+	const live = await counted('fanout', () => liveFanout(target, members, circles, options, markers, fanoutExtras));
+	const writes = options.skipWrites ? undefined : await counted('writes', () => writeStepUp(target, members, options, markers));
+	const pages = [];
+	if (!options.skipPages) {
+		await counted('pages', async () => {
+			for (const server of target.servers) pages.push(await pageSpeed(target, server, page, options));
+		});
+	}
+	// Why any request failed, as the servers logged it.
+	const errors = Object.fromEntries(target.servers.map((server) => [server.name, loggedErrors(server.logFile)]));
+	for (const [name, list] of Object.entries(errors)) {
+		if (list.length) console.warn(`${name} logged errors:\n${list.map((e) => `  ${e.count} × ${e.kind}`).join('\n')}`);
+	}
+	return { live, writes, pages, errors, statements: options.pgStatements ? statements : undefined };
+}
+
 async function main() {
 	const options = readOptions();
 	if (!existsSync(path.join(ROOT, 'build/handler.js'))) throw new Error('No production build: run `npm run build` first (the benchmark builds nothing).');
+	if (options.postgres) {
+		const why = servicesUnavailable();
+		if (why) throw new Error(why);
+		if (!(options.nodes >= 1)) throw new Error('--nodes must be 1 or more');
+	} else if (options.skipSqlite) throw new Error('--skip-sqlite leaves nothing to measure without --postgres');
 	warnAboutOtherLoad();
 	const startedAt = new Date().toISOString();
 	const result = { startedAt, machine: machine(), options };
@@ -631,17 +834,19 @@ async function main() {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
 	const profileDir = options.profile ? path.join(ROOT, 'bench/results/profiles', startedAt.replace(/[:.]/g, '-')) : undefined;
 	const runStarted = nowMs();
+	let postgres, redis;
 	try {
+		if (options.postgres) {
+			[postgres, redis] = await Promise.all([startBenchPostgres({ statements: options.pgStatements }), startBenchRedis()]);
+			log(`PostgreSQL ${postgres.version} (pid ${postgres.pid}) and ${redis.version.split(' ').slice(0, 3).join(' ')} (pid ${redis.pid}) are up`);
+		}
 		log(
 			`seeding ${options.historyCircles} history circles with ${options.historyCheckins} check-ins and ${options.circles} live circles (through the domain modules)…`
 		);
 		const seeded = await seedDatabase(options, dir);
 		result.seed = { timings: seeded.timings, counts: seeded.counts };
 		log(`seeded in ${seeded.timings.totalSeconds.toFixed(1)} s`, seeded.counts);
-
-		// Members in a flat list; circles as lists of member indexes.
-		const members = [];
-		const circles = seeded.fanout.map(({ circleId, members: list }) => list.map((member) => members.push({ index: members.length, circleId, ...member }) - 1));
+		const { members, circles } = membersOf(seeded);
 		const markers = {
 			at: 0,
 			next(count) {
@@ -653,20 +858,76 @@ async function main() {
 		// Churned members run the app's own merge logic: its TypeScript, bundled once for this run.
 		const fanoutExtras = options.churn > 0 ? { circleSyncModule: await compileCircleSync(dir) } : {};
 
-		// Hearth
-		const sqlTrace = options.sqlTrace ? path.join(ROOT, 'bench/results', `sql-trace-${startedAt.replace(/[:.]/g, '-')}.json`) : undefined;
-		const hearth = await startHearth({ dbFile: seeded.file, logDir: dir, profileDir, sqlTrace });
-		log(`Hearth is up at ${hearth.origin} (pid ${hearth.pid})`);
-		let hearthLive, hearthWrites;
-		try {
-			hearthLive = await liveFanout(hearth, members, circles, options, markers, fanoutExtras);
-			if (!options.skipWrites) hearthWrites = await writeStepUp(hearth, members, options, markers);
-			if (!options.skipPages) {
-				result.pages = await pageSpeed(hearth, seeded.page, options);
-				result.assets = await measureAssets(hearth, seeded.page);
+		let pgSeed;
+		if (postgres) {
+			pgSeed = await preparePostgres(postgres, options, dir, seeded);
+			result.postgres = {
+				nodes: options.nodes,
+				version: postgres.version,
+				poolSizePerServer: options.poolSize,
+				seededBy: options.pgSeed,
+				seedSeconds: pgSeed.seconds,
+				seed: pgSeed.seeded.copy ?? { timings: pgSeed.seeded.timings, counts: pgSeed.seeded.counts },
+				settingsAsServersSee: pgSeed.settings,
+				settingsGiven: postgres.settings,
+				redis: redis.version
+			};
+		}
+
+		// Hearth on SQLite, one server
+		let hearth;
+		if (!options.skipSqlite) {
+			const sqlTrace = options.sqlTrace ? path.join(ROOT, 'bench/results', `sql-trace-${startedAt.replace(/[:.]/g, '-')}.json`) : undefined;
+			const server = await startHearth({ dbFile: seeded.file, logDir: dir, profileDir, sqlTrace });
+			log(`Hearth is up at ${server.origin} (pid ${server.pid})`);
+			const target = deployment({ name: 'hearth', servers: [server], sessionTouches: async (from, to) => sessionTouches(seeded.file, from, to) });
+			try {
+				hearth = await measure(target, members, circles, seeded.page, options, markers, fanoutExtras);
+				if (!options.skipPages) result.assets = await measureAssets(server, seeded.page);
+			} finally {
+				await target.stop();
 			}
-		} finally {
-			await hearth.stop();
+			if (sqlTrace) result.sqlTrace = sqlTrace;
+		}
+
+		// Hearth on PostgreSQL + Redis, N servers
+		let onPostgres;
+		if (postgres) {
+			const pg = pgSeed.seeded.copy ? { members, circles } : membersOf(pgSeed.seeded);
+			const servers = [];
+			const target = deployment({
+				name: `hearth-pg×${options.nodes}`,
+				servers,
+				services: [postgres, redis],
+				sessionTouches: async (from, to) =>
+					(await postgres.query('SELECT count(*)::int AS n FROM sessions WHERE last_seen_at BETWEEN $1 AND $2', [from, to]))[0].n
+			});
+			try {
+				for (let i = 1; i <= options.nodes; i++) {
+					servers.push(
+						await startHearth({
+							name: `hearth-pg-${i}`,
+							databaseUrl: postgres.url,
+							poolSize: options.poolSize,
+							redisUrl: redis.url,
+							logDir: dir,
+							profileDir
+						})
+					);
+				}
+				log(`${servers.length} Hearth servers on PostgreSQL + Redis: ${servers.map((s) => `${s.origin} (pid ${s.pid})`).join(', ')}`);
+				onPostgres = await measure(
+					target,
+					spreadOverServers(pg.members, pg.circles, servers.length),
+					pg.circles,
+					pgSeed.seeded.page,
+					options,
+					markers,
+					fanoutExtras
+				);
+			} finally {
+				await target.stop();
+			}
 		}
 
 		// Bare server, same clients, same rooms, same rates.
@@ -677,30 +938,47 @@ async function main() {
 			writeFileSync(membersFile, JSON.stringify(byToken));
 			const bare = await startBare({ dbFile: path.join(dir, 'bare.db'), membersFile, logDir: dir, profileDir });
 			log(`bare server is up at ${bare.origin} (pid ${bare.pid})`);
+			const target = deployment({ name: 'bare', servers: [bare] });
 			try {
-				bareLive = await liveFanout(bare, members, circles, options, markers, fanoutExtras);
-				if (!options.skipWrites) bareWrites = await writeStepUp(bare, members, options, markers);
+				bareLive = await liveFanout(target, members, circles, options, markers, fanoutExtras);
+				if (!options.skipWrites) bareWrites = await writeStepUp(target, members, options, markers);
 			} finally {
-				await bare.stop();
+				await target.stop();
 			}
 		}
 
-		result.fanout = { hearth: hearthLive.fanout, bare: bareLive?.fanout };
-		result.memory = { hearth: hearthLive.memory, bare: bareLive?.memory };
-		result.writes = { hearth: hearthWrites, bare: bareWrites };
+		result.fanout = { hearth: hearth?.live.fanout, postgres: onPostgres?.live.fanout, bare: bareLive?.fanout };
+		result.memory = { hearth: hearth?.live.memory, postgres: onPostgres?.live.memory, bare: bareLive?.memory };
+		result.writes = { hearth: hearth?.writes, postgres: onPostgres?.writes, bare: bareWrites };
+		if (hearth?.pages.length) result.pages = hearth.pages[0];
+		if (onPostgres?.pages.length) result.pagesPostgres = onPostgres.pages;
+		if (onPostgres?.statements) result.postgres.statements = onPostgres.statements;
+		result.serverErrors = { ...hearth?.errors, ...onPostgres?.errors };
 		result.totalSeconds = (nowMs() - runStarted) / 1000;
 		if (profileDir) result.profiles = profileDir;
-		if (sqlTrace) result.sqlTrace = sqlTrace;
 
 		console.log(`\n${formatReport(result)}\n`);
 		console.log(
-			`Machine: ${result.machine.cores} cores (${result.machine.cpuModel}), Node ${result.machine.node} (servers: node ${result.machine.serverNodeOptions.join(' ')}); whole run ${result.totalSeconds.toFixed(0)} s.`
+			`Machine: ${result.machine.cores} cores (${result.machine.cpuModel}), Node ${result.machine.node} (servers: node ${result.machine.serverNodeOptions.join(' ')}); load average ${result.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${os
+				.loadavg()
+				.map((l) => l.toFixed(2))
+				.join(' ')} at the end; whole run ${result.totalSeconds.toFixed(0)} s.`
 		);
+		if (result.postgres) {
+			const s = result.postgres.settingsAsServersSee;
+			console.log(
+				`PostgreSQL ${result.postgres.version}: fsync=${s.fsync}, synchronous_commit=${s.synchronous_commit}, full_page_writes=${s.full_page_writes}, shared_buffers=${s.shared_buffers}, ${(s.database_bytes / 1024 / 1024).toFixed(0)} MB seeded (${result.postgres.seededBy}); ${result.postgres.nodes} servers with ${result.postgres.poolSizePerServer} connections each; ${result.postgres.redis}.`
+			);
+		}
+		result.machine.loadAverageAtEnd = os.loadavg();
 		const file = writeResult(path.join(ROOT, 'bench/results'), result);
 		console.log(
-			`Results: ${path.relative(process.cwd(), file)}${profileDir ? `\nCPU profiles: ${path.relative(process.cwd(), profileDir)}` : ''}${sqlTrace ? `\nSQL trace: ${path.relative(process.cwd(), sqlTrace)}` : ''}`
+			`Results: ${path.relative(process.cwd(), file)}${profileDir ? `\nCPU profiles: ${path.relative(process.cwd(), profileDir)}` : ''}${result.sqlTrace ? `\nSQL trace: ${path.relative(process.cwd(), result.sqlTrace)}` : ''}`
 		);
 	} finally {
+		if (postgres && options.keep) copyFileSync(postgres.logFile, path.join(dir, 'postgres.log'));
+		await redis?.stop();
+		postgres?.stop();
 		if (options.keep) console.log(`Kept ${dir}`);
 		else rmSync(dir, { recursive: true, force: true });
 	}

@@ -2,10 +2,14 @@
 // starts. Run as a child process by run.js: `node bench/seed.js <options-json>`; it writes what the
 // benchmark needs (circle ids, members, session tokens) to the `out` file named in the options.
 //
-// Two shortcuts, neither of which is measured:
+// It seeds an SQLite file (`file`) or a PostgreSQL database (`databaseUrl`), with the same
+// fixture. Shortcuts, none of which is measured:
 // - Accounts are one Kysely insert each into `users`, with one argon2 hash computed once and
 //   reused: signUp hashes every password (~50 ms each), which would take minutes for thousands.
-// - PRAGMA synchronous=OFF while seeding (the server reopens the file with the app's FULL).
+// - SQLite: PRAGMA synchronous=OFF while seeding (the server reopens the file with the app's FULL).
+//   PostgreSQL: the caller sets synchronous_commit off on the database while seeding and resets it
+//   after (bench/run.js), and circles are seeded `lanes` at a time, each lane on its own pooled
+//   connection: one circle's writes are serial (lockCircle), different circles' are not.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,12 +62,23 @@ function sentence(n) {
 	return words.join(' ');
 }
 
+/** Runs `task(0 … count-1)`, `lanes` at a time, in order of index within each lane. */
+async function inLanes(count, lanes, task) {
+	let next = 0;
+	const lane = async () => {
+		while (next < count) await task(next++);
+	};
+	await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, count)) }, lane));
+}
+
 export async function seed(options) {
-	const { file, fanoutCircles, fanoutHistory, historyCircles, historyCheckins } = options;
+	const { file, databaseUrl, fanoutCircles, fanoutHistory, historyCircles, historyCheckins } = options;
+	const lanes = options.lanes ?? 1;
 	const started = performance.now();
 	const domain = await loadDomain();
-	const opened = domain.db.openSqliteDatabase(file); // migrates
-	opened.sqlite.pragma('synchronous = OFF');
+	// Both open and migrate; PostgreSQL gets a connection per lane (and a spare).
+	const opened = databaseUrl ? await domain.db.openPostgresDatabase(databaseUrl, { poolSize: lanes + 1 }) : domain.db.openSqliteDatabase(file);
+	if (opened.dialect === 'sqlite') opened.sqlite.pragma('synchronous = OFF');
 	const { db } = opened;
 	const passwordHash = await domain.passwords.hashPassword('bench password, not used to log in');
 	const now = Date.now();
@@ -116,9 +131,9 @@ export async function seed(options) {
 	// History circles: the page-speed measurements run against one of them (the first), whose
 	// person in recovery has set a recovery date, as a real circle would, so the home page shows it.
 	const perCircle = historyCircles > 0 ? Math.floor(historyCheckins / historyCircles) : 0;
-	let leftOver = historyCheckins - perCircle * historyCircles;
+	const leftOver = historyCheckins - perCircle * historyCircles;
 	let page = null;
-	for (let c = 0; c < historyCircles; c++) {
+	await inLanes(historyCircles, lanes, async (c) => {
 		const { circleId, users } = await createFamily(`History family ${c + 1}`, now - 100 * DAY);
 		if (c === 0) {
 			const person = users[0];
@@ -132,16 +147,15 @@ export async function seed(options) {
 			const { token } = await domain.sessions.createSession(db, users[1].id, { userAgent: 'hearth-bench' });
 			page = { circleId, userId: users[1].id, token };
 		}
-		const count = perCircle + (leftOver > 0 ? 1 : 0);
-		if (leftOver > 0) leftOver -= 1;
-		await postHistory(circleId, users, count, c);
-	}
+		// The first `leftOver` circles get one more.
+		await postHistory(circleId, users, perCircle + (c < leftOver ? 1 : 0), c);
+	});
 	timings.historySeconds = (performance.now() - mark) / 1000;
 	mark = performance.now();
 
 	// Fan-out circles: every member gets a session (their socket and their posts use it).
-	const fanout = [];
-	for (let c = 0; c < fanoutCircles; c++) {
+	const fanout = new Array(fanoutCircles);
+	await inLanes(fanoutCircles, lanes, async (c) => {
 		const { circleId, users } = await createFamily(`Live family ${c + 1}`, now - 30 * DAY);
 		await postHistory(circleId, users, fanoutHistory, c);
 		const members = [];
@@ -149,15 +163,21 @@ export async function seed(options) {
 			const { token } = await domain.sessions.createSession(db, user.id, { userAgent: 'hearth-bench' });
 			members.push({ userId: user.id, displayName: user.displayName, token });
 		}
-		fanout.push({ circleId, members });
-	}
+		fanout[c] = { circleId, members };
+	});
 	timings.fanoutSeconds = (performance.now() - mark) / 1000;
 
-	opened.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+	if (opened.dialect === 'sqlite') opened.sqlite.pragma('wal_checkpoint(TRUNCATE)');
 	await opened.close();
 	await domain.vite.close();
 	timings.totalSeconds = (performance.now() - started) / 1000;
-	const counts = { users: userCount, circles: historyCircles + fanoutCircles, checkins: historyCheckins + fanoutCircles * fanoutHistory };
+	const counts = {
+		dialect: opened.dialect,
+		lanes,
+		users: userCount,
+		circles: historyCircles + fanoutCircles,
+		checkins: historyCheckins + fanoutCircles * fanoutHistory
+	};
 	return { fanout, page, timings, counts };
 }
 

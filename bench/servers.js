@@ -81,8 +81,10 @@ async function startProcess({ name, script, env, logDir, profileDir, sqlTrace })
 	const logFile = path.join(logDir, `${name}.log`);
 	const log = createWriteStream(logFile);
 	// Plain http on 127.0.0.1: no ORIGIN and no proxy headers from the caller's environment.
-	const childEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' };
-	for (const key of ['ORIGIN', 'PROTOCOL_HEADER', 'HOST_HEADER', 'ADDRESS_HEADER', 'NODE_OPTIONS']) delete childEnv[key];
+	// Nor which database or Redis to use: only what the benchmark names.
+	const childEnv = { ...process.env };
+	for (const key of ['ORIGIN', 'PROTOCOL_HEADER', 'HOST_HEADER', 'ADDRESS_HEADER', 'NODE_OPTIONS', ...DATABASE_ENV]) delete childEnv[key];
+	Object.assign(childEnv, env, { PORT: String(port), HOST: '127.0.0.1' });
 	const child = spawn(process.execPath, args, {
 		cwd: ROOT,
 		env: childEnv,
@@ -113,9 +115,37 @@ async function startProcess({ name, script, env, logDir, profileDir, sqlTrace })
 	};
 }
 
-/** The production build, exactly as deployed: `npm start`'s `node [options] server.js` (never builds anything). */
-export async function startHearth({ dbFile, logDir, profileDir, sqlTrace }) {
-	const server = await startProcess({ name: 'hearth', script: 'server.js', env: { DATABASE_PATH: dbFile }, logDir, profileDir, sqlTrace });
+/**
+ * The errors a server logged (hooks.server.ts handleError: `[error <id>] POST /circles/… (500 …) <error>`),
+ * counted by what they say with ids and numbers taken out, most frequent first: why posts failed.
+ */
+export function loggedErrors(logFile) {
+	const counts = new Map();
+	for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+		const match = /^\[error [^\]]+\] (\S+) \S+ \((\d+)[^)]*\) (.*)$/.exec(line);
+		if (!match) continue;
+		const kind = `${match[1]} ${match[2]}: ${match[3]
+			.replace(/[0-9a-z]{24}/g, '…')
+			.replace(/\d+/g, 'N')
+			.slice(0, 160)}`;
+		counts.set(kind, (counts.get(kind) ?? 0) + 1);
+	}
+	return [...counts].sort((a, b) => b[1] - a[1]).map(([kind, count]) => ({ count, kind }));
+}
+
+/** The variables that tell Hearth where its data and its live channel are (README). */
+const DATABASE_ENV = ['DATABASE_PATH', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'REDIS_URL'];
+
+/**
+ * The production build, exactly as deployed: `npm start`'s `node [options] server.js` (never builds
+ * anything). On an SQLite file (`dbFile`), or on PostgreSQL (`databaseUrl`, with `poolSize`
+ * connections) with the live channel over Redis (`redisUrl`), as one of several servers.
+ */
+export async function startHearth({ name = 'hearth', dbFile, databaseUrl, poolSize, redisUrl, logDir, profileDir, sqlTrace }) {
+	const env = databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_PATH: dbFile };
+	if (databaseUrl && poolSize) env.DATABASE_POOL_SIZE = String(poolSize);
+	if (redisUrl) env.REDIS_URL = redisUrl;
+	const server = await startProcess({ name, script: 'server.js', env, logDir, profileDir, sqlTrace });
 	return { ...server, dbFile };
 }
 
