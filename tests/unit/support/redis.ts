@@ -108,6 +108,14 @@ export async function startRedis(options: { port?: number; timeoutMs?: number } 
 		child = null;
 	};
 
+	// A test run that ends without its afterAll (a timeout tearing the worker down, Ctrl-C) still
+	// stops its Redis, as support/postgres.ts does for its cluster: no redis-server is left behind.
+	const killAtExit = () => {
+		if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+		rmSync(dir, { recursive: true, force: true });
+	};
+	process.on('exit', killAtExit);
+
 	await start();
 	return {
 		port,
@@ -115,6 +123,7 @@ export async function startRedis(options: { port?: number; timeoutMs?: number } 
 		stop,
 		start,
 		async remove() {
+			process.off('exit', killAtExit);
 			await stop();
 			rmSync(dir, { recursive: true, force: true });
 		},
