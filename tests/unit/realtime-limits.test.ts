@@ -20,8 +20,13 @@ let server: Awaited<ReturnType<typeof startSocketServer>>;
 /** The limits' clock: it moves only when a test moves it. */
 let clock = Date.now();
 
-/** Catch-up reads on the committed reader: how many are under way now, at most, and in all. */
-const reads = { now: 0, most: 0, all: 0 };
+/**
+ * Catch-up reads on the committed reader: how many are under way now, at most, and in all; and
+ * how many read each circle's events (a read an earlier test let in can still finish during the
+ * next one, on PostgreSQL's slower round trips: per circle, it is counted for its own test).
+ */
+const reads = { now: 0, most: 0, all: 0, ofCircle: new Map<string, number>() };
+const readsOf = (circleId: string) => reads.ofCircle.get(circleId) ?? 0;
 const countReads: KyselyPlugin = {
 	transformQuery(args) {
 		reads.now += 1;
@@ -31,6 +36,8 @@ const countReads: KyselyPlugin = {
 	},
 	async transformResult(args) {
 		reads.now -= 1;
+		const circleId = (args.result.rows[0] as { circle_id?: string } | undefined)?.circle_id;
+		if (circleId) reads.ofCircle.set(circleId, readsOf(circleId) + 1);
 		return args.result;
 	}
 };
@@ -49,7 +56,7 @@ afterAll(async () => {
 beforeEach(async () => {
 	// Every test starts a minute later, so whatever allowance an earlier one used is back.
 	clock += 60_000;
-	Object.assign(reads, { now: 0, most: 0, all: 0 });
+	Object.assign(reads, { now: 0, most: 0, all: 0, ofCircle: new Map() });
 });
 
 function connectAs(user: SessionUser): Promise<Client> {
@@ -120,7 +127,7 @@ describe('socket messages are rate-limited', () => {
 		expect(answers.length - ok.length).toBeGreaterThanOrEqual(burst - SOCKET_RATE.burst);
 		for (const answer of answers.filter((a) => !a.ok)) expect(answer).toEqual(throttledAnswer);
 		expect(reads.most).toBeLessThanOrEqual(SOCKET_CONCURRENT_READS);
-		expect(reads.all).toBe(ok.length);
+		expect(readsOf(circleId)).toBe(ok.length);
 		expect(socket.connected).toBe(true);
 	});
 
