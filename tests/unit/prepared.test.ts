@@ -1,6 +1,7 @@
 // prepared() (src/lib/server/db/sqlite/prepared.ts): built once, then every run gets its own values,
 // in the right places, on a database or inside a transaction.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sql } from 'kysely';
 import { prepared } from '$lib/server/db/prepared';
 import { createSqliteTestDatabase, createTestDatabase, TEST_DIALECT, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
@@ -82,5 +83,20 @@ describe('prepared queries', () => {
 		} finally {
 			await sqliteDb.dispose();
 		}
+	});
+
+	// A named statement is parsed and planned once per connection; unnamed, PostgreSQL does it on every run.
+	it.skipIf(TEST_DIALECT !== 'postgres')('runs on PostgreSQL as one named prepared statement per connection', async () => {
+		if (testDb.dialect !== 'postgres') return;
+		const findByName = prepared((db, name: string) => db.selectFrom('users').select('id').where('display_name', '=', name));
+		const ana = await addUser(testDb.db, 'Ana');
+		// In one transaction: one connection, whose own prepared statements pg_prepared_statements lists.
+		const statements = await testDb.db.transaction().execute(async (trx) => {
+			for (const name of ['Ana', 'Sam', 'Ana']) await findByName(trx, name);
+			expect(await findByName(trx, 'Ana')).toEqual([{ id: ana.id }]);
+			const { rows } = await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements WHERE name LIKE 'hearth_%'`.execute(trx);
+			return rows.map((row) => row.statement);
+		});
+		expect(statements.filter((statement) => statement.includes('"display_name" = $1'))).toHaveLength(1);
 	});
 });

@@ -32,6 +32,7 @@
 // each is one atomic upsert, taken in sorted key order. No transaction runs SERIALIZABLE.
 import { PostgresAdapter, sql, type Transaction } from 'kysely';
 import { isDeadlockOrSerializationFailure } from './errors';
+import { prepared } from './prepared';
 import type { Database, DB } from './types';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -64,8 +65,13 @@ export const CIRCLE_LOCK_CLASS = 17;
  */
 export async function lockCircle(trx: Database, circleId: string): Promise<void> {
 	if (dialectOf(trx) !== 'postgres') return;
-	await sql`SELECT pg_advisory_xact_lock(${sql.lit(CIRCLE_LOCK_CLASS)}, hashtext(${circleId}))`.execute(trx);
+	await takeCircleLock(trx, circleId);
 }
+
+/** Every circle write takes it, so it is built once and runs as a named statement (db/prepared.ts). */
+const takeCircleLock = prepared((db, circleId: string) => ({
+	compile: () => sql`SELECT pg_advisory_xact_lock(${sql.lit(CIRCLE_LOCK_CLASS)}, hashtext(${circleId}))`.compile(db)
+}));
 
 /** lockCircle for several circles, in one fixed (sorted) order. */
 export async function lockCircles(trx: Database, circleIds: Iterable<string>): Promise<void> {

@@ -13,8 +13,10 @@
 //
 // PostgreSQL compiles the same builder to other SQL ($1 for SQLite's ?), so a template is kept
 // per dialect: one process can hold both (the test suite does), and the first compile must not
-// serve the other's SQL. On PostgreSQL it saves the build, and pg sends the same text each time.
-import { CompiledQuery, type Compilable } from 'kysely';
+// serve the other's SQL. On PostgreSQL it saves the build, and the SQL runs as a named prepared
+// statement (postgres/connection.js nameStatement): parsed and planned once per connection.
+import { CompiledQuery, PostgresAdapter, type Compilable } from 'kysely';
+import { nameStatement } from './postgres/connection.js';
 import type { Database } from './types';
 
 const MARKER = '\u0000hearth-argument:';
@@ -35,6 +37,7 @@ export function prepared<Args extends unknown[], Row>(build: (db: Database, ...a
 		const slots = compiled.parameters.map((parameter) =>
 			typeof parameter === 'string' && parameter.startsWith(MARKER) ? { argument: Number(parameter.slice(MARKER.length)) } : { constant: parameter }
 		);
+		if (db.getExecutor().adapter instanceof PostgresAdapter) nameStatement(compiled.sql);
 		return { sql: compiled.sql, slots };
 	}
 

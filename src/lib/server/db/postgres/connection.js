@@ -36,13 +36,40 @@ export const hearthTypes = {
 	}
 };
 
+/** SQL text → statement name, for the few queries every request or check-in runs (db/prepared.ts). */
+const statementNames = new Map();
+
+/**
+ * Asks every pool of this process to run `sql` as a named prepared statement: PostgreSQL then
+ * parses and plans it once per connection instead of on every run. Only for fixed SQL (a
+ * handful of templates), since each name stays in every connection's memory until it closes.
+ * @param {string} sql
+ */
+export function nameStatement(sql) {
+	if (!statementNames.has(sql)) statementNames.set(sql, `hearth_${statementNames.size + 1}`);
+}
+
+/** pg's client, except that SQL named by nameStatement goes as a named statement (pg keeps it per connection). */
+class NamingClient extends pg.Client {}
+const plainQuery = /** @type {(this: pg.Client, ...args: unknown[]) => unknown} */ (pg.Client.prototype.query);
+// Assigned rather than declared: pg's many overloads of query() cannot be restated in a subclass.
+NamingClient.prototype.query = /** @type {any} */ (
+	/** @this {pg.Client} @param {any} config @param {any} [values] @param {any} [callback] */
+	function query(config, values, callback) {
+		const name = typeof config === 'string' ? statementNames.get(config) : undefined;
+		if (name === undefined) return plainQuery.call(this, config, values, callback);
+		if (typeof values === 'function') return plainQuery.call(this, { name, text: config }, values);
+		return plainQuery.call(this, { name, text: config, values }, callback);
+	}
+);
+
 /**
  * A pool of connections to the PostgreSQL database `url` names (postgres://user:pass@host/db).
  * @param {string} url
  * @param {Omit<import('pg').PoolConfig, 'connectionString' | 'types'>} [options] e.g. max connections
  */
 export function createPostgresPool(url, options = {}) {
-	const pool = new pg.Pool({ ...options, connectionString: url, types: hearthTypes });
+	const pool = new pg.Pool({ ...options, connectionString: url, types: hearthTypes, Client: NamingClient });
 	pool.on('connect', (client) => {
 		// A connection that dies while it is checked out (PostgreSQL stopped or restarted in the middle
 		// of a transaction) emits 'error' on its client, and the pool listens for that only while the
