@@ -1,4 +1,6 @@
 import type { Database } from '$lib/server/db';
+import { sql } from 'kysely';
+import { dialectOf } from '$lib/server/db/dialect';
 import { prepared } from '$lib/server/db/prepared';
 import { describeDevice } from './device';
 import { generateSessionToken, hashToken } from './tokens';
@@ -125,7 +127,20 @@ const recordVisit = prepared((db, at: number, sessionId: string) =>
 	db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).where('last_seen_at', '<', at)
 );
 
-/** Visits written per transaction: thousands at once would hold up live updates for tens of ms. */
+/**
+ * PostgreSQL: a batch in one statement, not one round trip per visit (at 10,000 members that
+ * is about 170 UPDATEs a second otherwise). The rows are locked in id order first, as the
+ * per-visit loop did, so two servers writing visits of the same sessions never deadlock.
+ */
+const recordVisitsAtOnce = prepared((db, ids: string[], ats: number[]) => ({
+	compile: () =>
+		sql`WITH visits AS (SELECT * FROM unnest(${ids}::text[], ${ats}::bigint[]) AS v(id, at)),
+			locked AS (SELECT s.id FROM sessions s JOIN visits v ON v.id = s.id WHERE s.last_seen_at < v.at ORDER BY s.id FOR UPDATE OF s)
+			UPDATE sessions SET last_seen_at = visits.at FROM locked JOIN visits ON visits.id = locked.id
+			WHERE sessions.id = locked.id AND sessions.last_seen_at < visits.at`.compile(db)
+}));
+
+/** Visits written per transaction (or statement): thousands at once would hold up live updates for tens of ms. */
 const VISITS_PER_WRITE = 100;
 
 /** Writes the visits noted since the last call, a hundred at a time. Returns how many. */
@@ -140,9 +155,16 @@ export async function writeSessionVisits(db: Database): Promise<number> {
 		if (start > 0) await new Promise((resolve) => setImmediate(resolve)); // let requests in between
 		const batch = all.slice(start, start + VISITS_PER_WRITE);
 		try {
-			await db.transaction().execute(async (trx) => {
-				for (const [sessionId, at] of batch) await recordVisit(trx, at, sessionId);
-			});
+			if (dialectOf(db) === 'postgres')
+				await recordVisitsAtOnce(
+					db,
+					batch.map(([id]) => id),
+					batch.map(([, at]) => at)
+				);
+			else
+				await db.transaction().execute(async (trx) => {
+					for (const [sessionId, at] of batch) await recordVisit(trx, at, sessionId);
+				});
 		} catch (error) {
 			// Not written: kept for the next round (unless a newer visit was noted meanwhile).
 			for (const [sessionId, at] of all.slice(start)) if ((pendingVisits.get(db)?.get(sessionId) ?? 0) < at) noteVisit(db, sessionId, at);
