@@ -239,6 +239,34 @@ describe.skipIf(!bin)('PostgreSQL', () => {
 			const second = await promisify(execFile)('node', ['scripts/migrate.js'], { env });
 			expect(second.stdout).toMatch(/is up to date/);
 		});
+		it('warns once at start, and still starts, when the database does not sort text byte by byte (not the C collation)', async () => {
+			const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+			try {
+				// The test cluster's databases are C (initdb --no-locale): no warning.
+				const inC = await openPostgresDatabase(await cluster!.createDatabase(), { poolSize: 1 });
+				await inC.close();
+				expect(warn).not.toHaveBeenCalled();
+
+				const name = `hearth_${process.pid}_not_c`;
+				const admin = new pg.Client({ connectionString: cluster!.adminUrl });
+				await admin.connect();
+				try {
+					// C.utf8 is the one other locale every glibc has; any locale but C or POSIX is warned of.
+					await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.utf8' LC_CTYPE 'C.utf8'`);
+				} finally {
+					await admin.end();
+				}
+				const notC = await openPostgresDatabase(cluster!.adminUrl.replace(/\/[^/]*$/, `/${name}`), { poolSize: 1 });
+				expect((await notC.db.selectFrom('schema_migrations').select('name').execute()).length, 'it started and migrated').toBe(FILES.length);
+				await notC.close();
+				expect(warn).toHaveBeenCalledTimes(1);
+				const [line] = warn.mock.calls[0]!;
+				expect(line).toContain(`The PostgreSQL database ${name} was created with LC_COLLATE C.utf8, LC_CTYPE C.utf8, not the C collation`);
+				expect(line).toContain('createdb --locale=C --encoding=UTF8 --template=template0');
+			} finally {
+				warn.mockRestore();
+			}
+		});
 	});
 
 	describe('the agreement history', () => {
