@@ -17,6 +17,8 @@ import { changePassword, logIn, type ChangePasswordResult } from '$lib/server/au
 import { confirmEmail } from '$lib/server/auth/email-confirmation';
 import { issueEmailToken } from '$lib/server/auth/email-tokens';
 import { resetPassword } from '$lib/server/auth/password-reset';
+import { finishSignUp } from '$lib/server/auth/pending-signups';
+import { generateSessionToken, hashToken } from '$lib/server/auth/tokens';
 import { takeLoginAttempt, PAIR_LIMIT } from '$lib/server/auth/login-throttle';
 import { deleteAccount } from '$lib/server/account/deletion';
 import { answerProposal, proposeAgreement, proposeRetirement, proposeRevision, proposeWithdrawal } from '$lib/server/boundaries/agreements';
@@ -594,6 +596,37 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('every rule holds with concurrent t
 				expect(await testDb.value('SELECT email FROM users WHERE id = ?', person.id)).toBe(movedTo);
 				// A reset that came second was for the old address: it is refused.
 				expect(['ok', 'not-found']).toContain(reasons([wasReset!])[0]);
+			}
+		});
+	});
+
+	describe('sign-ups', () => {
+		it('makes one account when two sign-up links for one address are followed at once, and tells the other it is used (never a 500)', async () => {
+			// Each link's delete pauses on every row it takes, so both hold a row while wanting the other's:
+			// taken one by one (this link's row, then the address's others) that was a deadlock (audit §9).
+			await pause('pending_signups', 'BEFORE', 'DELETE', 0.05);
+			for (let round = 0; round < 6; round++) {
+				const email = `twice-${newId()}@example.org`;
+				const now = Date.now();
+				const tokens = [generateSessionToken(), generateSessionToken()];
+				for (const token of tokens) {
+					await db()
+						.insertInto('pending_signups')
+						.values({
+							id: hashToken(token),
+							email,
+							display_name: 'Twice',
+							password_hash: passwordHash,
+							redirect_sealed: '',
+							created_at: now,
+							expires_at: now + DAY
+						})
+						.execute();
+				}
+				const outcomes = await race(tokens.map((token) => () => finishSignUp(db(), token, PASSWORD, { userAgent: 'twice', now })));
+				expect(reasons(outcomes).sort(), `round ${round}`).toEqual(['not-found', 'ok']);
+				expect(await testDb.value('SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
+				expect(await testDb.value('SELECT count(*) FROM pending_signups WHERE email = ?', email)).toBe(0);
 			}
 		});
 	});
