@@ -10,7 +10,7 @@
 // a Refusal: a deadlock, a duplicate key or a foreign key error would be a 500 for someone.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createSession, validateSessionToken, writeSessionVisits, type SessionUser } from '$lib/server/auth/sessions';
+import { createSession, invalidateUserSessions, validateSessionToken, writeSessionVisits, type SessionUser } from '$lib/server/auth/sessions';
 import { hashPassword } from '$lib/server/auth/passwords';
 import { changeDisplayName } from '$lib/server/auth/profile';
 import { changePassword, logIn, type ChangePasswordResult } from '$lib/server/auth/accounts';
@@ -19,7 +19,7 @@ import { issueEmailToken } from '$lib/server/auth/email-tokens';
 import { resetPassword } from '$lib/server/auth/password-reset';
 import { finishSignUp } from '$lib/server/auth/pending-signups';
 import { generateSessionToken, hashToken } from '$lib/server/auth/tokens';
-import { takeLoginAttempt, PAIR_LIMIT } from '$lib/server/auth/login-throttle';
+import { forgetLoginCounts, takeLoginAttempt, PAIR_LIMIT } from '$lib/server/auth/login-throttle';
 import { deleteAccount } from '$lib/server/account/deletion';
 import { answerProposal, proposeAgreement, proposeRetirement, proposeRevision, proposeWithdrawal } from '$lib/server/boundaries/agreements';
 import { OPEN_PROPOSALS_LIMIT } from '$lib/server/boundaries/agreement-rules';
@@ -445,6 +445,31 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('every rule holds with concurrent t
 			expect(allowed).toHaveLength(PAIR_LIMIT.limit);
 		});
 
+		it('never deadlocks forgetting an email’s counts (a reset, an account deletion) with a log-in attempt counted on them', async () => {
+			// The counters lie in the table in the opposite of key order, as a plain DELETE then takes
+			// them; the attempt takes them in key order and pauses holding the email's count, while
+			// the DELETE, slowed on each row, comes to that count from the other end: on main it
+			// waited first, so PostgreSQL broke the deadlock by failing it (a 500 for the reset).
+			const email = `${newId()}@example.org`;
+			const address = '198.51.100.20';
+			const part = hashToken(`email:${email}`);
+			const now = Date.now();
+			const keys = [...['198.51.100.23', '198.51.100.22', address].map((ip) => `login-pair:${part}:${ip}`), `login-email:${part}`];
+			for (const key of keys) {
+				await db()
+					.insertInto('attempt_throttles')
+					.values({ key, failures: 1, window_started_at: now, window_ms: 15 * 60_000, blocked_until: 0 })
+					.execute();
+			}
+			await pause('attempt_throttles', 'AFTER', 'UPDATE', 0.5, `NEW.key = 'login-email:${part}'`);
+			await pause('attempt_throttles', 'BEFORE', 'DELETE', 0.05);
+			const [attempt] = await race<unknown>([
+				() => takeLoginAttempt(db(), { email, address, knownDevice: null }, now),
+				() => forgetLoginCounts(db(), email, [])
+			]);
+			expect(attempt!.status === 'fulfilled' && (attempt!.value as { allowed: boolean }).allowed).toBe(true);
+		});
+
 		it('lets exactly the limit through of 50 invite-link tries at once from one address', async () => {
 			const outcomes = await race(Array.from({ length: 50 }, () => () => takeInviteAttempt(db(), '198.51.100.8')));
 			const allowed = outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value.allowed);
@@ -580,6 +605,28 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('every rule holds with concurrent t
 				await other.destroy();
 			}
 			expect(await testDb.column('SELECT DISTINCT last_seen_at FROM sessions WHERE user_id = ?', person.id)).toEqual([signedIn + 3 * 60_000]);
+		});
+
+		it('never deadlocks “log out of all devices” with the visits of those sessions being written', async () => {
+			const person = await addUser(db(), 'Everywhere');
+			const signedIn = Date.now() - 10 * 60_000;
+			const tokens: string[] = [];
+			for (let i = 0; i < 12; i++) tokens.push((await createSession(db(), person.id, { now: signedIn })).token);
+			// The rows in the table in the opposite of id order: a plain DELETE by user takes them so,
+			// the visit writer in id order.
+			await testDb.exec(
+				`CREATE TEMP TABLE reordered AS SELECT * FROM sessions WHERE user_id = '${person.id}';
+				 DELETE FROM sessions WHERE user_id = '${person.id}';
+				 INSERT INTO sessions SELECT * FROM reordered ORDER BY id DESC;
+				 DROP TABLE reordered;`
+			);
+			for (const token of tokens) await validateSessionToken(db(), token, { now: signedIn + 2 * 60_000 });
+			// Each write and each delete of a row pauses with the row held.
+			await pause('sessions', 'AFTER', 'UPDATE', 0.05);
+			await pause('sessions', 'BEFORE', 'DELETE', 0.05);
+			const [, ended] = await race<unknown>([() => writeSessionVisits(db()), () => invalidateUserSessions(db(), person.id)]);
+			expect((ended as PromiseFulfilledResult<string[]>).value).toHaveLength(tokens.length);
+			expect(await testDb.value('SELECT count(*) FROM sessions WHERE user_id = ?', person.id)).toBe(0);
 		});
 
 		it('never deadlocks a password reset with an email confirmation of the same account', async () => {
