@@ -59,9 +59,9 @@ function sortedIndexes(keys: readonly AttemptKey[]): number[] {
  */
 export async function takeAttempt(db: Database, keys: readonly AttemptKey[], now = Date.now()): Promise<AttemptVerdict> {
 	try {
-		// A deadlock can only be with a DELETE of many counters (housekeeping, a reset, an account
-		// deletion), which takes rows in the order it finds them: nothing was counted then, so the
-		// attempt simply runs again.
+		// Every writer of many counters takes them in key order (deleteThrottles too), so no deadlock
+		// is expected; should PostgreSQL still fail one (a writer added without that order), nothing
+		// was counted, so the attempt simply runs again.
 		const taken = await retrying(() =>
 			db.transaction().execute(async (trx) => {
 				const places: TakenPlace[] = [];
