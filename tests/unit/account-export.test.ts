@@ -26,6 +26,22 @@ afterAll(async () => {
 	await app?.dispose();
 });
 
+/** A check-in row of `authorId`'s, written straight to the table. */
+function checkInRow(authorId: string, circleId: string, body: string, createdAt: number, mood = 3) {
+	return {
+		id: newId(),
+		circle_id: circleId,
+		author_id: authorId,
+		mood,
+		craving: null,
+		need: null,
+		body,
+		created_at: createdAt,
+		edited_at: null,
+		deleted_at: null
+	};
+}
+
 async function collect(chunks: AsyncIterable<string>): Promise<string[]> {
 	const all: string[] = [];
 	for await (const chunk of chunks) all.push(chunk);
@@ -77,18 +93,7 @@ describe('the export', () => {
 			for (let i = 0; i < rows; i++) {
 				await trx
 					.insertInto('checkins')
-					.values({
-						id: newId(),
-						circle_id: circleId,
-						author_id: sam.id,
-						mood: 3,
-						craving: null,
-						need: null,
-						body: `Day ${i}`,
-						created_at: i,
-						edited_at: null,
-						deleted_at: null
-					})
+					.values(checkInRow(sam.id, circleId, `Day ${i}`, i))
 					.execute();
 			}
 		});
@@ -118,18 +123,7 @@ describe('the export', () => {
 			await trx.updateTable('users').set({ display_name: 'Samuel' }).where('id', '=', sam.id).execute();
 			await trx
 				.insertInto('checkins')
-				.values({
-					id: newId(),
-					circle_id: circleId,
-					author_id: sam.id,
-					mood: 5,
-					craving: null,
-					need: null,
-					body: 'POSTED-DURING-EXPORT',
-					created_at: now,
-					edited_at: null,
-					deleted_at: null
-				})
+				.values(checkInRow(sam.id, circleId, 'POSTED-DURING-EXPORT', now, 5))
 				.execute();
 		});
 		const rest = await collect({ [Symbol.asyncIterator]: () => chunks });

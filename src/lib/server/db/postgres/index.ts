@@ -70,6 +70,19 @@ export interface PostgresOptions {
 	poolSize?: number;
 }
 
+/** What a pool does when an idle connection of it is lost (a restart, a failover): says so in the log. */
+export const logLostConnection = (error: Error) => console.error('A PostgreSQL connection was lost:', error.message);
+let lostConnection = logLostConnection;
+
+/**
+ * For tests, which drop their databases under pools still open (DROP DATABASE … WITH (FORCE)) and
+ * need not hear of it: what every pool does from now on with a lost idle connection (null: log it,
+ * as in production, where nothing calls this).
+ */
+export function onLostConnection(listener: ((error: Error) => void) | null): void {
+	lostConnection = listener ?? logLostConnection;
+}
+
 /** Collations that compare text byte by byte, as SQLite's BINARY does. */
 const BYTE_ORDER = new Set(['C', 'POSIX']);
 
@@ -104,7 +117,7 @@ export async function openPostgresDatabase(url: string, { poolSize = 10 }: Postg
 	});
 	// An idle connection the server dropped (a restart, a failover) errors on the pool, not on a
 	// query: without a listener that would end the process. The next query opens a new one.
-	pool.on('error', (error) => console.error('A PostgreSQL connection was lost:', error.message));
+	pool.on('error', (error) => lostConnection(error));
 	try {
 		await migrate(pool);
 		// Not C: said once at start, not refused (an existing deployment keeps running).
