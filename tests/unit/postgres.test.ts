@@ -253,7 +253,7 @@ describe.skipIf(!bin)('PostgreSQL', () => {
 				} finally {
 					await admin.end();
 				}
-				await expect.poll(() => opened.pool.totalCount, 'the pool let the lost connection go').toBe(0);
+				await expect.poll(() => opened.pool.totalCount, { message: 'the pool let the lost connection go' }).toBe(0);
 				await opened.close();
 			};
 			try {
