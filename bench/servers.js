@@ -1,9 +1,9 @@
 // Starting and stopping the servers under test, and reading their memory and CPU from /proc.
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../tests/unit/support/free-port.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -19,17 +19,7 @@ export function startOptions() {
 	return match[1].trim().split(' ').filter(Boolean);
 }
 
-/** A port nothing listens on right now (the OS picks it). */
-export function freePort() {
-	return new Promise((resolve, reject) => {
-		const probe = createServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const { port } = probe.address();
-			probe.close(() => resolve(port));
-		});
-	});
-}
+export { freePort };
 
 /** Resident memory of a process in bytes (VmRSS). */
 export function rssBytes(pid) {

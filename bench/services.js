@@ -1,15 +1,12 @@
 // The services behind several Hearth servers (`--postgres`): a throwaway PostgreSQL cluster and a
 // throwaway redis-server, each on a free port with its own temporary folder, stopped at the end.
-// The cluster is started by the same code as the tests' (tests/unit/support/postgres-cluster.js),
-// but durable: fsync, synchronous_commit and full_page_writes on, as a real deployment has them.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+// Both are started by the same code as the tests' (tests/unit/support/postgres-cluster.js and
+// redis-server.js), the cluster durable: fsync, synchronous_commit and full_page_writes on, as a real deployment has them.
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { findPostgresBin, startPostgresCluster } from '../tests/unit/support/postgres-cluster.js';
-import { cpuSeconds, freePort, rssBytes } from './servers.js';
+import { redisServerVersion, startRedisServer } from '../tests/unit/support/redis-server.js';
+import { cpuSeconds, rssBytes } from './servers.js';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -43,8 +40,7 @@ export const BENCH_POSTGRES_SETTINGS = {
 export function servicesUnavailable() {
 	const missing = [];
 	if (!findPostgresBin()) missing.push('PostgreSQL (initdb and pg_ctl, on PATH or in /usr/lib/postgresql/*/bin)');
-	const redis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-	if (redis.error || redis.status !== 0) missing.push('redis-server');
+	if (!redisServerVersion()) missing.push('redis-server');
 	return missing.length ? `--postgres needs ${missing.join(' and ')}; Debian: apt-get install postgresql redis-server` : null;
 }
 
@@ -152,65 +148,22 @@ export async function startBenchPostgres({ statements = false } = {}) {
 	}
 }
 
-/** Sends PING over a fresh connection; true when the answer is +PONG. */
-function ping(port) {
-	return new Promise((resolve) => {
-		const socket = net.connect(port, '127.0.0.1');
-		let answer = '';
-		const done = (ok) => {
-			socket.destroy();
-			resolve(ok);
-		};
-		socket.setTimeout(1000, () => done(false));
-		socket.once('error', () => done(false));
-		socket.once('connect', () => socket.write('PING\r\n'));
-		socket.on('data', (chunk) => {
-			answer += chunk.toString();
-			if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
-		});
-	});
-}
-
 /**
  * A throwaway redis-server (`--save '' --appendonly no`: it keeps nothing, as the live channel
- * needs nothing kept), on a free port of 127.0.0.1, as tests/unit/support/redis.ts starts one.
+ * needs nothing kept), on a free port of 127.0.0.1, started by the same code as the tests'
+ * (tests/unit/support/redis-server.js).
  */
 export async function startBenchRedis({ timeoutMs = 10_000 } = {}) {
-	const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-redis-'));
-	const port = await freePort();
-	const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-		cwd: dir,
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-	let log = '';
-	const keep = (chunk) => {
-		log = (log + chunk.toString()).slice(-20_000);
-	};
-	child.stdout.on('data', keep);
-	child.stderr.on('data', keep);
-	const exited = new Promise((resolve) => child.once('exit', resolve));
-	const stop = async () => {
-		if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-		await exited;
-		rmSync(dir, { recursive: true, force: true });
-	};
-	const deadline = Date.now() + timeoutMs;
-	while (!(await ping(port))) {
-		if (child.exitCode !== null || Date.now() > deadline) {
-			await stop();
-			throw new Error(`redis-server on port ${port} did not answer PONG:\n${log}`);
-		}
-		await new Promise((resolve) => setTimeout(resolve, 25));
-	}
-	const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim();
+	const server = await startRedisServer({ timeoutMs, prefix: 'hearth-bench-redis-' });
+	const pid = server.pid();
 	return {
 		name: 'redis',
-		url: `redis://127.0.0.1:${port}`,
-		pid: child.pid,
-		version,
-		cpu: () => cpuSeconds(child.pid),
-		rss: () => rssBytes(child.pid),
-		output: () => log,
-		stop
+		url: server.url,
+		pid,
+		version: redisServerVersion() ?? '',
+		cpu: () => cpuSeconds(pid),
+		rss: () => rssBytes(pid),
+		output: server.output,
+		stop: server.remove
 	};
 }

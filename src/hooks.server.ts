@@ -29,13 +29,7 @@ export const init: ServerInit = async () => {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}
 	const housekeeping = () =>
-		Promise.all([
-			deleteExpiredSessions(db),
-			deleteStaleThrottles(db),
-			deleteStaleDevices(db),
-			deleteExpiredEmailTokens(db),
-			deleteExpiredPendingSignUps(db)
-		]).catch((e) => console.error('Housekeeping failed', e));
+		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db), deleteStaleDevices(db), deleteExpiredEmailTokens(db), deleteExpiredPendingSignUps(db)]); // a failure is the leader's to log (once for a database that went away)
 	// On several servers, each of these runs on one of them at a time: the one holding its lease
 	// (background/leader.ts); another takes over when that one stops.
 	const leader = startBackgroundLeader(db, [MILESTONE_CLOCK_JOB, HOUSEKEEPING_JOB]);

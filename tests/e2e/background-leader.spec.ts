@@ -6,20 +6,19 @@
 // A server that dies without stopping loses its leases when they expire: the unit tests
 // (tests/unit/background-leader.test.ts) cover that with a clock of their own, not here with waiting.
 import { expect, test } from '@playwright/test';
-import Database from 'better-sqlite3';
-import { freePort, killAllServers, startServer, tempDatabase, type ServerProcess } from './server-process';
+import type { ServerProcess } from './server-process';
+import { startServers, type SharedServers } from './servers-kit';
 
 /** LEASE_MS in src/lib/server/background/leader.ts. */
 const LEASE_MS = 30_000;
 const JOBS = ['milestone-clock', 'housekeeping'];
 const TAKEN_OVER = (job: string) => `This server now runs background job ${job}.`;
 
-let database: ReturnType<typeof tempDatabase> | null = null;
+let kit: SharedServers | null = null;
 
-test.afterAll(async () => {
-	await killAllServers();
-	database?.remove();
-});
+test.afterEach(async () => kit?.attachOutput(test.info()));
+
+test.afterAll(async () => kit?.remove());
 
 async function leaderOf(server: ServerProcess): Promise<Record<string, boolean>> {
 	const body = (await (await fetch(`${server.baseURL}/healthz`)).json()) as { ok: boolean; leader: Record<string, boolean> };
@@ -28,27 +27,21 @@ async function leaderOf(server: ServerProcess): Promise<Record<string, boolean>>
 }
 
 /** The lease rows, as the database has them. */
-function leases(dbPath: string): Array<{ job: string; holder: string }> {
-	const sqlite = new Database(dbPath, { readonly: true });
-	try {
-		return sqlite.prepare('SELECT job, holder FROM background_leases ORDER BY job').all() as Array<{ job: string; holder: string }>;
-	} finally {
-		sqlite.close();
-	}
+function leases(): Promise<Array<{ job: string; holder: string }>> {
+	return kit!.database.query<{ job: string; holder: string }>('SELECT job, holder FROM background_leases ORDER BY job');
 }
 
 test('only one of two servers runs the background jobs, and the other takes them over when it stops', async () => {
 	test.setTimeout(LEASE_MS + 20_000);
-	database = tempDatabase('hearth-leader-');
 	// One after the other: the first one migrates the shared file, and takes the jobs.
-	const serverA = await startServer({ port: await freePort(), dbPath: database.dbPath });
-	const serverB = await startServer({ port: await freePort(), dbPath: database.dbPath });
+	kit = await startServers({ dialect: 'sqlite', redis: false });
+	const [serverA, serverB] = kit.servers as [ServerProcess, ServerProcess];
 
 	const everyJob = Object.fromEntries(JOBS.map((job) => [job, true]));
 	const noJob = Object.fromEntries(JOBS.map((job) => [job, false]));
 	await expect.poll(() => leaderOf(serverA)).toEqual(everyJob);
 	expect(await leaderOf(serverB)).toEqual(noJob);
-	expect(leases(database.dbPath).map((row) => row.holder.split('/')[1])).toEqual([String(serverA.pid), String(serverA.pid)]);
+	expect((await leases()).map((row) => row.holder.split('/')[1])).toEqual([String(serverA.pid), String(serverA.pid)]);
 	for (const job of JOBS) {
 		expect(serverA.output()).toContain(TAKEN_OVER(job));
 		expect(serverB.output()).not.toContain(TAKEN_OVER(job));
@@ -61,6 +54,6 @@ test('only one of two servers runs the background jobs, and the other takes them
 	const tookOverMs = Date.now() - stopped;
 	console.log(`server B took the background jobs over ${tookOverMs} ms after server A was told to stop`);
 	expect(tookOverMs).toBeLessThan(LEASE_MS);
-	expect(leases(database.dbPath).map((row) => row.holder.split('/')[1])).toEqual([String(serverB.pid), String(serverB.pid)]);
+	expect((await leases()).map((row) => row.holder.split('/')[1])).toEqual([String(serverB.pid), String(serverB.pid)]);
 	for (const job of JOBS) expect(serverB.output()).toContain(TAKEN_OVER(job));
 });

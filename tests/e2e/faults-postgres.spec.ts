@@ -25,53 +25,35 @@
 // PostgreSQL runs with synchronous_commit=on (its default, what production uses): a COMMIT is
 // acknowledged only once its WAL is written, so a server killed at once keeps it.
 import { expect, test, type Page } from '@playwright/test';
-import { writeFileSync } from 'node:fs';
-import { startRedis, redisUnavailable, type TestRedis } from '../unit/support/redis';
 import { UNAVAILABLE_LIVE_MESSAGE, UNAVAILABLE_MESSAGE, UNAVAILABLE_TITLE, UNSURE_MESSAGE, unavailableLine } from '../../src/lib/unavailable';
 import { LIVE, gotoHydrated, liveStatus, logIn, watchForTrouble } from './helpers';
-import { freePort, killAllServers, startServer, type ServerProcess } from './server-process';
-import { health, postgresUnavailable, startSharedDatabase, until, type SharedDatabase } from './servers-kit';
-import { LiveClient, Member, compareWithLog, describeDiff, joinCircle, loadPagePosition, makeCircle, signUpMember } from './sync-kit';
+import type { ServerProcess } from './server-process';
+import { health, serversUnavailable, startServers, until, type SharedDatabase, type SharedServers } from './servers-kit';
+import { LiveClient, Member, compareWithLog, describeDiff, joinCircle, makeCircle, signedInOn, signUpMember } from './sync-kit';
 
 test.describe.configure({ mode: 'serial' });
 
-const skipped = redisUnavailable() ?? postgresUnavailable();
+const skipped = serversUnavailable('postgres');
 test.skip(skipped !== null, skipped ?? '');
 
 /** How many answers of each kind every poster must have seen in each phase. */
 const EACH_PHASE = 3;
 
-let redis: TestRedis | null = null;
-let database: SharedDatabase | null = null;
+let kit: SharedServers | null = null;
+let database: SharedDatabase;
 let serverA: ServerProcess;
 let serverB: ServerProcess;
-const clients: LiveClient[] = [];
 
 test.beforeAll(async () => {
 	test.setTimeout(90_000);
-	[redis, database] = await Promise.all([startRedis(), startSharedDatabase('postgres', { synchronousCommit: true })]);
-	const env = { REDIS_URL: redis.url, SIGNUPS_PER_ADDRESS_PER_HOUR: '100000' };
-	const start = async () => startServer({ port: await freePort(), ...database!.server, env });
-	[serverA, serverB] = await Promise.all([start(), start()]);
+	kit = await startServers({ postgres: { synchronousCommit: true } });
+	[serverA, serverB] = kit.servers as [ServerProcess, ServerProcess];
+	database = kit.database;
 });
 
-test.afterEach(async () => {
-	const info = test.info();
-	if (info.status === info.expectedStatus) return;
-	// Written to the test's output folder too: the logs are long.
-	const path = info.outputPath('servers.txt');
-	writeFileSync(path, `server A:\n${serverA?.output()}\n\nserver B:\n${serverB?.output()}\n\nPostgreSQL:\n${database?.postgres?.log()}`);
-	await info.attach('servers', {
-		body: `server A:\n${serverA?.output()}\n\nserver B:\n${serverB?.output()}\n\nPostgreSQL:\n${database?.postgres?.log()}\n\nclients:\n${clients.map((c) => `${c.label}:\n${c.history.join('\n')}`).join('\n\n')}`
-	});
-});
+test.afterEach(async () => kit?.attachOutput(test.info()));
 
-test.afterAll(async () => {
-	for (const client of clients) client.close();
-	await killAllServers();
-	await redis?.remove();
-	await database?.remove();
-});
+test.afterAll(async () => kit?.remove());
 
 interface Attempt {
 	body: string;
@@ -123,21 +105,7 @@ class Poster {
 	}
 }
 
-/** The same person, signed in on another server (a second device). */
-async function signedInOn(baseURL: string, member: Member): Promise<Member> {
-	const there = new Member(baseURL, { displayName: member.displayName, email: member.email, password: member.password });
-	await there.logIn();
-	there.userId = member.userId;
-	return there;
-}
-
-async function liveOn(member: Member, circleId: string, label: string): Promise<LiveClient> {
-	const client = new LiveClient({ member, circleId, position: await loadPagePosition(member, circleId), label });
-	clients.push(client);
-	await client.connect();
-	await client.waitSettled(client.start.seq);
-	return client;
-}
+const liveOn = (member: Member, circleId: string, label: string): Promise<LiveClient> => kit!.liveOn(member, circleId, label);
 
 function checkInBy(page: Page, text: string) {
 	return page.locator('article').filter({ hasText: text });
@@ -155,7 +123,7 @@ async function bothHealthSay(up: boolean): Promise<boolean> {
 
 /** One outage from start to end; `browserPage` (on server B) adds the member's browser of the first test. */
 async function outage(mode: 'fast' | 'immediate', browserPage: Page | null): Promise<void> {
-	const cluster = database!.postgres!;
+	const cluster = database.postgres!;
 	const owner = await signUpMember(serverA.baseURL, `Outage ${mode} owner`);
 	const circleId = await makeCircle(owner, `Outage ${mode}`);
 	const ownerOnB = await signedInOn(serverB.baseURL, owner);
@@ -277,7 +245,7 @@ async function outage(mode: 'fast' | 'immediate', browserPage: Page | null): Pro
 	for (const poster of posters) expect(poster.count('refused'), `${poster.label} was refused at least once`).toBeGreaterThan(0);
 
 	// The database holds exactly what was acknowledged.
-	const stored = await database!.readCheckIns(circleId);
+	const stored = await database.readCheckIns(circleId);
 	const storedByBody = new Map<string, string[]>();
 	for (const row of stored) storedByBody.set(row.body, [...(storedByBody.get(row.body) ?? []), row.id]);
 	const saved = attempts.filter((a) => a.outcome === 'saved');
@@ -308,7 +276,7 @@ async function outage(mode: 'fast' | 'immediate', browserPage: Page | null): Pro
 	if (browserWords) expect(storedByBody.get(browserWords)?.length, 'the browser’s post, saved once').toBe(1);
 
 	// The log has no gap, and every live client applied exactly it.
-	const log = await database!.readLog(circleId);
+	const log = await database.readLog(circleId);
 	expect(log.map((event) => event.seq)).toEqual(log.map((_event, index) => index + 1));
 	expect(log.filter((event) => event.type === 'checkin.posted').length).toBe(stored.length);
 	const last = log.at(-1)!.seq;
@@ -321,7 +289,7 @@ async function outage(mode: 'fast' | 'immediate', browserPage: Page | null): Pro
 
 	if (browserPage) {
 		// The page shows the newest check-ins, newest first, as the database has them.
-		const newest = await database!.query<{ body: string }>('SELECT body FROM checkins WHERE circle_id = ? ORDER BY created_at DESC, id DESC LIMIT 10', [
+		const newest = await database.query<{ body: string }>('SELECT body FROM checkins WHERE circle_id = ? ORDER BY created_at DESC, id DESC LIMIT 10', [
 			circleId
 		]);
 		const feed = browserPage.getByRole('region', { name: /Check-ins/ }).locator('article');

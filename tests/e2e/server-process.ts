@@ -4,25 +4,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../unit/support/free-port.js';
 
 /** The repository root (where server.js and build/ are). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A port nobody listens on right now (on 127.0.0.1). */
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const probe = net.createServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const { port } = probe.address() as net.AddressInfo;
-			probe.close(() => resolve(port));
-		});
-	});
-}
+export { freePort };
 
 /** A throwaway folder under the OS's temp dir with a database path in it; `remove()` deletes it. */
 export function tempDatabase(prefix = 'hearth-sync-'): { dir: string; dbPath: string; remove(): void } {

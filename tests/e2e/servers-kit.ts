@@ -1,11 +1,16 @@
 // Several Hearth servers on one database, for the specs of issue 17 (sync-redis, servers-postgres,
-// faults-postgres): the database they share (a throwaway PostgreSQL by default, started with the
-// same code as the vitest suite's, tests/unit/support/postgres.ts; or one SQLite file), read by the
-// test itself to compare with what the servers said, and a poll with a deadline.
+// faults-postgres, background-leader): the database they share (a throwaway PostgreSQL by default,
+// started with the same code as the vitest suite's, tests/unit/support/postgres.ts; or one SQLite
+// file), read by the test itself to compare with what the servers said; the servers themselves
+// with the Redis they share (startServers), their live clients, their logs for a failed test; and
+// a poll with a deadline.
+import { writeFileSync } from 'node:fs';
+import type { TestInfo } from '@playwright/test';
 import pg from 'pg';
 import { findPostgresBin, LEFT_OUT, startTestPostgres, type TestPostgres, type TestPostgresOptions } from '../unit/support/postgres';
-import { readServerCheckIns, readServerLog, sleep, type LoggedEvent } from './sync-kit';
-import { tempDatabase, type StartOptions } from './server-process';
+import { redisUnavailable, startRedis, type TestRedis } from '../unit/support/redis';
+import { LiveClient, loadPagePosition, readServerCheckIns, readServerLog, sleep, type LoggedEvent, type Member } from './sync-kit';
+import { freePort, killAllServers, startServer, tempDatabase, type ServerProcess, type StartOptions } from './server-process';
 
 export type SharedDialect = 'postgres' | 'sqlite';
 
@@ -17,6 +22,11 @@ export function postgresUnavailable(): string | null {
 	if (findPostgresBin()) return null;
 	if (process.env.CI) throw new Error(`CI is set but PostgreSQL is not installed: ${LEFT_OUT}`);
 	return LEFT_OUT;
+}
+
+/** Why the servers of `dialect` with a Redis cannot run here, or null when they can (a failure under CI). */
+export function serversUnavailable(dialect: SharedDialect = 'postgres', redis = true): string | null {
+	return (redis ? redisUnavailable() : null) ?? (dialect === 'postgres' ? postgresUnavailable() : null);
 }
 
 export interface SharedDatabase {
@@ -125,4 +135,98 @@ export async function until(what: string, condition: () => boolean | Promise<boo
 export async function health(baseURL: string): Promise<{ status: number; body: { ok: boolean; database?: boolean; redis?: string } }> {
 	const response = await fetch(`${baseURL}/healthz`);
 	return { status: response.status, body: (await response.json()) as { ok: boolean; database?: boolean; redis?: string } };
+}
+
+export interface ServersOptions {
+	/** The database they share: a throwaway PostgreSQL (the default) or one SQLite file. */
+	dialect?: SharedDialect;
+	postgres?: TestPostgresOptions;
+	/** How many servers (2 by default). */
+	count?: number;
+	/**
+	 * Whether a Redis is started for them. With `adapter: false` it is started but the servers are
+	 * not given REDIS_URL (E2E_REDIS_OFF=1: the tests that depend on the adapter must then fail).
+	 */
+	redis?: boolean;
+	adapter?: boolean;
+	/** More environment for every server (SIGNUPS_PER_ADDRESS_PER_HOUR is 100000 unless given). */
+	env?: Record<string, string>;
+}
+
+export interface SharedServers {
+	/** The servers, in the order started (A, B, …). */
+	readonly servers: ServerProcess[];
+	readonly database: SharedDatabase;
+	/** The Redis they share (null with `redis: false`). */
+	readonly redis: TestRedis | null;
+	/** The live clients made with liveOn (closed by remove()). */
+	readonly clients: LiveClient[];
+	/** A live connection for `member` to the server of `member.baseURL`, settled at the page's position. */
+	liveOn(member: Member, circleId: string, label: string): Promise<LiveClient>;
+	/** What each server, PostgreSQL and Redis wrote, and each live client's history. */
+	output(): string;
+	/** In an afterEach: a failed test gets output() attached (and written to servers.txt), and each server's last lines printed. */
+	attachOutput(info: TestInfo): Promise<void>;
+	/** Closes the live clients, kills the servers, stops Redis and removes the database. */
+	remove(): Promise<void>;
+}
+
+/**
+ * Starts `count` Hearth servers (`node server.js`, the production build) on one shared database
+ * and, unless told otherwise, one Redis. On PostgreSQL they start together (the migrations'
+ * advisory lock lets one of them apply each file); on one SQLite file one after the other (the
+ * first one migrates it).
+ */
+export async function startServers(options: ServersOptions = {}): Promise<SharedServers> {
+	const { dialect = 'postgres', count = 2, redis: withRedis = true, adapter = true } = options;
+	const [redis, database] = await Promise.all([withRedis ? startRedis() : null, startSharedDatabase(dialect, options.postgres)]);
+	const clients: LiveClient[] = [];
+	const servers: ServerProcess[] = [];
+	const remove = async () => {
+		for (const client of clients) client.close();
+		await killAllServers();
+		await redis?.remove();
+		await database.remove();
+	};
+	try {
+		const env: Record<string, string> = { SIGNUPS_PER_ADDRESS_PER_HOUR: '100000', ...options.env };
+		if (redis && adapter) env.REDIS_URL = redis.url;
+		const start = async () => startServer({ port: await freePort(), ...database.server, env });
+		if (dialect === 'postgres') servers.push(...(await Promise.all(Array.from({ length: count }, start))));
+		else for (let n = 0; n < count; n += 1) servers.push(await start());
+	} catch (error) {
+		await remove();
+		throw error;
+	}
+	const name = (n: number) => `server ${String.fromCharCode(65 + n)}`;
+	const output = () =>
+		[
+			...servers.map((server, n) => `${name(n)}:\n${server.output()}`),
+			...(database.postgres ? [`PostgreSQL:\n${database.postgres.log()}`] : []),
+			...(redis ? [`Redis:\n${redis.output()}`] : []),
+			...(clients.length ? [`clients:\n${clients.map((client) => `${client.label}:\n${client.history.join('\n')}`).join('\n\n')}`] : [])
+		].join('\n\n');
+	return {
+		servers,
+		database,
+		redis,
+		clients,
+		async liveOn(member, circleId, label) {
+			const client = new LiveClient({ member, circleId, position: await loadPagePosition(member, circleId), label });
+			clients.push(client);
+			await client.connect();
+			await client.waitSettled(client.start.seq);
+			return client;
+		},
+		output,
+		async attachOutput(info) {
+			if (info.status === info.expectedStatus) return;
+			// Written to the test's output folder too: the logs are long.
+			const body = output();
+			writeFileSync(info.outputPath('servers.txt'), body);
+			await info.attach('servers', { body });
+			console.error(servers.map((server, n) => `${name(n)}:\n${server.output().slice(-4000)}`).join('\n\n'));
+		},
+		remove
+	};
 }

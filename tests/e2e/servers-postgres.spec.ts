@@ -9,7 +9,6 @@
 // The same across servers without browsers, with exact log comparisons, logout and presence:
 // sync-redis.spec.ts. PostgreSQL or Redis going away: faults-postgres.spec.ts.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { startRedis, redisUnavailable, type TestRedis } from '../unit/support/redis';
 import { LIVE, expectPathname, gotoHydrated, liveStatus, signUp, uniqueUser, watchForTrouble } from './helpers';
 import {
 	confirmOpener,
@@ -22,40 +21,30 @@ import {
 	uniqueCircleName,
 	windowStillMarked
 } from './circle-helpers';
-import { freePort, killAllServers, startServer, type ServerProcess } from './server-process';
-import { postgresUnavailable, startSharedDatabase, type SharedDatabase } from './servers-kit';
+import type { ServerProcess } from './server-process';
+import { serversUnavailable, startServers, type SharedDatabase, type SharedServers } from './servers-kit';
 
 test.describe.configure({ mode: 'serial' });
 
-const skipped = redisUnavailable() ?? postgresUnavailable();
+const skipped = serversUnavailable('postgres');
 test.skip(skipped !== null, skipped ?? '');
 
-let redis: TestRedis | null = null;
-let database: SharedDatabase | null = null;
+let kit: SharedServers | null = null;
+let database: SharedDatabase;
 let serverA: ServerProcess;
 let serverB: ServerProcess;
 
 test.beforeAll(async () => {
 	test.setTimeout(90_000);
-	[redis, database] = await Promise.all([startRedis(), startSharedDatabase('postgres')]);
 	// E2E_REDIS_OFF=1: the same servers without REDIS_URL, to see the test fail without the adapter.
-	const env: Record<string, string> = { SIGNUPS_PER_ADDRESS_PER_HOUR: '100000' };
-	if (process.env.E2E_REDIS_OFF !== '1') env.REDIS_URL = redis.url;
-	const start = async () => startServer({ port: await freePort(), ...database!.server, env });
-	[serverA, serverB] = await Promise.all([start(), start()]);
+	kit = await startServers({ adapter: process.env.E2E_REDIS_OFF !== '1' });
+	[serverA, serverB] = kit.servers as [ServerProcess, ServerProcess];
+	database = kit.database;
 });
 
-test.afterEach(async () => {
-	const info = test.info();
-	if (info.status === info.expectedStatus) return;
-	await info.attach('servers', { body: `server A:\n${serverA?.output()}\n\nserver B:\n${serverB?.output()}\n\nPostgreSQL:\n${database?.postgres?.log()}` });
-});
+test.afterEach(async () => kit?.attachOutput(test.info()));
 
-test.afterAll(async () => {
-	await killAllServers();
-	await redis?.remove();
-	await database?.remove();
-});
+test.afterAll(async () => kit?.remove());
 
 /** A browser of its own whose every page and request goes to `baseURL` (one server). */
 async function browserOn(browser: Browser, baseURL: string) {
@@ -72,7 +61,7 @@ test('one member on server A, the other on server B: invite and join, a live che
 	browser
 }) => {
 	test.setTimeout(120_000);
-	const migrations = await database!.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
+	const migrations = await database.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
 	expect(new Set(migrations.map((row) => row.name)).size, 'each migration applied once by the two servers').toBe(migrations.length);
 
 	const a = await browserOn(browser, serverA.baseURL);

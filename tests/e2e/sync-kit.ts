@@ -186,6 +186,14 @@ export class Member {
 	}
 }
 
+/** The same person, signed in on another server (a second session, as a second device would be). */
+export async function signedInOn(baseURL: string, member: Member): Promise<Member> {
+	const there = new Member(baseURL, { displayName: member.displayName, email: member.email, password: member.password });
+	await there.logIn();
+	there.userId = member.userId;
+	return there;
+}
+
 /** A user nobody has signed up as yet (unique per call, across workers and runs). */
 export function uniqueAccount(name: string): { displayName: string; email: string; password: string } {
 	accountCounter += 1;

@@ -14,11 +14,10 @@
 // E2E_REDIS_OFF=1 starts the same two servers without REDIS_URL: every test here must then fail
 // (that is how the tests were checked to depend on the adapter).
 import { expect, test } from '@playwright/test';
-import { startRedis, redisUnavailable, type TestRedis } from '../unit/support/redis';
-import { freePort, killAllServers, startServer, type ServerProcess } from './server-process';
-import { postgresUnavailable, startSharedDatabase, type SharedDatabase } from './servers-kit';
+import type { ServerProcess } from './server-process';
+import { serversUnavailable, startServers, until as untilWithin, type SharedDatabase, type SharedServers } from './servers-kit';
 import { unflatten } from 'devalue';
-import { LiveClient, Member, compareWithLog, describeDiff, joinCircle, loadPagePosition, makeCircle, signUpMember, sleep } from './sync-kit';
+import { LiveClient, Member, compareWithLog, describeDiff, joinCircle, makeCircle, signedInOn, signUpMember } from './sync-kit';
 
 const WITHOUT_ADAPTER = process.env.E2E_REDIS_OFF === '1';
 const DIALECT = process.env.E2E_SERVERS_DB === 'sqlite' ? 'sqlite' : 'postgres';
@@ -27,69 +26,32 @@ const LIVE_WITHIN_MS = 5000;
 
 test.describe.configure({ mode: 'serial' });
 
-let redis: TestRedis | null = null;
-let database: SharedDatabase | null = null;
+let kit: SharedServers | null = null;
+let redis: NonNullable<SharedServers['redis']>;
+let database: SharedDatabase;
 let serverA: ServerProcess;
 let serverB: ServerProcess;
-const clients: LiveClient[] = [];
 
-const skipped = redisUnavailable() ?? (DIALECT === 'postgres' ? postgresUnavailable() : null);
+const skipped = serversUnavailable(DIALECT);
 test.skip(skipped !== null, skipped ?? '');
 
 test.beforeAll(async () => {
 	test.setTimeout(90_000);
-	[redis, database] = await Promise.all([startRedis(), startSharedDatabase(DIALECT)]);
-	const env: Record<string, string> = { SIGNUPS_PER_ADDRESS_PER_HOUR: '100000' };
-	if (!WITHOUT_ADAPTER) env.REDIS_URL = redis.url;
-	const start = async () => startServer({ port: await freePort(), ...database!.server, env });
-	// PostgreSQL: both at once (the migrations' advisory lock lets one of them apply each file).
-	// An SQLite file: one after the other, the first one migrates it.
-	if (DIALECT === 'postgres') [serverA, serverB] = await Promise.all([start(), start()]);
-	else {
-		serverA = await start();
-		serverB = await start();
-	}
+	kit = await startServers({ dialect: DIALECT, adapter: !WITHOUT_ADAPTER });
+	[serverA, serverB] = kit.servers as [ServerProcess, ServerProcess];
+	redis = kit.redis!;
+	database = kit.database;
 });
 
-test.afterEach(async () => {
-	const testInfo = test.info();
-	if (testInfo.status === testInfo.expectedStatus) return;
-	await testInfo.attach('servers', { body: `server A:\n${serverA?.output()}\n\nserver B:\n${serverB?.output()}\n\nredis:\n${redis?.output()}` });
-	console.error(`server A:\n${serverA?.output().slice(-4000)}\n\nserver B:\n${serverB?.output().slice(-4000)}`);
-});
+test.afterEach(async () => kit?.attachOutput(test.info()));
 
-test.afterAll(async () => {
-	for (const client of clients) client.close();
-	await killAllServers();
-	await redis?.remove();
-	await database?.remove();
-});
-
-/** The same person, signed in on the other server (a second session, as a second device would). */
-async function signedInOn(baseURL: string, member: Member): Promise<Member> {
-	const there = new Member(baseURL, { displayName: member.displayName, email: member.email, password: member.password });
-	await there.logIn();
-	there.userId = member.userId;
-	return there;
-}
+test.afterAll(async () => kit?.remove());
 
 /** A live connection for `member` to the server of `member.baseURL`, settled at the page's position. */
-async function liveOn(member: Member, circleId: string, label: string): Promise<LiveClient> {
-	const client = new LiveClient({ member, circleId, position: await loadPagePosition(member, circleId), label });
-	clients.push(client);
-	await client.connect();
-	await client.waitSettled(client.start.seq);
-	return client;
-}
+const liveOn = (member: Member, circleId: string, label: string): Promise<LiveClient> => kit!.liveOn(member, circleId, label);
 
 /** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = LIVE_WITHIN_MS): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-		await sleep(20);
-	}
-}
+const until = (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = LIVE_WITHIN_MS) => untilWithin(what, condition, timeoutMs);
 
 /** The `online` list of the circle's members page, as the browser gets it. */
 async function membersPageOnline(member: Member, circleId: string): Promise<string[]> {
@@ -103,7 +65,7 @@ async function membersPageOnline(member: Member, circleId: string): Promise<stri
 }
 
 async function lastSeq(circleId: string): Promise<number> {
-	return (await database!.readLog(circleId)).at(-1)?.seq ?? 0;
+	return (await database.readLog(circleId)).at(-1)?.seq ?? 0;
 }
 
 /** A circle made on A by `owner` (on A), joined by a member signed up on B. */
@@ -147,7 +109,7 @@ test('a check-in, a reaction and an agreement answer made on server B reach a me
 	const proposedAnswer = (await proposed.json()) as { type: string; location?: string };
 	const agreementId = /\/agreements\/([^/]+)$/.exec(proposedAnswer.location ?? '')?.[1];
 	expect(agreementId, JSON.stringify(proposedAnswer)).toBeTruthy();
-	const [proposal] = await database!.query<{ id: string }>('SELECT id FROM agreement_proposals WHERE agreement_id = ?', [agreementId]);
+	const [proposal] = await database.query<{ id: string }>('SELECT id FROM agreement_proposals WHERE agreement_id = ?', [agreementId]);
 	await ownerOnA.waitSettled(await lastSeq(circleId), LIVE_WITHIN_MS);
 	const answered = await member.action(`/circles/${circleId}/agreements/${agreementId}`, 'answer', { proposalId: proposal!.id, answer: 'agree', comment: '' });
 	expect(answered.type, JSON.stringify(answered)).toBe('success');
@@ -156,7 +118,7 @@ test('a check-in, a reaction and an agreement answer made on server B reach a me
 
 	// Live, not caught up: no catch-up after the first, and exactly the log, in order.
 	expect(ownerOnA.catchUps).toBe(catchUpsAtStart);
-	const diff = compareWithLog(ownerOnA, await database!.readLog(circleId));
+	const diff = compareWithLog(ownerOnA, await database.readLog(circleId));
 	expect(diff.ok, describeDiff(diff)).toBe(true);
 });
 
@@ -220,7 +182,7 @@ test('with Redis stopped, posts on B still commit; once it is back, a client on 
 	const health = async (server: ServerProcess) => (await fetch(`${server.baseURL}/healthz`)).json() as Promise<{ ok: boolean; redis?: string }>;
 	expect(await health(serverA)).toEqual({ ok: true, database: true, redis: 'connected', leader: expect.any(Object) });
 
-	await redis!.stop();
+	await redis.stop();
 	await until('server A reports Redis away', async () => (await health(serverA)).redis === 'disconnected');
 	for (let i = 1; i <= 3; i += 1) {
 		const posted = await member.postCheckIn(circleId, { mood: 2, body: `While Redis is away, ${i}` });
@@ -228,7 +190,7 @@ test('with Redis stopped, posts on B still commit; once it is back, a client on 
 	}
 	expect((await health(serverB)).ok).toBe(true);
 
-	await redis!.start();
+	await redis.start();
 	await until(
 		'both servers connected to Redis again',
 		async () => (await health(serverA)).redis === 'connected' && (await health(serverB)).redis === 'connected',
@@ -246,7 +208,7 @@ test('with Redis stopped, posts on B still commit; once it is back, a client on 
 		await until('a delivery', () => ownerOnA.applied >= target, 1000).catch(() => {});
 	}
 	await ownerOnA.waitSettled(await lastSeq(circleId));
-	const diff = compareWithLog(ownerOnA, await database!.readLog(circleId));
+	const diff = compareWithLog(ownerOnA, await database.readLog(circleId));
 	expect(diff.ok, describeDiff(diff)).toBe(true);
 	expect(serverA.hasExited || serverB.hasExited).toBe(false);
 });

@@ -26,6 +26,22 @@ afterAll(async () => {
 	await app?.dispose();
 });
 
+/** A check-in row of `authorId`'s, written straight to the table. */
+function checkInRow(authorId: string, circleId: string, body: string, createdAt: number, mood = 3) {
+	return {
+		id: newId(),
+		circle_id: circleId,
+		author_id: authorId,
+		mood,
+		craving: null,
+		need: null,
+		body,
+		created_at: createdAt,
+		edited_at: null,
+		deleted_at: null
+	};
+}
+
 async function collect(chunks: AsyncIterable<string>): Promise<string[]> {
 	const all: string[] = [];
 	for await (const chunk of chunks) all.push(chunk);
@@ -77,18 +93,7 @@ describe('the export', () => {
 			for (let i = 0; i < rows; i++) {
 				await trx
 					.insertInto('checkins')
-					.values({
-						id: newId(),
-						circle_id: circleId,
-						author_id: sam.id,
-						mood: 3,
-						craving: null,
-						need: null,
-						body: `Day ${i}`,
-						created_at: i,
-						edited_at: null,
-						deleted_at: null
-					})
+					.values(checkInRow(sam.id, circleId, `Day ${i}`, i))
 					.execute();
 			}
 		});
@@ -102,6 +107,31 @@ describe('the export', () => {
 		expect(pages.flat()).toHaveLength(rows + 1);
 		expect(new Set(pages.flat().map((row) => (row as { id: string }).id)).size).toBe(rows + 1);
 		expect(JSON.parse(chunks.join('')).checkIns).toHaveLength(rows + 1);
+	});
+
+	it('reads one snapshot: a change committed from another connection while it streams is wholly in it or not at all', async () => {
+		const { sam, circleId } = await samAndAna(db);
+		const now = Date.UTC(2026, 11, 1, 12);
+		const before = (await collect(exporting.exportAccountJson(db, sam.id, { now }))).join('');
+		// The export has read the account (its first chunk) and nothing else yet…
+		const chunks = exporting.exportAccountJson(db, sam.id, { now, pageSize: 1 });
+		const head = await chunks.next();
+		expect(head.value).toContain('"name":"Sam"');
+		// …when Sam renames themself and posts a check-in, in one transaction that commits at once
+		// (PostgreSQL: on another of the pool's connections; SQLite: on the writing connection).
+		await db.transaction().execute(async (trx) => {
+			await trx.updateTable('users').set({ display_name: 'Samuel' }).where('id', '=', sam.id).execute();
+			await trx
+				.insertInto('checkins')
+				.values(checkInRow(sam.id, circleId, 'POSTED-DURING-EXPORT', now, 5))
+				.execute();
+		});
+		const rest = await collect({ [Symbol.asyncIterator]: () => chunks });
+		// Neither half of it: the export is the moment it began, not the old name with the new check-in.
+		expect(JSON.parse(head.value + rest.join(''))).toEqual(JSON.parse(before));
+		const after = JSON.parse((await collect(exporting.exportAccountJson(db, sam.id, { now }))).join(''));
+		expect(after.account.name).toBe('Samuel');
+		expect(after.checkIns.map((checkIn: { body: string }) => checkIn.body)).toContain('POSTED-DURING-EXPORT');
 	});
 });
 

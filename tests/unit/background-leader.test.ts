@@ -5,11 +5,11 @@
 // process would wait for each other's writer lock on the one thread that has to release it. Two
 // real processes on one file are tests/e2e/background-leader.spec.ts. On PostgreSQL (when it is
 // installed) the parallel takes go over separate connections, really at once.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Pool } from 'pg';
 import type { Database } from '$lib/server/db';
 import { createPostgresKysely, createPostgresPool, migrate } from '$lib/server/db/postgres';
-import { Leases, startBackgroundLeader } from '$lib/server/background/leader';
+import { DATABASE_BACK, DATABASE_LOST, Leases, startBackgroundLeader } from '$lib/server/background/leader';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { postgresAvailable, startTestPostgres, type TestPostgres } from './support/postgres';
 
@@ -107,6 +107,60 @@ describe('the background leader', () => {
 		expect(await rows()).toEqual([]);
 		await leaderB.stop();
 		expect(runs).toEqual(['a']);
+	});
+});
+
+describe('the background leader during a database outage', () => {
+	afterEach(() => {
+		vi.restoreAllMocks();
+	});
+
+	it('says once, in one line with no stack, that the database is gone, and once that it is back; a bug is logged with its stack each time', async () => {
+		// Every statement the leader sends fails while `down` is set, as with PostgreSQL stopped
+		// (a refused connection); `bug` makes them fail as a bug would.
+		let down = false;
+		let bug = false;
+		let tries = 0;
+		const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect'), { code: 'ECONNREFUSED' });
+		const db = database.db.withPlugin({
+			transformQuery(args) {
+				tries += 1;
+				if (down) throw refused;
+				if (bug) throw new TypeError('a bug in a query');
+				return args.node;
+			},
+			transformResult: async (args) => args.result
+		});
+		const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+		const logs = vi.spyOn(console, 'log').mockImplementation(() => {});
+		const jobs = [JOB, 'housekeeping'];
+		const leader = startBackgroundLeader(db, jobs, { holder: 'server-a', renewEveryMs: 5 });
+		for (const job of jobs) leader.schedule(job, 5, async () => {});
+		try {
+			await expect.poll(() => leader.held()).toEqual({ [JOB]: true, housekeeping: true });
+			expect(errors).not.toHaveBeenCalled();
+
+			down = true;
+			const before = tries;
+			await expect.poll(() => tries - before).toBeGreaterThan(20);
+			expect(errors.mock.calls).toEqual([[DATABASE_LOST('connect ECONNREFUSED 127.0.0.1:5432')]]);
+
+			logs.mockClear();
+			down = false;
+			await expect.poll(() => logs.mock.calls.some(([line]) => line === DATABASE_BACK)).toBe(true);
+			expect(logs.mock.calls.filter(([line]) => line === DATABASE_BACK)).toHaveLength(1);
+
+			errors.mockClear();
+			bug = true;
+			await expect.poll(() => errors.mock.calls.length).toBeGreaterThan(2);
+			for (const [what, error] of errors.mock.calls) {
+				expect(what).toMatch(/^Could not renew the lease of background job /);
+				expect((error as Error).stack).toContain('a bug in a query');
+			}
+		} finally {
+			down = bug = false;
+			await leader.stop();
+		}
 	});
 });
 

@@ -10,14 +10,16 @@
 // a Refusal: a deadlock, a duplicate key or a foreign key error would be a 500 for someone.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createSession, validateSessionToken, writeSessionVisits, type SessionUser } from '$lib/server/auth/sessions';
+import { createSession, invalidateUserSessions, validateSessionToken, writeSessionVisits, type SessionUser } from '$lib/server/auth/sessions';
 import { hashPassword } from '$lib/server/auth/passwords';
 import { changeDisplayName } from '$lib/server/auth/profile';
 import { changePassword, logIn, type ChangePasswordResult } from '$lib/server/auth/accounts';
 import { confirmEmail } from '$lib/server/auth/email-confirmation';
 import { issueEmailToken } from '$lib/server/auth/email-tokens';
 import { resetPassword } from '$lib/server/auth/password-reset';
-import { takeLoginAttempt, PAIR_LIMIT } from '$lib/server/auth/login-throttle';
+import { finishSignUp } from '$lib/server/auth/pending-signups';
+import { generateSessionToken, hashToken } from '$lib/server/auth/tokens';
+import { forgetLoginCounts, takeLoginAttempt, PAIR_LIMIT } from '$lib/server/auth/login-throttle';
 import { deleteAccount } from '$lib/server/account/deletion';
 import { answerProposal, proposeAgreement, proposeRetirement, proposeRevision, proposeWithdrawal } from '$lib/server/boundaries/agreements';
 import { OPEN_PROPOSALS_LIMIT } from '$lib/server/boundaries/agreement-rules';
@@ -443,6 +445,31 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('every rule holds with concurrent t
 			expect(allowed).toHaveLength(PAIR_LIMIT.limit);
 		});
 
+		it('never deadlocks forgetting an email’s counts (a reset, an account deletion) with a log-in attempt counted on them', async () => {
+			// The counters lie in the table in the opposite of key order, as a plain DELETE then takes
+			// them; the attempt takes them in key order and pauses holding the email's count, while
+			// the DELETE, slowed on each row, comes to that count from the other end: on main it
+			// waited first, so PostgreSQL broke the deadlock by failing it (a 500 for the reset).
+			const email = `${newId()}@example.org`;
+			const address = '198.51.100.20';
+			const part = hashToken(`email:${email}`);
+			const now = Date.now();
+			const keys = [...['198.51.100.23', '198.51.100.22', address].map((ip) => `login-pair:${part}:${ip}`), `login-email:${part}`];
+			for (const key of keys) {
+				await db()
+					.insertInto('attempt_throttles')
+					.values({ key, failures: 1, window_started_at: now, window_ms: 15 * 60_000, blocked_until: 0 })
+					.execute();
+			}
+			await pause('attempt_throttles', 'AFTER', 'UPDATE', 0.5, `NEW.key = 'login-email:${part}'`);
+			await pause('attempt_throttles', 'BEFORE', 'DELETE', 0.05);
+			const [attempt] = await race<unknown>([
+				() => takeLoginAttempt(db(), { email, address, knownDevice: null }, now),
+				() => forgetLoginCounts(db(), email, [])
+			]);
+			expect(attempt!.status === 'fulfilled' && (attempt!.value as { allowed: boolean }).allowed).toBe(true);
+		});
+
 		it('lets exactly the limit through of 50 invite-link tries at once from one address', async () => {
 			const outcomes = await race(Array.from({ length: 50 }, () => () => takeInviteAttempt(db(), '198.51.100.8')));
 			const allowed = outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value.allowed);
@@ -580,6 +607,28 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('every rule holds with concurrent t
 			expect(await testDb.column('SELECT DISTINCT last_seen_at FROM sessions WHERE user_id = ?', person.id)).toEqual([signedIn + 3 * 60_000]);
 		});
 
+		it('never deadlocks “log out of all devices” with the visits of those sessions being written', async () => {
+			const person = await addUser(db(), 'Everywhere');
+			const signedIn = Date.now() - 10 * 60_000;
+			const tokens: string[] = [];
+			for (let i = 0; i < 12; i++) tokens.push((await createSession(db(), person.id, { now: signedIn })).token);
+			// The rows in the table in the opposite of id order: a plain DELETE by user takes them so,
+			// the visit writer in id order.
+			await testDb.exec(
+				`CREATE TEMP TABLE reordered AS SELECT * FROM sessions WHERE user_id = '${person.id}';
+				 DELETE FROM sessions WHERE user_id = '${person.id}';
+				 INSERT INTO sessions SELECT * FROM reordered ORDER BY id DESC;
+				 DROP TABLE reordered;`
+			);
+			for (const token of tokens) await validateSessionToken(db(), token, { now: signedIn + 2 * 60_000 });
+			// Each write and each delete of a row pauses with the row held.
+			await pause('sessions', 'AFTER', 'UPDATE', 0.05);
+			await pause('sessions', 'BEFORE', 'DELETE', 0.05);
+			const [, ended] = await race<unknown>([() => writeSessionVisits(db()), () => invalidateUserSessions(db(), person.id)]);
+			expect((ended as PromiseFulfilledResult<string[]>).value).toHaveLength(tokens.length);
+			expect(await testDb.value('SELECT count(*) FROM sessions WHERE user_id = ?', person.id)).toBe(0);
+		});
+
 		it('never deadlocks a password reset with an email confirmation of the same account', async () => {
 			// The confirmation pauses after changing the address, holding the account's row, while the reset takes its link.
 			await pause('users', 'AFTER', 'UPDATE', 0.2);
@@ -594,6 +643,37 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('every rule holds with concurrent t
 				expect(await testDb.value('SELECT email FROM users WHERE id = ?', person.id)).toBe(movedTo);
 				// A reset that came second was for the old address: it is refused.
 				expect(['ok', 'not-found']).toContain(reasons([wasReset!])[0]);
+			}
+		});
+	});
+
+	describe('sign-ups', () => {
+		it('makes one account when two sign-up links for one address are followed at once, and tells the other it is used (never a 500)', async () => {
+			// Each link's delete pauses on every row it takes, so both hold a row while wanting the other's:
+			// taken one by one (this link's row, then the address's others) that was a deadlock (audit §9).
+			await pause('pending_signups', 'BEFORE', 'DELETE', 0.05);
+			for (let round = 0; round < 6; round++) {
+				const email = `twice-${newId()}@example.org`;
+				const now = Date.now();
+				const tokens = [generateSessionToken(), generateSessionToken()];
+				for (const token of tokens) {
+					await db()
+						.insertInto('pending_signups')
+						.values({
+							id: hashToken(token),
+							email,
+							display_name: 'Twice',
+							password_hash: passwordHash,
+							redirect_sealed: '',
+							created_at: now,
+							expires_at: now + DAY
+						})
+						.execute();
+				}
+				const outcomes = await race(tokens.map((token) => () => finishSignUp(db(), token, PASSWORD, { userAgent: 'twice', now })));
+				expect(reasons(outcomes).sort(), `round ${round}`).toEqual(['not-found', 'ok']);
+				expect(await testDb.value('SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
+				expect(await testDb.value('SELECT count(*) FROM pending_signups WHERE email = ?', email)).toBe(0);
 			}
 		});
 	});

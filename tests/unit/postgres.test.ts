@@ -7,11 +7,12 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { migrate as migrateSqlite, openSqlite } from '$lib/server/db/sqlite/connection.js';
-import { createPostgresKysely, createPostgresPool, migrate, openPostgresDatabase, parseInt8 } from '$lib/server/db/postgres';
+import { createPostgresKysely, createPostgresPool, migrate, onLostConnection, openPostgresDatabase, parseInt8 } from '$lib/server/db/postgres';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { findPostgresBin, LEFT_OUT, postgresAvailable, startTestPostgres, type TestPostgres } from './support/postgres';
+import { quietAboutDroppedDatabases } from './support/database';
 
 const POSTGRES_MIGRATIONS = path.join('migrations', 'postgres');
 const SQLITE_MIGRATIONS = path.join('migrations', 'sqlite');
@@ -238,6 +239,64 @@ describe.skipIf(!bin)('PostgreSQL', () => {
 			expect(first.stdout).toMatch(new RegExp(`Applied ${FILES.length} migration\\(s\\)`));
 			const second = await promisify(execFile)('node', ['scripts/migrate.js'], { env });
 			expect(second.stdout).toMatch(/is up to date/);
+		});
+		it('logs a lost idle connection (production), which the tests keep quiet about when they drop a database', async () => {
+			const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+			const dropWithOpenPool = async () => {
+				const url = await cluster!.createDatabase();
+				const opened = await openPostgresDatabase(url, { poolSize: 1 });
+				await opened.pool.query('SELECT 1'); // an idle connection, kept by the pool
+				const admin = new pg.Client({ connectionString: cluster!.adminUrl });
+				await admin.connect();
+				try {
+					await admin.query(`DROP DATABASE ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+				} finally {
+					await admin.end();
+				}
+				await expect.poll(() => opened.pool.totalCount, { message: 'the pool let the lost connection go' }).toBe(0);
+				await opened.close();
+			};
+			try {
+				onLostConnection(null);
+				await dropWithOpenPool();
+				expect(error).toHaveBeenCalledWith('A PostgreSQL connection was lost:', 'terminating connection due to administrator command');
+				error.mockClear();
+				onLostConnection(quietAboutDroppedDatabases);
+				await dropWithOpenPool();
+				expect(error).not.toHaveBeenCalled();
+			} finally {
+				onLostConnection(null);
+				error.mockRestore();
+			}
+		});
+
+		it('warns once at start, and still starts, when the database does not sort text byte by byte (not the C collation)', async () => {
+			const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+			try {
+				// The test cluster's databases are C (initdb --no-locale): no warning.
+				const inC = await openPostgresDatabase(await cluster!.createDatabase(), { poolSize: 1 });
+				await inC.close();
+				expect(warn).not.toHaveBeenCalled();
+
+				const name = `hearth_${process.pid}_not_c`;
+				const admin = new pg.Client({ connectionString: cluster!.adminUrl });
+				await admin.connect();
+				try {
+					// C.utf8 is the one other locale every glibc has; any locale but C or POSIX is warned of.
+					await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.utf8' LC_CTYPE 'C.utf8'`);
+				} finally {
+					await admin.end();
+				}
+				const notC = await openPostgresDatabase(cluster!.adminUrl.replace(/\/[^/]*$/, `/${name}`), { poolSize: 1 });
+				expect((await notC.db.selectFrom('schema_migrations').select('name').execute()).length, 'it started and migrated').toBe(FILES.length);
+				await notC.close();
+				expect(warn).toHaveBeenCalledTimes(1);
+				const [line] = warn.mock.calls[0]!;
+				expect(line).toContain(`The PostgreSQL database ${name} was created with LC_COLLATE C.utf8, LC_CTYPE C.utf8, not the C collation`);
+				expect(line).toContain('createdb --locale=C --encoding=UTF8 --template=template0');
+			} finally {
+				warn.mockRestore();
+			}
 		});
 	});
 

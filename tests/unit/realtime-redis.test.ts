@@ -3,8 +3,12 @@
 // servers is tests/e2e/sync-redis.spec.ts; this checks the wiring itself, and a Redis that is not
 // there yet when a server starts. Skipped, with a message, where redis-server is not installed
 // (a failure under CI).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { attachSocketServer, getSocketHost, type SocketHost } from '$lib/server/realtime/socket-host.js';
@@ -100,5 +104,24 @@ describe.skipIf(unavailable !== null)('socket.io rooms over Redis (REDIS_URL)', 
 		await until('connected once Redis is there', () => alone.host.redis!.connected(), 10_000);
 		const other = await serverOn(redis.url);
 		await until('fetchSockets across servers', async () => (await other.host.io.in('room').fetchSockets()).some((s) => s.id === socket.id));
+	});
+
+	it('is killed, and its folder removed, when the process that started it exits without its clean-up', async () => {
+		// A process that starts one and exits at once, as a timed-out test run would: no remove().
+		const prefix = `hearth-redis-exit-${randomBytes(4).toString('hex')}-`;
+		const module = new URL('./support/redis-server.js', import.meta.url).href;
+		const script = `const { startRedisServer } = await import(${JSON.stringify(module)}); const redis = await startRedisServer({ prefix: ${JSON.stringify(prefix)} }); console.log(redis.pid()); process.exit(0);`;
+		const pid = Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim());
+		expect(pid).toBeGreaterThan(0);
+		const alive = () => {
+			try {
+				process.kill(pid, 0);
+				return true;
+			} catch {
+				return false;
+			}
+		};
+		await until('the redis-server it started is gone', () => !alive());
+		expect(readdirSync(tmpdir()).filter((name) => name.startsWith(prefix))).toEqual([]);
 	});
 });

@@ -4,9 +4,9 @@
 // sending a message), in one atomic write, and is refused when a count is full (takeAttempt). A
 // burst of parallel attempts is counted exactly, so at most `limit` ever get through. An attempt
 // that turns out not to count (the right password, a link that works) gives its places back.
-import { sql } from 'kysely';
-import type { Database } from '$lib/server/db';
-import { retrying } from '$lib/server/db/dialect';
+import { sql, type ExpressionOrFactory, type SqlBool } from 'kysely';
+import type { Database, DB } from '$lib/server/db';
+import { retrying, rowLock } from '$lib/server/db/dialect';
 
 const MINUTE = 60 * 1000;
 
@@ -59,9 +59,9 @@ function sortedIndexes(keys: readonly AttemptKey[]): number[] {
  */
 export async function takeAttempt(db: Database, keys: readonly AttemptKey[], now = Date.now()): Promise<AttemptVerdict> {
 	try {
-		// A deadlock can only be with a DELETE of many counters (housekeeping, a reset, an account
-		// deletion), which takes rows in the order it finds them: nothing was counted then, so the
-		// attempt simply runs again.
+		// Every writer of many counters takes them in key order (deleteThrottles too), so no deadlock
+		// is expected; should PostgreSQL still fail one (a writer added without that order), nothing
+		// was counted, so the attempt simply runs again.
 		const taken = await retrying(() =>
 			db.transaction().execute(async (trx) => {
 				const places: TakenPlace[] = [];
@@ -115,13 +115,22 @@ export async function giveBackAttempt(db: Database, taken: readonly TakenPlace[]
 	}
 }
 
-/** Old counters are worth nothing once their window and block have passed. */
-export async function deleteStaleThrottles(db: Database, now = Date.now()): Promise<void> {
+/**
+ * Deletes the counters `which` picks, taking them in key order first (FOR UPDATE on PostgreSQL),
+ * as takeAttempt takes its rows: a plain DELETE of many locks them in the order its scan finds
+ * them, so it and an attempt (or another such DELETE) could each hold a row the other waits for,
+ * a deadlock that PostgreSQL breaks by failing one of them (a 500, had it been the DELETE).
+ */
+export async function deleteThrottles(db: Database, which: ExpressionOrFactory<DB, 'attempt_throttles', SqlBool>): Promise<void> {
 	await db
 		.deleteFrom('attempt_throttles')
-		.where(sql<number>`window_started_at + window_ms`, '<=', now)
-		.where('blocked_until', '<=', now)
+		.where('key', 'in', (eb) => eb.selectFrom('attempt_throttles').select('key').where(which).orderBy('key').$call(rowLock(db, 'update')))
 		.execute();
+}
+
+/** Old counters are worth nothing once their window and block have passed. */
+export async function deleteStaleThrottles(db: Database, now = Date.now()): Promise<void> {
+	await deleteThrottles(db, (eb) => eb.and([eb(sql<number>`window_started_at + window_ms`, '<=', now), eb('blocked_until', '<=', now)]));
 }
 
 /** "3 minutes", for messages that ask someone to wait. */

@@ -7,6 +7,19 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import pg from 'pg';
 import { openPostgresDatabase, openSqliteDatabase, type OpenedPostgresDatabase, type OpenedSqliteDatabase } from '$lib/server/db';
+import { logLostConnection, onLostConnection } from '$lib/server/db/postgres';
+
+/**
+ * A test's database is dropped WITH (FORCE) at its end, which ends whatever pool connection is
+ * still open to it (57P01, "terminating connection due to administrator command"); the pool's
+ * listener would log each one in every PostgreSQL test file. Those are silent here; any other lost
+ * connection is logged as in production (whose listener nothing changes).
+ */
+export function quietAboutDroppedDatabases(error: Error): void {
+	if ((error as { code?: unknown }).code === '57P01') return;
+	logLostConnection(error);
+}
+onLostConnection(quietAboutDroppedDatabases);
 
 /** The dialect this vitest project runs the suite against. */
 export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env.HEARTH_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';

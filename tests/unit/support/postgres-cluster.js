@@ -5,9 +5,9 @@
 // fsync and synchronous_commit on, for the durable write figure) start it with the same code.
 import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port.js';
 
 /**
  * The folder holding initdb and pg_ctl, or null when PostgreSQL is not installed.
@@ -27,18 +27,6 @@ export function findPostgresBin(searchPath = process.env.PATH ?? '', root = '/us
 		if (existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl'))) return dir;
 	}
 	return null;
-}
-
-/** @returns {Promise<number>} a port nobody listens on right now (on 127.0.0.1) */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-		});
-	});
 }
 
 /**

@@ -14,7 +14,7 @@ import { appendCircleEvent } from '$lib/server/circles/events';
 import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreement-records';
 import { closeCircleRoom, disconnectSessions, publishCircleEvents } from '$lib/server/realtime/publish';
 import { conflict, invalid, notFound, throttled } from '$lib/server/refusal';
-import { describeWait, takeAttempt, THROTTLE_WINDOW } from '$lib/server/throttle';
+import { deleteThrottles, describeWait, takeAttempt, THROTTLE_WINDOW } from '$lib/server/throttle';
 import type { CircleEvent } from '$lib/realtime/events';
 import { countAccountData, type ExportKey } from './export';
 import { withoutPerson } from './erase-from-log';
@@ -177,7 +177,10 @@ async function eraseAccount(trx: Transaction<DB>, user: SessionUser, now: number
 	const blocking = circles.filter((circle) => circle.role === 'owner' && Number(circle.others) > 0);
 	if (blocking.length > 0) throw conflict(handOverFirstMessage(blocking));
 	const { email } = await trx.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
-	const sessionIds = (await trx.selectFrom('sessions').select('id').where('user_id', '=', userId).execute()).map((session) => session.id);
+	// Locked in id order now, as the visits of sessions are written, before the account's row takes them with it.
+	const sessionIds = (await trx.selectFrom('sessions').select('id').where('user_id', '=', userId).orderBy('id').$call(rowLock(trx, 'update')).execute()).map(
+		(session) => session.id
+	);
 	const deviceHashes = (await trx.selectFrom('known_devices').select('token_hash').where('user_id', '=', userId).execute()).map((d) => d.token_hash);
 
 	// Circles they are alone in go with them (everything in them cascades).
@@ -214,10 +217,7 @@ async function eraseAccount(trx: Transaction<DB>, user: SessionUser, now: number
 		email,
 		deviceHashes.map((tokenHash) => ({ tokenHash, userId }))
 	);
-	await trx
-		.deleteFrom('attempt_throttles')
-		.where((eb) => eb.or([eb('key', 'like', `%:${hashToken(`email:${email}`)}`), eb('key', 'like', `%:${hashToken(`user:${userId}`)}`)]))
-		.execute();
+	await deleteThrottles(trx, (eb) => eb.or([eb('key', 'like', `%:${hashToken(`email:${email}`)}`), eb('key', 'like', `%:${hashToken(`user:${userId}`)}`)]));
 	// A sign-up someone began with this address (pending-signups.ts) holds it too.
 	await trx.deleteFrom('pending_signups').where('email', '=', email).execute();
 

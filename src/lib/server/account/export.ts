@@ -3,8 +3,11 @@
 // ordered by its key), so a long history is streamed as text chunks and never held in memory.
 // Every query is bounded by the person's own id: nobody else's rows (their lapses, their notes,
 // their email) are ever read; other people appear at most as the circle's name for context.
+// All of an export's reads see one moment (db/snapshot.ts): a change made while it streams (a
+// check-in posted, a name changed) is either wholly in it or not at all.
 import { sql, type Expression } from 'kysely';
 import type { Database } from '$lib/server/db';
+import { openReadSnapshot, withReadSnapshot } from '$lib/server/db/snapshot';
 import { describeDevice } from '$lib/server/auth/device';
 
 /** Rows read per query. */
@@ -464,26 +467,32 @@ async function* rowsOf(db: Database, userId: string, definition: Kind<unknown>, 
 /**
  * The person's export as JSON text, in chunks: the head (format, when, account), then each list a
  * page of rows per chunk. Joined, the chunks are one JSON document. Nothing but the current page
- * is held.
+ * is held. Every read is of one snapshot, taken at the first chunk and ended with the last (or
+ * when the download is given up: return() on the generator).
  */
 export async function* exportAccountJson(
 	db: Database,
 	userId: string,
 	{ pageSize = EXPORT_PAGE_SIZE, now = Date.now() }: ExportOptions = {}
 ): AsyncGenerator<string> {
-	const account = await accountOf(db, userId);
-	yield `{"format":"hearth-export","version":1,"exportedAt":${JSON.stringify(iso(now))},"account":${JSON.stringify(account)}`;
-	for (const definition of KINDS) {
-		yield `,${JSON.stringify(definition.key)}:[`;
-		let first = true;
-		for await (const page of rowsOf(db, userId, definition, pageSize)) {
-			const text = page.map((row) => JSON.stringify(definition.view(row))).join(',');
-			yield first ? text : `,${text}`;
-			first = false;
+	const snapshot = await openReadSnapshot(db);
+	try {
+		const account = await accountOf(snapshot.db, userId);
+		yield `{"format":"hearth-export","version":1,"exportedAt":${JSON.stringify(iso(now))},"account":${JSON.stringify(account)}`;
+		for (const definition of KINDS) {
+			yield `,${JSON.stringify(definition.key)}:[`;
+			let first = true;
+			for await (const page of rowsOf(snapshot.db, userId, definition, pageSize)) {
+				const text = page.map((row) => JSON.stringify(definition.view(row))).join(',');
+				yield first ? text : `,${text}`;
+				first = false;
+			}
+			yield ']';
 		}
-		yield ']';
+		yield '}\n';
+	} finally {
+		await snapshot.end();
 	}
-	yield '}\n';
 }
 
 export interface AccountDataSummary {
@@ -495,13 +504,17 @@ export interface AccountDataSummary {
 
 /** For the printable page: the account, and per kind how many there are and the first `shown`. */
 export async function summarizeAccountData(db: Database, userId: string, shown = 200): Promise<AccountDataSummary> {
-	const account = await accountOf(db, userId);
-	const kinds = [];
-	for (const definition of KINDS) {
-		const [howMany, rows] = await Promise.all([count(definition, db, userId), page(definition, db, userId, null, shown)]);
-		kinds.push({ key: definition.key, label: definition.label, count: howMany, rows: rows.map((row) => definition.view(row)) });
-	}
-	return { account, kinds, shown };
+	// One snapshot, as the export: a list and its count cannot disagree.
+	return withReadSnapshot(db, async (snapshot) => {
+		const account = await accountOf(snapshot, userId);
+		const kinds = [];
+		for (const definition of KINDS) {
+			const howMany = await count(definition, snapshot, userId);
+			const rows = await page(definition, snapshot, userId, null, shown);
+			kinds.push({ key: definition.key, label: definition.label, count: howMany, rows: rows.map((row) => definition.view(row)) });
+		}
+		return { account, kinds, shown };
+	});
 }
 
 /** How many rows of each kind Hearth holds about the person (what deleting the account takes away). */

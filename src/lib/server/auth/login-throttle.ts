@@ -20,6 +20,7 @@ import {
 	type AttemptVerdict,
 	type TakenPlace
 } from '$lib/server/throttle';
+import { deleteThrottles } from '$lib/server/throttle';
 import type { KnownDevice } from './known-devices';
 import { hashToken } from './tokens';
 
@@ -90,8 +91,6 @@ export function passwordWasReset(db: Database, email: string, device: KnownDevic
 /** Deletes the counts of guesses against this email and from these browsers (a reset, a deleted account). */
 export async function forgetLoginCounts(db: Database, email: string, devices: KnownDevice[]): Promise<void> {
 	const part = emailPart(email);
-	await db
-		.deleteFrom('attempt_throttles')
-		.where((eb) => eb.or([eb('key', 'in', [`login-email:${part}`, ...devices.map(deviceKey)]), eb('key', 'like', `login-pair:${part}:%`)]))
-		.execute();
+	const keys = [`login-email:${part}`, ...devices.map(deviceKey)];
+	await deleteThrottles(db, (eb) => eb.or([eb('key', 'in', keys), eb('key', 'like', `login-pair:${part}:%`)]));
 }

@@ -1,6 +1,6 @@
-import type { Database } from '$lib/server/db';
-import { sql } from 'kysely';
-import { dialectOf } from '$lib/server/db/dialect';
+import { sql, type ExpressionOrFactory, type SqlBool } from 'kysely';
+import type { Database, DB } from '$lib/server/db';
+import { dialectOf, rowLock } from '$lib/server/db/dialect';
 import { prepared } from '$lib/server/db/prepared';
 import { describeDevice } from './device';
 import { generateSessionToken, hashToken } from './tokens';
@@ -185,9 +185,26 @@ export async function invalidateSession(db: Database, sessionId: string): Promis
 	await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
+/**
+ * The sessions `which` picks, locked in id order (FOR UPDATE on PostgreSQL), for a DELETE of many:
+ * writeSessionVisits takes its rows in id order too, so the two never each hold a row the other
+ * waits for (a deadlock, and a 500 for whichever PostgreSQL fails to break it).
+ */
+function sessionsInIdOrder(db: Database, which: ExpressionOrFactory<DB, 'sessions', SqlBool>) {
+	return db.selectFrom('sessions').select('id').where(which).orderBy('id').$call(rowLock(db, 'update'));
+}
+
 /** Ends every session of a user (log out everywhere, password change). Returns the ids ended. */
 export async function invalidateUserSessions(db: Database, userId: string): Promise<string[]> {
-	const ended = await db.deleteFrom('sessions').where('user_id', '=', userId).returning('id').execute();
+	const ended = await db
+		.deleteFrom('sessions')
+		.where(
+			'id',
+			'in',
+			sessionsInIdOrder(db, (eb) => eb('user_id', '=', userId))
+		)
+		.returning('id')
+		.execute();
 	return ended.map((row) => row.id);
 }
 
@@ -226,5 +243,12 @@ export async function listActiveSessions(db: Database, userId: string, currentSe
 
 /** Removes sessions past their expiry; run now and then so the table does not grow forever. */
 export async function deleteExpiredSessions(db: Database, now = Date.now()): Promise<void> {
-	await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+	await db
+		.deleteFrom('sessions')
+		.where(
+			'id',
+			'in',
+			sessionsInIdOrder(db, (eb) => eb('expires_at', '<=', now))
+		)
+		.execute();
 }

@@ -17,6 +17,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../db';
+import { isDatabaseUnavailable } from '../db/unavailable';
 
 /** How long a lease lasts without renewal. */
 export const LEASE_MS = 30_000;
@@ -109,6 +110,42 @@ export interface LeaderOptions extends LeasesOptions {
 	renewEveryMs?: number;
 }
 
+/** What the leader logs when the database cannot be reached, and when it is back (one line each). */
+export const DATABASE_LOST = (reason: string) =>
+	`Background jobs are waiting: the database cannot be reached (${reason}). They go on by themselves once it is back.`;
+export const DATABASE_BACK = 'Background jobs: the database is back.';
+
+/**
+ * The leader's log of failures. A database that cannot be reached (isDatabaseUnavailable) is said
+ * once, in one line with no stack, however many tries fail meanwhile (every job tries every
+ * renewEveryMs), and once more when a try succeeds again. Anything else is a bug: logged each
+ * time, with its stack. Tries overlap (one per job), so a try's outcome counts only if it began
+ * after the last change was noted: a success sent just before the database went away, answered
+ * after the first failure, does not make it "back" (nor an old failure make it "lost" again).
+ */
+function failureLog() {
+	let lost = false;
+	/** Counts the changes noted (lost, back): a try began in the epoch `begin()` gave it. */
+	let epoch = 0;
+	return {
+		begin: () => epoch,
+		failed(began: number, what: string, error: unknown) {
+			if (!isDatabaseUnavailable(error)) return console.error(what, error);
+			if (lost || began !== epoch) return;
+			lost = true;
+			epoch += 1;
+			const message = error instanceof Error ? error.message : String(error);
+			console.error(DATABASE_LOST(message.split('\n', 1)[0] || 'no reason given'));
+		},
+		reached(began: number) {
+			if (!lost || began !== epoch) return;
+			lost = false;
+			epoch += 1;
+			console.log(DATABASE_BACK);
+		}
+	};
+}
+
 /** Starts taking and renewing the leases of `jobs` every renewEveryMs, on this server's behalf. */
 export function startBackgroundLeader(db: Database, jobs: readonly string[], options: LeaderOptions = {}): BackgroundLeader {
 	const leases = new Leases(db, options);
@@ -116,14 +153,22 @@ export function startBackgroundLeader(db: Database, jobs: readonly string[], opt
 	const timers: NodeJS.Timeout[] = [];
 	const whenTaken = new Map<string, Array<() => void>>();
 	let stopped = false;
+	const log = failureLog();
 
 	/** One try at the job's lease; says (in the log too) when this server takes it over or loses it. */
 	const attempt = async (job: string): Promise<{ held: boolean; taken: boolean }> => {
 		const before = leases.holds(job);
-		const held = await leases.tryHold(job).catch((error) => {
-			console.error(`Could not renew the lease of background job ${job}`, error);
-			return leases.holds(job);
-		});
+		const began = log.begin();
+		const held = await leases.tryHold(job).then(
+			(held) => {
+				log.reached(began);
+				return held;
+			},
+			(error) => {
+				log.failed(began, `Could not renew the lease of background job ${job}`, error);
+				return leases.holds(job);
+			}
+		);
 		if (held !== before && !stopped) console.log(held ? `This server now runs background job ${job}.` : `Another server runs background job ${job} now.`);
 		return { held, taken: held && !before };
 	};
@@ -146,10 +191,11 @@ export function startBackgroundLeader(db: Database, jobs: readonly string[], opt
 			const tick = async () => {
 				if (running || stopped) return;
 				running = true;
+				const began = log.begin();
 				try {
 					if ((await attempt(job)).held) await run();
 				} catch (error) {
-					console.error(`Background job ${job} failed`, error);
+					log.failed(began, `Background job ${job} failed`, error);
 				} finally {
 					running = false;
 				}
@@ -165,7 +211,8 @@ export function startBackgroundLeader(db: Database, jobs: readonly string[], opt
 			stopped = true;
 			for (const timer of timers) clearInterval(timer);
 			for (const job of jobs) {
-				await leases.release(job).catch((error) => console.error(`Could not give up the lease of background job ${job}`, error));
+				const began = log.begin();
+				await leases.release(job).catch((error) => log.failed(began, `Could not give up the lease of background job ${job}`, error));
 			}
 		}
 	};

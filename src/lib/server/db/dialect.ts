@@ -26,7 +26,11 @@
 // - the last use of an invite (also a guarded UPDATE … WHERE uses < max_uses), and a person
 //   accepting twice at once joins once.
 // Transactions that touch several circles (a display name, an account deletion) lock them in
-// sorted order (lockCirclesOf), so two of them never deadlock. Row locks (SELECT … FOR UPDATE /
+// sorted order (lockCirclesOf), so two of them never deadlock. A DELETE of many rows that others
+// lock one by one too (attempt counters, sessions) first locks them in key order, as the others
+// take them (`WHERE key IN (SELECT key … ORDER BY key FOR UPDATE)`, see rowLock), rather than in
+// the order its scan happens to find them: otherwise two of them, or one and a writer taking the
+// same rows in key order, could each hold a row the other waits for, and one would be a 500. Row locks (SELECT … FOR UPDATE /
 // FOR SHARE) are used where the rule is about one account rather than a circle: logging in
 // against a password change, deleting an account. Attempt counters (throttle.ts) need no lock:
 // each is one atomic upsert, taken in sorted key order. No transaction runs SERIALIZABLE.

@@ -10,6 +10,7 @@ import { isRowId, newId } from '$lib/server/ids';
 import { lockCircleFor, requireCan, type CircleAccess } from '$lib/server/circles/access';
 import { lockCircle } from '$lib/server/db/dialect';
 import { conflict, forbidden, invalid, notFound } from '$lib/server/refusal';
+import { isDatabaseUnavailable } from '$lib/server/db/unavailable';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
 import type { CircleEvent } from '$lib/realtime/events';
@@ -367,12 +368,16 @@ export const MILESTONE_CLOCK_INTERVAL = 60_000;
 
 /**
  * One check of the milestone clock: every circle where days are counting. One circle's trouble
- * does not stop the others'. On several servers only the leader runs it (hooks.server.ts,
+ * does not stop the others', but a database that cannot be reached stops the check (thrown). On several servers only the leader runs it (hooks.server.ts,
  * background/leader.ts); during a takeover two may briefly run it at once, which is harmless:
  * a milestone is written once (a unique index), and only the writer celebrates it.
  */
 export async function checkMilestoneClock(db: Database): Promise<void> {
 	for (const circleId of await circlesCountingDays(db)) {
-		await reachMilestones(db, circleId).catch((e) => console.error(`Milestone check failed for a circle`, e));
+		await reachMilestones(db, circleId).catch((e) => {
+			// The database gone away: the other circles would fail the same way. The leader says so, once.
+			if (isDatabaseUnavailable(e)) throw e;
+			console.error(`Milestone check failed for a circle`, e);
+		});
 	}
 }

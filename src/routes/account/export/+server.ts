@@ -9,16 +9,21 @@ export const GET: RequestHandler = async (event) => {
 	const user = requireUser(event);
 	const chunks = exportAccountJson(getDb(), user.id);
 	const encoder = new TextEncoder();
-	const body = new ReadableStream<Uint8Array>({
-		async pull(controller) {
-			const next = await chunks.next();
-			if (next.done) controller.close();
-			else controller.enqueue(encoder.encode(next.value));
+	const body = new ReadableStream<Uint8Array>(
+		{
+			async pull(controller) {
+				const next = await chunks.next();
+				if (next.done) controller.close();
+				else controller.enqueue(encoder.encode(next.value));
+			},
+			async cancel() {
+				await chunks.return(undefined);
+			}
 		},
-		async cancel() {
-			await chunks.return(undefined);
-		}
-	});
+		// Nothing is read before the download asks for it: the export holds a read snapshot (a
+		// connection) from its first chunk to its last, so it must not begin for an answer never read.
+		{ highWaterMark: 0 }
+	);
 	return new Response(body, {
 		headers: {
 			'content-type': 'application/json; charset=utf-8',

@@ -70,6 +70,44 @@ export interface PostgresOptions {
 	poolSize?: number;
 }
 
+/** What a pool does when an idle connection of it is lost (a restart, a failover): says so in the log. */
+export const logLostConnection = (error: Error) => console.error('A PostgreSQL connection was lost:', error.message);
+let lostConnection = logLostConnection;
+
+/**
+ * For tests, which drop their databases under pools still open (DROP DATABASE … WITH (FORCE)) and
+ * need not hear of it: what every pool does from now on with a lost idle connection (null: log it,
+ * as in production, where nothing calls this).
+ */
+export function onLostConnection(listener: ((error: Error) => void) | null): void {
+	lostConnection = listener ?? logLostConnection;
+}
+
+/** Collations that compare text byte by byte, as SQLite's BINARY does. */
+const BYTE_ORDER = new Set(['C', 'POSIX']);
+
+/**
+ * What is wrong with the current database's collation, or null when it compares text byte by byte
+ * (C or POSIX, from libc), as README asks (ids, names in lists and keyset pages then sort as on
+ * SQLite). Any other locale (en_US.UTF-8, C.UTF-8, an ICU one) may order text otherwise.
+ */
+export async function collationWarning(pool: Pool): Promise<string | null> {
+	const { rows } = await pool.query<{ row: { datname: string; datcollate: string; datctype: string; datlocprovider?: string } }>(
+		// to_jsonb: datlocprovider exists from PostgreSQL 15 on; reading the row whole works on every version.
+		'SELECT to_jsonb(d) AS row FROM pg_database d WHERE datname = current_database()'
+	);
+	const row = rows[0]?.row;
+	if (!row) return null;
+	const provider = row.datlocprovider ?? 'c';
+	if (provider === 'c' && BYTE_ORDER.has(row.datcollate) && BYTE_ORDER.has(row.datctype)) return null;
+	const what = provider === 'i' ? 'an ICU locale' : `LC_COLLATE ${row.datcollate}, LC_CTYPE ${row.datctype}`;
+	return (
+		`The PostgreSQL database ${row.datname} was created with ${what}, not the C collation: text may sort differently from SQLite ` +
+		`(ids, names in lists, pages of check-ins). Hearth runs, but create the database with ` +
+		`\`createdb --locale=C --encoding=UTF8 --template=template0 …\` and move the data over (pg_dump, then pg_restore into it): README, "Running on several servers".`
+	);
+}
+
 /** Opens the PostgreSQL database `url` names and brings its schema up to date. */
 export async function openPostgresDatabase(url: string, { poolSize = 10 }: PostgresOptions = {}): Promise<OpenedPostgresDatabase> {
 	const pool = createPostgresPool(url, {
@@ -79,9 +117,12 @@ export async function openPostgresDatabase(url: string, { poolSize = 10 }: Postg
 	});
 	// An idle connection the server dropped (a restart, a failover) errors on the pool, not on a
 	// query: without a listener that would end the process. The next query opens a new one.
-	pool.on('error', (error) => console.error('A PostgreSQL connection was lost:', error.message));
+	pool.on('error', (error) => lostConnection(error));
 	try {
 		await migrate(pool);
+		// Not C: said once at start, not refused (an existing deployment keeps running).
+		const collation = await collationWarning(pool);
+		if (collation) console.warn(collation);
 		const generation = await adoptEventLogGeneration(pool);
 		const db = createPostgresKysely(pool);
 		let closing: Promise<void> | undefined;

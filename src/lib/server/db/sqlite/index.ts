@@ -9,6 +9,7 @@ import type { OpenedDatabaseBase } from '../types';
 import { adoptEventLogGeneration, migrate, openCommittedReader, openSqlite } from './connection.js';
 import { GroupCommitDialect } from './group-commit';
 import { checkpointInBackground, type Checkpointer } from './checkpoints';
+import { registerSqliteFile } from '../snapshot';
 
 export interface OpenedSqliteDatabase extends OpenedDatabaseBase {
 	readonly dialect: 'sqlite';
@@ -28,6 +29,8 @@ export function openSqliteDatabase(file: string): OpenedSqliteDatabase {
 	// group-commit connection also sees the batch it is still writing): see openCommittedReader.
 	const reader = inMemory ? null : openCommittedReader(file);
 	const committed = reader ? new Kysely<DB>({ dialect: new SqliteDialect({ database: reader }) }) : db;
+	// A read snapshot (an account's export) opens a connection of its own to the file (snapshot.ts).
+	if (!inMemory) registerSqliteFile(db, file);
 	let checkpointer: Checkpointer | undefined;
 	return {
 		dialect: 'sqlite',
