@@ -22,6 +22,8 @@ declare global {
 			 * the 503 page if it cannot be saved. Only for this request; never logged or kept.
 			 */
 			sent?: SentWords[];
+			/** This device logged out while the database was away, and Hearth has not ended that session yet. */
+			logoutPending?: boolean;
 		}
 		interface Error {
 			message: string;

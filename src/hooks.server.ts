@@ -5,6 +5,8 @@ import { onShutdown } from '$lib/server/shutdown.js';
 import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { deleteExpiredSessions, startSessionVisitWriter, validateSessionToken } from '$lib/server/auth/sessions';
 import { deleteStaleDevices } from '$lib/server/auth/known-devices';
+import { finishPendingLogouts } from '$lib/server/auth/pending-logout';
+import { disconnectSessions } from '$lib/server/realtime/publish';
 import { deleteExpiredEmailTokens } from '$lib/server/auth/email-tokens';
 import { deleteExpiredPendingSignUps } from '$lib/server/auth/pending-signups';
 import { getMail } from '$lib/server/mail';
@@ -111,6 +113,18 @@ const keepSentWords: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+/**
+ * A device that logged out while the database was away still has to have that session ended on
+ * Hearth's side (auth/pending-logout.ts): each of its requests tries, until one can.
+ */
+const finishLogouts: Handle = async ({ event, resolve }) => {
+	if (!event.url.pathname.startsWith(IMMUTABLE_ASSETS)) {
+		const outcome = await finishPendingLogouts(getDb(), event.cookies, event.url, (ids) => disconnectSessions(ids, 'logged-out'));
+		if (outcome === 'pending') event.locals.logoutPending = true;
+	}
+	return resolve(event);
+};
+
 const authenticate: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.session = null;
@@ -137,7 +151,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(securityHeaders, unavailableAnswers, privateAnswers, keepSentWords, authenticate);
+export const handle = sequence(securityHeaders, unavailableAnswers, privateAnswers, keepSentWords, finishLogouts, authenticate);
 
 /** Invite, reset and confirmation tokens are secrets: never write one to the log. */
 function loggedPath(url: URL): string {
