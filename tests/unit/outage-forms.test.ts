@@ -11,14 +11,13 @@ import { isHttpError, isRedirect, type Handle, type HandleServerError, type Requ
 import * as v from 'valibot';
 import { UNAVAILABLE_MESSAGE, UNAVAILABLE_STATUS, type SentWords } from '$lib/unavailable';
 import { postgresAvailable, startTestPostgres, type TestPostgres } from './support/postgres';
+import { hookEvent, throughHandle } from './support/hook-request';
 
 const bin = postgresAvailable();
 let cluster: TestPostgres | undefined;
 const named = { DATABASE_PATH: process.env.DATABASE_PATH, DATABASE_URL: process.env.DATABASE_URL };
 
-type WithRequestStore = <T>(store: unknown, run: () => T) => T;
 type Action = (event: RequestEvent) => Promise<unknown>;
-let withRequestStore: WithRequestStore;
 let handle: Handle;
 let handleError: HandleServerError;
 let db: typeof import('$lib/server/db');
@@ -38,7 +37,6 @@ beforeAll(async () => {
 	db = await import('$lib/server/db');
 	await db.openAppDatabase();
 	({ handle, handleError } = await import('../../src/hooks.server'));
-	({ with_request_store: withRequestStore } = (await import('@sveltejs/kit/internal/server' as string)) as { with_request_store: WithRequestStore });
 	sessions = await import('$lib/server/auth/sessions');
 	({ SESSION_COOKIE } = await import('$lib/server/auth/cookies'));
 	({ PENDING_LOGOUT_COOKIE } = await import('$lib/server/auth/pending-logout'));
@@ -102,20 +100,7 @@ async function send(
 	const headers: Record<string, string> = { origin: url.origin, 'user-agent': 'vitest' };
 	if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
 	if (enhanced) headers['x-sveltekit-action'] = 'true';
-	const event = {
-		url,
-		params,
-		request: new Request(url, { method, headers, body: form ? new URLSearchParams(form) : undefined }),
-		locals: {},
-		cookies: {
-			get: (name: string) => jar.get(name),
-			set: (name: string, value: string) => jar.set(name, value),
-			delete: (name: string) => jar.delete(name)
-		},
-		route: { id: null },
-		getClientAddress: () => '203.0.113.7',
-		setHeaders: () => {}
-	} as unknown as RequestEvent;
+	const event = hookEvent(new Request(url, { method, headers, body: form ? new URLSearchParams(form) : undefined }), jar, { params, setHeaders: () => {} });
 	const resolve = async (seen: RequestEvent) => {
 		try {
 			return Response.json((await route(seen)) ?? null);
@@ -125,8 +110,7 @@ async function send(
 			return Response.json(await handleError({ error: thrown, event: seen, status: 500, message: 'Internal Error' }), { status: 500 });
 		}
 	};
-	const state = { tracing: { record_span: ({ fn }: { fn: (span: unknown) => unknown }) => fn({}) } };
-	const response = await withRequestStore({ event, state }, () => handle({ event, resolve }));
+	const response = await throughHandle(handle, event, resolve);
 	const text = await response.text();
 	return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null, location: response.headers.get('location') };
 }
