@@ -21,8 +21,8 @@ function socketIoDevServer(): Plugin {
  * checkpoints, a table rebuild), PostgreSQL's own cluster tests, or touching no database at all.
  */
 const NOT_ABOUT_THE_DOMAIN_DATABASE = [
-	...['checkpoints', 'group-commit', 'migration-0012', 'postgres', 'postgres-outage'],
-	...['account-forms', 'activity', 'celebration', 'character-count', 'circle-sync', 'device-and-time', 'forms', 'live-feed'],
+	...['checkpoints', 'group-commit', 'migration-0012', 'outage-forms', 'postgres', 'postgres-outage'],
+	...['account-forms', 'activity', 'celebration', 'character-count', 'circle-sync', 'device-and-time', 'enhanced-forms', 'forms', 'live-feed'],
 	...['mail-messages', 'mood-chart', 'realtime-redis', 'redirects', 'request-signal', 'session-ended']
 ].map((name) => `tests/unit/${name}.test.ts`);
 

@@ -1,6 +1,7 @@
 import type { Session, SessionUser } from '$lib/server/auth/sessions';
 import type { LogPosition } from '$lib/realtime/events';
 import type { CircleAccess } from '$lib/server/circles/access';
+import type { SentWords } from '$lib/unavailable';
 
 declare global {
 	namespace App {
@@ -16,6 +17,13 @@ declare global {
 			 * cookie could not be checked, or a query failed for it. Its answer is a 503.
 			 */
 			databaseAway?: boolean;
+			/**
+			 * The words of a form posted without JavaScript (server/http/sent-words.ts): shown back on
+			 * the 503 page if it cannot be saved. Only for this request; never logged or kept.
+			 */
+			sent?: SentWords[];
+			/** This device logged out while the database was away, and Hearth has not ended that session yet. */
+			logoutPending?: boolean;
 		}
 		interface Error {
 			message: string;
@@ -25,6 +33,8 @@ declare global {
 			unavailable?: boolean;
 			/** …and lost it while saving: what was sent may have been saved (unavailable.ts UNSURE_MESSAGE). */
 			unsure?: boolean;
+			/** …and what the person wrote in the form they posted (without JavaScript), to copy and send again later. */
+			sent?: SentWords[];
 		}
 		interface PageData {
 			user: { displayName: string } | null;

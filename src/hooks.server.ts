@@ -5,6 +5,8 @@ import { onShutdown } from '$lib/server/shutdown.js';
 import { SESSION_COOKIE, deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { deleteExpiredSessions, startSessionVisitWriter, validateSessionToken } from '$lib/server/auth/sessions';
 import { deleteStaleDevices } from '$lib/server/auth/known-devices';
+import { finishPendingLogouts } from '$lib/server/auth/pending-logout';
+import { disconnectSessions } from '$lib/server/realtime/publish';
 import { deleteExpiredEmailTokens } from '$lib/server/auth/email-tokens';
 import { deleteExpiredPendingSignUps } from '$lib/server/auth/pending-signups';
 import { getMail } from '$lib/server/mail';
@@ -13,7 +15,9 @@ import { deleteStaleThrottles } from '$lib/server/throttle';
 import { checkMilestoneClock, MILESTONE_CLOCK_INTERVAL } from '$lib/server/milestones/milestones';
 import { HOUSEKEEPING_JOB, MILESTONE_CLOCK_JOB, setAppLeader, startBackgroundLeader } from '$lib/server/background/leader';
 import { isCommitUnsure, isDatabaseUnavailable } from '$lib/server/db/unavailable';
-import { UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER_SECONDS, UNAVAILABLE_STATUS, UNSURE_MESSAGE } from '$lib/unavailable';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS, UNAVAILABLE_STATUS } from '$lib/unavailable';
+import { unavailableError } from '$lib/server/http/guards';
+import { sentWordsOfPagePost } from '$lib/server/http/sent-words';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
@@ -88,7 +92,31 @@ const unavailableAnswers: Handle = async ({ event, resolve }) => {
 	if (!away && response.status !== UNAVAILABLE_STATUS) return response;
 	const headers = new Headers(response.headers);
 	if (!headers.has('retry-after')) headers.set('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+	// Passing, and it may show back what the person wrote (locals.sent): no cache keeps it.
+	headers.set('cache-control', 'no-store');
 	return new Response(response.body, { status: UNAVAILABLE_STATUS, statusText: 'Service Unavailable', headers });
+};
+
+/**
+ * A form posted without JavaScript: its words are read from a copy first, for the 503 page to show
+ * back if the database cannot be reached (server/http/sent-words.ts). Only this request holds them.
+ */
+const keepSentWords: Handle = async ({ event, resolve }) => {
+	const sent = await sentWordsOfPagePost(event.request);
+	if (sent) event.locals.sent = sent;
+	return resolve(event);
+};
+
+/**
+ * A device that logged out while the database was away still has to have that session ended on
+ * Hearth's side (auth/pending-logout.ts): each of its requests tries, until one can.
+ */
+const finishLogouts: Handle = async ({ event, resolve }) => {
+	if (!event.url.pathname.startsWith(IMMUTABLE_ASSETS)) {
+		const outcome = await finishPendingLogouts(getDb(), event.cookies, event.url, (ids) => disconnectSessions(ids, 'logged-out'));
+		if (outcome === 'pending') event.locals.logoutPending = true;
+	}
+	return resolve(event);
 };
 
 const authenticate: Handle = async ({ event, resolve }) => {
@@ -117,7 +145,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(securityHeaders, unavailableAnswers, privateAnswers, authenticate);
+export const handle = sequence(securityHeaders, unavailableAnswers, privateAnswers, keepSentWords, finishLogouts, authenticate);
 
 /** Invite, reset and confirmation tokens are secrets: never write one to the log. */
 function loggedPath(url: URL): string {
@@ -132,7 +160,7 @@ export const handleError: HandleServerError = ({ error, event, status, message }
 		event.locals.databaseAway = true;
 		const { message: words, code } = error as { message?: string; code?: string };
 		console.error(`[database away] ${event.request.method} ${loggedPath(event.url)}: ${words || code || String(error)}`);
-		return isCommitUnsure(error) ? { message: UNSURE_MESSAGE, unavailable: true, unsure: true } : { message: UNAVAILABLE_MESSAGE, unavailable: true };
+		return unavailableError(isCommitUnsure(error), event.locals.sent);
 	}
 	const errorId = crypto.randomUUID();
 	const path = loggedPath(event.url);

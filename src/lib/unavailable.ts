@@ -27,6 +27,15 @@ export const UNAVAILABLE_CATCH_UP_MESSAGE = 'Hearth can’t reach its records ri
 export const UNSURE_MESSAGE =
 	'Hearth lost touch with its records just as it was saving this, so it may have been saved. Please look for it in a moment before sending it again.';
 
+/**
+ * Words a person sent in a form without JavaScript that could not be saved: the 503 page shows
+ * them back to copy (server/http/sent-words.ts), with what the field is called.
+ */
+export interface SentWords {
+	label: string;
+	text: string;
+}
+
 /** A form's line for UNSURE_MESSAGE (no "wasn’t saved" before it: it may have been). */
 export function unsureLine(keeps: boolean): string {
 	return `${UNSURE_MESSAGE.slice(0, -1)}${keeps ? ': what you wrote is still here' : ''}.`;

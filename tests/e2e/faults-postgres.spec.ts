@@ -24,9 +24,10 @@
 //
 // PostgreSQL runs with synchronous_commit=on (its default, what production uses): a COMMIT is
 // acknowledged only once its WAL is written, so a server killed at once keeps it.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
 import { UNAVAILABLE_LIVE_MESSAGE, UNAVAILABLE_MESSAGE, UNAVAILABLE_TITLE, UNSURE_MESSAGE, unavailableLine } from '../../src/lib/unavailable';
-import { LIVE, gotoHydrated, liveStatus, logIn, watchForTrouble } from './helpers';
+import { LIVE, SESSION_COOKIE, expectPathname, gotoHydrated, liveStatus, logIn, sessionCookie, watchForTrouble } from './helpers';
 import type { ServerProcess } from './server-process';
 import { health, serversUnavailable, startServers, until, type SharedDatabase, type SharedServers } from './servers-kit';
 import { LiveClient, Member, compareWithLog, describeDiff, joinCircle, makeCircle, signedInOn, signUpMember } from './sync-kit';
@@ -321,4 +322,158 @@ test('PostgreSQL stopped (fast) while members post and a browser is away: every 
 test('PostgreSQL killed at once (immediate) while members post: the same holds after crash recovery', async () => {
 	test.setTimeout(120_000);
 	await outage('immediate', null);
+});
+
+/** The agreement a member proposes through the form (as the enhanced form sends it); its id. */
+async function proposeAgreement(member: Member, circleId: string, title: string): Promise<string> {
+	const response = await member.fetch(`/circles/${circleId}/agreements/new`, {
+		method: 'POST',
+		headers: { origin: member.origin, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'x-sveltekit-action': 'true' },
+		body: new URLSearchParams({ title, category: 'home', body: 'Visits on Sundays, after lunch.', support: '', consequence: '', reviewOn: '' }).toString()
+	});
+	const answer = (await response.json()) as { type: string; location?: string };
+	const id = answer.type === 'redirect' ? answer.location?.split('/').at(-1) : undefined;
+	if (!id) throw new Error(`proposing an agreement answered ${JSON.stringify(answer)}`);
+	return id;
+}
+
+/** A browser context signed in as `member` on `baseURL` (a session of its own), with or without JavaScript. */
+async function browserAs(browser: Browser, baseURL: string, member: Member, javaScriptEnabled = true): Promise<{ context: BrowserContext; token: string }> {
+	const there = await signedInOn(baseURL, member);
+	const context = await browser.newContext({ baseURL, javaScriptEnabled });
+	await context.addCookies([{ name: SESSION_COOKIE, value: there.sessionToken!, url: baseURL }]);
+	return { context, token: there.sessionToken! };
+}
+
+test('PostgreSQL stopped while a member fills in forms: each keeps what was typed and says so, without JavaScript the words come back on the 503 page, and logging out says plainly what it could not do', async ({
+	browser
+}) => {
+	test.setTimeout(120_000);
+	const cluster = database!.postgres!;
+	const base = serverA.baseURL;
+	const owner = await signUpMember(base, 'Forms owner');
+	const circleId = await makeCircle(owner, 'Forms outage');
+	const walker = await signUpMember(base, 'Forms walker');
+	await joinCircle(walker, owner, circleId);
+	const circle = `/circles/${circleId}`;
+	// In recovery, with a date; an agreement waiting for answers; a small victory of their own.
+	expect((await walker.action(`${circle}/members`, 'updateProfile', { relationship: 'Me', inRecovery: 'yes' })).type).toBe('success');
+	expect((await walker.action(`${circle}/recovery`, 'setDate', { startedOn: '2024-01-01' })).type).toBe('success');
+	const agreementId = await proposeAgreement(owner, circleId, 'Sunday visits');
+	const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+	const victory = 'Cooked dinner for everyone';
+	expect((await walker.action(`${circle}/milestones`, 'addVictory', { title: victory, reachedOn: yesterday, note: '', forWhom: 'me' })).type).toBe('success');
+
+	const words = 'Posted from an old phone while Hearth was away.';
+	const { context, token } = await browserAs(browser, base, walker);
+	const noScript = await browserAs(browser, base, walker, false);
+	const trouble: string[] = [];
+	try {
+		// Every page open (and hydrated) before PostgreSQL stops: none can be loaded while it is away.
+		const open = async (path: string, hydrated = true) => {
+			const page = await (hydrated ? context : noScript.context).newPage();
+			trouble.push(...watchForTrouble(page));
+			if (hydrated) await gotoHydrated(page, path);
+			else await page.goto(path);
+			return page;
+		};
+		const recovery = await open(`${circle}/recovery`);
+		const agreement = await open(`${circle}/agreements/${agreementId}`);
+		const milestones = await open(`${circle}/milestones`);
+		const account = await open('/account');
+		const plain = await open(circle, false);
+
+		await cluster.stopServer('fast');
+		try {
+			await until('/healthz says the database is away', async () => (await health(base)).status === 503, 10_000);
+
+			// The recovery date and a lapse: what was chosen and typed stays, with the kind line beside it.
+			const dateForm = recovery.getByRole('region', { name: 'Change the day your recovery began' });
+			await dateForm.getByLabel('Day your recovery began').fill('2024-02-02');
+			await dateForm.getByRole('button', { name: 'Change the day' }).click();
+			await expect(dateForm.getByRole('alert')).toHaveText(unavailableLine('The day wasn’t changed.', true));
+			await expect(dateForm.getByLabel('Day your recovery began')).toHaveValue('2024-02-02');
+			const lapseForm = recovery.getByRole('region', { name: 'Record a lapse' });
+			await lapseForm.locator('summary').click();
+			const note = 'A hard weekend. Back on track today.';
+			await lapseForm.getByLabel(/A private note/).fill(note);
+			await lapseForm.getByLabel('Not now: keep it to myself').check();
+			await lapseForm.getByRole('button', { name: 'Record it' }).click();
+			await expect(lapseForm.getByRole('alert')).toHaveText(unavailableLine('The lapse wasn’t recorded.', true));
+			await expect(lapseForm.getByLabel(/A private note/)).toHaveValue(note);
+			await expect(lapseForm.getByLabel('Not now: keep it to myself')).toBeChecked();
+
+			// An agreement: "I agree" with a comment, and a proposal to withdraw it with a reason.
+			const answer = agreement.getByRole('region', { name: /Waiting for answers/ });
+			const comment = 'Yes, and we can talk again in a month.';
+			await answer.getByLabel('Comment').fill(comment);
+			await answer.getByRole('button', { name: 'I agree' }).click();
+			await expect(answer.getByRole('alert')).toHaveText(unavailableLine('Your answer wasn’t sent.', true));
+			await expect(answer.getByLabel('Comment')).toHaveValue(comment);
+			await agreement.locator('summary', { hasText: 'Propose withdrawing it' }).click();
+			const withdraw = agreement.locator('form[action="?/withdraw"]');
+			const reason = 'Sundays are hard for us now.';
+			await withdraw.getByLabel('Why').fill(reason);
+			await withdraw.getByRole('button', { name: 'Ask everyone' }).click();
+			await expect(withdraw.getByRole('alert')).toHaveText(unavailableLine('Your proposal wasn’t sent.', true));
+			await expect(withdraw.getByLabel('Why')).toHaveValue(reason);
+
+			// Removing a victory, and ending another session: not done, and the page says so in place.
+			const card = milestones.locator('article').filter({ hasText: victory });
+			await card.locator('summary', { hasText: 'Remove' }).click();
+			await card.getByRole('button', { name: 'Remove milestone' }).click();
+			await expect(card.getByRole('alert')).toHaveText(unavailableLine('The milestone wasn’t removed.', false));
+			await expect(card).toBeVisible();
+			const devices = account.getByRole('region', { name: 'Where you’re logged in' });
+			await devices
+				.locator('li')
+				.filter({ hasNotText: 'This device' })
+				.first()
+				.getByRole('button', { name: /^Log out/ })
+				.click();
+			await expect(devices.getByRole('alert')).toHaveText(unavailableLine('That device wasn’t logged out.', false));
+			for (const page of [recovery, agreement, milestones, account])
+				await expect(page.getByRole('heading', { level: 1, name: UNAVAILABLE_TITLE })).toHaveCount(0);
+
+			// Without JavaScript: the 503 page, with the words sent shown back to copy.
+			const form = plain.getByRole('region', { name: 'Check in' });
+			await form.getByText('Okay', { exact: true }).click();
+			await form.getByLabel(/A few words/).fill(words);
+			const [posted] = await Promise.all([
+				plain.waitForResponse((r) => r.request().method() === 'POST'),
+				form.getByRole('button', { name: 'Post check-in' }).click()
+			]);
+			expect(posted.status()).toBe(503);
+			expect(posted.headers()['cache-control']).toBe('no-store');
+			await expect(plain.getByRole('heading', { level: 1, name: UNAVAILABLE_TITLE })).toBeVisible();
+			await expect(plain.getByRole('heading', { name: 'What you wrote' })).toBeVisible();
+			await expect(plain.getByLabel('Your words')).toHaveValue(words);
+
+			// Logging out: this device is logged out, and the page says the session is not ended yet.
+			await recovery.getByRole('navigation', { name: 'Account' }).getByRole('button', { name: 'Log out' }).click();
+			await expect(recovery.getByRole('heading', { level: 1, name: 'You’re logged out on this device' })).toBeVisible();
+			await expect(recovery.getByText(/couldn’t close your session on its side yet/)).toBeVisible();
+			expect(await sessionCookie(context), 'the session cookie is gone').toBeUndefined();
+		} finally {
+			await cluster.startServer();
+		}
+		await until('/healthz says the database is back', async () => (await health(base)).status === 200, 15_000);
+		const sessionId = createHash('sha256').update(token).digest('hex');
+		const stillOpen = () => database!.query<{ id: string }>('SELECT id FROM sessions WHERE id = ?', [sessionId]);
+		expect(await stillOpen(), 'the session is still there until the device comes back').toHaveLength(1);
+		// The device's next request ends it, and it is on the log-in page as anyone logged out is.
+		await recovery.goto('/circles');
+		await expectPathname(recovery, '/login');
+		expect(await stillOpen(), 'the session logged out of is ended').toEqual([]);
+		// Nothing was saved meanwhile: the victory is there, the lapse is not, the dates are as they were.
+		const lapses = await database!.query<{ id: string }>('SELECT id FROM recovery_stretches WHERE ended_on IS NOT NULL AND circle_id = ?', [circleId]);
+		expect(lapses).toEqual([]);
+		expect(await database!.query('SELECT id FROM milestones WHERE title = ?', [victory])).toHaveLength(1);
+		expect(await database!.query('SELECT id FROM checkins WHERE body = ?', [words])).toEqual([]);
+		// The answered 503s by design; nothing else went wrong in any page.
+		expect(trouble.filter((line) => !line.startsWith('503 from POST '))).toEqual([]);
+	} finally {
+		await context.close();
+		await noScript.context.close();
+	}
 });

@@ -182,6 +182,50 @@ describe.skipIf(!bin)('a transaction whose connection is lost', () => {
 		expect(refused).toMatchObject({ code: '23505' });
 		expect(isDatabaseUnavailable(refused) || isCommitUnsure(refused)).toBe(false);
 	});
+	it('is "unsure" when a single write outside a transaction was lost once sent (it commits by itself), not a read nor a write in a transaction', async () => {
+		// One connection: the statement runs on the session whose pid was read just before.
+		const app = pool({ max: 1 });
+		const db = createPostgresKysely(app);
+		await app.query('CREATE TABLE single_writes (id INTEGER PRIMARY KEY)');
+		const pidOf = async () => (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db)).rows[0]!.pid;
+		/** Ends the session while `run` is busy with a statement matching `statement`; what it failed with. */
+		async function lostDuring(statement: RegExp, run: () => Promise<unknown>): Promise<unknown> {
+			const pid = await pidOf();
+			const failing = rejection(run());
+			await terminateDuring(() => pid, statement);
+			return failing;
+		}
+
+		const write = await lostDuring(/pg_sleep/, () =>
+			db
+				.insertInto('single_writes' as never)
+				.values({ id: sql`(SELECT 1 FROM pg_sleep(30))` } as never)
+				.execute()
+		);
+		expect(isDatabaseUnavailable(write)).toBe(true);
+		expect(isCommitUnsure(write)).toBe(true);
+
+		const rawWrite = await lostDuring(/pg_sleep/, () => sql`UPDATE single_writes SET id = 2 WHERE id = (SELECT 1 FROM pg_sleep(30))`.execute(db));
+		expect(isCommitUnsure(rawWrite)).toBe(true);
+
+		const read = await lostDuring(/pg_sleep/, () => sql`SELECT pg_sleep(30)`.execute(db));
+		expect(isDatabaseUnavailable(read)).toBe(true);
+		expect(isCommitUnsure(read)).toBe(false);
+
+		const inTransaction = await lostDuring(/pg_sleep/, () =>
+			db.transaction().execute((trx) =>
+				trx
+					.insertInto('single_writes' as never)
+					.values({ id: sql`(SELECT 3 FROM pg_sleep(30))` } as never)
+					.execute()
+			)
+		);
+		expect(isDatabaseUnavailable(inTransaction)).toBe(true);
+		expect(isCommitUnsure(inTransaction)).toBe(false);
+
+		// Nothing above was saved: each was lost before it finished (and "unsure" only says it may have been).
+		expect((await app.query('SELECT id FROM single_writes')).rows).toEqual([]);
+	});
 });
 
 describe.skipIf(!bin)('a pool while PostgreSQL stops and starts again', () => {

@@ -4,11 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Handle, RequestEvent } from '@sveltejs/kit';
 import { useAppDatabase, type AppTestDatabase } from './support/app-database';
-
-type WithRequestStore = <T>(store: unknown, run: () => T) => T;
+import { hookEvent, throughHandle } from './support/hook-request';
 
 let handle: Handle;
-let withRequestStore: WithRequestStore;
 let dbModule: typeof import('$lib/server/db');
 let token: string;
 let SESSION_COOKIE: string;
@@ -17,8 +15,6 @@ let app: AppTestDatabase;
 beforeAll(async () => {
 	app = await useAppDatabase();
 	({ handle } = await import('../../src/hooks.server'));
-	// Kit's own request store, which `sequence` reads; the module has no types of its own.
-	({ with_request_store: withRequestStore } = (await import('@sveltejs/kit/internal/server' as string)) as { with_request_store: WithRequestStore });
 	dbModule = await import('$lib/server/db');
 	({ SESSION_COOKIE } = await import('$lib/server/auth/cookies'));
 	const { addUser } = await import('./support/people');
@@ -45,18 +41,7 @@ interface Sent {
 async function answer(pathname: string, { cookie, method = 'GET', headers = {}, setsCookie = false }: Sent = {}) {
 	const url = new URL(`http://hearth.test${pathname}`);
 	const jar = new Map(cookie === undefined ? [] : [[SESSION_COOKIE, cookie]]);
-	const event = {
-		url,
-		request: new Request(url, { method }),
-		locals: {},
-		cookies: {
-			get: (name: string) => jar.get(name),
-			set: (name: string, value: string) => jar.set(name, value),
-			delete: (name: string) => jar.delete(name)
-		},
-		route: { id: null },
-		getClientAddress: () => '203.0.113.7'
-	} as unknown as RequestEvent;
+	const event = hookEvent(new Request(url, { method }), jar);
 	let seenUser: unknown;
 	const resolve = async (seen: RequestEvent) => {
 		seenUser = seen.locals.user;
@@ -64,9 +49,7 @@ async function answer(pathname: string, { cookie, method = 'GET', headers = {}, 
 		if (setsCookie) response.headers.append('set-cookie', `${SESSION_COOKIE}=new-token; Path=/; HttpOnly; SameSite=Lax`);
 		return response;
 	};
-	// The request store SvelteKit gives every handle (`sequence` reads its tracer).
-	const state = { tracing: { record_span: ({ fn }: { fn: (span: unknown) => unknown }) => fn({}) } };
-	const response = await withRequestStore({ event, state }, () => handle({ event, resolve }));
+	const response = await throughHandle(handle, event, resolve);
 	return { response, cacheControl: response.headers.get('cache-control'), seenUser };
 }
 

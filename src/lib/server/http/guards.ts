@@ -2,7 +2,7 @@
 // access to the circle in the URL (or the same 404 for every outsider). While the database is away
 // nobody's session can be checked: that is a 503 (unavailable.ts), never "log in" or "not found".
 import { error, redirect, type RequestEvent } from '@sveltejs/kit';
-import { UNAVAILABLE_MESSAGE, UNAVAILABLE_STATUS, UNSURE_MESSAGE } from '$lib/unavailable';
+import { UNAVAILABLE_MESSAGE, UNAVAILABLE_STATUS, UNSURE_MESSAGE, type SentWords } from '$lib/unavailable';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { loginUrlFor } from '$lib/server/auth/redirects';
 import { getDb } from '$lib/server/db';
@@ -12,9 +12,17 @@ import { isRefusal, REFUSAL_STATUS } from '$lib/server/refusal';
 /**
  * The error for "Hearth cannot reach its database": the 503 page, or a form's unavailable line.
  * `unsure`: it was lost while saving, so what was sent may have been saved (UNSURE_MESSAGE).
+ * `sent`: the words of a form posted without JavaScript, for the page to show back (locals.sent).
  */
-export function databaseAway(unsure = false): never {
-	error(UNAVAILABLE_STATUS, unsure ? { message: UNSURE_MESSAGE, unavailable: true, unsure: true } : { message: UNAVAILABLE_MESSAGE, unavailable: true });
+export function databaseAway(unsure = false, sent?: SentWords[]): never {
+	error(UNAVAILABLE_STATUS, unavailableError(unsure, sent));
+}
+
+/** The body of that error (also what hooks.server.ts handleError gives a database that went away). */
+export function unavailableError(unsure: boolean, sent?: SentWords[]): App.Error {
+	const body: App.Error = unsure ? { message: UNSURE_MESSAGE, unavailable: true, unsure: true } : { message: UNAVAILABLE_MESSAGE, unavailable: true };
+	if (sent?.length) body.sent = sent;
+	return body;
 }
 
 /**
@@ -22,7 +30,7 @@ export function databaseAway(unsure = false): never {
  * (hooks.server.ts): who is asking is then unknown, so no answer may treat them as signed out.
  */
 export function requireSessionChecked(locals: App.Locals): void {
-	if (locals.databaseAway && !locals.user) databaseAway();
+	if (locals.databaseAway && !locals.user) databaseAway(false, locals.sent);
 }
 
 /** The signed-in user, or a redirect to log in that comes back here afterwards. */

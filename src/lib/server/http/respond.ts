@@ -44,7 +44,7 @@ interface FormActionOptions {
  * typed (EnhancedForm `unavailable`); it is never mistaken for a refusal or for a success.
  */
 export async function formAction<S extends FormSchema, R extends object>(
-	event: Pick<RequestEvent, 'request'> & Partial<Pick<RequestEvent, 'setHeaders'>>,
+	event: Pick<RequestEvent, 'request'> & Partial<Pick<RequestEvent, 'setHeaders' | 'locals'>>,
 	action: string,
 	schema: S,
 	run: (data: v.InferOutput<S>, form: FormData) => Promise<R>,
@@ -62,7 +62,7 @@ export async function formAction<S extends FormSchema, R extends object>(
 	try {
 		return { action, ...(await run(parsed.data, form)) };
 	} catch (caught) {
-		if (isDatabaseUnavailable(caught)) databaseAway(isCommitUnsure(caught));
+		if (isDatabaseUnavailable(caught)) databaseAway(isCommitUnsure(caught), event.locals?.sent);
 		if (!isRefusal(caught)) throw caught;
 		// A refusal that asks to wait says for how long, as a 429 should.
 		if (caught.retryAfterMs) event.setHeaders?.({ 'retry-after': String(Math.ceil(caught.retryAfterMs / 1000)) });

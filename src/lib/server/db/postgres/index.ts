@@ -2,7 +2,7 @@
 // open under an advisory lock, and Kysely over it. Each transaction is a real one on a pooled
 // connection, so writes to one circle are made serial by lockCircle (db/dialect.ts), not by a
 // single connection as on SQLite.
-import { Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection } from 'kysely';
+import { Kysely, PostgresDialect, PostgresDriver, type CompiledQuery, type DatabaseConnection, type TransactionSettings } from 'kysely';
 import type { Pool } from 'pg';
 import { isDatabaseUnavailable, markCommitUnsure } from '../unavailable';
 import type { DB } from '../schema';
@@ -17,14 +17,64 @@ export interface OpenedPostgresDatabase extends OpenedDatabaseBase {
 	pool: Pool;
 }
 
+/** What pg says when a query was refused before it was sent: the client's connection was already gone. */
+const NEVER_SENT = ['Client has encountered a connection error and is not queryable', 'Client was closed and is not queryable'];
+
+/** The kinds of statement that change rows (raw SQL is judged by its first word, see changesRows). */
+const WRITES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
+
+/** Whether a statement may change rows: Kysely's own writes, and raw SQL that is not a plain read. */
+function changesRows(query: CompiledQuery): boolean {
+	if (WRITES.has(query.query.kind)) return true;
+	return query.query.kind === 'RawNode' && !/^\s*(select|show|explain|values)\b/i.test(query.sql);
+}
+
 /**
- * Kysely's driver, except that a transaction whose connection is lost while its COMMIT is on its
- * way fails with an error marked "unsure" (db/unavailable.ts): the server may have committed it,
- * so the person is told it may have been saved, never that it was not. Kysely then tries a
- * ROLLBACK on the dead connection, whose error takes the COMMIT's place: it is marked too.
+ * Kysely's driver, except that a write whose connection is lost before its answer came may have
+ * been committed without the answer reaching us, so its error is marked "unsure" (db/unavailable.ts)
+ * and the person is told it may have been saved, never that it was not:
+ *
+ * - a transaction lost while its COMMIT is on its way (Kysely then tries a ROLLBACK on the dead
+ *   connection, whose error takes the COMMIT's place: it is marked too);
+ * - a single statement outside a transaction (it commits by itself: INSERT, UPDATE, DELETE, or raw
+ *   SQL that is not a plain read) lost once it was sent. One lost inside a transaction before its
+ *   COMMIT did not happen, and one pg refused before sending it (its connection already gone) did
+ *   not either: those are plain "unavailable".
  */
 class HearthPostgresDriver extends PostgresDriver {
 	readonly #unsure = new WeakSet<DatabaseConnection>();
+	/** Connections between BEGIN and COMMIT or ROLLBACK: their statements commit only with it. */
+	readonly #inTransaction = new WeakSet<DatabaseConnection>();
+	readonly #watched = new WeakMap<DatabaseConnection, DatabaseConnection>();
+
+	override async acquireConnection(): Promise<DatabaseConnection> {
+		const connection = await super.acquireConnection();
+		let watched = this.#watched.get(connection);
+		if (!watched) {
+			const inTransaction = this.#inTransaction;
+			watched = new Proxy(connection, {
+				get(target, property) {
+					const value = Reflect.get(target, property, target);
+					if (property !== 'executeQuery') return typeof value === 'function' ? value.bind(target) : value;
+					return async (query: CompiledQuery) => {
+						try {
+							return await target.executeQuery(query);
+						} catch (error) {
+							if (isDatabaseUnavailable(error) && !inTransaction.has(watched!) && changesRows(query) && !sentNever(error)) markCommitUnsure(error);
+							throw error;
+						}
+					};
+				}
+			});
+			this.#watched.set(connection, watched);
+		}
+		return watched;
+	}
+
+	override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+		this.#inTransaction.add(connection);
+		await super.beginTransaction(connection, settings);
+	}
 
 	override async commitTransaction(connection: DatabaseConnection): Promise<void> {
 		try {
@@ -33,6 +83,8 @@ class HearthPostgresDriver extends PostgresDriver {
 			if (!isDatabaseUnavailable(error)) throw error;
 			this.#unsure.add(connection);
 			throw markCommitUnsure(error);
+		} finally {
+			this.#inTransaction.delete(connection);
 		}
 	}
 
@@ -43,8 +95,20 @@ class HearthPostgresDriver extends PostgresDriver {
 			throw this.#unsure.has(connection) ? markCommitUnsure(error) : error;
 		} finally {
 			this.#unsure.delete(connection);
+			this.#inTransaction.delete(connection);
 		}
 	}
+
+	override async releaseConnection(connection: Parameters<PostgresDriver['releaseConnection']>[0]): Promise<void> {
+		// A transaction Kysely gave up on without COMMIT or ROLLBACK (it never does) ends with its connection.
+		this.#inTransaction.delete(connection);
+		await super.releaseConnection(connection);
+	}
+}
+
+function sentNever(error: unknown): boolean {
+	const message = (error as { message?: unknown } | null)?.message;
+	return typeof message === 'string' && NEVER_SENT.some((words) => message.startsWith(words));
 }
 
 class HearthPostgresDialect extends PostgresDialect {
