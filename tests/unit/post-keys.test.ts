@@ -8,6 +8,8 @@ import { sql } from 'kysely';
 import { editCheckIn, editReply, postCheckIn, postReply, removeCheckIn, removeReply } from '$lib/server/checkins/checkins';
 import { SENT_WITH_OTHER_WORDS } from '$lib/server/checkins/post-keys';
 import { removeMember } from '$lib/server/circles/circles';
+import { deleteAccount } from '$lib/server/account/deletion';
+import { hashPassword } from '$lib/server/auth/passwords';
 import { isRefusal } from '$lib/server/refusal';
 import type { CheckInView } from '$lib/checkins';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from './support/database';
@@ -137,6 +139,28 @@ describe('a check-in or reply sent again with its key', () => {
 		expect(await refused(postCheckIn(db(), sam, { ...words('Hello.'), clientKey: KEY }, T0 + 1))).toMatchObject({ reason: 'not-found' });
 		expect(await refused(postCheckIn(db(), sam, { ...words('Hello again.'), clientKey: OTHER_KEY }, T0 + 2))).toMatchObject({ reason: 'not-found' });
 		expect(await counts(circleId)).toEqual(before);
+	});
+});
+
+describe('a deleted account’s keys', () => {
+	beforeEach(async () => {
+		testDb = await createTestDatabase();
+	});
+	afterEach(async () => {
+		await testDb.dispose();
+	});
+
+	it('go with the account, as its check-ins and replies do, and so do the keys of replies to its check-ins', async () => {
+		const { circleId, accessOf, people } = await circleOf(db(), ['Sam', 'Ana']);
+		const [maria, sam, ana] = people;
+		const samsCheckIn = await postCheckIn(db(), await accessOf(sam), { ...words('Mine.'), clientKey: KEY }, T0);
+		await postReply(db(), await accessOf(sam), samsCheckIn.id, 'And a note.', T0 + 1, OTHER_KEY);
+		await postReply(db(), await accessOf(ana), samsCheckIn.id, 'Ana’s reply.', T0 + 2, KEY);
+		const mariasCheckIn = await postCheckIn(db(), await accessOf(maria), { ...words('Maria’s.'), clientKey: OTHER_KEY }, T0 + 3);
+		await db().updateTable('users').set({ password_hash: await hashPassword('a long enough password') }).where('id', '=', sam.id).execute();
+		await deleteAccount(db(), sam, 'a long enough password');
+		const keys = await testDb.all<{ author_id: string; checkin_id: string }>('SELECT author_id, checkin_id FROM post_keys WHERE circle_id = ?', circleId);
+		expect(keys).toEqual([{ author_id: maria.id, checkin_id: mariasCheckIn.id }]);
 	});
 });
 
