@@ -61,7 +61,14 @@ function event(user: SessionUser, body: URLSearchParams) {
 async function stored() {
 	const db = dbModule.getDb();
 	const count = async (table: 'checkins' | 'checkin_replies' | 'circle_events' | 'post_keys') =>
-		Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+		Number(
+			(
+				await db
+					.selectFrom(table)
+					.select((eb) => eb.fn.countAll().as('n'))
+					.executeTakeFirstOrThrow()
+			).n
+		);
 	return { checkins: await count('checkins'), replies: await count('checkin_replies'), events: await count('circle_events'), keys: await count('post_keys') };
 }
 

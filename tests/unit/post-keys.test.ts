@@ -27,9 +27,7 @@ const db = () => testDb.db;
 async function counts(circleId: string) {
 	return {
 		checkins: Number(await testDb.value('SELECT COUNT(*) FROM checkins WHERE circle_id = ?', circleId)),
-		replies: Number(
-			await testDb.value('SELECT COUNT(*) FROM checkin_replies r JOIN checkins c ON c.id = r.checkin_id WHERE c.circle_id = ?', circleId)
-		),
+		replies: Number(await testDb.value('SELECT COUNT(*) FROM checkin_replies r JOIN checkins c ON c.id = r.checkin_id WHERE c.circle_id = ?', circleId)),
 		events: Number(await testDb.value('SELECT COUNT(*) FROM circle_events WHERE circle_id = ?', circleId)),
 		keys: Number(await testDb.value('SELECT COUNT(*) FROM post_keys WHERE circle_id = ?', circleId))
 	};
@@ -157,7 +155,11 @@ describe('a deleted account’s keys', () => {
 		await postReply(db(), await accessOf(sam), samsCheckIn.id, 'And a note.', T0 + 1, OTHER_KEY);
 		await postReply(db(), await accessOf(ana), samsCheckIn.id, 'Ana’s reply.', T0 + 2, KEY);
 		const mariasCheckIn = await postCheckIn(db(), await accessOf(maria), { ...words('Maria’s.'), clientKey: OTHER_KEY }, T0 + 3);
-		await db().updateTable('users').set({ password_hash: await hashPassword('a long enough password') }).where('id', '=', sam.id).execute();
+		await db()
+			.updateTable('users')
+			.set({ password_hash: await hashPassword('a long enough password') })
+			.where('id', '=', sam.id)
+			.execute();
 		await deleteAccount(db(), sam, 'a long enough password');
 		const keys = await testDb.all<{ author_id: string; checkin_id: string }>('SELECT author_id, checkin_id FROM post_keys WHERE circle_id = ?', circleId);
 		expect(keys).toEqual([{ author_id: maria.id, checkin_id: mariasCheckIn.id }]);
@@ -186,7 +188,9 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('the same key sent by many connecti
 		});
 		go();
 		const outcomes = await Promise.allSettled(running);
-		const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [isRefusal(outcome.reason) ? outcome.reason.reason : String(outcome.reason)] : []));
+		const failures = outcomes.flatMap((outcome) =>
+			outcome.status === 'rejected' ? [isRefusal(outcome.reason) ? outcome.reason.reason : String(outcome.reason)] : []
+		);
 		expect(failures).toEqual([]);
 		return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
 	}

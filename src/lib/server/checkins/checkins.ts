@@ -296,7 +296,10 @@ export async function postReply(
 		}
 		await requireStandingCheckIn(trx, member, checkinId);
 		const replyId = newId();
-		await trx.insertInto('checkin_replies').values({ id: replyId, checkin_id: checkinId, author_id: member.userId, body, created_at: now, edited_at: null }).execute();
+		await trx
+			.insertInto('checkin_replies')
+			.values({ id: replyId, checkin_id: checkinId, author_id: member.userId, body, created_at: now, edited_at: null })
+			.execute();
 		if (clientKey) await keepPostKey(trx, member, { clientKey, kind: 'reply', hash, checkinId, replyId }, now);
 		return { ...(await recordChange(trx, member, checkinId, 'checkin.replied', now)), replyId };
 	});

@@ -17,7 +17,8 @@ import type { DB } from '$lib/server/db';
 import type { CircleAccess } from '$lib/server/circles/access';
 import { conflict } from '$lib/server/refusal';
 
-export const SENT_WITH_OTHER_WORDS = 'This was already sent with different words, so this wasn’t posted. Your words are kept: reload the page and send them again.';
+export const SENT_WITH_OTHER_WORDS =
+	'This was already sent with different words, so this wasn’t posted. Your words are kept: reload the page and send them again.';
 
 export type PostKind = 'checkin' | 'reply';
 
