@@ -138,17 +138,8 @@ describe('a check-in or reply sent again with its key', () => {
 		expect(await refused(postCheckIn(db(), sam, { ...words('Hello again.'), clientKey: OTHER_KEY }, T0 + 2))).toMatchObject({ reason: 'not-found' });
 		expect(await counts(circleId)).toEqual(before);
 	});
-});
 
-describe('a deleted account’s keys', () => {
-	beforeEach(async () => {
-		testDb = await createTestDatabase();
-	});
-	afterEach(async () => {
-		await testDb.dispose();
-	});
-
-	it('go with the account, as its check-ins and replies do, and so do the keys of replies to its check-ins', async () => {
+	it('takes a deleted account’s keys with it, as its check-ins and replies, and the keys of replies to its check-ins, as its check-ins and replies do, and so do the keys of replies to its check-ins', async () => {
 		const { circleId, accessOf, people } = await circleOf(db(), ['Sam', 'Ana']);
 		const [maria, sam, ana] = people;
 		const samsCheckIn = await postCheckIn(db(), await accessOf(sam), { ...words('Mine.'), clientKey: KEY }, T0);
