@@ -1,7 +1,8 @@
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = ({ locals }) => ({
-	user: locals.user ? { displayName: locals.user.displayName } : null,
+	// The id lets this device's outbox keep only the signed-in person's posts ($lib/outbox).
+	user: locals.user ? { id: locals.user.id, displayName: locals.user.displayName } : null,
 	// The session could not be checked (the database is away): neither signed in nor signed out.
 	databaseAway: locals.databaseAway === true && !locals.user
 });

@@ -186,6 +186,21 @@ export function choice<const T extends readonly [string, ...string[]]>(options: 
 	return v.pipe(v.optional(v.string(), ''), v.picklist(options, message), v.metadata({ redisplay: 64, options }));
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A key the sender's device made for one post (a UUID), or null when none was sent. Anything else
+ * (too long, not a UUID, sent twice) is `message`. Never sent back to be shown: the page has its own.
+ */
+export function clientKey(message: string) {
+	return v.pipe(
+		v.optional(v.string(message), ''),
+		v.check((value) => value === '' || UUID.test(value), message),
+		v.transform((value) => (value === '' ? null : value.toLowerCase())),
+		v.metadata({ redisplay: 0, once: true })
+	);
+}
+
 /** A yes/no radio pair as a boolean; anything else is `message`. */
 export function yesNo(message: string) {
 	return v.pipe(
@@ -212,6 +227,8 @@ interface FieldMetadata {
 	redisplay?: number;
 	/** A choice's options: anything else is not put back (no radio would match it anyway). */
 	options?: readonly string[];
+	/** Sent more than once, the field is refused rather than its first value taken (see formInput). */
+	once?: boolean;
 }
 
 /** A field's metadata, also from the schema a pipe starts with (e.g. yesNo builds on choice). */
@@ -221,23 +238,33 @@ function metadataOf(entry: unknown): FieldMetadata {
 	return { ...metadataOf(root), ...(v.getMetadata(entry as Parameters<typeof v.getMetadata>[0]) as FieldMetadata) };
 }
 
-/** The schema's fields as sent (strings only: a file or a missing field is undefined). */
-function formInput(schema: FormSchema, form: FormData): Record<string, string | undefined> {
-	const input: Record<string, string | undefined> = {};
-	for (const name of Object.keys(entriesOf(schema))) {
-		const value = form.get(name);
+/**
+ * The schema's fields as sent (strings only: a file or a missing field is undefined). A field
+ * sent more than once counts its first value, except one marked `once` (see `once`), whose
+ * schema then sees all of them, and refuses them.
+ */
+function formInput(schema: FormSchema, form: FormData): Record<string, string | string[] | undefined> {
+	const input: Record<string, string | string[] | undefined> = {};
+	for (const [name, entry] of Object.entries(entriesOf(schema))) {
+		const all = form.getAll(name);
+		if (all.length > 1 && metadataOf(entry).once) {
+			input[name] = all.map((value) => (typeof value === 'string' ? value : ''));
+			continue;
+		}
+		const value = all[0];
 		input[name] = typeof value === 'string' ? value : undefined;
 	}
 	return input;
 }
 
 /** What the person typed, cut to a sensible length, to put back in the form. */
-function redisplayValues(schema: FormSchema, input: Record<string, string | undefined>): FormValues {
+function redisplayValues(schema: FormSchema, input: Record<string, string | string[] | undefined>): FormValues {
 	const entries = entriesOf(schema);
 	const values: FormValues = {};
 	for (const [name, value] of Object.entries(input)) {
-		if (value === undefined || name === 'password' || name.endsWith('Password')) continue;
+		if (typeof value !== 'string' || name === 'password' || name.endsWith('Password')) continue;
 		const { redisplay = DEFAULT_REDISPLAY, options } = metadataOf(entries[name]!);
+		if (redisplay === 0) continue;
 		// Cut without counting all of it: a huge body is not segmented to the end just to be cut.
 		values[name] = options ? (options.includes(value) ? value : '') : firstCharacters(value, redisplay);
 	}

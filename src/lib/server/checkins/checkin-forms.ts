@@ -2,9 +2,10 @@
 // form's schema names every field it reads, so a failure gives back what was typed in each.
 import * as v from 'valibot';
 import { CHECKIN_BODY_MAX, CRAVING_MAX, NEEDS, REACTIONS, REPLY_BODY_MAX, type Need, type ReactionKind } from '$lib/checkins';
-import { choice, field, text } from '$lib/server/forms';
+import { choice, clientKey, field, text } from '$lib/server/forms';
 
 export const UNKNOWN_REACTION = 'That reaction isn’t one of the choices.';
+export const BAD_CLIENT_KEY = 'We couldn’t tell whether this was sent already (its key isn’t right). Your words are kept: reload the page and send them again.';
 
 const MOOD_CHOICES = ['1', '2', '3', '4', '5'] as const;
 const NEED_CHOICES = Object.keys(NEEDS) as [Need, ...Need[]];
@@ -32,6 +33,9 @@ export const checkInSchema = v.object(checkInEntries);
 export type CheckInInput = v.InferOutput<typeof checkInSchema>;
 export type CheckInField = keyof CheckInInput;
 
+/** Posting a check-in: its words, and the key its sender's device made, to post it once (post-keys.ts). */
+export const postCheckInSchema = v.object({ ...checkInEntries, clientKey: clientKey(BAD_CLIENT_KEY) });
+
 export const editCheckInSchema = v.object({ checkinId: field(), ...checkInEntries });
 
 /** Removing a check-in: which one. */
@@ -42,6 +46,9 @@ export const reactionSchema = v.object({ checkinId: field(), kind: choice(REACTI
 const replyBody = text('a reply', REPLY_BODY_MAX, { required: true, requiredMessage: 'Please write a few words first.' });
 
 export const replySchema = v.object({ checkinId: field(), body: replyBody });
+
+/** Posting a reply: which check-in, the words, and the key its sender's device made (post-keys.ts). */
+export const postReplySchema = v.object({ ...replySchema.entries, clientKey: clientKey(BAD_CLIENT_KEY) });
 
 export const editReplySchema = v.object({ replyId: field(), body: replyBody });
 

@@ -12,6 +12,7 @@ import { publishCircleEvents } from '$lib/server/realtime/publish';
 import { EDIT_WINDOW_MS, FEED_PAGE_SIZE, REACTIONS, type CheckInView, type Need, type ReactionKind, type ReplyView } from '$lib/checkins';
 import type { CheckInEventType } from '$lib/realtime/events';
 import { UNKNOWN_REACTION, type CheckInInput } from './checkin-forms';
+import { earlierPost, forgetWords, keepPostKey, wordsHash } from './post-keys';
 
 type Reader = Database | Transaction<DB>;
 
@@ -158,12 +159,26 @@ const insertCheckIn = prepared(
 		})
 );
 
-export async function postCheckIn(db: Database, access: CircleAccess, input: CheckInInput, now = Date.now()): Promise<CheckInView> {
+/**
+ * Posts a check-in. With a `clientKey` (the sender's device made it), the same key sent again with
+ * the same words is answered with the check-in it posted the first time, as it now is, and posts
+ * nothing (post-keys.ts); with other words it is refused.
+ */
+export async function postCheckIn(
+	db: Database,
+	access: CircleAccess,
+	input: CheckInInput & { clientKey?: string | null },
+	now = Date.now()
+): Promise<CheckInView> {
 	requireCan(access, 'postCheckIn');
 	const circleId = access.circle.id;
 	const id = newId();
+	const clientKey = input.clientKey ?? null;
+	const hash = clientKey ? wordsHash('checkin', [input.mood, input.craving, input.need, input.body]) : '';
 	const { event, checkin } = await db.transaction().execute(async (trx) => {
 		const member = await lockCircleFor(trx, access, 'postCheckIn');
+		const earlier = clientKey ? await earlierPost(trx, member, clientKey, 'checkin', hash) : null;
+		if (earlier) return { event: null, checkin: (await loadCheckInViews(trx, [earlier.checkinId]))[0]! };
 		// A new check-in has no reactions or replies yet, so its view is built from what is written
 		// rather than read back (this is the hottest write path: see BENCHMARKS.md).
 		const checkin: CheckInView = {
@@ -182,10 +197,11 @@ export async function postCheckIn(db: Database, access: CircleAccess, input: Che
 			replies: []
 		};
 		await insertCheckIn(trx, id, circleId, member.userId, checkin.mood, checkin.craving, checkin.need, checkin.body, now);
+		if (clientKey) await keepPostKey(trx, member, { clientKey, kind: 'checkin', hash, checkinId: id, replyId: null }, now);
 		const event = await appendCircleEvent(trx, { circleId, actorId: member.userId, type: 'checkin.posted' as CheckInEventType, payload: { checkin }, now });
 		return { event, checkin };
 	});
-	publishCircleEvents([event]);
+	if (event) publishCircleEvents([event]);
 	return checkin;
 }
 
@@ -208,6 +224,7 @@ export async function editCheckIn(
 			.set({ mood: input.mood, craving: member.inRecovery ? input.craving : null, need: input.need, body: input.body, edited_at: now })
 			.where('id', '=', checkinId)
 			.execute();
+		await forgetWords(trx, { checkinId, kind: 'checkin' });
 		return recordChange(trx, member, checkinId, 'checkin.edited', now);
 	});
 	publishCircleEvents([change.event]);
@@ -225,6 +242,8 @@ export async function removeCheckIn(db: Database, access: CircleAccess, checkinI
 		await trx.updateTable('checkins').set({ deleted_at: now, mood: null, craving: null, need: null, body: '' }).where('id', '=', checkinId).execute();
 		await trx.deleteFrom('checkin_reactions').where('checkin_id', '=', checkinId).execute();
 		await trx.deleteFrom('checkin_replies').where('checkin_id', '=', checkinId).execute();
+		// Its words and its replies' are gone: so are their hashes (the keys stay, posted once).
+		await forgetWords(trx, { checkinId });
 		return recordChange(trx, member, checkinId, 'checkin.removed', now);
 	});
 	if (change.event) publishCircleEvents([change.event]);
@@ -253,19 +272,39 @@ export async function toggleReaction(db: Database, access: CircleAccess, checkin
 	return { checkin: change.checkin };
 }
 
-export async function postReply(db: Database, access: CircleAccess, checkinId: string, body: string, now = Date.now()): Promise<{ checkin: CheckInView }> {
+/**
+ * Replies to a check-in. With a `clientKey`, the same key sent again with the same words answers
+ * with the check-in as it now is and the first reply's id, posting nothing (post-keys.ts).
+ */
+export async function postReply(
+	db: Database,
+	access: CircleAccess,
+	checkinId: string,
+	body: string,
+	now = Date.now(),
+	clientKey: string | null = null
+): Promise<{ checkin: CheckInView; replyId: string | null }> {
 	requireCan(access, 'respond');
+	const hash = clientKey ? wordsHash('reply', [checkinId, body]) : '';
 	const change = await db.transaction().execute(async (trx) => {
 		const member = await lockCircleFor(trx, access, 'respond');
+		const earlier = clientKey ? await earlierPost(trx, member, clientKey, 'reply', hash) : null;
+		if (earlier) {
+			const [checkin] = await loadCheckInViews(trx, [earlier.checkinId]);
+			if (!checkin) throw notFound();
+			return { event: null, checkin, replyId: earlier.replyId };
+		}
 		await requireStandingCheckIn(trx, member, checkinId);
+		const replyId = newId();
 		await trx
 			.insertInto('checkin_replies')
-			.values({ id: newId(), checkin_id: checkinId, author_id: member.userId, body, created_at: now, edited_at: null })
+			.values({ id: replyId, checkin_id: checkinId, author_id: member.userId, body, created_at: now, edited_at: null })
 			.execute();
-		return recordChange(trx, member, checkinId, 'checkin.replied', now);
+		if (clientKey) await keepPostKey(trx, member, { clientKey, kind: 'reply', hash, checkinId, replyId }, now);
+		return { ...(await recordChange(trx, member, checkinId, 'checkin.replied', now)), replyId };
 	});
-	publishCircleEvents([change.event]);
-	return { checkin: change.checkin };
+	if (change.event) publishCircleEvents([change.event]);
+	return { checkin: change.checkin, replyId: change.replyId };
 }
 
 /** A reply of a check-in in this circle, or not found. */
@@ -289,6 +328,7 @@ export async function editReply(db: Database, access: CircleAccess, replyId: str
 		const reply = await requireReply(trx, member, replyId);
 		requireOwnWithinWindow(member, reply.author_id, reply.created_at, now, 'reply');
 		await trx.updateTable('checkin_replies').set({ body, edited_at: now }).where('id', '=', replyId).execute();
+		await forgetWords(trx, { replyId });
 		return recordChange(trx, member, reply.checkin_id, 'checkin.reply-edited', now);
 	});
 	publishCircleEvents([change.event]);
@@ -301,6 +341,8 @@ export async function removeReply(db: Database, access: CircleAccess, replyId: s
 		const member = await lockCircleFor(trx, access, 'respond');
 		const reply = await requireReply(trx, member, replyId);
 		if (reply.author_id !== member.userId) throw forbidden('You can only remove your own replies.');
+		// Before the reply goes (its key then keeps no reply id): no hash of words that are gone.
+		await forgetWords(trx, { replyId });
 		await trx.deleteFrom('checkin_replies').where('id', '=', replyId).execute();
 		return recordChange(trx, member, reply.checkin_id, 'checkin.reply-removed', now);
 	});

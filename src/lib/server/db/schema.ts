@@ -98,6 +98,7 @@ export interface DB {
 	checkins: CheckinsTable;
 	checkin_reactions: CheckinReactionsTable;
 	checkin_replies: CheckinRepliesTable;
+	post_keys: PostKeysTable;
 	agreements: AgreementsTable;
 	agreement_versions: AgreementVersionsTable;
 	agreement_proposals: AgreementProposalsTable;
@@ -190,6 +191,19 @@ export interface CheckinRepliesTable {
 	body: string;
 	created_at: number;
 	edited_at: number | null;
+}
+
+/** A check-in's or reply's key from its sender's device: posted once (0016_post_keys.sql). */
+export interface PostKeysTable {
+	circle_id: string;
+	author_id: string;
+	client_key: string;
+	kind: 'checkin' | 'reply';
+	/** SHA-256 of what was sent; null once those words were edited or removed. */
+	words_hash: string | null;
+	checkin_id: string;
+	reply_id: string | null;
+	created_at: number;
 }
 
 export interface AgreementsTable {

@@ -4,12 +4,12 @@ import { formAction, orError } from '$lib/server/http/respond';
 import { loadCircleHome } from '$lib/server/circles/home';
 import {
 	checkInIdSchema,
-	checkInSchema,
 	editCheckInSchema,
 	editReplySchema,
+	postCheckInSchema,
+	postReplySchema,
 	reactionSchema,
-	replyIdSchema,
-	replySchema
+	replyIdSchema
 } from '$lib/server/checkins/checkin-forms';
 import { editCheckIn, editReply, postCheckIn, postReply, removeCheckIn, removeReply, toggleReaction } from '$lib/server/checkins/checkins';
 import { logPositionFor } from '$lib/server/realtime/log-position';
@@ -25,7 +25,12 @@ export const load: PageServerLoad = async (event) => {
 	const live = await logPositionFor(event.locals, circleId);
 	const access = await circleAccess(event);
 	const home = await orError(() => loadCircleHome(getDb(), access, { cursor: event.url.searchParams.get('before') }));
-	return { ...home, live, olderPage: event.url.searchParams.has('before') };
+	// Fresh keys for the page's forms, so that without JavaScript too a form sent twice (a double
+	// click, a reload that sends it again) posts once (checkins/post-keys.ts). With JavaScript each
+	// form makes its own for every post. One for all reply forms: a page without JavaScript sends
+	// one form and is then replaced by the answer, which brings new keys.
+	const postKeys = { checkIn: crypto.randomUUID(), reply: crypto.randomUUID() };
+	return { ...home, live, olderPage: event.url.searchParams.has('before'), postKeys };
 };
 
 // Each failure keeps the check-in's or reply's id among its values (checkinId, replyId), so the
@@ -33,7 +38,7 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	post: async (event) => {
 		const access = await circleAccess(event, 'postCheckIn');
-		return formAction(event, 'post', checkInSchema, async (input) => ({ checkin: await postCheckIn(getDb(), access, input) }));
+		return formAction(event, 'post', postCheckInSchema, async (input) => ({ checkin: await postCheckIn(getDb(), access, input) }));
 	},
 
 	edit: async (event) => {
@@ -53,7 +58,7 @@ export const actions: Actions = {
 
 	reply: async (event) => {
 		const access = await circleAccess(event, 'respond');
-		return formAction(event, 'reply', replySchema, ({ checkinId, body }) => postReply(getDb(), access, checkinId, body));
+		return formAction(event, 'reply', postReplySchema, ({ checkinId, body, clientKey }) => postReply(getDb(), access, checkinId, body, Date.now(), clientKey));
 	},
 
 	editReply: async (event) => {

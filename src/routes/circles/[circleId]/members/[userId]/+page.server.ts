@@ -35,6 +35,8 @@ export const load: PageServerLoad = async (event) => {
 		trend,
 		recovery: recovery.find((summary) => summary.person.id === userId) ?? null,
 		milestones,
-		feed
+		feed,
+		// A reply's key for a page without JavaScript (see the circle page's load).
+		replyKey: crypto.randomUUID()
 	};
 };
