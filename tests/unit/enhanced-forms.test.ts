@@ -29,7 +29,11 @@ function enhancedFormProblems(file: string, source: string): Problem[] {
 	const lineOf = (index: number) => source.slice(0, index).split('\n').length;
 	for (const match of source.matchAll(/use:enhance(=\{([^}]*)\})?/g)) {
 		const line = lineOf(match.index);
-		const sender = /^\s*([A-Za-z_$][\w$]*)\.submit\s*$/.exec(match[2] ?? '')?.[1];
+		// Either `x.submit` of an EnhancedForm, or a submit made by outboxSubmit({ form: x, … }) (which
+		// hands whatever it does not keep on the device to x.submit).
+		const expression = (match[2] ?? '').trim();
+		const outboxForm = new RegExp(`\\b${expression.replace(/\W/g, '')}\\s*=\\s*outboxSubmit\\(\\{[^]*?\\bform:\\s*([A-Za-z_$][\\w$]*)`).exec(source)?.[1];
+		const sender = /^([A-Za-z_$][\w$]*)\.submit$/.exec(expression)?.[1] ?? (/^[A-Za-z_$][\w$]*$/.test(expression) ? outboxForm : undefined);
 		if (!sender) {
 			problems.push({ file, line, what: `use:enhance${match[1] ?? ''}: not an EnhancedForm's submit` });
 			continue;
@@ -55,6 +59,10 @@ describe('forms sent by the page', () => {
 		const own = '<form use:enhance={() => async ({ update }) => update({ reset: false })}></form>';
 		const unshown = '<script>const sending = new EnhancedForm();</script><form use:enhance={sending.submit}></form>';
 		const fine = '<script>const sending = new EnhancedForm();</script><form use:enhance={sending.submit}></form><FormProblem form={sending} keeps />';
+		const outboxed =
+			'<script>const sending = new EnhancedForm(); const keepOrSend = outboxSubmit({ outbox, form: sending });</script><form use:enhance={keepOrSend}></form><FormProblem form={sending} />';
+		expect(enhancedFormProblems('outboxed', outboxed)).toEqual([]);
+		expect(enhancedFormProblems('outboxed, unshown', outboxed.replace('<FormProblem form={sending} />', ''))).toHaveLength(1);
 		expect(enhancedFormProblems('bare', bare)).toHaveLength(1);
 		expect(enhancedFormProblems('own', own)).toHaveLength(1);
 		expect(enhancedFormProblems('unshown', unshown).map((p) => p.what)).toEqual(['no <FormProblem form={sending}> shows what happened to it']);
