@@ -44,9 +44,8 @@ function cachedAddresses(page: Page): Promise<Record<string, string[]>> {
 
 test('the web app manifest is served as one and is complete, with icons of the sizes it says', async ({ page, request }) => {
 	await page.goto('/');
-	const href = await page.locator('link[rel="manifest"]').getAttribute('href');
-	expect(href).toBe('/manifest.webmanifest');
-	const response = await request.get(href!);
+	await expect(page.locator('link[rel="manifest"]')).toHaveAttribute('href', '/manifest.webmanifest');
+	const response = await request.get('/manifest.webmanifest');
 	expect(response.status()).toBe(200);
 	expect(response.headers()['content-type']).toBe('application/manifest+json');
 	const manifest = await response.json();
@@ -75,8 +74,8 @@ test('the web app manifest is served as one and is complete, with icons of the s
 		}
 	}
 
-	const appleTouchIcon = await page.locator('link[rel="apple-touch-icon"]').getAttribute('href');
-	await expectPng(request, appleTouchIcon!, 180);
+	await expect(page.locator('link[rel="apple-touch-icon"]')).toHaveAttribute('href', '/apple-touch-icon.png');
+	await expectPng(request, '/apple-touch-icon.png', 180);
 });
 
 test('the service worker installs and controls the page; offline, a page opens as the kind offline page, with 988 and 911', async ({
