@@ -10,13 +10,13 @@
 /// <reference lib="esnext" />
 /// <reference lib="webworker" />
 /// <reference types="@sveltejs/kit" />
-import { base, build, files, prerendered, version } from '$service-worker';
+import { base, build, files, version } from '$service-worker';
 import { OFFLINE_PAGE, SKIP_WAITING, cacheName, cachesToDelete, handlingOf, mayStore, precachePaths } from '$lib/service-worker/cache-policy';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
 
 const CACHE = cacheName(version);
-const PRECACHE = precachePaths({ build, files, prerendered, base });
+const PRECACHE = precachePaths({ build, files, base });
 const ALLOWED: ReadonlySet<string> = new Set(PRECACHE);
 
 worker.addEventListener('install', (event) => {

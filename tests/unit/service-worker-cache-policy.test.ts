@@ -9,9 +9,8 @@ import { KEPT_STATIC_FILES, OFFLINE_PAGE, cacheName, cachesToDelete, handlingOf,
 const ORIGIN = 'https://hearth.example';
 const BUILD = ['/_app/immutable/entry/start.abc.js', '/_app/immutable/assets/0.def.css', '/_app/version.json'];
 const FILES = ['/favicon.svg', '/robots.txt', '/manifest.webmanifest', '/icons/maskable-512.png'];
-const PRERENDERED = ['/offline', '/offline/__data.json'];
 
-const allowed = new Set(precachePaths({ build: BUILD, files: FILES, prerendered: PRERENDERED, base: '' }));
+const allowed = new Set(precachePaths({ build: BUILD, files: FILES, base: '' }));
 const get = (path: string, mode = 'cors') => ({ method: 'GET', url: `${ORIGIN}${path}`, mode });
 
 describe('what a version stores when it installs', () => {
@@ -24,17 +23,17 @@ describe('what a version stores when it installs', () => {
 			'/icons/maskable-512.png',
 			'/offline'
 		]);
-		// Not the version file (always asked of the server), not robots.txt, not the offline page's data.
+		// Not the version file (always asked of the server), not robots.txt, not the offline page’s data.
 		for (const path of ['/_app/version.json', '/robots.txt', '/offline/__data.json']) expect(allowed.has(path), path).toBe(false);
 	});
 
 	it('keeps the base path of a site served below the root', () => {
-		const paths = precachePaths({ build: ['/app/_app/immutable/a.js'], files: ['/app/favicon.svg'], prerendered: ['/app/offline'], base: '/app' });
+		const paths = precachePaths({ build: ['/app/_app/immutable/a.js'], files: ['/app/favicon.svg'], base: '/app' });
 		expect(paths).toEqual(['/app/_app/immutable/a.js', '/app/favicon.svg', '/app/offline']);
 	});
 
-	it('refuses a build without the prerendered offline page', () => {
-		expect(() => precachePaths({ build: BUILD, files: FILES, prerendered: [], base: '' })).toThrow(/offline is not prerendered/);
+	it('holds the offline page in development too, where nothing is built or prerendered', () => {
+		expect(precachePaths({ build: [], files: FILES, base: '' })).toEqual(['/favicon.svg', '/manifest.webmanifest', '/icons/maskable-512.png', '/offline']);
 	});
 
 	it('keeps only public static files: icons and the manifest', () => {

@@ -43,8 +43,6 @@ interface BuildManifest {
 	build: readonly string[];
 	/** `$service-worker` files: everything in static/. */
 	files: readonly string[];
-	/** `$service-worker` prerendered: the prerendered pages. */
-	prerendered: readonly string[];
 	/** `$service-worker` base: '' at the root of the site. */
 	base: string;
 }
@@ -52,15 +50,14 @@ interface BuildManifest {
 /**
  * The paths to store when a version installs: the content-hashed build files under
  * /_app/immutable/ (not /_app/version.json, which must always be asked of the server), the kept
- * static files that exist, and the offline page. Throws when the offline page was not prerendered:
- * a worker without it would answer a failed navigation with nothing.
+ * static files that exist, and the offline page (prerendered by the build; rendered by the dev
+ * server in development). Storing is all or nothing (cache.addAll): a version whose offline page
+ * cannot be fetched never installs, rather than answer a failed navigation with nothing.
  */
-export function precachePaths({ build, files, prerendered, base }: BuildManifest): string[] {
-	const offline = `${base}${OFFLINE_PAGE}`;
-	if (!prerendered.includes(offline)) throw new Error(`${offline} is not prerendered: the service worker has no offline page to keep.`);
+export function precachePaths({ build, files, base }: BuildManifest): string[] {
 	const immutable = build.filter((path) => path.startsWith(`${base}/_app/immutable/`));
 	const kept = KEPT_STATIC_FILES.map((path) => `${base}${path}`).filter((path) => files.includes(path));
-	return [...new Set([...immutable, ...kept, offline])];
+	return [...new Set([...immutable, ...kept, `${base}${OFFLINE_PAGE}`])];
 }
 
 export type Handling =
