@@ -44,7 +44,7 @@ function cachedAddresses(page: Page): Promise<Record<string, string[]>> {
 
 test('the web app manifest is served as one and is complete, with icons of the sizes it says', async ({ page, request }) => {
 	await page.goto('/');
-	await expect(page.locator('link[rel="manifest"]')).toHaveAttribute('href', '/manifest.webmanifest');
+	await expect(page.locator('link[rel="manifest"]')).toHaveAttribute('href', /^(http:\/\/[^/]+)?\/manifest\.webmanifest$/);
 	const response = await request.get('/manifest.webmanifest');
 	expect(response.status()).toBe(200);
 	expect(response.headers()['content-type']).toBe('application/manifest+json');
@@ -74,7 +74,7 @@ test('the web app manifest is served as one and is complete, with icons of the s
 		}
 	}
 
-	await expect(page.locator('link[rel="apple-touch-icon"]')).toHaveAttribute('href', '/apple-touch-icon.png');
+	await expect(page.locator('link[rel="apple-touch-icon"]')).toHaveAttribute('href', /^(http:\/\/[^/]+)?\/apple-touch-icon\.png$/);
 	await expectPng(request, '/apple-touch-icon.png', 180);
 });
 
@@ -162,6 +162,13 @@ test('after a circle’s pages were opened, Cache Storage holds only the allow-l
 	);
 	expect(scripts.length).toBeGreaterThan(0);
 	for (const script of scripts) expect(pathnames).toContain(script);
+
+	// Offline, a circle's page is not kept anywhere: the offline page stands at its address.
+	await page.context().setOffline(true);
+	await page.goto(`/circles/${circleId}/members`);
+	await expect(page.getByRole('heading', { level: 1, name: 'You’re offline' })).toBeVisible();
+	await expect(page.getByText(name)).toHaveCount(0);
+	await page.context().setOffline(false);
 });
 
 test('a new version waits until the person chooses Reload; then it takes over and the old caches go', async ({ page }) => {
@@ -182,7 +189,7 @@ test('a new version waits until the person chooses Reload; then it takes over an
 			return register.call(this, `${String(url)}?next-version`, options);
 		};
 	};
-	await page.addInitScript(nextVersion);
+	await page.context().addInitScript(nextVersion);
 	await page.evaluate(nextVersion);
 	await page.evaluate(() => navigator.serviceWorker.register('/service-worker.js'));
 	const notice = page.getByTestId('update-notice');
@@ -202,6 +209,12 @@ test('a new version waits until the person chooses Reload; then it takes over an
 	await gotoHydrated(page, '/login');
 	await expect(notice.getByRole('button', { name: 'Reload' })).toBeVisible();
 	await markWindow(page);
+	// Another tab, with words half typed in it too.
+	const other = await page.context().newPage();
+	await gotoHydrated(other, '/login');
+	await other.getByLabel('Email', { exact: true }).fill('other-tab@example.com');
+	await markWindow(other);
+	await expect(other.getByTestId('update-notice').getByRole('button', { name: 'Reload' })).toBeVisible();
 
 	await notice.getByRole('button', { name: 'Reload' }).click();
 	await expect.poll(() => windowStillMarked(page).catch(() => true), { message: 'the page reloads' }).toBe(false);
@@ -212,4 +225,12 @@ test('a new version waits until the person chooses Reload; then it takes over an
 	expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting === null)).toBe(true);
 	await expect(notice).toBeEmpty();
 	expect(Object.keys(await cachedAddresses(page)).filter((name) => name === 'hearth-an-older-version')).toEqual([]);
+
+	// The other tab is now run by the new version too, but was not reloaded under its typing: it
+	// still offers Reload, for when its person is ready.
+	await expect.poll(() => other.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null)).toMatch(/\/service-worker\.js\?next-version$/);
+	expect(await windowStillMarked(other)).toBe(true);
+	await expect(other.getByLabel('Email', { exact: true })).toHaveValue('other-tab@example.com');
+	await expect(other.getByTestId('update-notice').getByRole('button', { name: 'Reload' })).toBeVisible();
+	await other.close();
 });

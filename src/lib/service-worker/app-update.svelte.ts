@@ -20,12 +20,14 @@ export class AppUpdate {
 	start(): () => void {
 		if (!('serviceWorker' in navigator)) return () => {};
 		const container = navigator.serviceWorker;
-		// Whoever controlled this page at its start: a change of controller after that means a new
-		// version took over (here after Reload, or in another tab).
-		const hadController = container.controller !== null;
+		// The first worker to control the page (a first install claiming it) brings nothing new; any
+		// change of controller after that is a new version taking over (here after Reload, or from
+		// another tab, when this page still runs the old one).
+		let controlled = container.controller !== null;
 		const onControllerChange = () => {
 			if (this.#reloadChosen) location.reload();
-			else if (hadController) this.ready = true;
+			else if (controlled) this.ready = true;
+			controlled = true;
 		};
 		container.addEventListener('controllerchange', onControllerChange);
 		this.#stop.push(() => container.removeEventListener('controllerchange', onControllerChange));
