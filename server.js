@@ -25,6 +25,14 @@ const PLAIN_HTTP_HEADER = 'x-hearth-plain-http-protocol';
 const markPlainHttp = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
 if (markPlainHttp) process.env.PROTOCOL_HEADER = PLAIN_HTTP_HEADER;
 
+/** @type {Array<[string, string]>} */
+const STATIC_SECURITY_HEADERS = [
+	['x-content-type-options', 'nosniff'],
+	['x-frame-options', 'DENY'],
+	['content-security-policy', "frame-ancestors 'none'"],
+	['referrer-policy', 'strict-origin-when-cross-origin']
+];
+
 /** Set on SIGTERM (see shutDown below). */
 let stopping = false;
 const httpServer = createServer();
@@ -39,6 +47,10 @@ const { handler } = await import(builtHandler);
 // socket.io answers its own path (/socket.io/) before this listener sees the request.
 httpServer.on('request', (req, res) => {
 	if (req.url?.startsWith('/socket.io/')) return;
+	// Files answered without the app's hooks (static/, the build's scripts, the prerendered offline
+	// page) get the headers hooks.server.ts gives every page; the app's own answers set theirs over
+	// these (its pages carry the whole Content-Security-Policy, not only frame-ancestors).
+	for (const [name, value] of STATIC_SECURITY_HEADERS) res.setHeader(name, value);
 	if (markPlainHttp) req.headers[PLAIN_HTTP_HEADER] = 'http';
 	// Shutting down: a kept-alive connection is closed once this response is sent, or a client that
 	// keeps posting would keep it busy, and the server open, for ever.

@@ -7,6 +7,13 @@ const config = {
 	compilerOptions: { runes: true },
 	kit: {
 		adapter: adapter(),
+		// The prerendered offline page (src/routes/offline) is what the service worker answers for
+		// any page it cannot fetch, at that page's address: its scripts and styles must be named
+		// from the root (/_app/…), not relative to /offline.
+		paths: { relative: false },
+		// src/service-worker.ts is registered by the root layout ($lib/service-worker/app-update.svelte.ts),
+		// which also watches for a new version waiting to take over.
+		serviceWorker: { register: false },
 		// SvelteKit's CSRF origin check is on by default and stays on: no `csrf` override here.
 		csp: {
 			mode: 'auto',
@@ -19,6 +26,9 @@ const config = {
 				'img-src': ['self', 'data:'],
 				'font-src': ['self'],
 				'connect-src': ['self'],
+				// The service worker (/service-worker.js) and the web app manifest come from Hearth itself.
+				'worker-src': ['self'],
+				'manifest-src': ['self'],
 				'object-src': ['none'],
 				'base-uri': ['self'],
 				'form-action': ['self'],

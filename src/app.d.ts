@@ -40,6 +40,8 @@ declare global {
 			user: { displayName: string } | null;
 			/** The database was away: who is signed in is not known, so the header shows neither. */
 			databaseAway?: boolean;
+			/** The prerendered offline page, shown at whatever address could not be opened (routes/offline). */
+			offlinePage?: boolean;
 		}
 	}
 }

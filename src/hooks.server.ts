@@ -1,4 +1,5 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { building } from '$app/environment';
 import { sequence } from '@sveltejs/kit/hooks';
 import { checkpointAppDatabaseInBackground, closeAppDatabase, getCommittedDb, getDb, getEventLogGeneration, openAppDatabase } from '$lib/server/db';
 import { onShutdown } from '$lib/server/shutdown.js';
@@ -25,6 +26,8 @@ const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 const SECRET_PATH = /^\/(join|reset|confirm-email|create-account)\/[^/]+/;
 
 export const init: ServerInit = async () => {
+	// `vite build` runs this too, to prerender the offline page, which needs no database.
+	if (building) return;
 	const { db } = await openAppDatabase(); // applies pending migrations first
 	// Half a mail setting (or SMTP_URL without ORIGIN) stops the start here, not at the first email.
 	if (!getMail()) console.log('No email is set up (SMTP_URL, MAIL_FROM): Hearth sends no email, and says so where it would.');

@@ -1,0 +1,72 @@
+// Hearth's service worker: makes Hearth installable and gives a kind page instead of the
+// browser's error when the network fails. What it may keep is an allow-list, decided in
+// $lib/service-worker/cache-policy.ts: the versioned build files, a few static files and the
+// offline page. Circle pages, circle data and anything of a signed-in person are never stored.
+//
+// A new version installs beside the running one and waits: the page offers "A new version of
+// Hearth is ready — Reload" ($lib/service-worker/app-update.svelte.ts), and only when the person
+// chooses it does the new worker take over (SKIP_WAITING) and delete the old caches.
+/// <reference no-default-lib="true"/>
+/// <reference lib="esnext" />
+/// <reference lib="webworker" />
+/// <reference types="@sveltejs/kit" />
+import { base, build, files, version } from '$service-worker';
+import { OFFLINE_PAGE, SKIP_WAITING, cacheName, cachesToDelete, handlingOf, mayStore, precachePaths } from '$lib/service-worker/cache-policy';
+
+const worker = self as unknown as ServiceWorkerGlobalScope;
+
+const CACHE = cacheName(version);
+const PRECACHE = precachePaths({ build, files, base });
+const ALLOWED: ReadonlySet<string> = new Set(PRECACHE);
+
+worker.addEventListener('install', (event) => {
+	// All or nothing: a version missing a file never becomes the one that answers.
+	event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
+});
+
+worker.addEventListener('activate', (event) => {
+	event.waitUntil(
+		(async () => {
+			const names = await caches.keys();
+			await Promise.all(cachesToDelete(names, CACHE).map((name) => caches.delete(name)));
+			// The page's own request for a navigation starts while this worker wakes up.
+			await worker.registration.navigationPreload?.enable();
+			// A first install takes the open pages at once (an update gets them by SKIP_WAITING).
+			await worker.clients.claim();
+		})()
+	);
+});
+
+worker.addEventListener('message', (event) => {
+	if (event.data?.type === SKIP_WAITING) void worker.skipWaiting();
+});
+
+worker.addEventListener('fetch', (event) => {
+	const handling = handlingOf(event.request, worker.location.origin, ALLOWED);
+	if (handling === 'cache') event.respondWith(fromCache(event.request));
+	else if (handling === 'navigate') event.respondWith(navigation(event));
+	// 'network': no respondWith, so the browser sends it as if there were no worker.
+});
+
+async function fromCache(request: Request): Promise<Response> {
+	const cache = await caches.open(CACHE);
+	const kept = await cache.match(request);
+	if (kept) return kept;
+	// Evicted (or never stored): ask again, and keep it if it is what the list means.
+	const response = await fetch(request);
+	const path = new URL(request.url).pathname;
+	if (mayStore(response, path, worker.location.origin, ALLOWED)) await cache.put(request, response.clone());
+	return response;
+}
+
+/** A page: from the network and never stored; the offline page only when there is no answer at all. */
+async function navigation(event: FetchEvent): Promise<Response> {
+	try {
+		const preloaded = (await event.preloadResponse) as Response | undefined;
+		return preloaded ?? (await fetch(event.request));
+	} catch (error) {
+		const offline = await caches.match(`${base}${OFFLINE_PAGE}`, { cacheName: CACHE });
+		if (offline) return offline;
+		throw error;
+	}
+}
