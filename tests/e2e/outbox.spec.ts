@@ -245,3 +245,29 @@ test('without JavaScript a check-in and a reply still post, and a form sent twic
 		await context.close();
 	}
 });
+
+test('the offline page lists what waits on this device to be sent', async ({ page, browser, baseURL }) => {
+	const { circleId, second } = await circleWithTwo(page, browser, baseURL!);
+	await gotoHydrated(page, `/circles/${circleId}`);
+	await expect(liveStatus(page)).toHaveText(LIVE);
+	// The worker stores the offline page when it installs: wait for it before the connection goes.
+	await page.evaluate(async () => void (await navigator.serviceWorker.ready));
+
+	await page.context().setOffline(true);
+	const words = 'Kept for later, nothing lost.';
+	await writeCheckIn(page, 'Okay', words);
+	await expect(waitingCheckIns(page)).toHaveCount(1);
+
+	const elsewhere = await page.context().newPage();
+	await elsewhere.goto('/help');
+	await expect(elsewhere.getByRole('heading', { name: 'You’re offline' })).toBeVisible();
+	const waiting = elsewhere.getByRole('region', { name: 'Waiting to send' });
+	await expect(waiting).toContainText(words);
+	await expect(waiting).toContainText('Check-in');
+	await expectNoAxeViolations(elsewhere);
+
+	await page.context().setOffline(false);
+	await expect(checkInBy(second.page, words)).toHaveCount(1);
+	await expect.poll(() => storedWith(page, circleId, words)).toBe(1);
+	await second.context.close();
+});
