@@ -11,6 +11,7 @@
 /// <reference lib="webworker" />
 /// <reference types="@sveltejs/kit" />
 import { base, build, files, version } from '$service-worker';
+import { flush, OUTBOX_SYNC_TAG, type SyncEventLike } from '$lib/outbox';
 import { OFFLINE_PAGE, SKIP_WAITING, cacheName, cachesToDelete, handlingOf, mayStore, precachePaths } from '$lib/service-worker/cache-policy';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
@@ -69,4 +70,18 @@ async function navigation(event: FetchEvent): Promise<Response> {
 		if (offline) return offline;
 		throw error;
 	}
+}
+
+// Background Sync: what waits in the outbox is sent once the connection is back, also with no
+// Hearth tab open (the pages ask for it: $lib/outbox/background-sync.ts). Open tabs hear of it on
+// the outbox's BroadcastChannel. Sending stopped by the network or the server fails the event, so
+// the browser tries again later; stopped because nobody is signed in, it waits for a page.
+worker.addEventListener('sync', (event) => {
+	const sync = event as SyncEventLike;
+	if (sync.tag === OUTBOX_SYNC_TAG) sync.waitUntil(sendWaitingPosts());
+});
+
+async function sendWaitingPosts(): Promise<void> {
+	const { stopped } = await flush({ origin: worker.location.origin });
+	if (stopped && stopped !== 'signed-out') throw new Error(`Posts still wait to be sent (${stopped}).`);
 }

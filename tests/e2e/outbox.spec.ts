@@ -195,10 +195,13 @@ test('logging out empties the outbox, and the next page says so', async ({ page,
 	await signUp(page, owner);
 	const circleId = await createCircle(page, uniqueCircleName());
 	await gotoHydrated(page, `/circles/${circleId}`);
-	// The network fails for posts (a connection that drops every post): they wait.
-	await page.route('**/*', (route) =>
-		route.request().method() === 'POST' && route.request().url().includes('?/post') ? route.abort('internetdisconnected') : route.fallback()
-	);
+	// The network fails for posts (a connection that drops every post): they wait. On the context,
+	// so that the service worker's Background Sync cannot send them either.
+	await page
+		.context()
+		.route('**/*', (route) =>
+			route.request().method() === 'POST' && route.request().url().includes('?/post') ? route.abort('internetdisconnected') : route.fallback()
+		);
 	await writeCheckIn(page, 'Okay', 'Never sent.');
 	await expect(waitingCheckIns(page)).toHaveCount(1);
 
@@ -269,5 +272,37 @@ test('the offline page lists what waits on this device to be sent', async ({ pag
 	await page.context().setOffline(false);
 	await expect(checkInBy(second.page, words)).toHaveCount(1);
 	await expect.poll(() => storedWith(page, circleId, words)).toBe(1);
+	await second.context.close();
+});
+
+test('with no Hearth tab open, Background Sync sends what waits once the connection is back', async ({ page, browser, baseURL }) => {
+	const { circleId, second } = await circleWithTwo(page, browser, baseURL!);
+	await gotoHydrated(page, `/circles/${circleId}`);
+	await expect
+		.poll(() => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null), { message: 'the service worker controls the page' })
+		.toMatch(/\/service-worker\.js$/);
+
+	await page.context().setOffline(true);
+	const words = 'Written in the tunnel, sent from the pocket.';
+	await writeCheckIn(page, 'Good', words);
+	await expect(waitingCheckIns(page)).toHaveCount(1);
+	const tags = await page.evaluate(async () => {
+		const registration = (await navigator.serviceWorker.getRegistration()) as ServiceWorkerRegistration & { sync: { getTags(): Promise<string[]> } };
+		return registration.sync.getTags();
+	});
+	expect(tags).toEqual(['hearth-outbox']);
+
+	// Every Hearth tab closed; the browser stays open (an empty tab).
+	const blank = await page.context().newPage();
+	await page.close();
+	await blank.context().setOffline(false);
+	await expect(checkInBy(second.page, words)).toHaveCount(1, { timeout: 30_000 });
+	expect(await storedWith(second.page, circleId, words)).toBe(1);
+
+	// Opening Hearth again finds nothing waiting, and nothing is sent twice.
+	await gotoHydrated(blank, `/circles/${circleId}`);
+	await expect(checkInBy(blank, words)).toHaveCount(1);
+	await expect(blank.getByRole('list', { name: 'Waiting to send' })).toHaveCount(0);
+	expect(await storedWith(blank, circleId, words)).toBe(1);
 	await second.context.close();
 });

@@ -6,6 +6,7 @@ import { getContext, setContext } from 'svelte';
 import type { SubmitFunction } from '@sveltejs/kit';
 import type { CheckInView } from '$lib/checkins';
 import type { EnhancedForm } from '$lib/forms/enhanced-form.svelte';
+import { askForBackgroundSync } from './background-sync';
 import { flush } from './send';
 import {
 	emptyOutbox,
@@ -103,6 +104,7 @@ export class Outbox {
 		await this.refresh();
 		this.#retries = 0;
 		if (typeof navigator === 'undefined' || navigator.onLine) this.#schedule();
+		void askForBackgroundSync();
 		return true;
 	}
 
