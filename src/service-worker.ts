@@ -11,7 +11,7 @@
 /// <reference lib="webworker" />
 /// <reference types="@sveltejs/kit" />
 import { base, build, files, version } from '$service-worker';
-import { flush, OUTBOX_SYNC_TAG, type SyncEventLike } from '$lib/outbox';
+import { flush, OUTBOX_SYNC_TAG } from '$lib/outbox';
 import { OFFLINE_PAGE, SKIP_WAITING, cacheName, cachesToDelete, handlingOf, mayStore, precachePaths } from '$lib/service-worker/cache-policy';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
@@ -76,8 +76,13 @@ async function navigation(event: FetchEvent): Promise<Response> {
 // Hearth tab open (the pages ask for it: $lib/outbox/background-sync.ts). Open tabs hear of it on
 // the outbox's BroadcastChannel. Sending stopped by the network or the server fails the event, so
 // the browser tries again later; stopped because nobody is signed in, it waits for a page.
+/** A `sync` event (not in TypeScript's worker types yet). */
+interface SyncEvent extends ExtendableEvent {
+	readonly tag: string;
+}
+
 worker.addEventListener('sync', (event) => {
-	const sync = event as SyncEventLike;
+	const sync = event as SyncEvent;
 	if (sync.tag === OUTBOX_SYNC_TAG) sync.waitUntil(sendWaitingPosts());
 });
 

@@ -22,9 +22,3 @@ export async function askForBackgroundSync(): Promise<void> {
 		// Refused (no permission, a private window): the pages send it when they can.
 	}
 }
-
-/** What a `sync` event gives a service worker (also not in TypeScript's worker types). */
-export interface SyncEventLike extends ExtendableEvent {
-	readonly tag: string;
-	readonly lastChance: boolean;
-}

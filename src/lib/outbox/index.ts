@@ -4,4 +4,4 @@
 export { listWaiting, outboxAvailable, type OutboxPost } from './store';
 export { flush, type FlushResult } from './send';
 export { newClientKey } from './keys';
-export { OUTBOX_SYNC_TAG, type SyncEventLike } from './background-sync';
+export { OUTBOX_SYNC_TAG } from './background-sync';
