@@ -19,6 +19,7 @@ import { isCommitUnsure, isDatabaseUnavailable } from '$lib/server/db/unavailabl
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, UNAVAILABLE_STATUS } from '$lib/unavailable';
 import { unavailableError } from '$lib/server/http/guards';
 import { sentWordsOfPagePost } from '$lib/server/http/sent-words';
+import { startPush } from '$lib/server/push';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
@@ -35,6 +36,8 @@ export const init: ServerInit = async () => {
 	if (!startRealtime(db, { committed: getCommittedDb(), generation: getEventLogGeneration() })) {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}
+	// Pushes go out after commits, off the request path (push/index.ts); the VAPID pair is read or made now.
+	const push = await startPush(db);
 	const housekeeping = () =>
 		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db), deleteStaleDevices(db), deleteExpiredEmailTokens(db), deleteExpiredPendingSignUps(db)]); // a failure is the leader's to log (once for a database that went away)
 	// On several servers, each of these runs on one of them at a time: the one holding its lease
@@ -48,6 +51,7 @@ export const init: ServerInit = async () => {
 	// leases are given up (so another server takes the jobs over at once), then the open batch commits.
 	onShutdown(closeAppDatabase);
 	onShutdown(() => leader.stop());
+	onShutdown(() => push.stop()); // first: no new pushes are looked at once the server is stopping
 };
 
 const securityHeaders: Handle = async ({ event, resolve }) => {
