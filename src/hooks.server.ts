@@ -20,6 +20,7 @@ import { UNAVAILABLE_RETRY_AFTER_SECONDS, UNAVAILABLE_STATUS } from '$lib/unavai
 import { unavailableError } from '$lib/server/http/guards';
 import { sentWordsOfPagePost } from '$lib/server/http/sent-words';
 import { startPush } from '$lib/server/push';
+import { CHECKIN_REMINDER_JOB, REMINDER_INTERVAL, sendCheckInReminders } from '$lib/server/push/reminders';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
@@ -42,10 +43,11 @@ export const init: ServerInit = async () => {
 		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db), deleteStaleDevices(db), deleteExpiredEmailTokens(db), deleteExpiredPendingSignUps(db)]); // a failure is the leader's to log (once for a database that went away)
 	// On several servers, each of these runs on one of them at a time: the one holding its lease
 	// (background/leader.ts); another takes over when that one stops.
-	const leader = startBackgroundLeader(db, [MILESTONE_CLOCK_JOB, HOUSEKEEPING_JOB]);
+	const leader = startBackgroundLeader(db, [MILESTONE_CLOCK_JOB, HOUSEKEEPING_JOB, CHECKIN_REMINDER_JOB]);
 	setAppLeader(leader);
 	leader.schedule(HOUSEKEEPING_JOB, HOUSEKEEPING_INTERVAL, housekeeping);
 	leader.schedule(MILESTONE_CLOCK_JOB, MILESTONE_CLOCK_INTERVAL, () => checkMilestoneClock(db));
+	leader.schedule(CHECKIN_REMINDER_JOB, REMINDER_INTERVAL, () => sendCheckInReminders(db, push));
 	startSessionVisitWriter(db);
 	// server.js runs these on SIGTERM, once no request is in flight, the last registered first: the
 	// leases are given up (so another server takes the jobs over at once), then the open batch commits.

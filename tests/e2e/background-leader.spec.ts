@@ -11,7 +11,7 @@ import { startServers, type SharedServers } from './servers-kit';
 
 /** LEASE_MS in src/lib/server/background/leader.ts. */
 const LEASE_MS = 30_000;
-const JOBS = ['milestone-clock', 'housekeeping'];
+const JOBS = ['milestone-clock', 'housekeeping', 'checkin-reminder'];
 const TAKEN_OVER = (job: string) => `This server now runs background job ${job}.`;
 
 let kit: SharedServers | null = null;

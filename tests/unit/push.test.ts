@@ -16,6 +16,7 @@ import { endpointProblem, isInternalAddress, publicOnlyLookup } from '$lib/serve
 import { saveSubscription } from '$lib/server/push/subscriptions';
 import { saveCirclePush, savePushTimes } from '$lib/server/push/preferences';
 import { loadVapidKeys } from '$lib/server/push/vapid';
+import { sendCheckInReminders } from '$lib/server/push/reminders';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { circleOf } from './support/circles';
 import { startSocketServer } from './support/socket-server';
@@ -58,6 +59,8 @@ interface Device {
 
 /** A browser of `user` that turned notifications on (its own session, as on a real device). */
 async function deviceOf(user: SessionUser): Promise<Device> {
+	// Events from before (the circle's making, people joining) are looked at before this device exists.
+	await push.idle();
 	const { session } = await createSession(testDb.db, user.id);
 	const keys = browserKeys();
 	const endpoint = sink.endpoint();
@@ -355,5 +358,44 @@ describe('the VAPID key pair', () => {
 		const given = { VAPID_PUBLIC_KEY: push.publicKey, VAPID_PRIVATE_KEY: 'c2VjcmV0', VAPID_SUBJECT: 'mailto:care@example.org' };
 		expect(await loadVapidKeys(testDb.db, given)).toEqual({ publicKey: push.publicKey, privateKey: 'c2VjcmV0', subject: 'mailto:care@example.org' });
 		await expect(loadVapidKeys(testDb.db, { VAPID_PUBLIC_KEY: push.publicKey })).rejects.toThrow(/both/);
+	});
+});
+
+describe('the daily check-in reminder', () => {
+	const NY = 'America/New_York';
+	const at = (day: number, hour: number, minute = 0) => Date.UTC(2026, 5, day, hour + 4, minute); // EDT: UTC−4
+
+	it('is off by default; once chosen it says only "Time for your check-in" at that time in the member’s zone, once a day', async () => {
+		const { circleId, sam } = await garcias();
+		const phone = await deviceOf(sam);
+		expect(await sendCheckInReminders(testDb.db, push, at(16, 20))).not.toContain(sam.id);
+		await savePushTimes(testDb.db, sam, { timeZone: NY, quietStart: '', quietEnd: '', reminder: 'on', reminderAt: '20:00' });
+		expect(await sendCheckInReminders(testDb.db, push, at(16, 19, 59))).not.toContain(sam.id);
+		expect(await sendCheckInReminders(testDb.db, push, at(16, 20))).toContain(sam.id);
+		expect(await sendCheckInReminders(testDb.db, push, at(16, 20, 1))).not.toContain(sam.id);
+		expect(await sendCheckInReminders(testDb.db, push, at(16, 21, 30))).not.toContain(sam.id);
+		const [reminder] = await pushesTo(phone);
+		expect(reminder).toEqual({ title: 'Hearth', body: 'Time for your check-in', url: `/circles/${circleId}`, tag: 'hearth-reminder' });
+		expect(await sendCheckInReminders(testDb.db, push, at(17, 20, 5))).toContain(sam.id);
+		expect(await pushesTo(phone)).toHaveLength(2);
+	});
+
+	it('is not sent on a day the member already checked in, nor long after its time', async () => {
+		const { sam, accessOf } = await garcias();
+		const phone = await deviceOf(sam);
+		await savePushTimes(testDb.db, sam, { timeZone: NY, quietStart: '', quietEnd: '', reminder: 'on', reminderAt: '20:00' });
+		await postCheckIn(testDb.db, await accessOf(sam), checkIn('Okay today.'), at(16, 9));
+		expect(await sendCheckInReminders(testDb.db, push, at(16, 20))).not.toContain(sam.id);
+		expect(await sendCheckInReminders(testDb.db, push, at(17, 23))).not.toContain(sam.id); // three hours late: not today
+		expect(await pushesTo(phone)).toHaveLength(0);
+	});
+
+	it('two servers at once (or a restart) send it once', async () => {
+		const { sam } = await garcias();
+		const phone = await deviceOf(sam);
+		await savePushTimes(testDb.db, sam, { timeZone: NY, quietStart: '', quietEnd: '', reminder: 'on', reminderAt: '07:30' });
+		const both = await Promise.all([sendCheckInReminders(testDb.db, push, at(20, 7, 31)), sendCheckInReminders(testDb.db, push, at(20, 7, 31))]);
+		expect(both.flat().filter((id) => id === sam.id)).toHaveLength(1);
+		expect(await pushesTo(phone)).toHaveLength(1);
 	});
 });
