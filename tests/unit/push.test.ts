@@ -17,6 +17,7 @@ import { saveSubscription } from '$lib/server/push/subscriptions';
 import { saveCirclePush, savePushTimes } from '$lib/server/push/preferences';
 import { loadVapidKeys } from '$lib/server/push/vapid';
 import { sendCheckInReminders } from '$lib/server/push/reminders';
+import { exportAccountJson } from '$lib/server/account/export';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { circleOf } from './support/circles';
 import { startSocketServer } from './support/socket-server';
@@ -397,5 +398,22 @@ describe('the daily check-in reminder', () => {
 		const both = await Promise.all([sendCheckInReminders(testDb.db, push, at(20, 7, 31)), sendCheckInReminders(testDb.db, push, at(20, 7, 31))]);
 		expect(both.flat().filter((id) => id === sam.id)).toHaveLength(1);
 		expect(await pushesTo(phone)).toHaveLength(1);
+	});
+});
+
+describe('the account export', () => {
+	it('holds the devices with notifications on (never their push address or keys), each circle’s choice and the member’s times', async () => {
+		const { circleId, sam } = await garcias();
+		const phone = await deviceOf(sam);
+		await saveCirclePush(testDb.db, sam, { circleId, level: 'needs-me', hideName: 'on' });
+		await savePushTimes(testDb.db, sam, { timeZone: 'Europe/Berlin', quietStart: '22:00', quietEnd: '07:00', reminder: 'on', reminderAt: '20:30' });
+		let text = '';
+		for await (const chunk of exportAccountJson(testDb.db, sam.id)) text += chunk;
+		const data = JSON.parse(text);
+		expect(data.notificationDevices).toEqual([{ device: expect.any(String), since: expect.any(String) }]);
+		expect(data.notificationChoices).toEqual([{ circle: 'The Garcias', notifies: 'needs-me', hidesCircleName: true }]);
+		expect(data.notificationTimes).toEqual([{ timeZone: 'Europe/Berlin', quietFrom: '22:00', quietUntil: '07:00', dailyReminderAt: '20:30' }]);
+		expect(text).not.toContain(new URL(phone.endpoint).pathname);
+		expect(text).not.toContain(phone.keys.json.p256dh);
 	});
 });
