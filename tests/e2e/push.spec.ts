@@ -39,7 +39,10 @@ test('the prompt comes only after a click, explains itself, and the section is a
 	await expectNoAxeViolations(page);
 	await prompt.getByRole('button', { name: 'Not now' }).click();
 	await expect(prompt).toHaveCount(0);
-	await expect(turnOnButton(page)).toBeVisible();
+	await expect(turnOnButton(page)).toBeFocused();
+	// The keyboard alone: Enter opens the prompt, Enter on its focused button asks the browser.
+	await page.keyboard.press('Enter');
+	await expect(prompt.getByRole('button', { name: 'Ask my browser' })).toBeFocused();
 });
 
 test('permission granted, but no push service to reach (headless Chromium here): the page says so and stays off', async ({ page, context, baseURL }) => {
