@@ -19,6 +19,8 @@ import { isCommitUnsure, isDatabaseUnavailable } from '$lib/server/db/unavailabl
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, UNAVAILABLE_STATUS } from '$lib/unavailable';
 import { unavailableError } from '$lib/server/http/guards';
 import { sentWordsOfPagePost } from '$lib/server/http/sent-words';
+import { startPush } from '$lib/server/push';
+import { CHECKIN_REMINDER_JOB, REMINDER_INTERVAL, sendCheckInReminders } from '$lib/server/push/reminders';
 
 const HOUSEKEEPING_INTERVAL = 6 * 60 * 60 * 1000;
 
@@ -35,19 +37,23 @@ export const init: ServerInit = async () => {
 	if (!startRealtime(db, { committed: getCommittedDb(), generation: getEventLogGeneration() })) {
 		console.warn('No socket.io server is attached: live updates are off. Start with `node server.js` or `npm run dev`.');
 	}
+	// Pushes go out after commits, off the request path (push/index.ts); the VAPID pair is read or made now.
+	const push = await startPush(db);
 	const housekeeping = () =>
 		Promise.all([deleteExpiredSessions(db), deleteStaleThrottles(db), deleteStaleDevices(db), deleteExpiredEmailTokens(db), deleteExpiredPendingSignUps(db)]); // a failure is the leader's to log (once for a database that went away)
 	// On several servers, each of these runs on one of them at a time: the one holding its lease
 	// (background/leader.ts); another takes over when that one stops.
-	const leader = startBackgroundLeader(db, [MILESTONE_CLOCK_JOB, HOUSEKEEPING_JOB]);
+	const leader = startBackgroundLeader(db, [MILESTONE_CLOCK_JOB, HOUSEKEEPING_JOB, CHECKIN_REMINDER_JOB]);
 	setAppLeader(leader);
 	leader.schedule(HOUSEKEEPING_JOB, HOUSEKEEPING_INTERVAL, housekeeping);
 	leader.schedule(MILESTONE_CLOCK_JOB, MILESTONE_CLOCK_INTERVAL, () => checkMilestoneClock(db));
+	leader.schedule(CHECKIN_REMINDER_JOB, REMINDER_INTERVAL, () => sendCheckInReminders(db, push));
 	startSessionVisitWriter(db);
 	// server.js runs these on SIGTERM, once no request is in flight, the last registered first: the
 	// leases are given up (so another server takes the jobs over at once), then the open batch commits.
 	onShutdown(closeAppDatabase);
 	onShutdown(() => leader.stop());
+	onShutdown(() => push.stop()); // first: no new pushes are looked at once the server is stopping
 };
 
 const securityHeaders: Handle = async ({ event, resolve }) => {

@@ -13,6 +13,7 @@
 import { base, build, files, version } from '$service-worker';
 import { flush, OUTBOX_SYNC_TAG } from '$lib/outbox';
 import { OFFLINE_PAGE, SKIP_WAITING, cacheName, cachesToDelete, handlingOf, mayStore, precachePaths } from '$lib/service-worker/cache-policy';
+import { readPushMessage, ownPath } from '$lib/service-worker/notifications';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
 
@@ -89,4 +90,72 @@ worker.addEventListener('sync', (event) => {
 async function sendWaitingPosts(): Promise<void> {
 	const { stopped } = await flush({ origin: worker.location.origin });
 	if (stopped && stopped !== 'signed-out') throw new Error(`Posts still wait to be sent (${stopped}).`);
+}
+
+// Push notifications (issue 18, item 3). The server decides what a push says (never health
+// information: src/lib/server/push/messages.ts); one notification per circle (its tag), a newer one
+// replacing the older. A click focuses a Hearth window already open (and takes it to the page) or
+// opens one. Nothing about a push is stored.
+worker.addEventListener('push', (event) => {
+	let data: unknown;
+	try {
+		data = event.data?.json() ?? null;
+	} catch {
+		data = null; // not JSON: the plain fallback is shown
+	}
+	const message = readPushMessage(data);
+	event.waitUntil(
+		worker.registration.showNotification(message.title, {
+			body: message.body,
+			tag: message.tag,
+			data: { url: message.url },
+			icon: `${base}/icons/icon-192.png`,
+			badge: `${base}/icons/maskable-192.png`
+		})
+	);
+});
+
+worker.addEventListener('notificationclick', (event) => {
+	event.notification.close();
+	const path = ownPath((event.notification.data as { url?: unknown } | null)?.url) ?? '/circles';
+	const target = new URL(`${base}${path}`, worker.location.origin).href;
+	event.waitUntil(
+		(async () => {
+			const windows = await worker.clients.matchAll({ type: 'window', includeUncontrolled: true });
+			const open = windows.find((client) => new URL(client.url).origin === worker.location.origin);
+			if (open) {
+				const focused = await open.focus();
+				if (focused.url !== target) await focused.navigate(target).catch(() => null);
+				return;
+			}
+			await worker.clients.openWindow(target);
+		})()
+	);
+});
+
+/** The browser replaced the subscription (it expired, or the push service rotated it): tell Hearth. */
+worker.addEventListener('pushsubscriptionchange', (event) => {
+	const change = event as ExtendableEvent & { oldSubscription?: PushSubscription | null; newSubscription?: PushSubscription | null };
+	change.waitUntil(
+		(async () => {
+			let renewed = change.newSubscription ?? null;
+			if (!renewed) {
+				const key = change.oldSubscription?.options.applicationServerKey ?? (await publicKey());
+				if (!key) return;
+				renewed = await worker.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+			}
+			// Same origin: the session cookie goes with it. Signed out, Hearth answers 404 and keeps nothing.
+			await fetch(`${base}/push/subscription`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ subscription: renewed.toJSON(), replaces: change.oldSubscription?.endpoint })
+			});
+		})().catch(() => {})
+	);
+});
+
+async function publicKey(): Promise<string | null> {
+	const response = await fetch(`${base}/push`);
+	if (!response.ok) return null;
+	return ((await response.json()) as { publicKey: string | null }).publicKey;
 }

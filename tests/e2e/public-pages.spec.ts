@@ -35,7 +35,7 @@ test('GET /healthz answers 200 {"ok":true,"database":true}, and (one server only
 	const response = await request.get('/healthz');
 	expect(response.status()).toBe(200);
 	expect(response.headers()['content-type']).toContain('application/json');
-	expect(await response.json()).toEqual({ ok: true, database: true, leader: { 'milestone-clock': true, housekeeping: true } });
+	expect(await response.json()).toEqual({ ok: true, database: true, leader: { 'milestone-clock': true, housekeeping: true, 'checkin-reminder': true } });
 });
 
 for (const path of ['/', '/login', '/help', '/there-is-no-such-page']) {

@@ -13,6 +13,9 @@ import { endOwnSession, invalidateUserSessions, listActiveSessions } from '$lib/
 import { clientAddress, field } from '$lib/server/forms';
 import { disconnectSessions, handOverSessionSockets } from '$lib/server/realtime/publish';
 import { conflict, invalid, Refusal } from '$lib/server/refusal';
+import { getPush } from '$lib/server/push';
+import { sessionEndpoints } from '$lib/server/push/subscriptions';
+import { circlePushSchema, loadPushChoices, pushTimesSchema, saveCirclePush, savePushTimes } from '$lib/server/push/preferences';
 import type { Actions, PageServerLoad } from './$types';
 
 const endSessionSchema = v.object({ sessionId: field() });
@@ -20,8 +23,22 @@ const noFields = v.object({});
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	const [sessions, status] = await Promise.all([listActiveSessions(getDb(), user.id, event.locals.session?.id ?? null), emailStatus(getDb(), user.id)]);
+	const sessionId = event.locals.session?.id ?? null;
+	const [sessions, status, choices, endpoints] = await Promise.all([
+		listActiveSessions(getDb(), user.id, sessionId),
+		emailStatus(getDb(), user.id),
+		loadPushChoices(getDb(), user.id),
+		sessionId ? sessionEndpoints(getDb(), sessionId) : []
+	]);
 	return {
+		push: {
+			/** Null while push is not running on this server (the device switch says so). */
+			publicKey: getPush()?.publicKey ?? null,
+			/** This device's subscriptions as the server keeps them: "on" is one of these. */
+			endpoints,
+			...choices,
+			timeZones: Intl.supportedValuesOf('timeZone')
+		},
 		email: status.email,
 		emailConfirmed: status.confirmed,
 		pendingEmail: status.pendingEmail,
@@ -86,6 +103,22 @@ export const actions: Actions = {
 			);
 			if (thisSession) handOverSessionSockets(thisSession, result.signedIn.session.id);
 			return { success: 'Your password is changed. Every other device has been logged out.' };
+		});
+	},
+
+	pushCircle: async (event) => {
+		const user = requireUser(event);
+		return formAction(event, 'pushCircle', circlePushSchema, async (input) => {
+			await saveCirclePush(getDb(), user, input);
+			return { success: 'Saved.', circleId: input.circleId };
+		});
+	},
+
+	pushTimes: async (event) => {
+		const user = requireUser(event);
+		return formAction(event, 'pushTimes', pushTimesSchema, async (input) => {
+			await savePushTimes(getDb(), user, input);
+			return { success: 'Saved.' };
 		});
 	},
 

@@ -9,6 +9,7 @@ import { sql, type Expression } from 'kysely';
 import type { Database } from '$lib/server/db';
 import { openReadSnapshot, withReadSnapshot } from '$lib/server/db/snapshot';
 import { describeDevice } from '$lib/server/auth/device';
+import { timeOf } from '$lib/push';
 
 /** Rows read per query. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -58,7 +59,10 @@ export type ExportKey =
 	| 'recovery'
 	| 'milestones'
 	| 'victories'
-	| 'cheers';
+	| 'cheers'
+	| 'notificationDevices'
+	| 'notificationChoices'
+	| 'notificationTimes';
 
 function kind<R>(definition: Kind<R>): Kind<unknown> {
 	return definition as Kind<unknown>;
@@ -428,6 +432,58 @@ const KINDS: Kind<unknown>[] = [
 			message: row.message,
 			createdAt: iso(row.created_at),
 			editedAt: iso(row.edited_at)
+		})
+	}),
+	// Push notifications (push/): which devices have them on (never the push service's address or
+	// keys: they are the browser's), what each circle sends, and the member's own times.
+	kind({
+		key: 'notificationDevices',
+		label: 'Devices with notifications on',
+		rows: (db, userId, after: { endpoint: string } | null) =>
+			db
+				.selectFrom('push_subscriptions')
+				.innerJoin('sessions', 'sessions.id', 'push_subscriptions.session_id')
+				.select(['push_subscriptions.endpoint', 'sessions.user_agent', 'push_subscriptions.created_at'])
+				.where('push_subscriptions.user_id', '=', userId)
+				.$if(after !== null, (q) => q.where('push_subscriptions.endpoint', '>', after!.endpoint))
+				.orderBy('push_subscriptions.endpoint'),
+		view: (row: { endpoint: string; user_agent: string; created_at: number }) => ({
+			device: describeDevice(row.user_agent),
+			since: iso(row.created_at)
+		})
+	}),
+	kind({
+		key: 'notificationChoices',
+		label: 'What each circle notifies you of',
+		rows: (db, userId, after: { circle_id: string } | null) =>
+			db
+				.selectFrom('push_preferences')
+				.innerJoin('circles', 'circles.id', 'push_preferences.circle_id')
+				.select(['push_preferences.circle_id', 'circles.name as circle', 'push_preferences.level', 'push_preferences.hide_name'])
+				.where('push_preferences.user_id', '=', userId)
+				.$if(after !== null, (q) => q.where('push_preferences.circle_id', '>', after!.circle_id))
+				.orderBy('push_preferences.circle_id'),
+		view: (row: { circle_id: string; circle: string; level: string; hide_name: number }) => ({
+			circle: row.circle,
+			notifies: row.level,
+			hidesCircleName: row.hide_name === 1
+		})
+	}),
+	kind({
+		key: 'notificationTimes',
+		label: 'Quiet hours and reminder',
+		rows: (db, userId, after: { user_id: string } | null) =>
+			db
+				.selectFrom('push_settings')
+				.select(['user_id', 'time_zone', 'quiet_start', 'quiet_end', 'reminder_at'])
+				.where('user_id', '=', userId)
+				.$if(after !== null, (q) => q.where('user_id', '>', after!.user_id))
+				.orderBy('user_id'),
+		view: (row: { user_id: string; time_zone: string; quiet_start: number | null; quiet_end: number | null; reminder_at: number | null }) => ({
+			timeZone: row.time_zone,
+			quietFrom: timeOf(row.quiet_start) || null,
+			quietUntil: timeOf(row.quiet_end) || null,
+			dailyReminderAt: timeOf(row.reminder_at) || null
 		})
 	})
 ];

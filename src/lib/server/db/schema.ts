@@ -71,6 +71,49 @@ export interface EventLogIdentityTable {
 	is_copy: number;
 }
 
+/** The VAPID key pair made on first start (0017_push.sql): one row. */
+export interface PushVapidKeysTable {
+	only_row: number;
+	public_key: string;
+	private_key: string;
+	created_at: number;
+}
+
+/** A browser's push subscription, belonging to the session that made it (0017_push.sql). */
+export interface PushSubscriptionsTable {
+	endpoint: string;
+	session_id: string;
+	user_id: string;
+	p256dh: string;
+	auth: string;
+	created_at: number;
+}
+
+/** What a member hears of one circle (0017_push.sql); no row: everything, with the name. */
+export interface PushPreferencesTable {
+	circle_id: string;
+	user_id: string;
+	level: 'everything' | 'needs-me' | 'nothing';
+	hide_name: Generated<number>;
+}
+
+/** A member's quiet hours and daily reminder, minutes after midnight in time_zone (0017_push.sql). */
+export interface PushSettingsTable {
+	user_id: string;
+	time_zone: string;
+	quiet_start: number | null;
+	quiet_end: number | null;
+	reminder_at: number | null;
+	reminder_sent_on: string | null;
+}
+
+/** One push per member and circle until read (0017_push.sql). */
+export interface PushNoticesTable {
+	circle_id: string;
+	user_id: string;
+	pushed_at: number;
+}
+
 /** Which server runs a background job, until when (0014_background_leases.sql). */
 export interface BackgroundLeasesTable {
 	job: string;
@@ -110,6 +153,11 @@ export interface DB {
 	email_tokens: EmailTokensTable;
 	pending_signups: PendingSignupsTable;
 	background_leases: BackgroundLeasesTable;
+	push_vapid_keys: PushVapidKeysTable;
+	push_subscriptions: PushSubscriptionsTable;
+	push_preferences: PushPreferencesTable;
+	push_settings: PushSettingsTable;
+	push_notices: PushNoticesTable;
 }
 
 export interface CirclesTable {

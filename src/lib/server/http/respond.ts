@@ -1,6 +1,6 @@
 // The one place a domain refusal becomes an HTTP answer: an error page for a load, a form failure
 // (always the FormFailure shape, see forms.ts) for an action.
-import { error, fail, isActionFailure, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
+import { error, fail, isActionFailure, json, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import { isRefusal, REFUSAL_STATUS, type Refusal } from '$lib/server/refusal';
 import { isCommitUnsure, isDatabaseUnavailable } from '$lib/server/db/unavailable';
 import { databaseAway } from './guards';
@@ -73,4 +73,15 @@ export async function formAction<S extends FormSchema, R extends object>(
 /** Whether an action's answer is its failure: kit's isActionFailure, keeping the failure's own type. */
 export function isFailure<T, F>(answer: T | ActionFailure<F>): answer is ActionFailure<F> {
 	return isActionFailure(answer);
+}
+
+/** Runs a JSON endpoint: a refusal becomes `{ message, field? }` with its status (Retry-After when throttled). */
+export async function jsonRefusals(work: () => Promise<Response>): Promise<Response> {
+	try {
+		return await work();
+	} catch (caught) {
+		if (!isRefusal(caught)) throw caught;
+		const headers: Record<string, string> = caught.retryAfterMs ? { 'retry-after': String(Math.ceil(caught.retryAfterMs / 1000)) } : {};
+		return json({ message: caught.message, ...(caught.field ? { field: caught.field } : {}) }, { status: REFUSAL_STATUS[caught.reason], headers });
+	}
 }

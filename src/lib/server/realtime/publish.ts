@@ -21,11 +21,32 @@ function liveServer(): HearthServer | null {
 	return host?.ready ? (host.io as HearthServer) : null;
 }
 
-/** Sends committed events to everyone in their circle's room, in order. */
+/** Told of every batch of committed events, on the server that committed them (push/index.ts). */
+export type CommittedEventsListener = (events: CircleEvent[]) => void;
+
+const committedListeners = new Set<CommittedEventsListener>();
+
+/**
+ * Adds a listener for committed events (with or without a socket server); returns its removal.
+ * A listener must return at once and never throw: it runs on the request's path.
+ */
+export function onCommittedEvents(listener: CommittedEventsListener): () => void {
+	committedListeners.add(listener);
+	return () => committedListeners.delete(listener);
+}
+
+/** Sends committed events to everyone in their circle's room, in order, and tells the listeners. */
 export function publishCircleEvents(events: CircleEvent[]): void {
+	if (events.length === 0) return;
 	const io = liveServer();
-	if (!io) return;
-	for (const event of events) io.to(circleRoom(event.circleId)).emit('circle:event', event);
+	if (io) for (const event of events) io.to(circleRoom(event.circleId)).emit('circle:event', event);
+	for (const listener of committedListeners) {
+		try {
+			listener(events);
+		} catch (error) {
+			console.error('A listener for committed events failed', error);
+		}
+	}
 }
 
 /** Puts every open socket of a user who just joined into the circle's room, and says they're here. */

@@ -13,6 +13,7 @@ import {
 } from '$lib/server/checkins/checkin-forms';
 import { editCheckIn, editReply, postCheckIn, postReply, removeCheckIn, removeReply, toggleReaction } from '$lib/server/checkins/checkins';
 import { logPositionFor } from '$lib/server/realtime/log-position';
+import { clearPushNotice } from '$lib/server/push';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -24,7 +25,11 @@ export const load: PageServerLoad = async (event) => {
 	// replays the events after it.
 	const live = await logPositionFor(event.locals, circleId);
 	const access = await circleAccess(event);
-	const home = await orError(() => loadCircleHome(getDb(), access, { cursor: event.url.searchParams.get('before') }));
+	const [home] = await Promise.all([
+		orError(() => loadCircleHome(getDb(), access, { cursor: event.url.searchParams.get('before') })),
+		// Read now: the next news of this circle may reach this member's devices again (push/index.ts).
+		clearPushNotice(getDb(), access.userId, access.circle.id)
+	]);
 	// Fresh keys for the page's forms, so that without JavaScript too a form sent twice (a double
 	// click, a reload that sends it again) posts once (checkins/post-keys.ts). With JavaScript each
 	// form makes its own for every post. One for all reply forms: a page without JavaScript sends

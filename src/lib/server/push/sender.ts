@@ -1,0 +1,165 @@
+// Delivers pushes to push services, off every request's path and within fixed bounds:
+// - at most MAX_CONCURRENT_SENDS requests open at once (per server);
+// - at most MAX_WAITING_SENDS more waiting; beyond that a push is dropped (and that is logged once
+//   until the queue has room again): a slow or dead push service can never make memory grow;
+// - each request gives up after SEND_TIMEOUT_MS, its answer is read up to 4 KB and dropped;
+// - the request is Web Push as web-push builds it (aes128gcm, VAPID, TTL, Topic, Urgency), sent by
+//   node's own http(s).request, which never follows a redirect, through publicOnlyLookup (endpoints.ts).
+// A 404 or 410 means the subscription is gone: `onGone` deletes its row. Any other failure is
+// logged once per push service and kind until one succeeds again, and never thrown anywhere.
+import http from 'node:http';
+import https from 'node:https';
+import webPush from 'web-push';
+import type { PushMessage } from '$lib/push';
+import type { VapidKeys } from './vapid';
+import { publicOnlyLookup } from './endpoints';
+
+export const MAX_CONCURRENT_SENDS = 16;
+export const MAX_WAITING_SENDS = 2000;
+export const SEND_TIMEOUT_MS = 10_000;
+/** How long a push service keeps a push for a phone that is off (then it is dropped): a day. */
+export const PUSH_TTL_SECONDS = 24 * 60 * 60;
+const MAX_ANSWER_BYTES = 4096;
+
+export interface PushTarget {
+	endpoint: string;
+	p256dh: string;
+	auth: string;
+}
+
+export interface SenderOptions {
+	keys: VapidKeys;
+	/** Endpoints on 127.0.0.1 are let through (HEARTH_PUSH_LOCAL_ENDPOINTS, tests only). */
+	allowLocal: boolean;
+	/** A push service said this endpoint is gone. */
+	onGone: (endpoint: string) => Promise<void>;
+	concurrency?: number;
+	maxWaiting?: number;
+	timeoutMs?: number;
+	log?: (line: string) => void;
+}
+
+interface Job {
+	target: PushTarget;
+	message: PushMessage;
+	topic: string | undefined;
+}
+
+export class PushSender {
+	readonly #options: Required<Omit<SenderOptions, 'keys' | 'allowLocal' | 'onGone'>> & SenderOptions;
+	readonly #waiting: Job[] = [];
+	#running = 0;
+	#idle: Array<() => void> = [];
+	#droppedSaid = false;
+	/** Failures already logged, per push service: said once until that service answers well again. */
+	readonly #said = new Map<string, string>();
+	/** How many pushes each outcome had (tests and /healthz-like curiosity). */
+	readonly counts = { sent: 0, gone: 0, failed: 0, dropped: 0 };
+
+	constructor(options: SenderOptions) {
+		this.#options = { concurrency: MAX_CONCURRENT_SENDS, maxWaiting: MAX_WAITING_SENDS, timeoutMs: SEND_TIMEOUT_MS, log: console.error, ...options };
+	}
+
+	/** Queues a push; returns at once. `topic` collapses pushes waiting at the push service (a circle's id). */
+	send(target: PushTarget, message: PushMessage, topic?: string): void {
+		if (this.#waiting.length >= this.#options.maxWaiting) {
+			this.counts.dropped++;
+			if (!this.#droppedSaid) this.#options.log(`Push: ${this.#waiting.length} pushes are waiting already; new ones are dropped until there is room.`);
+			this.#droppedSaid = true;
+			return;
+		}
+		this.#waiting.push({ target, message, topic });
+		this.#pump();
+	}
+
+	/** Resolves once nothing is waiting or being sent (tests, shutdown). */
+	idle(): Promise<void> {
+		if (this.#running === 0 && this.#waiting.length === 0) return Promise.resolve();
+		return new Promise((resolve) => this.#idle.push(resolve));
+	}
+
+	#pump(): void {
+		while (this.#running < this.#options.concurrency && this.#waiting.length > 0) {
+			const job = this.#waiting.shift()!;
+			this.#running++;
+			void this.#deliver(job).finally(() => {
+				this.#running--;
+				if (this.#waiting.length < this.#options.maxWaiting / 2) this.#droppedSaid = false;
+				this.#pump();
+				if (this.#running === 0 && this.#waiting.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
+			});
+		}
+	}
+
+	async #deliver({ target, message, topic }: Job): Promise<void> {
+		const service = serviceOf(target.endpoint);
+		try {
+			const status = await this.#request(target, message, topic);
+			if (status === 404 || status === 410) {
+				this.counts.gone++;
+				await this.#options.onGone(target.endpoint);
+			} else if (status >= 200 && status < 300) {
+				this.counts.sent++;
+				this.#said.delete(service);
+			} else {
+				this.#fail(service, `the push service answered ${status}`);
+			}
+		} catch (error) {
+			this.#fail(service, (error as Error).message || String(error));
+		}
+	}
+
+	#fail(service: string, reason: string): void {
+		this.counts.failed++;
+		if (this.#said.get(service) === reason) return;
+		this.#said.set(service, reason);
+		this.#options.log(`Push to ${service} failed: ${reason} (said once until it works again).`);
+	}
+
+	#request(target: PushTarget, message: PushMessage, topic: string | undefined): Promise<number> {
+		const { keys, timeoutMs, allowLocal } = this.#options;
+		const details = webPush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, JSON.stringify(message), {
+			vapidDetails: keys,
+			TTL: PUSH_TTL_SECONDS,
+			contentEncoding: 'aes128gcm',
+			urgency: 'normal',
+			...(topic ? { topic } : {})
+		});
+		const url = new URL(details.endpoint);
+		const local = allowLocal && url.hostname === '127.0.0.1';
+		const transport = url.protocol === 'http:' && local ? http : https;
+		return new Promise((resolve, reject) => {
+			const request = transport.request(
+				url,
+				{
+					method: details.method,
+					headers: details.headers as Record<string, string | number>,
+					timeout: timeoutMs,
+					signal: AbortSignal.timeout(timeoutMs),
+					...(local ? {} : { lookup: publicOnlyLookup })
+				},
+				(response) => {
+					let read = 0;
+					response.on('data', (chunk: Buffer) => {
+						read += chunk.length;
+						if (read > MAX_ANSWER_BYTES) response.destroy();
+					});
+					response.on('close', () => resolve(response.statusCode ?? 0));
+					response.on('error', () => resolve(response.statusCode ?? 0));
+				}
+			);
+			request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+			request.on('error', reject);
+			request.end(details.body ?? undefined);
+		});
+	}
+}
+
+/** The push service's origin, for the log (never the endpoint's path: it is the subscription's secret). */
+function serviceOf(endpoint: string): string {
+	try {
+		return new URL(endpoint).origin;
+	} catch {
+		return 'a push service';
+	}
+}
