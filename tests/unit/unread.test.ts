@@ -22,7 +22,6 @@ import { isRefusal } from '$lib/server/refusal';
 import { AGREEMENT_CATEGORIES, type AgreementCategory } from '$lib/agreements';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from './support/database';
 import { circleOf, joinCircle } from './support/circles';
-import { addUser } from './support/people';
 
 /** Marks at once in the race below; the pool has a connection for each. */
 const PARALLEL = 12;

@@ -75,6 +75,11 @@ export class CircleLive {
 		};
 	}
 
+	/** The last event of the circle applied here: what the page has shown (it marks read up to it). */
+	get applied(): number {
+		return this.#sync.applied;
+	}
+
 	/** New data arrived (a reload, a navigation): where it stands in the log. */
 	rebase(position: LogPosition): void {
 		this.#sync.rebase(position);
