@@ -21,6 +21,7 @@ interface CircleLiveOptions {
  */
 export class CircleLive {
 	online = new SvelteSet<string>();
+	readonly circleId: string;
 	readonly #sync: CircleSync;
 	readonly #detach: () => void;
 	// Subscribers, not state: nothing renders from this set.
@@ -30,6 +31,7 @@ export class CircleLive {
 	constructor(connection: LiveConnection, options: CircleLiveOptions) {
 		const socket = connection.socket;
 		const { circleId } = options;
+		this.circleId = circleId;
 		this.#sync = new CircleSync({
 			position: options.position,
 			deliver: (events) => {
