@@ -15,19 +15,7 @@ import {
 	test,
 	uniqueUser
 } from './helpers';
-import { createAccountAndJoin, createCircle, makeInvite, uniqueCircleName } from './circle-helpers';
-
-function checkInBy(page: Page, text: string) {
-	return page.locator('article').filter({ hasText: text });
-}
-
-async function postCheckIn(page: Page, words: string) {
-	const form = page.getByRole('region', { name: 'Check in' });
-	await form.getByText('Okay', { exact: true }).click();
-	await form.getByLabel(/A few words/).fill(words);
-	await form.getByRole('button', { name: 'Post check-in' }).click();
-	await expect(checkInBy(page, words)).toBeVisible();
-}
+import { checkInBy, createAccountAndJoin, createCircle, makeInvite, postCheckIn, uniqueCircleName } from './circle-helpers';
 
 /** What the page has set the app's badge to, in order (the Badging API, recorded). */
 async function badges(page: Page): Promise<number[]> {
@@ -75,7 +63,7 @@ test('a post shows as "1 new" on the other member’s circles list, live, in the
 	await logIn(samBrowser.page, sam);
 	await gotoHydrated(samBrowser.page, `/circles/${circleId}`);
 	await expect(liveStatus(samBrowser.page)).toHaveText(LIVE);
-	await postCheckIn(samBrowser.page, 'Made it to my meeting.');
+	await postCheckIn(samBrowser.page, 'Okay', 'Made it to my meeting.');
 
 	// Live, in words, with the circle named for a screen reader.
 	await expect(page.getByText(`1 new in ${name}`, { exact: true })).toBeVisible();
@@ -99,7 +87,7 @@ test('a post shows as "1 new" on the other member’s circles list, live, in the
 
 	// A second post while she is away from the circle; opened as a whole page this time.
 	await gotoHydrated(other, '/circles');
-	await postCheckIn(samBrowser.page, 'Called my sponsor.');
+	await postCheckIn(samBrowser.page, 'Okay', 'Called my sponsor.');
 	await expect(page.getByText(`1 new in ${name}`, { exact: true })).toBeVisible();
 	await gotoHydrated(other, `/circles/${circleId}`);
 	await expect(newCount(page, name)).toHaveCount(0);
