@@ -95,6 +95,18 @@ test('a post shows as "1 new" on the other member’s circles list, live, in the
 	await expect(checkInBy(other, 'Called my sponsor.').locator('xpath=..').getByText('New since your last visit')).toBeVisible();
 	await expect(other.getByText('New since your last visit')).toHaveCount(1);
 
+	// Offline while two more come: back online, the list asks again and shows both (missed live).
+	await gotoHydrated(other, '/circles');
+	await expect(newCount(page, name)).toHaveCount(0);
+	await context.setOffline(true);
+	await expect(liveStatus(page)).not.toHaveText(LIVE);
+	await postCheckIn(samBrowser.page, 'Good', 'Slept well.');
+	await postCheckIn(samBrowser.page, 'Good', 'Went for a walk.');
+	await context.setOffline(false);
+	await expect(liveStatus(page)).toHaveText(LIVE);
+	await expect(page.getByText(`2 new in ${name}`, { exact: true })).toBeVisible();
+	await expect(page).toHaveTitle('(2) Your circles · Hearth');
+
 	// Logged out: no count, no badge.
 	await page.getByRole('navigation', { name: 'Account' }).getByRole('button', { name: 'Log out', exact: true }).click();
 	await expect(page.getByRole('heading', { level: 1, name: 'Log in' })).toBeVisible();
