@@ -84,6 +84,7 @@ test('a post shows as "1 new" on the other member’s circles list, live, in the
 	await expect.poll(() => badges(page).then((set) => set.at(-1))).toBe(0);
 	// The mark stays put while she reads, though the circle is now read.
 	await expect(other.getByText('New since your last visit')).toHaveCount(1);
+	await expectNoAxeViolations(other);
 
 	// A second post while she is away from the circle; opened as a whole page this time.
 	await gotoHydrated(other, '/circles');
