@@ -18,23 +18,10 @@ import {
 	test,
 	uniqueUser
 } from './helpers';
-import { createAccountAndJoin, createCircle, makeInvite, uniqueCircleName } from './circle-helpers';
+import { checkInBy, createAccountAndJoin, createCircle, makeInvite, postCheckIn, uniqueCircleName } from './circle-helpers';
 
 function feed(page: Page) {
 	return page.getByRole('region', { name: /Check-ins/ });
-}
-
-function checkInBy(page: Page, text: string) {
-	return page.locator('article').filter({ hasText: text });
-}
-
-async function postCheckIn(page: Page, mood: string, words: string, need?: string) {
-	const form = page.getByRole('region', { name: 'Check in' });
-	await form.getByText(mood, { exact: true }).click();
-	if (need) await form.getByLabel(/What I need from the circle/).selectOption({ label: need });
-	await form.getByLabel(/A few words/).fill(words);
-	await form.getByRole('button', { name: 'Post check-in' }).click();
-	await expect(checkInBy(page, words.split('\n')[0]!)).toBeVisible();
 }
 
 /** A circle with its owner signed in on `page`, and a second member who can sign in elsewhere. */

@@ -194,3 +194,18 @@ export async function expectNotFound(page: Page, path: string): Promise<void> {
 	expect(response?.status(), `status of ${path}`).toBe(404);
 	await expect(page.getByRole('heading', { level: 1, name: 'We couldn’t find that page' })).toBeVisible();
 }
+
+/** A check-in card in the feed, found by its words. */
+export function checkInBy(page: Page, text: string): Locator {
+	return page.locator('article').filter({ hasText: text });
+}
+
+/** Posts a check-in from the circle home's form and waits for it in the feed. */
+export async function postCheckIn(page: Page, mood: string, words: string, need?: string): Promise<void> {
+	const form = page.getByRole('region', { name: 'Check in' });
+	await form.getByText(mood, { exact: true }).click();
+	if (need) await form.getByLabel(/What I need from the circle/).selectOption({ label: need });
+	await form.getByLabel(/A few words/).fill(words);
+	await form.getByRole('button', { name: 'Post check-in' }).click();
+	await expect(checkInBy(page, words.split('\n')[0]!)).toBeVisible();
+}

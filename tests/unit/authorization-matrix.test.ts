@@ -15,6 +15,7 @@ import type { SessionUser } from '$lib/server/auth/sessions';
 import { hashPassword } from '$lib/server/auth/passwords';
 import type { CircleRole } from '$lib/circles';
 import { useAppDatabase, type AppTestDatabase } from './support/app-database';
+import { routeEvent } from './support/route-event';
 
 /** Everyone's password in the fixture (hashed once, when it is built). */
 const FIXTURE_PASSWORD = 'the fixture’s password';
@@ -323,21 +324,8 @@ function fakeEvent(
 	const params: Record<string, string> = { circleId, ...extraParams };
 	const path = routeId.replace('/layout', '').replace(/\[(\w+)\]/g, (_, name: string) => params[name] ?? name);
 	const url = new URL(`http://hearth.test${path}${search}`);
-	return {
-		locals: { user, session: user ? { id: 'test', userId: user.id, createdAt: 0, expiresAt: Infinity } : null },
-		params,
-		url,
-		route: { id: routeId },
-		request: new Request(url, { method: 'POST', body: body ?? new URLSearchParams(form ?? {}), headers: { 'content-type': contentType } }),
-		cookies: { get: () => undefined, getAll: () => [], set() {}, delete() {}, serialize: () => '' },
-		getClientAddress: () => '127.0.0.1',
-		setHeaders() {},
-		depends() {},
-		untrack: <T>(fn: () => T) => fn(),
-		parent: async () => ({}),
-		isDataRequest: false,
-		isSubRequest: false
-	};
+	const request = new Request(url, { method: 'POST', body: body ?? new URLSearchParams(form ?? {}), headers: { 'content-type': contentType } });
+	return routeEvent({ user, routeId, params, url, request });
 }
 
 async function run(handler: Handler, event: unknown): Promise<Outcome> {

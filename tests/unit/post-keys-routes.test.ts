@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isActionFailure } from '@sveltejs/kit';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { useAppDatabase, type AppTestDatabase } from './support/app-database';
+import { routeEvent } from './support/route-event';
 
 type Action = (event: unknown) => Promise<unknown>;
 
@@ -41,21 +42,8 @@ afterAll(() => app?.dispose());
 
 function event(user: SessionUser, body: URLSearchParams) {
 	const url = new URL(`http://hearth.test/circles/${circleId}`);
-	return {
-		locals: { user, session: { id: 'test', userId: user.id, createdAt: 0, expiresAt: Infinity } },
-		params: { circleId },
-		url,
-		route: { id: '/circles/[circleId]' },
-		request: new Request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
-		cookies: { get: () => undefined, getAll: () => [], set() {}, delete() {}, serialize: () => '' },
-		getClientAddress: () => '127.0.0.1',
-		setHeaders() {},
-		depends() {},
-		untrack: <T>(fn: () => T) => fn(),
-		parent: async () => ({}),
-		isDataRequest: false,
-		isSubRequest: false
-	};
+	const request = new Request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+	return routeEvent({ user, routeId: '/circles/[circleId]', params: { circleId }, url, request });
 }
 
 async function stored() {

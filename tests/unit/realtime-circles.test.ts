@@ -3,7 +3,10 @@ import type { SessionUser } from '$lib/server/auth/sessions';
 import { changeMemberRole, removeMember, updateOwnProfile } from '$lib/server/circles/circles';
 import { changeDisplayName } from '$lib/server/auth/profile';
 import { latestCircleEventSeq } from '$lib/server/circles/events';
-import type { CircleEvent, CircleSyncResponse } from '$lib/realtime/events';
+import type { CircleEvent, CircleSyncResponse, MessageRefusal } from '$lib/realtime/events';
+import type { UnreadCount } from '$lib/unread';
+import { postCheckIn } from '$lib/server/checkins/checkins';
+import { requireMember } from '$lib/server/circles/access';
 import { startRealtime } from '$lib/server/realtime';
 import { SOCKET_RATE, STRIKES_BEFORE_DISCONNECT } from '$lib/server/realtime/limits';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -203,5 +206,105 @@ describe('circle events over sockets', () => {
 		await eventually(() => expect(changes).toContainEqual({ circleId, userId: sam.id, online: true }));
 		samSocket.disconnect();
 		await eventually(() => expect(changes).toContainEqual({ circleId, userId: sam.id, online: false }));
+	});
+});
+
+const okay = { mood: 3, craving: null, need: null, body: 'Long day, but okay.' };
+/** What an outsider, a removed member and a tampered message are answered alike. */
+const OUTSIDERS_ANSWER = { ok: false, reason: 'not-found', message: 'Not found' };
+
+function markRead(socket: Client, request: unknown): Promise<{ ok: true } | MessageRefusal> {
+	return new Promise((resolve) => (socket.emit as (...args: unknown[]) => void)('circle:read', request, resolve));
+}
+
+async function countsOf(socket: Client): Promise<UnreadCount[]> {
+	const answer = await new Promise<{ ok: true; counts: UnreadCount[] } | MessageRefusal>((resolve) => socket.emit('unread:counts', resolve));
+	if (!answer.ok) throw new Error(`unread:counts refused: ${answer.reason}`);
+	return answer.counts;
+}
+
+function readSeq(circleId: string, userId: string): Promise<number | undefined> {
+	return testDb.value('SELECT read_seq FROM read_positions WHERE circle_id = ? AND user_id = ?', circleId, userId);
+}
+
+/** A circle where Sam has checked in, and Maria's phone and laptop connected. */
+async function samPostedMariaOnTwoDevices() {
+	const {
+		circleId,
+		people: [maria, sam],
+		accessOf
+	} = await circleOf(testDb.db, ['Sam']);
+	await postCheckIn(testDb.db, await accessOf(sam), okay);
+	return { circleId, maria, sam, phone: await connectAs(maria), laptop: await connectAs(maria) };
+}
+
+// Reading a circle (issue 18, item 4): marking it read over the socket, and the counts a page asks
+// for when it (re)connects.
+describe('reading a circle over the socket', () => {
+	it('clears it on every other device of the same member, and on nobody else’s', async () => {
+		const { circleId, sam, phone, laptop } = await samPostedMariaOnTwoDevices();
+		const samsPhone = await connectAs(sam);
+		const samHears: unknown[] = [];
+		samsPhone.on('circle:read', (read) => samHears.push(read));
+		expect((await countsOf(laptop)).find((count) => count.circleId === circleId)).toMatchObject({ count: 2 });
+
+		const cleared = new Promise((resolve) => laptop.once('circle:read', resolve));
+		const newest = await latestCircleEventSeq(testDb.db, circleId);
+		expect(await markRead(phone, { circleId, seq: newest })).toEqual({ ok: true });
+		expect(await cleared).toEqual({ circleId, seq: newest });
+		expect((await countsOf(laptop)).find((count) => count.circleId === circleId)).toMatchObject({ count: 0, readSeq: newest, latestSeq: newest });
+		// Sam's devices hear nothing of Maria's reading (a round trip on his socket, after hers, has
+		// arrived after anything sent to it before), only of his own.
+		await countsOf(samsPhone);
+		expect(samHears).toEqual([]);
+		expect(await markRead(samsPhone, { circleId, seq: newest })).toEqual({ ok: true });
+		await countsOf(samsPhone);
+		expect(samHears).toEqual([{ circleId, seq: newest }]);
+	});
+
+	it('clamps a number past the newest event, and tells no device when nothing moved', async () => {
+		const { circleId, maria, phone, laptop } = await samPostedMariaOnTwoDevices();
+		const heard: Array<{ seq: number }> = [];
+		laptop.on('circle:read', (read) => heard.push(read));
+		const newest = await latestCircleEventSeq(testDb.db, circleId);
+
+		expect(await markRead(phone, { circleId, seq: Number.MAX_SAFE_INTEGER })).toEqual({ ok: true });
+		expect(await readSeq(circleId, maria.id)).toBe(newest);
+		expect(await markRead(phone, { circleId, seq: 1 })).toEqual({ ok: true });
+		expect(await readSeq(circleId, maria.id)).toBe(newest);
+		await countsOf(laptop); // a round trip on the laptop's socket: what was sent to it has arrived
+		expect(heard).toEqual([{ circleId, seq: newest }]);
+	});
+
+	it('answers an outsider, a removed member and every tampered request alike: not found, nothing stored', async () => {
+		const {
+			circleId,
+			people: [maria, sam]
+		} = await circleOf(testDb.db, ['Sam']);
+		const outsider = await addUser(testDb.db, 'Outsider');
+		const outsiderSocket = await connectAs(outsider);
+		const samSocket = await connectAs(sam);
+		expect(await markRead(outsiderSocket, { circleId, seq: 1 })).toEqual(OUTSIDERS_ANSWER);
+
+		const tampered = [
+			{ circleId: 42, seq: 1 },
+			{ circleId, seq: -1 },
+			{ circleId, seq: 1.5 },
+			{ circleId, seq: Number.NaN },
+			{ circleId, seq: '1' },
+			{ circleId: 'x'.repeat(65), seq: 1 },
+			{ circleId: '../../etc', seq: 1 },
+			{ seq: 1 },
+			null,
+			'circle'
+		];
+		const before = await readSeq(circleId, sam.id);
+		for (const bad of tampered) expect(await markRead(samSocket, bad), JSON.stringify(bad)).toEqual(OUTSIDERS_ANSWER);
+		expect(await readSeq(circleId, sam.id)).toBe(before);
+
+		await removeMember(testDb.db, await requireMember(testDb.db, maria, circleId), sam.id);
+		expect(await markRead(samSocket, { circleId, seq: 1 })).toEqual(OUTSIDERS_ANSWER);
+		expect(await readSeq(circleId, sam.id)).toBeUndefined();
+		expect((await countsOf(samSocket)).map((count) => count.circleId)).not.toContain(circleId);
 	});
 });

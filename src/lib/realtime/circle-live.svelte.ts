@@ -21,6 +21,7 @@ interface CircleLiveOptions {
  */
 export class CircleLive {
 	online = new SvelteSet<string>();
+	readonly circleId: string;
 	readonly #sync: CircleSync;
 	readonly #detach: () => void;
 	// Subscribers, not state: nothing renders from this set.
@@ -30,6 +31,7 @@ export class CircleLive {
 	constructor(connection: LiveConnection, options: CircleLiveOptions) {
 		const socket = connection.socket;
 		const { circleId } = options;
+		this.circleId = circleId;
 		this.#sync = new CircleSync({
 			position: options.position,
 			deliver: (events) => {
@@ -73,6 +75,11 @@ export class CircleLive {
 			socket.off('connect', onConnect);
 			socket.off('disconnect', onDisconnect);
 		};
+	}
+
+	/** The last event of the circle applied here: what the page has shown (it marks read up to it). */
+	get applied(): number {
+		return this.#sync.applied;
 	}
 
 	/** New data arrived (a reload, a navigation): where it stands in the log. */

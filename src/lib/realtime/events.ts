@@ -3,6 +3,7 @@ import type { CircleRole } from '$lib/circles';
 import type { CheckInView } from '$lib/checkins';
 import type { AnswerKind } from '$lib/agreements';
 import type { MilestoneView } from '$lib/milestones';
+import type { UnreadCount } from '$lib/unread';
 
 /** Why the server ended a socket's session. */
 export type SessionEndReason = 'logged-out' | 'logged-out-everywhere' | 'session-ended' | 'password-changed' | 'account-deleted';
@@ -145,11 +146,23 @@ export interface ServerToClientEvents {
 	'circle:gone': (payload: { circleId: string; reason: CircleGoneReason }) => void;
 	/** Someone in the circle came online or went offline. */
 	'presence:changed': (payload: { circleId: string; userId: string; online: boolean }) => void;
+	/** The user read the circle up to `seq`, on this device or another (sent to the user's own sockets only). */
+	'circle:read': (payload: { circleId: string; seq: number }) => void;
 }
 
 export interface ClientToServerEvents {
 	/** "I have applied everything up to afterSeq": answers with what came after, membership re-checked. */
 	'circle:sync': (request: CircleSyncRequest, reply: (response: CircleSyncResponse) => void) => void;
+	/** "I have seen this circle up to seq" (clamped to its newest; membership checked). */
+	'circle:read': (request: CircleReadRequest, reply: (response: { ok: true } | MessageRefusal) => void) => void;
+	/** "How many new in each of my circles?": asked on every (re)connect, rather than trusting what was added live. */
+	'unread:counts': (reply: (response: { ok: true; counts: UnreadCount[] } | MessageRefusal) => void) => void;
+}
+
+export interface CircleReadRequest {
+	circleId: string;
+	/** The last event the page has applied. */
+	seq: number;
 }
 
 export interface SocketData {

@@ -13,6 +13,7 @@ import { addUserToCircleRoom, closeCircleRoom, publishCircleEvents, removeUserFr
 import { lockCircleFor, requireCan, type CircleAccess } from './access';
 import type { CircleInput, ProfileInput } from './circle-forms';
 import { appendCircleEvent } from './events';
+import { startReadPosition } from '$lib/server/unread/positions';
 import { settleAgreementsAfterMemberLeft } from '$lib/server/boundaries/agreements';
 import { isTimeZone } from '$lib/recovery-days';
 import { ERASED_EVENT } from '$lib/server/account/erase-from-log';
@@ -49,7 +50,9 @@ export async function createCircle(db: Database, user: SessionUser, input: Circl
 				.insertInto('memberships')
 				.values({ circle_id: circleId, user_id: user.id, role: 'owner', relationship: '', in_recovery: 0, joined_at: now })
 				.execute();
-			return [await appendCircleEvent(trx, { circleId, actorId: user.id, type: 'circle.created', payload: { name: input.name }, now })];
+			const created = await appendCircleEvent(trx, { circleId, actorId: user.id, type: 'circle.created', payload: { name: input.name }, now });
+			await startReadPosition(trx, circleId, user.id, created.seq, now);
+			return [created];
 		})
 		.catch((error: unknown) => {
 			throw isForeignKeyViolation(error) ? notFound() : error;

@@ -13,6 +13,7 @@ import { lockCircle } from '$lib/server/db/dialect';
 import { isForeignKeyViolation } from '$lib/server/db/errors';
 import type { InviteInput } from './circle-forms';
 import { appendCircleEvent } from './events';
+import { startReadPosition } from '$lib/server/unread/positions';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -256,6 +257,8 @@ export async function acceptInvite(db: Database, user: SessionUser, token: strin
 			payload: { userId: user.id, displayName: user.displayName, role: invite.role },
 			now
 		});
+		// What came before their joining is the circle's history, not news for them.
+		await startReadPosition(trx, invite.circle_id, user.id, joined.seq, now);
 		return { circleId: invite.circle_id, alreadyMember: false, events: [joined] };
 	});
 	if (!outcome) return { ok: false, reason: 'invalid' };

@@ -142,6 +142,7 @@ export interface DB {
 	checkin_reactions: CheckinReactionsTable;
 	checkin_replies: CheckinRepliesTable;
 	post_keys: PostKeysTable;
+	read_positions: ReadPositionsTable;
 	agreements: AgreementsTable;
 	agreement_versions: AgreementVersionsTable;
 	agreement_proposals: AgreementProposalsTable;
@@ -252,6 +253,15 @@ export interface PostKeysTable {
 	checkin_id: string;
 	reply_id: string | null;
 	created_at: number;
+}
+
+/** How far a member has read in a circle (0018_read_positions.sql): only moves forward; goes with the membership. */
+export interface ReadPositionsTable {
+	circle_id: string;
+	user_id: string;
+	/** The last event of the circle's log (circle_events.seq) they have seen. */
+	read_seq: number;
+	read_at: number;
 }
 
 export interface AgreementsTable {

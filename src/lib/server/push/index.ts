@@ -14,6 +14,7 @@
 // A removed member is no longer among the circle's members, and their choices and notices went
 // with the membership; a private lapse writes no event at all, so it can never be pushed.
 import type { Database } from '$lib/server/db';
+import { isForeignKeyViolation } from '$lib/server/db/errors';
 import type { CircleEvent } from '$lib/realtime/events';
 import { onCommittedEvents, onlineUserIds } from '$lib/server/realtime/publish';
 import { DEFAULT_PUSH_LEVEL, type PushMessage } from '$lib/push';
@@ -144,7 +145,12 @@ export async function startPush(db: Database, options: PushOptions = {}): Promis
 		while (waiting.length > 0 && !stopped) {
 			const event = waiting.shift()!;
 			try {
-				await consider(event);
+				await consider(event).catch((error: unknown) => {
+					// A member left between the lookup and the notice's insert (its membership is the
+					// notice's parent): once more, without them, so the others still hear of it.
+					if (isForeignKeyViolation(error)) return consider(event);
+					throw error;
+				});
 			} catch (error) {
 				log(`Push: event ${event.type} of a circle could not be looked at: ${(error as Error).message}`);
 			}

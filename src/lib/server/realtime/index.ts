@@ -6,6 +6,9 @@ import { UNAVAILABLE_CATCH_UP_MESSAGE, UNAVAILABLE_LIVE_MESSAGE } from '$lib/una
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { validateSessionToken } from '$lib/server/auth/sessions';
 import { isCircleMember, listMemberCircleIds } from '$lib/server/circles/circles';
+import { requireMember } from '$lib/server/circles/access';
+import { countUnread } from '$lib/server/unread/counts';
+import { markCircleRead } from '$lib/server/unread/positions';
 import { listCircleEventsAfter } from '$lib/server/circles/events';
 import { parseMessage } from '$lib/server/forms';
 import { isRefusal, notFound, refusalReply, throttled } from '$lib/server/refusal';
@@ -13,6 +16,7 @@ import {
 	circleRoom,
 	sessionRoom,
 	userRoom,
+	type CircleReadRequest,
 	type CircleSyncRequest,
 	type ClientToServerEvents,
 	type HandshakeRefusal,
@@ -82,6 +86,12 @@ const syncRequestSchema = v.object({
 	circleId: v.pipe(v.string(), v.maxLength(64)),
 	afterSeq: v.pipe(v.number(), v.safeInteger(), v.minValue(0))
 }) satisfies v.GenericSchema<unknown, CircleSyncRequest>;
+
+/** `circle:read`: "I have seen this circle up to seq". A seq past the newest is clamped, not refused. */
+const readRequestSchema = v.object({
+	circleId: v.pipe(v.string(), v.maxLength(64)),
+	seq: v.pipe(v.number(), v.safeInteger(), v.minValue(0))
+}) satisfies v.GenericSchema<unknown, CircleReadRequest>;
 
 /** What a throttled sender is told; a Hearth page waits `retryAfterMs` and asks again by itself. */
 export const THROTTLED_MESSAGE = 'Too many requests in a short time. Please wait a moment; this page will try again by itself.';
@@ -195,6 +205,45 @@ export function startRealtime(db: Database, log: EventLog, options: RealtimeOpti
 			});
 		});
 
+		// The page marks what it has applied (throttled in the browser: src/lib/unread/read-marks.ts).
+		socket.on('circle:read', (request, reply) => {
+			if (typeof reply !== 'function') return;
+			void (async () => {
+				try {
+					const checked = parseMessage(readRequestSchema, request);
+					if (!checked) throw notFound();
+					const access = await requireMember(db, { id: userId }, checked.circleId);
+					await markCircleRead(db, access, checked.seq, { committed: log.committed, now: now() });
+					reply({ ok: true });
+				} catch (caught) {
+					if (isRefusal(caught)) return reply(refusalReply(caught));
+					if (!isDatabaseUnavailable(caught)) console.error('circle:read failed', caught);
+					reply(refusalReply(throttled(UNAVAILABLE_CATCH_UP_MESSAGE, UNREADABLE_RETRY_MS)));
+				}
+			})();
+		});
+
+		// Counts for all of the user's circles, read once the socket is in their rooms: whatever
+		// commits after the read arrives live, and the browser adds only what is newer than the
+		// count's own latestSeq, so nothing counts twice (src/lib/unread/unread.svelte.ts).
+		socket.on('unread:counts', (reply) => {
+			if (typeof reply !== 'function') return;
+			if (reads.waiting >= SOCKET_WAITING_READS) return reply(throttledReply(1000 / SOCKET_RATE.perSecond));
+			void reads.run(async () => {
+				if (socket.disconnected) return;
+				await user.reads.run(async () => {
+					if (socket.disconnected) return;
+					try {
+						await roomsJoined;
+						reply({ ok: true, counts: await countUnread(log.committed, userId) });
+					} catch (caught) {
+						if (!isDatabaseUnavailable(caught)) console.error('unread:counts failed', caught);
+						reply(refusalReply(throttled(UNAVAILABLE_CATCH_UP_MESSAGE, UNREADABLE_RETRY_MS)));
+					}
+				});
+			});
+		});
+
 		socket.on('disconnecting', () => {
 			const rooms = [...socket.rooms].filter((room) => room.startsWith('circle:'));
 			// Another socket of this user, on any server, keeps them present.
@@ -212,7 +261,7 @@ export function startRealtime(db: Database, log: EventLog, options: RealtimeOpti
 		});
 
 		socket.join([userRoom(userId), sessionRoom(socket.data.sessionId)]);
-		void listMemberCircleIds(db, userId)
+		const roomsJoined = listMemberCircleIds(db, userId)
 			.then((circleIds) => {
 				if (socket.disconnected) return;
 				socket.join(circleIds.map(circleRoom));

@@ -49,6 +49,16 @@ export function publishCircleEvents(events: CircleEvent[]): void {
 	}
 }
 
+/**
+ * The user has read the circle up to `seq`: every device of theirs, on every server (their own
+ * room goes through Redis with several), clears its count for it.
+ */
+export function publishCircleRead(userId: string, circleId: string, seq: number): void {
+	const io = liveServer();
+	if (!io) return;
+	io.to(userRoom(userId)).emit('circle:read', { circleId, seq });
+}
+
 /** Puts every open socket of a user who just joined into the circle's room, and says they're here. */
 export function addUserToCircleRoom(userId: string, circleId: string): void {
 	const io = liveServer();

@@ -1,4 +1,5 @@
-import { getDb } from '$lib/server/db';
+import { getCommittedDb, getDb } from '$lib/server/db';
+import { markCircleRead, readPositionOf } from '$lib/server/unread/positions';
 import { circleAccess } from '$lib/server/http/guards';
 import { formAction, orError } from '$lib/server/http/respond';
 import { loadCircleHome } from '$lib/server/circles/home';
@@ -13,7 +14,6 @@ import {
 } from '$lib/server/checkins/checkin-forms';
 import { editCheckIn, editReply, postCheckIn, postReply, removeCheckIn, removeReply, toggleReaction } from '$lib/server/checkins/checkins';
 import { logPositionFor } from '$lib/server/realtime/log-position';
-import { clearPushNotice } from '$lib/server/push';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -25,17 +25,19 @@ export const load: PageServerLoad = async (event) => {
 	// replays the events after it.
 	const live = await logPositionFor(event.locals, circleId);
 	const access = await circleAccess(event);
-	const [home] = await Promise.all([
-		orError(() => loadCircleHome(getDb(), access, { cursor: event.url.searchParams.get('before') })),
-		// Read now: the next news of this circle may reach this member's devices again (push/index.ts).
-		clearPushNotice(getDb(), access.userId, access.circle.id)
-	]);
+	const home = await orError(() => loadCircleHome(getDb(), access, { cursor: event.url.searchParams.get('before') }));
+	// What arrived since the last visit is marked on the page: where they had read to, before this visit moves it.
+	const lastVisit = await readPositionOf(getDb(), access);
+	// The circle opened as a whole page (typed, a link from elsewhere, without JavaScript) has been
+	// seen up to what it shows. A navigation inside the app (and a preload on hover, which must
+	// not count) is a data request: the page marks what it has applied itself, while it is visible.
+	if (!event.isDataRequest) await orError(() => markCircleRead(getDb(), access, live.seq, { committed: getCommittedDb() }));
 	// Fresh keys for the page's forms, so that without JavaScript too a form sent twice (a double
 	// click, a reload that sends it again) posts once (checkins/post-keys.ts). With JavaScript each
 	// form makes its own for every post. One for all reply forms: a page without JavaScript sends
 	// one form and is then replaced by the answer, which brings new keys.
 	const postKeys = { checkIn: crypto.randomUUID(), reply: crypto.randomUUID() };
-	return { ...home, live, olderPage: event.url.searchParams.has('before'), postKeys };
+	return { ...home, live, olderPage: event.url.searchParams.has('before'), postKeys, lastVisitSeenAt: lastVisit.seenAt };
 };
 
 // Each failure keeps the check-in's or reply's id among its values (checkinId, replyId), so the
