@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 import type { Plugin } from 'vite';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import type { Server as HttpServer } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { attachSocketServer } from './src/lib/server/realtime/socket-host.js';
 import { findPostgresBin, LEFT_OUT } from './tests/unit/support/postgres';
 
@@ -56,6 +57,10 @@ export default defineConfig({
 	test: {
 		include: ['tests/unit/**/*.test.ts'],
 		environment: 'node',
+		// The tests wait mostly on databases, sockets and argon2, so one worker per core (vitest's
+		// default leaves one core idle: a single worker on 2 cores, 300 s instead of 200 s). At most 4:
+		// each worker's PostgreSQL tests open pools of up to 20 on one throwaway cluster.
+		maxWorkers: Math.min(4, availableParallelism()),
 		// argon2 hashing and real SQLite files: give slow machines room, never a timing assertion.
 		testTimeout: 20_000,
 		hookTimeout: 20_000,
