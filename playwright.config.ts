@@ -35,7 +35,10 @@ const baseURL = `http://localhost:${port}`;
 
 export default defineConfig({
 	testDir: 'tests/e2e',
-	fullyParallel: false,
+	// Every test makes its own people and circles, so a file's tests may run on different workers:
+	// with whole files per worker, circles.spec alone (5 minutes) was the run's long pole. Files
+	// that share one server of their own in beforeAll say so (mode 'serial' or 'default').
+	fullyParallel: true,
 	workers: 2,
 	retries: 0,
 	forbidOnly: !!process.env.CI,

@@ -57,6 +57,11 @@ const OPTIONS = {
 		default: false,
 		help: "load pg_stat_statements and keep PostgreSQL's costliest statements of each part in the results"
 	},
+	push: {
+		type: 'boolean',
+		default: false,
+		help: 'also run the one-server fan-out twice more, without and with a push subscription for every member, one more member per circle away (no socket), to a local push sink'
+	},
 	'skip-sqlite': { type: 'boolean', default: false, help: 'with --postgres: do not run the one-server SQLite Hearth' },
 	'skip-bare': { type: 'boolean', default: false, help: 'do not run the bare server' },
 	'skip-writes': { type: 'boolean', default: false, help: 'do not run the write step-up' },
@@ -178,12 +183,90 @@ function seedDatabase(options, dir, { databaseUrl, lanes } = {}) {
 		fanoutCircles: options.circles,
 		fanoutHistory: options.fanoutHistory,
 		historyCircles: options.historyCircles,
-		historyCheckins: options.historyCheckins
+		historyCheckins: options.historyCheckins,
+		// With --push, one more member per fan-out circle, who holds no socket: the one pushes reach.
+		awayMembers: options.push ? 1 : 0
 	};
 	return new Promise((resolve, reject) => {
 		const child = fork(path.join(ROOT, 'bench/seed.js'), [JSON.stringify(args)], { stdio: 'inherit' });
 		child.on('exit', (code) => (code === 0 ? resolve({ file, ...JSON.parse(readFileSync(out, 'utf8')) }) : reject(new Error(`seeding failed (exit ${code})`))));
 	});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Push (--push)
+
+/** How often every away member "reads" all their circles (their push notices are cleared). */
+const PUSH_READ_EVERY_MS = 1000;
+
+function startPushSink() {
+	const child = fork(path.join(ROOT, 'bench/push-sink.js'), [], { stdio: 'inherit' });
+	const ask = () =>
+		new Promise((resolve) => {
+			child.once('message', resolve);
+			child.send('stats');
+		});
+	return new Promise((resolve, reject) => {
+		child.once('error', reject);
+		child.once('message', (keys) => resolve({ ...keys, stats: ask, stop: () => child.send('stop') }));
+	});
+}
+
+/**
+ * The fan-out twice on the same server: without subscriptions, then with one for every member
+ * (their sockets are open, so they get none: the cost is finding that out) and for every away
+ * member (no socket: they get them). Collapse allows one push per member and circle until read, so
+ * every away member reads every PUSH_READ_EVERY_MS in both runs (their notices are deleted), which
+ * keeps pushes flowing at up to one per away member and circle per second: a busier push load than
+ * any family makes. What is compared is POST and delivery p99 of the two runs.
+ */
+async function pushFanout(target, members, circles, seeded, options, markers, fanoutExtras) {
+	const sink = await startPushSink();
+	const db = new Database(seeded.file);
+	db.pragma('busy_timeout = 5000');
+	const clearNotices = db.prepare('DELETE FROM push_notices');
+	const clearer = setInterval(() => {
+		try {
+			clearNotices.run();
+		} catch {
+			// busy beyond the timeout: the next round clears them
+		}
+	}, PUSH_READ_EVERY_MS);
+	try {
+		log(`${target.name}: push: fan-out with no subscriptions (away members read every ${PUSH_READ_EVERY_MS} ms)…`);
+		const without = await liveFanout(target, members, circles, options, markers, fanoutExtras);
+		const everyone = seeded.fanout.flatMap((circle) => [...circle.members, ...circle.away]);
+		const insert = db.prepare('INSERT INTO push_subscriptions (endpoint, session_id, user_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+		db.transaction(() => {
+			for (const member of everyone) insert.run(`${sink.origin}/push/${member.userId}`, member.sessionId, member.userId, sink.p256dh, sink.auth, Date.now());
+		})();
+		log(`${target.name}: push: fan-out with ${everyone.length} subscriptions…`);
+		const before = await sink.stats();
+		const startedAt = Date.now();
+		const withPush = await liveFanout(target, members, circles, options, markers, fanoutExtras);
+		const after = await sink.stats();
+		const seconds = (Date.now() - startedAt) / 1000;
+		const busiest = after.perSecond.filter(([second]) => second * 1000 >= startedAt).map(([, count]) => count);
+		const pushes = {
+			subscriptions: everyone.length,
+			awayMembers: everyone.length - members.length,
+			sent: after.received - before.received,
+			perSecond: (after.received - before.received) / seconds,
+			busiestSecond: Math.max(0, ...busiest),
+			checked: after.checked,
+			problems: after.problems
+		};
+		const summary = ({ fanout }) => ({ post: fanout.post, delivery: fanout.latency, missing: fanout.missing, delivered: fanout.delivered });
+		const result = { without: summary(without), with: summary(withPush), pushes };
+		log(
+			`${target.name}: push: POST p99 ${without.fanout.post.p99?.toFixed(1)} → ${withPush.fanout.post.p99?.toFixed(1)} ms, delivery p99 ${without.fanout.latency.p99?.toFixed(1)} → ${withPush.fanout.latency.p99?.toFixed(1)} ms; ${pushes.sent} pushes (${pushes.perSecond.toFixed(0)}/s over ${seconds.toFixed(0)} s, busiest second ${pushes.busiestSecond}); ${pushes.checked} checked, ${pushes.problems.length} problems`
+		);
+		return result;
+	} finally {
+		clearInterval(clearer);
+		db.close();
+		sink.stop();
+	}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -878,12 +961,15 @@ async function main() {
 		let hearth;
 		if (!options.skipSqlite) {
 			const sqlTrace = options.sqlTrace ? path.join(ROOT, 'bench/results', `sql-trace-${startedAt.replace(/[:.]/g, '-')}.json`) : undefined;
-			const server = await startHearth({ dbFile: seeded.file, logDir: dir, profileDir, sqlTrace });
+			// --push: the sink listens on 127.0.0.1, which Hearth refuses unless told it is a test.
+			const extraEnv = options.push ? { HEARTH_PUSH_LOCAL_ENDPOINTS: '1' } : {};
+			const server = await startHearth({ dbFile: seeded.file, logDir: dir, profileDir, sqlTrace, extraEnv });
 			log(`Hearth is up at ${server.origin} (pid ${server.pid})`);
 			const target = deployment({ name: 'hearth', servers: [server], sessionTouches: async (from, to) => sessionTouches(seeded.file, from, to) });
 			try {
 				hearth = await measure(target, members, circles, seeded.page, options, markers, fanoutExtras);
 				if (!options.skipPages) result.assets = await measureAssets(server, seeded.page);
+				if (options.push) result.push = await pushFanout(target, members, circles, seeded, options, markers, fanoutExtras);
 			} finally {
 				await target.stop();
 			}

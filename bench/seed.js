@@ -72,7 +72,7 @@ async function inLanes(count, lanes, task) {
 }
 
 export async function seed(options) {
-	const { file, databaseUrl, fanoutCircles, fanoutHistory, historyCircles, historyCheckins } = options;
+	const { file, databaseUrl, fanoutCircles, fanoutHistory, historyCircles, historyCheckins, awayMembers = 0 } = options;
 	const lanes = options.lanes ?? 1;
 	const started = performance.now();
 	const domain = await loadDomain();
@@ -96,15 +96,15 @@ export async function seed(options) {
 	}
 
 	/** A circle of five: the owner creates it and one invite, which the other four accept. */
-	async function createFamily(name, createdAt) {
+	async function createFamily(name, createdAt, away = 0) {
 		const users = [];
-		for (let i = 0; i < MEMBERS_PER_CIRCLE; i++) users.push(await createUser(RELATIONSHIPS[i]));
+		for (let i = 0; i < MEMBERS_PER_CIRCLE + away; i++) users.push(await createUser(RELATIONSHIPS[i] ?? 'Grandpa'));
 		const { circleId } = await domain.circles.createCircle(db, users[0], { name, description: '', timeZone: 'UTC' }, createdAt);
 		const ownerAccess = await domain.access.requireMember(db, users[0], circleId);
 		const invite = await domain.invites.createInvite(
 			db,
 			ownerAccess,
-			{ expiresInDays: 7, maxUses: MEMBERS_PER_CIRCLE - 1, role: 'member', note: '' },
+			{ expiresInDays: 7, maxUses: MEMBERS_PER_CIRCLE + away - 1, role: 'member', note: '' },
 			createdAt
 		);
 		for (const user of users.slice(1)) {
@@ -156,14 +156,15 @@ export async function seed(options) {
 	// Fan-out circles: every member gets a session (their socket and their posts use it).
 	const fanout = new Array(fanoutCircles);
 	await inLanes(fanoutCircles, lanes, async (c) => {
-		const { circleId, users } = await createFamily(`Live family ${c + 1}`, now - 30 * DAY);
-		await postHistory(circleId, users, fanoutHistory, c);
+		const { circleId, users } = await createFamily(`Live family ${c + 1}`, now - 30 * DAY, awayMembers);
+		await postHistory(circleId, users.slice(0, MEMBERS_PER_CIRCLE), fanoutHistory, c);
 		const members = [];
-		for (const user of users) {
-			const { token } = await domain.sessions.createSession(db, user.id, { userAgent: 'hearth-bench' });
-			members.push({ userId: user.id, displayName: user.displayName, token });
+		const away = [];
+		for (const [i, user] of users.entries()) {
+			const { token, session } = await domain.sessions.createSession(db, user.id, { userAgent: 'hearth-bench' });
+			(i < MEMBERS_PER_CIRCLE ? members : away).push({ userId: user.id, displayName: user.displayName, token, sessionId: session.id });
 		}
-		fanout[c] = { circleId, members };
+		fanout[c] = { circleId, members, away };
 	});
 	timings.fanoutSeconds = (performance.now() - mark) / 1000;
 

@@ -131,8 +131,8 @@ const DATABASE_ENV = ['DATABASE_PATH', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'RE
  * anything). On an SQLite file (`dbFile`), or on PostgreSQL (`databaseUrl`, with `poolSize`
  * connections) with the live channel over Redis (`redisUrl`), as one of several servers.
  */
-export async function startHearth({ name = 'hearth', dbFile, databaseUrl, poolSize, redisUrl, logDir, profileDir, sqlTrace }) {
-	const env = databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_PATH: dbFile };
+export async function startHearth({ name = 'hearth', dbFile, databaseUrl, poolSize, redisUrl, logDir, profileDir, sqlTrace, extraEnv = {} }) {
+	const env = { ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_PATH: dbFile }), ...extraEnv };
 	if (databaseUrl && poolSize) env.DATABASE_POOL_SIZE = String(poolSize);
 	if (redisUrl) env.REDIS_URL = redisUrl;
 	const server = await startProcess({ name, script: 'server.js', env, logDir, profileDir, sqlTrace });

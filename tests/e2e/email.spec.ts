@@ -25,6 +25,9 @@ import type { Page } from '@playwright/test';
 import { createCircle, joinSignUpForm, makeInvite, uniqueCircleName } from './circle-helpers';
 import { startSmtpCapture, type SmtpCapture } from '../unit/support/smtp-capture';
 
+// One server and one mail catcher for the whole file (beforeAll), so its tests stay on one worker.
+test.describe.configure({ mode: 'default' });
+
 let smtp: SmtpCapture;
 let server: ServerProcess;
 let database: ReturnType<typeof tempDatabase>;
