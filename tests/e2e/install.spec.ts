@@ -123,6 +123,9 @@ test('the service worker installs and controls the page; offline, a page opens a
 });
 
 test('after a circle’s pages were opened, Cache Storage holds only the allow-listed build files and the offline page', async ({ page }) => {
+	// Seven page loads, four tab changes, a post and an offline visit with a service worker: under
+	// a loaded CI machine this took 1.2 minutes once, past the 60 s default.
+	test.setTimeout(120_000);
 	await signUp(page, uniqueUser());
 	await controlled(page, '/circles');
 	const name = uniqueCircleName();
