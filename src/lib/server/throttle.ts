@@ -84,7 +84,11 @@ export async function takeAttempt(db: Database, keys: readonly AttemptKey[], now
 						.returning(['failures', 'window_started_at'])
 						.executeTakeFirstOrThrow();
 					// The refusal names the first full count in the caller's order.
-					if (row.failures > limit) full = full && full.index < index ? full : new CountIsFull(row.window_started_at + windowMs - now, index);
+					// At most the window: an attempt that waited for this row's lock may be older than the
+					// window another attempt started meanwhile ("wait 61 minutes" for an hour's limit).
+					if (row.failures > limit) {
+						full = full && full.index < index ? full : new CountIsFull(Math.min(windowMs, row.window_started_at + windowMs - now), index);
+					}
 					places[index] = { key, windowStartedAt: row.window_started_at };
 				}
 				if (full) throw full;
