@@ -15,6 +15,7 @@
 // with the membership; a private lapse writes no event at all, so it can never be pushed.
 import type { Database } from '$lib/server/db';
 import { isForeignKeyViolation } from '$lib/server/db/errors';
+import { prepared } from '$lib/server/db/prepared';
 import type { CircleEvent } from '$lib/realtime/events';
 import { onCommittedEvents, onlineUserIds } from '$lib/server/realtime/publish';
 import { DEFAULT_PUSH_LEVEL, type PushMessage } from '$lib/push';
@@ -63,6 +64,46 @@ export async function clearPushNotice(db: Database, userId: string, circleId: st
 	await db.deleteFrom('push_notices').where('circle_id', '=', circleId).where('user_id', '=', userId).execute();
 }
 
+/**
+ * The circle's other members who have a subscription and no notice waiting, with their choices.
+ * Every news event of every circle runs it, so it is built once (db/prepared.ts).
+ */
+const findCandidates = prepared((db, circleId: string) =>
+	db
+		.selectFrom('memberships')
+		.innerJoin('circles', 'circles.id', 'memberships.circle_id')
+		.leftJoin('push_preferences', (join) =>
+			join.onRef('push_preferences.circle_id', '=', 'memberships.circle_id').onRef('push_preferences.user_id', '=', 'memberships.user_id')
+		)
+		.leftJoin('push_settings', 'push_settings.user_id', 'memberships.user_id')
+		.select([
+			'memberships.user_id',
+			'circles.name',
+			'push_preferences.level',
+			'push_preferences.hide_name',
+			'push_settings.time_zone',
+			'push_settings.quiet_start',
+			'push_settings.quiet_end'
+		])
+		.where('memberships.circle_id', '=', circleId)
+		.where((eb) =>
+			eb.and([
+				eb.exists(
+					eb.selectFrom('push_subscriptions').select('push_subscriptions.endpoint').whereRef('push_subscriptions.user_id', '=', 'memberships.user_id')
+				),
+				eb.not(
+					eb.exists(
+						eb
+							.selectFrom('push_notices')
+							.select('push_notices.user_id')
+							.whereRef('push_notices.circle_id', '=', 'memberships.circle_id')
+							.whereRef('push_notices.user_id', '=', 'memberships.user_id')
+					)
+				)
+			])
+		)
+);
+
 async function targetsOf(db: Database, userIds: string[]): Promise<Array<PushTarget & { userId: string }>> {
 	if (userIds.length === 0) return [];
 	const rows = await db.selectFrom('push_subscriptions').select(['endpoint', 'p256dh', 'auth', 'user_id']).where('user_id', 'in', userIds).execute();
@@ -84,40 +125,7 @@ export async function startPush(db: Database, options: PushOptions = {}): Promis
 	let stopped = false;
 
 	async function consider(event: CircleEvent): Promise<void> {
-		const candidates = await db
-			.selectFrom('memberships')
-			.innerJoin('circles', 'circles.id', 'memberships.circle_id')
-			.leftJoin('push_preferences', (join) =>
-				join.onRef('push_preferences.circle_id', '=', 'memberships.circle_id').onRef('push_preferences.user_id', '=', 'memberships.user_id')
-			)
-			.leftJoin('push_settings', 'push_settings.user_id', 'memberships.user_id')
-			.select([
-				'memberships.user_id',
-				'circles.name',
-				'push_preferences.level',
-				'push_preferences.hide_name',
-				'push_settings.time_zone',
-				'push_settings.quiet_start',
-				'push_settings.quiet_end'
-			])
-			.where('memberships.circle_id', '=', event.circleId)
-			.where((eb) =>
-				eb.and([
-					eb.exists(
-						eb.selectFrom('push_subscriptions').select('push_subscriptions.endpoint').whereRef('push_subscriptions.user_id', '=', 'memberships.user_id')
-					),
-					eb.not(
-						eb.exists(
-							eb
-								.selectFrom('push_notices')
-								.select('push_notices.user_id')
-								.whereRef('push_notices.circle_id', '=', 'memberships.circle_id')
-								.whereRef('push_notices.user_id', '=', 'memberships.user_id')
-						)
-					)
-				])
-			)
-			.execute();
+		const candidates = await findCandidates(db, event.circleId);
 		const at = now();
 		const chosen = candidates.filter((member) => reaches(event, member.user_id, member.level ?? DEFAULT_PUSH_LEVEL) && !isQuiet(member, at));
 		if (chosen.length === 0) return;
