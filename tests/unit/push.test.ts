@@ -39,7 +39,12 @@ beforeAll(async () => {
 	sink = await startPushSink();
 	sockets = await startSocketServer();
 	startRealtime(testDb.db, { committed: testDb.committed, generation: testDb.generation });
-	push = await startPush(testDb.db, { env: { HEARTH_PUSH_LOCAL_ENDPOINTS: '1' }, now: () => clock, sender: { log: (line) => logged.push(line) } });
+	push = await startPush(testDb.db, {
+		env: { HEARTH_PUSH_LOCAL_ENDPOINTS: '1' },
+		now: () => clock,
+		gatherMs: 20,
+		sender: { log: (line) => logged.push(line) }
+	});
 });
 
 afterAll(async () => {
@@ -219,6 +224,24 @@ describe('one push per circle until read', () => {
 		await postCheckIn(testDb.db, await first.accessOf(first.sam), checkIn());
 		await postCheckIn(testDb.db, await other.accessOf(other.owner), checkIn());
 		expect((await pushesTo(phone)).map((p) => p.tag).sort()).toEqual([`hearth-circle-${first.circleId}`, `hearth-circle-${other.circleId}`].sort());
+	});
+	it('a busy moment in several circles at once: each away member gets one push per circle, none doubled', async () => {
+		const circles = await Promise.all([garcias(), garcias(), garcias()]);
+		const phones = await Promise.all(circles.map(({ maria }) => deviceOf(maria)));
+		// Everyone but each circle's Maria posts at once, five times each, in all three circles.
+		await Promise.all(
+			circles.flatMap(({ sam, ana, accessOf }) =>
+				[sam, ana].flatMap((person) => Array.from({ length: 5 }, async () => postCheckIn(testDb.db, await accessOf(person), checkIn())))
+			)
+		);
+		for (const [index, phone] of phones.entries()) {
+			expect((await pushesTo(phone)).map((p) => p.tag)).toEqual([`hearth-circle-${circles[index]!.circleId}`]);
+		}
+		const notices = await testDb.all<{ circle_id: string }>(
+			`SELECT circle_id FROM push_notices WHERE circle_id IN (?, ?, ?)`,
+			...circles.map(({ circleId }) => circleId)
+		);
+		expect(notices.map((n) => n.circle_id).sort()).toEqual(circles.map(({ circleId }) => circleId).sort());
 	});
 });
 

@@ -3,13 +3,14 @@
 // server hear of it on their devices, once per circle until they read it. Nothing here runs on a
 // request's path: the listener only queues the events, and a loop here works through them.
 //
-// For each event (in order; at most MAX_WAITING_EVENTS wait, beyond that they are dropped, said once):
+// The events of a moment (GATHER_MS) are worked out together, in order (at most MAX_WAITING_EVENTS
+// wait, beyond that they are dropped, said once):
 // 1. news at all? (messages.ts isNews; edits, removals and housekeeping never cost a query);
 // 2. who of the circle's other members has a subscription and no notice waiting (push_notices),
 //    with their choices (preferences.ts);
 // 3. their level lets it through (messages.ts reaches), it is not their quiet hours;
 // 4. they have no socket open on any server (publish.ts onlineUserIds: over Redis with several);
-// 5. the notice is claimed (INSERT … ON CONFLICT DO NOTHING: of two servers, one pushes);
+// 5. the notices are claimed, all in one INSERT … ON CONFLICT DO NOTHING (of two servers, one pushes);
 // 6. one push to each of their subscriptions (sender.ts, bounded).
 // A removed member is no longer among the circle's members, and their choices and notices went
 // with the membership; a private lapse writes no event at all, so it can never be pushed.
@@ -31,10 +32,27 @@ export { LOCAL_ENDPOINTS_FLAG, localEndpointsAllowed } from './endpoints';
 /** Events waiting to be looked at, at most (each is one or two small queries). */
 export const MAX_WAITING_EVENTS = 5000;
 
+/**
+ * How long the events of a moment gather before their pushes are worked out together (one claim,
+ * so one commit, for all of them). A push a quarter of a second later is no later to a phone.
+ */
+export const GATHER_MS = 250;
+/** Notices claimed by one INSERT at most (three values each, well within both databases' limits). */
+const MAX_CLAIMS_PER_INSERT = 500;
+
+type Candidate = Awaited<ReturnType<typeof findCandidates>>[number];
+interface Notice {
+	event: CircleEvent;
+	member: Candidate;
+}
+const noticeKey = (circleId: string, userId: string) => `${circleId} ${userId}`;
+
 export interface PushOptions {
 	env?: Record<string, string | undefined>;
 	/** The clock quiet hours are read on (tests pass their own). */
 	now?: () => number;
+	/** How long events gather before their pushes are worked out (GATHER_MS). */
+	gatherMs?: number;
 	/** Sender limits (tests make them small). */
 	sender?: Pick<SenderOptions, 'concurrency' | 'maxWaiting' | 'timeoutMs' | 'log'>;
 }
@@ -88,9 +106,7 @@ const findCandidates = prepared((db, circleId: string) =>
 		.where('memberships.circle_id', '=', circleId)
 		.where((eb) =>
 			eb.and([
-				eb.exists(
-					eb.selectFrom('push_subscriptions').select('push_subscriptions.endpoint').whereRef('push_subscriptions.user_id', '=', 'memberships.user_id')
-				),
+				eb.exists(eb.selectFrom('push_subscriptions').select('push_subscriptions.endpoint').whereRef('push_subscriptions.user_id', '=', 'memberships.user_id')),
 				eb.not(
 					eb.exists(
 						eb
@@ -115,6 +131,7 @@ export async function startPush(db: Database, options: PushOptions = {}): Promis
 	current?.stop();
 	const env = options.env ?? process.env;
 	const now = options.now ?? Date.now;
+	const gatherMs = options.gatherMs ?? GATHER_MS;
 	const keys = await loadVapidKeys(db, env);
 	const allowLocal = localEndpointsAllowed(env);
 	const log = options.sender?.log ?? console.error;
@@ -124,43 +141,83 @@ export async function startPush(db: Database, options: PushOptions = {}): Promis
 	let droppedSaid = false;
 	let stopped = false;
 
-	async function consider(event: CircleEvent): Promise<void> {
+	/** Who of the circle's members this event would reach now (steps 2–4), claimed or not. */
+	async function membersToTell(event: CircleEvent, at: number): Promise<Candidate[]> {
 		const candidates = await findCandidates(db, event.circleId);
-		const at = now();
 		const chosen = candidates.filter((member) => reaches(event, member.user_id, member.level ?? DEFAULT_PUSH_LEVEL) && !isQuiet(member, at));
-		if (chosen.length === 0) return;
+		if (chosen.length === 0) return [];
 		const online = new Set(await onlineUserIds(event.circleId));
-		const away = chosen.filter((member) => !online.has(member.user_id));
-		if (away.length === 0) return;
-		// Claimed here, so two servers (or two quick events) push once; the claim waits until read.
-		const claimed = await db
-			.insertInto('push_notices')
-			.values(away.map((member) => ({ circle_id: event.circleId, user_id: member.user_id, pushed_at: at })))
-			.onConflict((conflict) => conflict.columns(['circle_id', 'user_id']).doNothing())
-			.returning('user_id')
-			.execute();
-		const byUser = new Map(away.map((member) => [member.user_id, member]));
-		for (const target of await targetsOf(
-			db,
-			claimed.map((row) => row.user_id)
-		)) {
-			const member = byUser.get(target.userId)!;
-			sender.send(target, messageFor(event, member.name, member.hide_name === 1), event.circleId);
+		return chosen.filter((member) => !online.has(member.user_id));
+	}
+
+	/** Claims the notices (step 5): the pairs this server is to push. */
+	async function claim(notices: Notice[], at: number): Promise<Notice[]> {
+		const insert = (some: Notice[]) =>
+			db
+				.insertInto('push_notices')
+				.values(some.map(({ event, member }) => ({ circle_id: event.circleId, user_id: member.user_id, pushed_at: at })))
+				.onConflict((conflict) => conflict.columns(['circle_id', 'user_id']).doNothing())
+				.returning(['circle_id', 'user_id'])
+				.execute();
+		let claimed: Array<{ circle_id: string; user_id: string }> = [];
+		try {
+			for (let from = 0; from < notices.length; from += MAX_CLAIMS_PER_INSERT)
+				claimed.push(...(await insert(notices.slice(from, from + MAX_CLAIMS_PER_INSERT))));
+		} catch (error) {
+			if (!isForeignKeyViolation(error)) throw error;
+			// A member left between the lookup and the claim (the membership is the notice's parent):
+			// one at a time, so the others still hear of it. Claims made before are found again as
+			// conflicts, so they are not pushed twice.
+			claimed = [];
+			for (const notice of notices) {
+				try {
+					claimed.push(...(await insert([notice])));
+				} catch (single) {
+					if (!isForeignKeyViolation(single)) throw single;
+				}
+			}
+		}
+		const wanted = new Map(notices.map((notice) => [noticeKey(notice.event.circleId, notice.member.user_id), notice]));
+		return claimed.map((row) => wanted.get(noticeKey(row.circle_id, row.user_id))!).filter(Boolean);
+	}
+
+	/**
+	 * Steps 2–6 for the events that gathered: one claim for all of them. On SQLite every commit is
+	 * an fsync on this thread, so a claim per event (a hundred a second in a busy fan-out) cost
+	 * the requests more than the pushes themselves (BENCHMARKS.md, issue 18).
+	 */
+	async function considerAll(events: CircleEvent[]): Promise<void> {
+		const at = now();
+		const notices = new Map<string, Notice>();
+		for (const event of events) {
+			try {
+				for (const member of await membersToTell(event, at)) {
+					const key = noticeKey(event.circleId, member.user_id);
+					// The first news of a circle is the one pushed; the rest collapse into it.
+					if (!notices.has(key)) notices.set(key, { event, member });
+				}
+			} catch (error) {
+				log(`Push: event ${event.type} of a circle could not be looked at: ${(error as Error).message}`);
+			}
+		}
+		if (notices.size === 0) return;
+		const claimed = await claim([...notices.values()], at);
+		const byUser = new Map<string, Notice[]>();
+		for (const notice of claimed) byUser.set(notice.member.user_id, [...(byUser.get(notice.member.user_id) ?? []), notice]);
+		for (const target of await targetsOf(db, [...byUser.keys()])) {
+			for (const { event, member } of byUser.get(target.userId)!) {
+				sender.send(target, messageFor(event, member.name, member.hide_name === 1), event.circleId);
+			}
 		}
 	}
 
 	async function work(): Promise<void> {
 		while (waiting.length > 0 && !stopped) {
-			const event = waiting.shift()!;
+			const events = waiting.splice(0, waiting.length);
 			try {
-				await consider(event).catch((error: unknown) => {
-					// A member left between the lookup and the notice's insert (its membership is the
-					// notice's parent): once more, without them, so the others still hear of it.
-					if (isForeignKeyViolation(error)) return consider(event);
-					throw error;
-				});
+				await considerAll(events);
 			} catch (error) {
-				log(`Push: event ${event.type} of a circle could not be looked at: ${(error as Error).message}`);
+				log(`Push: ${events.length} events could not be pushed: ${(error as Error).message}`);
 			}
 		}
 		if (waiting.length < MAX_WAITING_EVENTS / 2) droppedSaid = false;
@@ -177,8 +234,9 @@ export async function startPush(db: Database, options: PushOptions = {}): Promis
 			}
 			waiting.push(event);
 		}
-		// After the publisher returns: the request that committed never waits for any of it.
-		if (!working && waiting.length > 0) working = new Promise<void>((resolve) => setImmediate(resolve)).then(work);
+		// After the publisher returns (the request that committed never waits for any of it), and
+		// after the events of the next moment have gathered too.
+		if (!working && waiting.length > 0) working = new Promise<void>((resolve) => setTimeout(resolve, gatherMs)).then(work);
 	});
 
 	const service: PushService = {
