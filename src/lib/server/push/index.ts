@@ -253,6 +253,7 @@ export async function startPush(db: Database, options: PushOptions = {}): Promis
 		stop() {
 			stopped = true;
 			unlisten();
+			void sender.close();
 			if (current === service) current = null;
 		}
 	};

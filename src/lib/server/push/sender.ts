@@ -3,7 +3,8 @@
 // - at most MAX_WAITING_SENDS more waiting; beyond that a push is dropped (and that is logged once
 //   until the queue has room again): a slow or dead push service can never make memory grow;
 // - each request gives up after SEND_TIMEOUT_MS, its answer is read up to 4 KB and dropped;
-// - the request is Web Push as web-push builds it (aes128gcm, VAPID, TTL, Topic, Urgency), sent by
+// - the request is Web Push as web-push builds it (aes128gcm, VAPID, TTL, Topic, Urgency), encrypted
+//   on a worker thread (encryption.ts), sent by
 //   node's own http(s).request, which never follows a redirect, through publicOnlyLookup (endpoints.ts).
 // A 404 or 410 means the subscription is gone: `onGone` deletes its row. Any other failure is
 // logged once per push service and kind until one succeeds again, and never thrown anywhere.
@@ -13,6 +14,7 @@ import webPush from 'web-push';
 import type { PushMessage } from '$lib/push';
 import type { VapidKeys } from './vapid';
 import { publicOnlyLookup } from './endpoints';
+import { PushEncryption } from './encryption';
 
 export const MAX_CONCURRENT_SENDS = 16;
 export const MAX_WAITING_SENDS = 2000;
@@ -59,11 +61,13 @@ export class PushSender {
 	readonly #said = new Map<string, string>();
 	/** Signed VAPID headers per push service's origin (a handful: one per browser vendor). */
 	readonly #vapid = new Map<string, { header: string; renewAt: number }>();
+	readonly #encryption: PushEncryption;
 	/** How many pushes each outcome had (tests and /healthz-like curiosity). */
 	readonly counts = { sent: 0, gone: 0, failed: 0, dropped: 0 };
 
 	constructor(options: SenderOptions) {
 		this.#options = { concurrency: MAX_CONCURRENT_SENDS, maxWaiting: MAX_WAITING_SENDS, timeoutMs: SEND_TIMEOUT_MS, log: console.error, ...options };
+		this.#encryption = new PushEncryption(this.#options.log);
 	}
 
 	/** Queues a push; returns at once. `topic` collapses pushes waiting at the push service (a circle's id). */
@@ -76,6 +80,11 @@ export class PushSender {
 		}
 		this.#waiting.push({ target, message, topic });
 		this.#pump();
+	}
+
+	/** Stops the encryption worker (the service stopped). */
+	close(): Promise<void> {
+		return this.#encryption.stop();
 	}
 
 	/** Resolves once nothing is waiting or being sent (tests, shutdown). */
@@ -149,13 +158,14 @@ export class PushSender {
 		return header;
 	}
 
-	#request(target: PushTarget, message: PushMessage, topic: string | undefined): Promise<number> {
+	async #request(target: PushTarget, message: PushMessage, topic: string | undefined): Promise<number> {
 		const { timeoutMs, allowLocal } = this.#options;
-		const details = webPush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, JSON.stringify(message), {
-			TTL: PUSH_TTL_SECONDS,
-			contentEncoding: 'aes128gcm',
-			urgency: 'normal',
-			...(topic ? { topic } : {})
+		const details = await this.#encryption.encrypt({
+			endpoint: target.endpoint,
+			p256dh: target.p256dh,
+			auth: target.auth,
+			payload: JSON.stringify(message),
+			options: { TTL: PUSH_TTL_SECONDS, contentEncoding: 'aes128gcm', urgency: 'normal', ...(topic ? { topic } : {}) }
 		});
 		const url = new URL(details.endpoint);
 		details.headers.Authorization = this.#vapidAuthorization(url.origin);
@@ -166,7 +176,7 @@ export class PushSender {
 				url,
 				{
 					method: details.method,
-					headers: details.headers as Record<string, string | number>,
+					headers: details.headers,
 					timeout: timeoutMs,
 					signal: AbortSignal.timeout(timeoutMs),
 					...(local ? {} : { lookup: publicOnlyLookup })
