@@ -1,4 +1,4 @@
-import type { Session, SessionUser } from '$lib/server/auth/sessions';
+import type { AccountPreferences, Session, SessionUser } from '$lib/server/auth/sessions';
 import type { LogPosition } from '$lib/realtime/events';
 import type { CircleAccess } from '$lib/server/circles/access';
 import type { SentWords } from '$lib/unavailable';
@@ -8,6 +8,8 @@ declare global {
 		interface Locals {
 			user: SessionUser | null;
 			session: Session | null;
+			/** The signed-in account's choices every page needs (auth/sessions.ts AccountPreferences). */
+			preferences?: AccountPreferences;
 			/** Read once per request and circle, before its data (realtime/log-position.ts). */
 			logPositions?: Map<string, Promise<LogPosition>>;
 			/** The user's membership per circle, looked up once per page request (http/guards.ts). */
@@ -37,7 +39,8 @@ declare global {
 			sent?: SentWords[];
 		}
 		interface PageData {
-			user: { displayName: string } | null;
+			/** kindWordsHelp: absent on pages rendered without the root layout (the offline page). */
+			user: { displayName: string; kindWordsHelp?: boolean } | null;
 			/** The database was away: who is signed in is not known, so the header shows neither. */
 			databaseAway?: boolean;
 			/** The prerendered offline page, shown at whatever address could not be opened (routes/offline). */

@@ -146,6 +146,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 		if (validated) {
 			event.locals.user = validated.user;
 			event.locals.session = validated.session;
+			event.locals.preferences = validated.preferences;
 			if (validated.renewed) setSessionCookie(event.cookies, event.url, token, validated.session.expiresAt);
 		} else {
 			deleteSessionCookie(event.cookies, event.url);

@@ -1,10 +1,10 @@
 import { redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { getDb } from '$lib/server/db';
-import { changeEmailSchema, changeNameSchema, changePasswordSchema } from '$lib/server/auth/account-forms';
+import { changeEmailSchema, changeNameSchema, changePasswordSchema, kindWordsHelpSchema } from '$lib/server/auth/account-forms';
 import { changePassword } from '$lib/server/auth/accounts';
 import { cancelEmailChange, emailStatus, resendEmailConfirmation } from '$lib/server/auth/email-confirmation';
-import { changeDisplayName, requestEmailChange } from '$lib/server/auth/profile';
+import { changeDisplayName, requestEmailChange, setKindWordsHelp } from '$lib/server/auth/profile';
 import { getMail, NO_EMAIL_SET_UP } from '$lib/server/mail';
 import { deleteSessionCookie, setSessionCookie } from '$lib/server/auth/cookies';
 import { requireUser } from '$lib/server/http/guards';
@@ -44,6 +44,7 @@ export const load: PageServerLoad = async (event) => {
 		pendingEmail: status.pendingEmail,
 		mailEnabled: getMail() !== null,
 		displayName: user.displayName,
+		kindWordsHelp: event.locals.preferences?.kindWordsHelp ?? true,
 		sessions
 	};
 };
@@ -111,6 +112,16 @@ export const actions: Actions = {
 		return formAction(event, 'pushCircle', circlePushSchema, async (input) => {
 			await saveCirclePush(getDb(), user, input);
 			return { success: 'Saved.', circleId: input.circleId };
+		});
+	},
+
+	kindWordsHelp: async (event) => {
+		const user = requireUser(event);
+		return formAction(event, 'kindWordsHelp', kindWordsHelpSchema, async ({ kindWordsHelp }) => {
+			await setKindWordsHelp(getDb(), user, kindWordsHelp);
+			return {
+				success: kindWordsHelp ? 'Gentler words will be offered while you write.' : 'No more suggestions while you write. You can turn them on again here.'
+			};
 		});
 	},
 

@@ -494,7 +494,7 @@ export const EXPORT_KINDS: ReadonlyArray<{ key: ExportKey; label: string }> = KI
 async function accountOf(db: Database, userId: string): Promise<Row | null> {
 	const user = await db
 		.selectFrom('users')
-		.select(['id', 'display_name', 'email', 'email_confirmed_at', 'created_at'])
+		.select(['id', 'display_name', 'email', 'email_confirmed_at', 'created_at', 'kind_words_help'])
 		.where('id', '=', userId)
 		.executeTakeFirst();
 	if (!user) return null;
@@ -504,7 +504,8 @@ async function accountOf(db: Database, userId: string): Promise<Row | null> {
 		email: user.email,
 		emailConfirmed: user.email_confirmed_at !== null,
 		emailConfirmedAt: iso(user.email_confirmed_at),
-		createdAt: iso(user.created_at)
+		createdAt: iso(user.created_at),
+		gentlerWordsWhileWriting: user.kind_words_help === 1
 	};
 }
 

@@ -3,7 +3,7 @@
 // text() piece's, so each field's rule is written out here. Passwords are never sent back (parseForm
 // leaves out `password` and any `…Password` field).
 import * as v from 'valibot';
-import { characterCount, hasControlCharacters, hasInvisibleCharacters, invisibleCharactersMessage } from '$lib/server/forms';
+import { characterCount, hasControlCharacters, hasInvisibleCharacters, invisibleCharactersMessage, yesNo } from '$lib/server/forms';
 
 export const DISPLAY_NAME_MAX = 80;
 export const EMAIL_MAX = 254;
@@ -124,3 +124,6 @@ export type ChangeEmailInput = v.InferOutput<typeof changeEmailSchema>;
 
 // Deleting the account asks for the password again (account/deletion.ts).
 export const deleteAccountSchema = v.object({ password: givenPassword('Please enter your password to delete your account.') });
+
+/** Kind-words help while writing: on or off for the whole account (every device). */
+export const kindWordsHelpSchema = v.object({ kindWordsHelp: yesNo('Please choose whether to show gentler words while you write.') });

@@ -104,3 +104,12 @@ export async function requestEmailChange(db: Database, mail: Mail | null, user: 
 		row.email_confirmed_at !== null ? sendInBackground(mail, emailChangeNotice(row.email, input.newEmail), 'an email change notice') : Promise.resolve();
 	return { kind: 'pending', pendingEmail: input.newEmail, sending: Promise.all([toNew, toOld]).then(() => {}) };
 }
+
+/** Turns kind-words help while writing on or off for the account; every device follows on its next page. */
+export async function setKindWordsHelp(db: Database, user: SessionUser, on: boolean, now = Date.now()): Promise<void> {
+	await db
+		.updateTable('users')
+		.set({ kind_words_help: on ? 1 : 0, updated_at: now })
+		.where('id', '=', user.id)
+		.execute();
+}

@@ -31,9 +31,16 @@ export interface Session {
 	expiresAt: number;
 }
 
+export interface AccountPreferences {
+	/** Kind-words help while writing (src/lib/kind-words.ts); on unless turned off. */
+	kindWordsHelp: boolean;
+}
+
 export interface ValidatedSession {
 	session: Session;
 	user: SessionUser;
+	/** The account's own choices that every page needs (read with the session at no extra cost). */
+	preferences: AccountPreferences;
 	/** True when the expiry moved, so the cookie must be sent again with the new date. */
 	renewed: boolean;
 }
@@ -70,7 +77,16 @@ const findSession = prepared((db, id: string) =>
 	db
 		.selectFrom('sessions')
 		.innerJoin('users', 'users.id', 'sessions.user_id')
-		.select(['sessions.id', 'sessions.user_id', 'sessions.created_at', 'sessions.expires_at', 'sessions.last_seen_at', 'users.email', 'users.display_name'])
+		.select([
+			'sessions.id',
+			'sessions.user_id',
+			'sessions.created_at',
+			'sessions.expires_at',
+			'sessions.last_seen_at',
+			'users.email',
+			'users.display_name',
+			'users.kind_words_help'
+		])
 		.where('sessions.id', '=', id)
 );
 
@@ -106,6 +122,7 @@ export async function validateSessionToken(db: Database, token: string, options:
 	return {
 		session,
 		user: { id: row.user_id, email: row.email, displayName: row.display_name },
+		preferences: { kindWordsHelp: row.kind_words_help === 1 },
 		renewed
 	};
 }

@@ -14,6 +14,8 @@ export interface UsersTable {
 	updated_at: number;
 	/** When a link sent to `email` was followed (migration 0011); null until then. */
 	email_confirmed_at: Generated<number | null>;
+	/** Kind-words help while writing, 1 (the default) or 0 when turned off (migration 0020). */
+	kind_words_help: Generated<number>;
 }
 
 /** A link sent by email (migration 0011): only the token's SHA-256 is stored. */
