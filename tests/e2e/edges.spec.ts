@@ -3,33 +3,9 @@
 // a phone; sentences with the right spaces; a celebration banner that covers nothing and says who
 // added a victory. Every context runs in UTC (see milestone-helpers.ts).
 import type { Locator, Page } from '@playwright/test';
-import {
-	LIVE,
-	expect,
-	expectNoAxeViolations,
-	expectNoHorizontalScroll,
-	formHeaders,
-	gotoHydrated,
-	liveStatus,
-	logIn,
-	openSecondBrowser,
-	test,
-	type ColorScheme,
-	type TestUser
-} from './helpers';
+import { LIVE, expect, expectNoAxeViolations, expectNoHorizontalScroll, formHeaders, gotoHydrated, liveStatus, test, type ColorScheme } from './helpers';
 import { circleFields, markWindow, windowStillMarked } from './circle-helpers';
-import {
-	celebration,
-	cheersFor,
-	circleWith,
-	markInRecovery,
-	milestoneCard,
-	recordLapse,
-	recoveryCard,
-	setRecoveryDate,
-	shownDay,
-	utcDay
-} from './milestone-helpers';
+import { celebration, cheersFor, circleWithBeaInRecovery, milestoneCard, recordLapse, recoveryCard, shownDay, utcDay } from './milestone-helpers';
 
 test.use({ timezoneId: 'UTC' });
 
@@ -47,17 +23,10 @@ async function cheer(page: Page, headline: string, words: string): Promise<void>
 }
 
 test('a cheered milestone stays visible with its cheer after a lapse dated before it, as part of an earlier stretch', async ({ page, browser, baseURL }) => {
-	const { circleId, members } = await circleWith(page, baseURL!, ['Bea']);
-	const [bea] = members as [TestUser];
+	const { circleId, b } = await circleWithBeaInRecovery(page, browser, baseURL!, 40);
 	const start = utcDay(-40);
 	const thirtyDays = 'Bea: 30 days in recovery';
-
-	const b = await openSecondBrowser(browser, baseURL!);
 	try {
-		await logIn(b.page, bea);
-		await markInRecovery(b.page, circleId);
-		await setRecoveryDate(b.page, circleId, start, 40);
-
 		// Maria cheers "30 days" (reached 10 days ago), then waits on the milestones page.
 		await gotoHydrated(page, `/circles/${circleId}/milestones`);
 		await expect(liveStatus(page)).toHaveText(LIVE);
@@ -148,14 +117,9 @@ test.describe('on a phone', () => {
 		browser,
 		baseURL
 	}) => {
-		const { circleId, members } = await circleWith(page, baseURL!, ['Bea']);
-		const [bea] = members as [TestUser];
-		const b = await openSecondBrowser(browser, baseURL!);
+		const { circleId, b } = await circleWithBeaInRecovery(page, browser, baseURL!, 40);
 		try {
 			await b.page.setViewportSize({ width: 375, height: 812 });
-			await logIn(b.page, bea);
-			await markInRecovery(b.page, circleId);
-			await setRecoveryDate(b.page, circleId, utcDay(-40), 40);
 			const posted = await b.page.request.post(`/circles/${circleId}?/post`, { form: { mood: '4', body: 'Forty days.' }, headers: formHeaders(baseURL!) });
 			expect(posted.status()).toBe(200);
 
@@ -234,15 +198,9 @@ test.describe('on a phone', () => {
 		}
 	});
 	test('the celebration banner covers no part of the days card, says who added the victory, and Escape closes it', async ({ page, browser, baseURL }) => {
-		const { circleId, members } = await circleWith(page, baseURL!, ['Bea']);
-		const [bea] = members as [TestUser];
+		const { circleId, b } = await circleWithBeaInRecovery(page, browser, baseURL!, 40);
 		const title = 'First family dinner in a year';
-		const b = await openSecondBrowser(browser, baseURL!);
 		try {
-			await logIn(b.page, bea);
-			await markInRecovery(b.page, circleId);
-			await setRecoveryDate(b.page, circleId, utcDay(-40), 40);
-
 			await gotoHydrated(page, `/circles/${circleId}`);
 			await expect(liveStatus(page)).toHaveText(LIVE);
 			const days = recoveryCard(page, 'Bea');

@@ -2,9 +2,9 @@
 // and recording lapses through the real forms, and the parts of the milestone pages by role.
 // Every context the specs open runs in UTC, so the circle counts days in UTC and the dates
 // computed here in UTC are the circle's dates.
-import type { Locator, Page } from '@playwright/test';
-import { LIVE, expect, gotoHydrated, liveStatus, logIn, signUp, uniqueUser, type TestUser } from './helpers';
-import { circleFields, createAccountAndJoin, createCircle, makeInvite, uniqueCircleName } from './circle-helpers';
+import type { Browser, Locator, Page } from '@playwright/test';
+import { LIVE, expect, gotoHydrated, liveStatus, logIn, openSecondBrowser, type TestUser } from './helpers';
+import { circleFields, circleWith } from './circle-helpers';
 
 const DAY_MS = 86_400_000;
 
@@ -17,22 +17,6 @@ export function utcDay(offset: number): string {
 export function shownDay(isoDay: string): string {
 	const [year, month, day] = isoDay.split('-').map(Number);
 	return new Date(Date.UTC(year!, month! - 1, day!)).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-}
-
-/** A circle started by Maria (signed in on `page`), with members joined by one invite link. */
-export async function circleWith(page: Page, baseURL: string, names: string[]) {
-	const owner = uniqueUser({ displayName: 'Maria' });
-	await signUp(page, owner);
-	const circleName = uniqueCircleName();
-	const circleId = await createCircle(page, circleName);
-	const link = await makeInvite(page, circleId, { uses: '5' });
-	const members: TestUser[] = [];
-	for (const name of names) {
-		const member = uniqueUser({ displayName: name });
-		await createAccountAndJoin(baseURL, link, member, circleId);
-		members.push(member);
-	}
-	return { owner, members, circleId, circleName };
 }
 
 /** Signs in on a page of its own browser and opens a path of the circle, waiting for the live link. */
@@ -115,4 +99,18 @@ export async function addVictory(page: Page, title: string, options: { forCircle
 	await victoryFields.add(page).click();
 	await expect(milestoneCard(page, title)).toBeVisible();
 	await expect(victoryFields.title(page)).toHaveValue('');
+}
+
+/**
+ * Maria's circle (Maria signed in on `page`) with Bea, in recovery for `days` days, signed in on a
+ * second browser (left on her recovery page). Close `b.context` when done.
+ */
+export async function circleWithBeaInRecovery(page: Page, browser: Browser, baseURL: string, days = 40) {
+	const { circleId, members } = await circleWith(page, baseURL, ['Bea']);
+	const [bea] = members as [TestUser];
+	const b = await openSecondBrowser(browser, baseURL);
+	await logIn(b.page, bea);
+	await markInRecovery(b.page, circleId);
+	await setRecoveryDate(b.page, circleId, utcDay(-days), days);
+	return { circleId, bea, b };
 }

@@ -25,12 +25,11 @@ import {
 	watchForTrouble,
 	type TestUser
 } from './helpers';
-import { expectNotFound, markWindow, windowStillMarked } from './circle-helpers';
+import { circleWith, expectNotFound, markWindow, windowStillMarked } from './circle-helpers';
 import {
 	addVictory,
 	celebration,
 	cheersFor,
-	circleWith,
 	markInRecovery,
 	milestoneCard,
 	openAs,
