@@ -21,7 +21,7 @@ import {
 	uniqueUser,
 	type TestUser
 } from './helpers';
-import { createAccountAndJoin, createCircle, expectNotFound, makeInvite, markWindow, uniqueCircleName, windowStillMarked } from './circle-helpers';
+import { circleWith, createAccountAndJoin, createCircle, expectNotFound, markWindow, uniqueCircleName, windowStillMarked } from './circle-helpers';
 
 /** An agreement's own page (not the "new" page, whose name has the same shape as an id). */
 const AGREEMENT_PATH = /^\/circles\/[a-z2-7]+\/agreements\/(?!new$)([a-z2-7]+)$/;
@@ -98,22 +98,6 @@ async function openAs(page: Page, user: TestUser, path: string): Promise<void> {
 	await logIn(page, user);
 	await gotoHydrated(page, path);
 	await expect(liveStatus(page)).toHaveText(LIVE);
-}
-
-/** A circle started by the owner (signed in on `page`) with members joined by one invite link. */
-async function circleWith(page: Page, baseURL: string, names: string[]) {
-	const owner = uniqueUser({ displayName: 'Maria' });
-	await signUp(page, owner);
-	const circleName = uniqueCircleName();
-	const circleId = await createCircle(page, circleName);
-	const link = await makeInvite(page, circleId, { uses: '5' });
-	const members: TestUser[] = [];
-	for (const name of names) {
-		const member = uniqueUser({ displayName: name });
-		await createAccountAndJoin(baseURL, link, member, circleId);
-		members.push(member);
-	}
-	return { owner, members, circleId, circleName, link };
 }
 
 test('three members propose, ask for changes, revise and agree, each seeing it all live; the history keeps both versions', async ({

@@ -2,7 +2,7 @@
 // link, joining with it (new or existing account, in a browser or without one), and finding the
 // parts of the circle pages by role and label.
 import { request as apiRequest, type Locator, type Page } from '@playwright/test';
-import { escapeRegExp, expect, expectPathname, formHeaders, gotoHydrated, waitForHydration, type TestUser } from './helpers';
+import { escapeRegExp, expect, expectPathname, formHeaders, gotoHydrated, signUp, uniqueUser, waitForHydration, type TestUser } from './helpers';
 
 /** A circle's id, as it appears in its address. */
 const CIRCLE_PATH = /^\/circles\/([a-z2-7]+)$/;
@@ -71,6 +71,22 @@ export async function makeInvite(
 	const link = await circleFields.inviteLink(page).inputValue();
 	expect(link).toMatch(/\/join\/[a-z2-7]{32}$/);
 	return link;
+}
+
+/** A circle started by Maria (signed in on `page`), with members joined by one invite link (kept, for more). */
+export async function circleWith(page: Page, baseURL: string, names: string[]) {
+	const owner = uniqueUser({ displayName: 'Maria' });
+	await signUp(page, owner);
+	const circleName = uniqueCircleName();
+	const circleId = await createCircle(page, circleName);
+	const link = await makeInvite(page, circleId, { uses: '5' });
+	const members: TestUser[] = [];
+	for (const name of names) {
+		const member = uniqueUser({ displayName: name });
+		await createAccountAndJoin(baseURL, link, member, circleId);
+		members.push(member);
+	}
+	return { owner, members, circleId, circleName, link };
 }
 
 /** The sign-up form on an invite page. */

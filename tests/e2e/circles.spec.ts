@@ -80,7 +80,10 @@ test('owner invites by link; a new person joins, appears live and online, is rem
 	await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
 	const link = await makeInvite(page, circleId, { note: 'for Grandma' });
 	expect(new URL(link).origin).toBe(new URL(baseURL!).origin);
-	await expect(page.getByText('Send it to “for Grandma” by text or email')).toBeVisible();
+	// The note's own "for" is not pasted into the sentence, and the day it stops working reads naturally.
+	await expect(page.getByRole('region', { name: 'Your invite link is ready' }).locator('p').first()).toHaveText(
+		'Send it to Grandma by text or email, or let them scan the code from your phone. It stops working in 7 days.'
+	);
 	const qr = page.getByRole('img', { name: 'QR code for the invite link' });
 	await expect(qr).toBeVisible();
 	await expect(qr.locator('svg')).toHaveCount(1);

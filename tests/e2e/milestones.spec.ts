@@ -20,37 +20,29 @@ import {
 	logIn,
 	openSecondBrowser,
 	reloadHydrated,
-	signUp,
 	test,
 	uniqueUser,
 	watchForTrouble,
 	type TestUser
 } from './helpers';
+import { circleWith, expectNotFound, markWindow, windowStillMarked } from './circle-helpers';
 import {
-	circleFields,
-	createAccountAndJoin,
-	createCircle,
-	expectNotFound,
-	makeInvite,
-	markWindow,
-	uniqueCircleName,
-	windowStillMarked
-} from './circle-helpers';
+	addVictory,
+	celebration,
+	cheersFor,
+	markInRecovery,
+	milestoneCard,
+	openAs,
+	recordLapse,
+	recoveryCard,
+	recoveryFields,
+	setRecoveryDate,
+	shownDay,
+	utcDay,
+	victoryFields
+} from './milestone-helpers';
 
 test.use({ timezoneId: 'UTC' });
-
-const DAY_MS = 86_400_000;
-
-/** The UTC calendar day `offset` days from now, as YYYY-MM-DD (the circle's day: it is in UTC). */
-function utcDay(offset: number): string {
-	return new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** A day as the pages write it ("13 October 2026"). */
-function shownDay(isoDay: string): string {
-	const [year, month, day] = isoDay.split('-').map(Number);
-	return new Date(Date.UTC(year!, month! - 1, day!)).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-}
 
 /** A browser of its own (own cookies, own socket), in UTC, watched like the main page. */
 async function openBrowser(browser: Browser, baseURL: string, options: BrowserContextOptions = {}) {
@@ -59,56 +51,10 @@ async function openBrowser(browser: Browser, baseURL: string, options: BrowserCo
 	return { context, page, trouble: watchForTrouble(page) };
 }
 
-/** A circle started by Maria (signed in on `page`), with members joined by one invite link. */
-async function circleWith(page: Page, baseURL: string, names: string[]) {
-	const owner = uniqueUser({ displayName: 'Maria' });
-	await signUp(page, owner);
-	const circleName = uniqueCircleName();
-	const circleId = await createCircle(page, circleName);
-	const link = await makeInvite(page, circleId, { uses: '5' });
-	const members: TestUser[] = [];
-	for (const name of names) {
-		const member = uniqueUser({ displayName: name });
-		await createAccountAndJoin(baseURL, link, member, circleId);
-		members.push(member);
-	}
-	return { owner, members, circleId, circleName };
-}
-
-/** Signs in on a page of its own browser and opens a path of the circle, waiting for the live link. */
-async function openAs(page: Page, user: TestUser, path: string): Promise<void> {
-	await logIn(page, user);
-	await gotoHydrated(page, path);
-	await expect(liveStatus(page)).toHaveText(LIVE);
-}
-
-const victoryFields = {
-	title: (page: Page) => page.getByLabel('What are you celebrating?', { exact: true }),
-	when: (page: Page) => page.getByLabel('When', { exact: true }),
-	note: (page: Page) => page.getByLabel(/^A note/),
-	forCircle: (page: Page) => page.getByRole('radio', { name: 'The whole circle’s' }),
-	add: (page: Page) => page.getByRole('button', { name: 'Add and celebrate' })
-};
-
-/** One milestone on the timeline (an article named by its headline). */
-function milestoneCard(page: Page, headline: string): Locator {
-	return page.getByRole('article', { name: headline, exact: true });
-}
-
-function cheersFor(page: Page, headline: string): Locator {
-	return page.getByRole('list', { name: `Cheers for ${headline}`, exact: true });
-}
-
-/** The celebration banner (role=status) showing this text. */
-function celebration(page: Page, text: string): Locator {
-	return page.getByRole('status').filter({ hasText: text }).locator('[data-motion]');
-}
-
 function confetti(page: Page): Locator {
 	return page.getByTestId('confetti');
 }
 
-/** Adds a small victory from the milestones page the page is on. */
 /**
  * Counts confetti bursts added to the page from now on: the pieces are gone after about two
  * seconds, so a test on a busy machine asks whether one was ever added, not whether one is there.
@@ -129,58 +75,6 @@ async function watchConfetti(page: Page): Promise<void> {
 
 function confettiSeen(page: Page): Promise<number> {
 	return page.evaluate(() => (window as unknown as { hearthConfettiSeen: { confetti: number } }).hearthConfettiSeen.confetti);
-}
-
-async function addVictory(page: Page, title: string, options: { forCircle?: boolean; note?: string } = {}): Promise<void> {
-	await victoryFields.title(page).fill(title);
-	if (options.note) await victoryFields.note(page).fill(options.note);
-	if (options.forCircle) await victoryFields.forCircle(page).check();
-	await victoryFields.add(page).click();
-	await expect(milestoneCard(page, title)).toBeVisible();
-	await expect(victoryFields.title(page)).toHaveValue('');
-}
-
-/** Ticks "I’m a person in recovery in this circle" on the members page and saves. */
-async function markInRecovery(page: Page, circleId: string): Promise<void> {
-	await gotoHydrated(page, `/circles/${circleId}/members`);
-	await circleFields.inRecovery(page).check();
-	await page.getByRole('region', { name: 'Your place in this circle' }).getByRole('button', { name: 'Save' }).click();
-	await expect(page.getByRole('status').filter({ hasText: 'Saved. Everyone in the circle sees it now.' })).toBeVisible();
-}
-
-const recoveryFields = {
-	startedOn: (page: Page) => page.getByLabel('Day your recovery began', { exact: true }),
-	lapseOn: (page: Page) => page.getByLabel('When did it happen?', { exact: true })
-};
-
-/** Sets the day recovery began on /recovery (opened first) and waits for the count. */
-async function setRecoveryDate(page: Page, circleId: string, day: string, expectedDays: number): Promise<void> {
-	await gotoHydrated(page, `/circles/${circleId}/recovery`);
-	await expect(page.getByRole('heading', { level: 2, name: 'The day your recovery began' })).toBeVisible();
-	await recoveryFields.startedOn(page).fill(day);
-	await page.getByRole('button', { name: 'Start counting' }).click();
-	await expect(page.getByRole('heading', { level: 2, name: `${expectedDays} days in recovery` })).toBeVisible();
-	await expect(page.getByText(`Since ${shownDay(day)}.`)).toBeVisible();
-}
-
-/** Records a lapse from the recovery page the page is on. */
-async function recordLapse(page: Page, day: string, share: boolean): Promise<void> {
-	await page
-		.locator('summary')
-		.filter({ hasText: /^\s*Record a lapse\s*$/ })
-		.click();
-	await recoveryFields.lapseOn(page).fill(day);
-	await page.getByRole('radio', { name: share ? 'Yes, tell the circle' : 'Not now: keep it to myself' }).check();
-	await page.getByRole('button', { name: 'Record it' }).click();
-	await expect(page.getByRole('status').filter({ hasText: 'Thank you for being honest. Coming back is part of recovery' })).toBeVisible();
-}
-
-/** The "Days in recovery" card of one person on the home, milestones or member page. */
-function recoveryCard(page: Page, who: string): Locator {
-	return page
-		.getByRole('region', { name: 'Days in recovery' })
-		.locator('.recovery')
-		.filter({ hasText: new RegExp(`in recovery · ${who}`) });
 }
 
 test('a small victory is celebrated live in the other browser, cheered, and the changed cheer arrives live', async ({ page, browser, baseURL }) => {
@@ -207,6 +101,8 @@ test('a small victory is celebrated live in the other browser, cheered, and the 
 		const banner = celebration(b.page, title);
 		await expect(banner).toBeVisible();
 		await expect(banner).toHaveAttribute('data-motion', 'confetti');
+		// It says who added it.
+		await expect(banner.locator('p')).toHaveText(`🎉 Maria added a victory: ${title}`);
 		await expect.poll(() => confettiSeen(b.page)).toBe(1);
 		await expect(b.page.getByRole('status').filter({ hasText: title }).getByRole('link', { name: 'Cheer' })).toBeVisible();
 		const card = milestoneCard(b.page, title);
@@ -326,7 +222,7 @@ test('a person in recovery sets their own date: 40 days for everyone, with the m
 		await expect(recoveryFields.startedOn(b.page)).toHaveAttribute('max', utcDay(0));
 		await expectNoAxeViolations(b.page);
 		await setRecoveryDate(b.page, circleId, start, 40);
-		await expect(b.page.getByText(/Next:\s*60 days\s*in 20 days/)).toBeVisible();
+		await expect(b.page.getByText(/^Next:/)).toHaveText(`Next: 60 days, on ${shownDay(utcDay(20))} (in 20 days).`);
 		await expectNoAxeViolations(b.page);
 
 		// A, on the circle's home page all along, sees Bea's days arrive.

@@ -18,6 +18,7 @@ function milestone(id: string, extra: Partial<MilestoneView> = {}): MilestoneVie
 		reachedOn: '2026-01-31',
 		createdBy: null,
 		createdAt: 0,
+		earlierStretch: null,
 		cheers: [],
 		...extra
 	};
@@ -33,7 +34,12 @@ describe('which milestone is celebrated', () => {
 	it('one reached or added that the server says to celebrate, with its headline', () => {
 		expect(milestoneToCelebrate([milestoneEvent('milestone.reached', milestone('m1'))])).toEqual({ id: 'm1', headline: 'Sam: 30 days in recovery' });
 		const victory = milestone('m2', { kind: 'victory', subject: null, title: 'First family dinner', createdBy: sam });
-		expect(milestoneToCelebrate([milestoneEvent('milestone.added', victory)])).toEqual({ id: 'm2', headline: 'First family dinner' });
+		// A small victory says who added it: "you" to that person.
+		expect(milestoneToCelebrate([milestoneEvent('milestone.added', victory)])).toEqual({ id: 'm2', headline: 'Sam added a victory: First family dinner' });
+		expect(milestoneToCelebrate([milestoneEvent('milestone.added', victory)], 'sam')).toEqual({
+			id: 'm2',
+			headline: 'You added a victory: First family dinner'
+		});
 	});
 
 	it('not one caught up on later, a cheer, or any other event', () => {

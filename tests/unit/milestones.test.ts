@@ -724,37 +724,106 @@ describe('lapses', () => {
 		return circle;
 	}
 
-	it('recorded late, takes back the milestones “reached” after the lapse, and keeps those before it', async () => {
+	/** What Maria sees of Sam's automatic milestones, oldest first: title, day, stretch, whether earlier, cheers. */
+	async function timelineFor(viewer: SessionUser, circleId: string) {
+		const views = await listMilestones(db, viewer, circleId);
+		return views
+			.filter((view) => view.kind === 'automatic')
+			.reverse()
+			.map((view) => ({ title: view.title, on: view.reachedOn, earlier: view.earlierStretch, cheers: view.cheers.map((cheer) => cheer.message) }));
+	}
+
+	it('recorded late, keeps every milestone the circle saw, with its cheers, as part of an earlier stretch', async () => {
 		const {
 			circleId,
-			people: [, sam]
+			people: [maria, sam]
 		} = await samInRecovery();
-		// The circle saw 90 days (2026-04-01); the lapse, told on 2026-06-20, was on 2026-03-15.
+		// The circle saw 90 days (2026-04-01) and cheered it; the lapse, told on 2026-06-20, was on 2026-03-15.
 		await reachMilestones(db, circleId, LATER);
-		expect((await automaticRows(circleId, sam.id)).map((row) => row.title)).toContain('90 days');
+		const ninety = (await listMilestones(db, maria, circleId)).find((view) => view.title === '90 days')!;
+		expect(ninety.earlierStretch).toBeNull();
+		await cheerMilestone(db, maria, circleId, ninety.id, 'So proud of you', LATER);
+		const cheersBefore = await count('milestone_cheers');
+
 		await lapse(sam, circleId, '2026-03-15', true, LATER);
 		const rows = await automaticRows(circleId, sam.id);
 		expect(rows.filter((row) => row.stretch === START).map((row) => [row.title, row.on])).toEqual([
 			['1 day', '2026-01-02'],
 			['1 week', '2026-01-08'],
 			['30 days', '2026-01-31'],
-			['60 days', '2026-03-02']
+			['60 days', '2026-03-02'],
+			['90 days', '2026-04-01']
 		]);
 		expect(rows.filter((row) => row.stretch === '2026-03-15').map((row) => row.title)).toEqual(['Came back', '1 week', '30 days', '60 days', '90 days']);
+		expect(await count('milestone_cheers')).toBe(cheersBefore);
+
+		// Everyone sees the first stretch's milestones as part of an earlier stretch; the new one's as current.
+		const earlier = { startedOn: START };
+		for (const viewer of [maria, sam]) {
+			expect((await timelineFor(viewer, circleId)).filter((view) => view.on <= '2026-04-01' && view.earlier)).toEqual([
+				{ title: '1 day', on: '2026-01-02', earlier, cheers: [] },
+				{ title: '1 week', on: '2026-01-08', earlier, cheers: [] },
+				{ title: '30 days', on: '2026-01-31', earlier, cheers: [] },
+				{ title: '60 days', on: '2026-03-02', earlier, cheers: [] },
+				{ title: '90 days', on: '2026-04-01', earlier, cheers: ['So proud of you'] }
+			]);
+			expect((await timelineFor(viewer, circleId)).filter((view) => !view.earlier).map((view) => view.title)).toEqual([
+				'Came back',
+				'1 week',
+				'30 days',
+				'60 days',
+				'90 days'
+			]);
+		}
+		// The cheer stays valid: it can still be changed, and a new one given.
+		milestoneOf(await editCheer(db, maria, circleId, ninety.id, 'Still proud of you', LATER + 1));
+		const cheered = milestoneOf(await cheerMilestone(db, sam, circleId, ninety.id, 'Thank you', LATER + 2));
+		expect(cheered).toMatchObject({ earlierStretch: earlier, cheers: [{ message: 'Still proud of you' }, { message: 'Thank you' }] });
+		// Only the current stretch's figures changed.
+		expect((await listRecoverySummaries(db, maria, circleId, LATER))[0]).toMatchObject({
+			startedOn: '2026-03-15',
+			totals: { current: 97, longest: 97, total: 170 }
+		});
 	});
 
-	it('kept private then shared, takes back what the circle was shown after the lapse', async () => {
+	it('kept private, changes nothing in the milestone history; told later, keeps it all as an earlier stretch', async () => {
 		const {
 			circleId,
-			people: [, sam]
-		} = await samInRecovery();
+			people: [maria, sam]
+		} = await samInRecovery('Jo');
+		await reachMilestones(db, circleId, noonOn('2026-03-14'));
+		const sixty = (await listMilestones(db, maria, circleId)).find((view) => view.title === '60 days')!;
+		await cheerMilestone(db, maria, circleId, sixty.id, 'Two months!', noonOn('2026-03-14'));
 		await lapse(sam, circleId, '2026-03-15', false, noonOn('2026-03-16'));
 		await reachMilestones(db, circleId, LATER);
-		expect((await automaticRows(circleId, sam.id)).filter((row) => row.on > '2026-03-15').map((row) => row.title)).toEqual(['90 days']);
+		// Nothing says "earlier stretch" to anyone, Sam included, and the milestones go on from the first day.
+		const whileHidden = await timelineFor(maria, circleId);
+		expect(whileHidden.map((view) => [view.title, view.earlier])).toEqual([
+			['1 day', null],
+			['1 week', null],
+			['30 days', null],
+			['60 days', null],
+			['90 days', null]
+		]);
+		expect(await timelineFor(sam, circleId)).toEqual(whileHidden);
+		// Nor does anything the circle is sent: its log has no trace of the stretch that ended.
+		const log = JSON.stringify(await eventsOf(circleId));
+		expect(log).not.toContain('"earlierStretch":{');
+		expect(log).not.toContain('2026-03-15');
+
 		const [stretch] = (await stretchRows(circleId, sam.id)).filter((row) => row.ended_on !== null);
 		await shareLapse(db, sam, circleId, stretch!.id, LATER);
-		const rows = await automaticRows(circleId, sam.id);
-		expect(rows.filter((row) => row.stretch === START).map((row) => row.title)).toEqual(['1 day', '1 week', '30 days', '60 days']);
+		const told = await timelineFor(maria, circleId);
+		const earlier = { startedOn: START };
+		expect(told.filter((view) => view.earlier).map((view) => [view.title, view.on, view.cheers])).toEqual([
+			['1 day', '2026-01-02', []],
+			['1 week', '2026-01-08', []],
+			['30 days', '2026-01-31', []],
+			['60 days', '2026-03-02', ['Two months!']],
+			['90 days', '2026-04-01', []]
+		]);
+		expect(told.filter((view) => view.earlier).every((view) => view.earlier?.startedOn === earlier.startedOn)).toBe(true);
+		expect(told.filter((view) => !view.earlier).map((view) => view.title)).toEqual(['Came back', '1 week', '30 days', '60 days', '90 days']);
 	});
 
 	it('shared: keeps the days before and the earlier milestones, and “Came back” comes the day after', async () => {

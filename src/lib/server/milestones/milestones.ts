@@ -61,8 +61,13 @@ export async function loadMilestoneViews(db: Reader, ids: string[]): Promise<Mil
 		.where('milestone_cheers.milestone_id', 'in', ids)
 		.orderBy('milestone_cheers.created_at')
 		.execute();
+	const ended = await endedStretches(
+		db,
+		rows.filter((row) => row.kind === 'automatic')
+	);
 	const views = new Map<string, MilestoneView>();
 	for (const row of rows) {
+		const stretchKey = row.kind === 'automatic' ? `${row.circle_id} ${row.subject_id} ${row.stretch_started_on}` : null;
 		views.set(row.id, {
 			id: row.id,
 			circleId: row.circle_id,
@@ -73,6 +78,7 @@ export async function loadMilestoneViews(db: Reader, ids: string[]): Promise<Mil
 			reachedOn: row.reached_on,
 			createdBy: row.created_by ? { id: row.created_by, displayName: row.creator_name ?? 'Someone' } : null,
 			createdAt: row.created_at,
+			earlierStretch: stretchKey && ended.has(stretchKey) ? { startedOn: row.stretch_started_on! } : null,
 			cheers: []
 		});
 	}
@@ -85,6 +91,42 @@ export async function loadMilestoneViews(db: Reader, ids: string[]): Promise<Mil
 		});
 	}
 	return ids.flatMap((id) => views.get(id) ?? []);
+}
+
+/**
+ * The stretches of these automatic milestones that have ended, as the circle knows them, as
+ * "circle subject startedOn" keys. A lapse kept private does not end a stretch here
+ * (sharedStretches): its milestones stay in the current stretch for everyone until it is told.
+ */
+async function endedStretches(
+	db: Reader,
+	automatic: Array<{ circle_id: string; subject_id: string | null; stretch_started_on: string | null }>
+): Promise<Set<string>> {
+	const ended = new Set<string>();
+	if (automatic.length === 0) return ended;
+	const circleIds = [...new Set(automatic.map((row) => row.circle_id))];
+	const subjectIds = [...new Set(automatic.map((row) => row.subject_id!))];
+	const rows = await db
+		.selectFrom('recovery_stretches')
+		.select(['circle_id', 'user_id', 'started_on', 'ended_on', 'lapse_shared'])
+		.where('circle_id', 'in', circleIds)
+		.where('user_id', 'in', subjectIds)
+		.orderBy('circle_id')
+		.orderBy('user_id')
+		.orderBy('started_on')
+		.orderBy('created_at')
+		.execute();
+	const byPerson = new Map<string, StretchRecord[]>();
+	for (const row of rows) {
+		const key = `${row.circle_id} ${row.user_id}`;
+		const stretches = byPerson.get(key) ?? [];
+		stretches.push({ startedOn: row.started_on, endedOn: row.ended_on, lapseShared: row.lapse_shared === 1 });
+		byPerson.set(key, stretches);
+	}
+	for (const [person, stretches] of byPerson) {
+		for (const stretch of sharedStretches(stretches)) if (stretch.endedOn !== null) ended.add(`${person} ${stretch.startedOn}`);
+	}
+	return ended;
 }
 
 /**
@@ -209,21 +251,6 @@ export async function forgetStretchMilestones(trx: Transaction<DB>, circleId: st
 		.where('subject_id', '=', userId)
 		.where('kind', '=', 'automatic')
 		.where('stretch_started_on', '=', startedOn)
-		.execute();
-}
-
-/**
- * Removes the automatic milestones a stretch "reached" after the lapse that ended it: once the
- * circle knows of the lapse, those days were not in recovery. Milestones before it stay.
- */
-export async function forgetMilestonesAfterLapse(trx: Transaction<DB>, circleId: string, userId: string, lapseOn: IsoDay): Promise<void> {
-	await trx
-		.deleteFrom('milestones')
-		.where('circle_id', '=', circleId)
-		.where('subject_id', '=', userId)
-		.where('kind', '=', 'automatic')
-		.where('stretch_started_on', '<', lapseOn)
-		.where('reached_on', '>', lapseOn)
 		.execute();
 }
 

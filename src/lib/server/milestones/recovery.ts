@@ -14,7 +14,7 @@ import { daysBetween, isIsoDay, nextMilestone, recoveryTotals, sharedStretches, 
 import type { LapseInput } from './milestone-forms';
 import { todayFor } from '$lib/server/circles/today';
 import { loadMembers, type CircleMember } from '$lib/server/circles/circles';
-import { forgetMilestonesAfterLapse, forgetStretchMilestones, loadStretches, reachMilestones, type StretchRow } from './milestones';
+import { forgetStretchMilestones, loadStretches, reachMilestones, type StretchRow } from './milestones';
 
 function requirePersonInRecovery(access: CircleAccess): void {
 	requireCan(access, 'setOwnRecovery');
@@ -92,7 +92,9 @@ export async function setRecoveryDate(db: Database, access: CircleAccess, starte
 
 /**
  * Records a lapse on day `on`: the current stretch ends that day and a new one begins (day 0).
- * Earlier milestones stay. The circle is told only when the person chose to.
+ * Every milestone reached stays, with its cheers, even one the circle celebrated after the day of
+ * a lapse it hears of only now: it shows as part of an earlier stretch (loadMilestoneViews).
+ * The circle is told only when the person chose to.
  */
 export async function recordLapse(db: Database, access: CircleAccess, input: LapseInput, now = Date.now()) {
 	requirePersonInRecovery(access);
@@ -127,7 +129,6 @@ export async function recordLapse(db: Database, access: CircleAccess, input: Lap
 			})
 			.execute();
 		if (!input.share) return [] as CircleEvent[];
-		await forgetMilestonesAfterLapse(trx, circleId, access.userId, input.on);
 		return [
 			await appendCircleEvent(trx, {
 				circleId,
@@ -154,7 +155,6 @@ export async function shareLapse(db: Database, access: CircleAccess, stretchId: 
 		if (!stretch) throw notFound();
 		if (stretch.lapseShared) return [] as CircleEvent[];
 		await trx.updateTable('recovery_stretches').set({ lapse_shared: 1 }).where('id', '=', stretch.id).execute();
-		await forgetMilestonesAfterLapse(trx, circleId, access.userId, stretch.endedOn!);
 		return [
 			await appendCircleEvent(trx, {
 				circleId,
