@@ -85,7 +85,11 @@ async function familyCircle(page: Page, baseURL: string, count: number) {
 	}
 	const stored = await storedCheckIns(mariaApi, circleId);
 	for (const [index, checkin] of stored.slice(0, Math.min(stored.length, 8)).entries()) {
-		await send(index % 2 ? beaApi : mariaApi, baseURL, `/circles/${circleId}?/reply`, { checkinId: checkin.id, body: 'I’m proud of you.', clientKey: crypto.randomUUID() });
+		await send(index % 2 ? beaApi : mariaApi, baseURL, `/circles/${circleId}?/reply`, {
+			checkinId: checkin.id,
+			body: 'I’m proud of you.',
+			clientKey: crypto.randomUUID()
+		});
 		await send(beaApi, baseURL, `/circles/${circleId}?/react`, { checkinId: checkin.id, kind: 'love' });
 		await send(mariaApi, baseURL, `/circles/${circleId}?/react`, { checkinId: checkin.id, kind: 'proud' });
 	}
@@ -117,6 +121,11 @@ test('at 375 × 812 in light and dark: the first check-in within 1.5 screens, a 
 	await gotoHydrated(page, `/circles/${circleId}`);
 	await expect(liveStatus(page)).toHaveText(LIVE);
 	await expect(page.getByRole('complementary', { name: 'Safety note for the circle' })).toBeVisible();
+	// One row of header, its crisis link short ("Crisis 988") with all its words in its name.
+	expect((await page.getByRole('banner').boundingBox())!.height).toBeLessThanOrEqual(60);
+	const crisis = page.getByRole('banner').getByRole('link', { name: 'Crisis help: call or text 988 · Overdose: call 911' });
+	await expect(crisis).toHaveAttribute('href', '/help');
+	expect((await crisis.boundingBox())!.height).toBeGreaterThanOrEqual(44);
 	const tabs = circleTabs(page, name);
 	for (const scheme of ['light', 'dark'] as const) {
 		await page.emulateMedia({ colorScheme: scheme });
