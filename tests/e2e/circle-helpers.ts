@@ -246,10 +246,10 @@ export function reaction(card: Locator, label: 'Sending love' | 'Proud of you' |
 	return card.getByRole('button', { name: new RegExp(`^${escapeRegExp(label)}(:|$)`) });
 }
 
-/** Opens the "More" menu of one's own check-in (or reply, in `scope`). */
+/** Opens the "More" menu of one's own check-in (or reply, in `scope`): a button with JavaScript, a link without. */
 export async function openMore(scope: Locator): Promise<Locator> {
-	const menu = scope.locator('details.more-menu').first();
-	if ((await menu.getAttribute('open')) === null) await menu.locator(':scope > summary').click();
-	await expect(menu).toHaveAttribute('open', '');
+	const menu = scope.locator('.more-menu').first();
+	if ((await menu.locator('.more-items').count()) === 0) await menu.locator('.more-open').click();
+	await expect(menu.locator('.more-items')).toBeVisible();
 	return menu;
 }
