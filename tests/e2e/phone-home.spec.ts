@@ -3,7 +3,7 @@
 // bar within thumb reach, nothing scrolls sideways, and the page passes axe with a reply and the
 // "More" menu open. Without JavaScript the page still posts, replies and reacts. Replies stay
 // collapsed, and come live: into a card that is open, as a new count on one that is closed.
-import { request as apiRequest, type APIRequestContext, type Page } from '@playwright/test';
+import { request as apiRequest, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import {
 	LIVE,
 	expect,
@@ -94,6 +94,15 @@ async function familyCircle(page: Page, baseURL: string, count: number) {
 		await send(mariaApi, baseURL, `/circles/${circleId}?/react`, { checkinId: checkin.id, kind: 'proud' });
 	}
 	return { maria, bea, beaApi, circleId, name };
+}
+
+/** The same person (the cookies of `page`) on a phone with JavaScript off, at `path`. */
+async function openWithoutScripts(browser: Browser, page: Page, path: string): Promise<{ context: BrowserContext; page: Page }> {
+	const context = await browser.newContext({ baseURL: test.info().project.use.baseURL, javaScriptEnabled: false, viewport: PHONE });
+	await context.addCookies(await page.context().cookies());
+	const plain = await context.newPage();
+	await plain.goto(path);
+	return { context, page: plain };
 }
 
 /** The top of the feed's first check-in, from the top of the page. */
@@ -214,12 +223,8 @@ test('at 375 × 812 in light and dark: the first check-in within 1.5 screens, a 
 
 test('without JavaScript the circle home still posts, replies, reacts and edits', async ({ page, browser, baseURL }) => {
 	const { circleId } = await familyCircle(page, baseURL!, 2);
-	const context = await browser.newContext({ baseURL, javaScriptEnabled: false, viewport: PHONE });
+	const { context, page: plain } = await openWithoutScripts(browser, page, `/circles/${circleId}`);
 	try {
-		await context.addCookies(await page.context().cookies());
-		const plain = await context.newPage();
-		await plain.goto(`/circles/${circleId}`);
-
 		// Post: "Check in" opens the form without any script.
 		const form = await openCheckInForm(plain);
 		await form.getByText('Okay', { exact: true }).click();
