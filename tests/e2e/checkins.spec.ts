@@ -18,7 +18,21 @@ import {
 	test,
 	uniqueUser
 } from './helpers';
-import { checkInBy, createAccountAndJoin, createCircle, makeInvite, postCheckIn, uniqueCircleName } from './circle-helpers';
+import {
+	checkInBy,
+	confirmOpener,
+	createAccountAndJoin,
+	createCircle,
+	makeInvite,
+	openCheckInForm,
+	openMore,
+	openReplies,
+	postCheckIn,
+	reaction,
+	replyTo,
+	repliesToggle,
+	uniqueCircleName
+} from './circle-helpers';
 
 function feed(page: Page) {
 	return page.getByRole('region', { name: /Check-ins/ });
@@ -58,13 +72,17 @@ test('a check-in posted in one browser appears in the other without a reload, an
 	await expect(arrived).toContainText('<b>Couldn’t</b> sleep.');
 	await expect(arrived.locator('b')).toHaveCount(0);
 
-	await arrived.getByRole('button', { name: /Sending love/ }).click();
-	await expect(arrived.getByRole('button', { name: /Sending love/ })).toHaveAttribute('aria-pressed', 'true');
-	await arrived.getByLabel('Reply to Maria').fill('I’m here, Mom.');
-	await arrived.getByRole('button', { name: 'Reply', exact: true }).click();
+	await reaction(arrived, 'Sending love').click();
+	await expect(reaction(arrived, 'Sending love')).toHaveAttribute('aria-pressed', 'true');
+	await expect(reaction(arrived, 'Sending love')).toHaveAccessibleName('Sending love: you');
+	await replyTo(arrived, 'Maria', 'I’m here, Mom.');
 
+	// On the author's card, live: the count, a closed "1 reply" that opens on the reply.
 	const mine = checkInBy(page, 'Rough night.');
-	await expect(mine.getByRole('button', { name: /Sending love/ })).toContainText('1');
+	await expect(reaction(mine, 'Sending love')).toContainText('1');
+	await expect(reaction(mine, 'Sending love')).toHaveAccessibleName('Sending love: 1 person');
+	await expect(repliesToggle(mine)).toHaveText(/1 reply/);
+	await openReplies(mine);
 	await expect(mine.getByText('I’m here, Mom.')).toBeVisible();
 	await expectNoAxeViolations(page);
 	await second.context.close();
@@ -93,10 +111,10 @@ test('the page the server sends already shows the feed, before (and without) any
 
 		// The responses are plain form buttons too: the pressed one sends its own kind.
 		const card = checkInBy(plain, 'Went to the meeting.');
-		await card.getByRole('button', { name: /Proud of you/ }).click();
-		await expect(card.getByRole('button', { name: /Proud of you/ })).toHaveAttribute('aria-pressed', 'true');
-		await expect(card.getByRole('button', { name: /Proud of you/ })).toContainText('1');
-		await expect(card.getByRole('button', { name: /Sending love/ })).toHaveAttribute('aria-pressed', 'false');
+		await reaction(card, 'Proud of you').click();
+		await expect(reaction(card, 'Proud of you')).toHaveAttribute('aria-pressed', 'true');
+		await expect(reaction(card, 'Proud of you')).toContainText('1');
+		await expect(reaction(card, 'Sending love')).toHaveAttribute('aria-pressed', 'false');
 	} finally {
 		await context.close();
 	}
@@ -158,7 +176,7 @@ test('a check-in with bad input says what to fix next to the field, keeps the wo
 	await signUp(page, owner);
 	const circleId = await createCircle(page, uniqueCircleName());
 	void baseURL;
-	const form = page.getByRole('region', { name: 'Check in' });
+	const form = await openCheckInForm(page);
 
 	await form.getByLabel(/A few words/).fill('I forgot to pick a mood');
 	await form.getByRole('button', { name: 'Post check-in' }).click();
@@ -184,11 +202,8 @@ test('the author edits within the window (marked edited) and removes a check-in;
 	await gotoHydrated(page, `/circles/${circleId}`);
 	await postCheckIn(page, 'Okay', 'Typo in thsi one');
 
-	const mine = checkInBy(page, 'Typo in thsi one');
-	await mine
-		.locator('summary')
-		.filter({ hasText: /^\s*Edit/ })
-		.click();
+	const mine = page.locator(`article[data-checkin-id="${await checkInBy(page, 'Typo in thsi one').getAttribute('data-checkin-id')}"]`);
+	await (await openMore(mine)).getByRole('button', { name: 'Edit your check-in' }).click();
 	await mine.getByLabel(/A few words/).fill('Typo fixed in this one');
 	await mine.getByRole('button', { name: 'Save changes' }).click();
 	const fixed = checkInBy(second.page, 'Typo fixed in this one');
@@ -196,10 +211,7 @@ test('the author edits within the window (marked edited) and removes a check-in;
 	await expect(fixed).toContainText('edited');
 
 	const edited = checkInBy(page, 'Typo fixed in this one');
-	await edited
-		.locator('summary')
-		.filter({ hasText: /^\s*Remove/ })
-		.click();
+	await confirmOpener(await openMore(edited), 'Remove').click();
 	await edited.getByRole('button', { name: 'Yes, remove it' }).click();
 	await expect(second.page.getByText('This check-in was removed.')).toBeVisible();
 	await expect(second.page.getByText('Typo fixed in this one')).toHaveCount(0);

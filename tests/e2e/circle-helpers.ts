@@ -216,12 +216,56 @@ export function checkInBy(page: Page, text: string): Locator {
 	return page.locator('article').filter({ hasText: text });
 }
 
+/**
+ * The circle home's check-in form (the region "Check in"), opened by its "Check in" button first
+ * when it is closed. Works with and without JavaScript (the form is in a <details>).
+ */
+export async function openCheckInForm(page: Page): Promise<Locator> {
+	const region = page.getByRole('region', { name: 'Check in' });
+	const disclosure = region.locator('details.compose-disclosure');
+	if ((await disclosure.getAttribute('open')) === null) await region.locator('summary').click();
+	await expect(disclosure).toHaveAttribute('open', '');
+	return region;
+}
+
 /** Posts a check-in from the circle home's form and waits for it in the feed. */
 export async function postCheckIn(page: Page, mood: string, words: string, need?: string): Promise<void> {
-	const form = page.getByRole('region', { name: 'Check in' });
+	const form = await openCheckInForm(page);
 	await form.getByText(mood, { exact: true }).click();
 	if (need) await form.getByLabel(/What I need from the circle/).selectOption({ label: need });
 	await form.getByLabel(/A few words/).fill(words);
 	await form.getByRole('button', { name: 'Post check-in' }).click();
 	await expect(checkInBy(page, words.split('\n')[0]!)).toBeVisible();
+}
+
+/** A card's "Reply" / "3 replies" control (a button with JavaScript, a link without). */
+export function repliesToggle(card: Locator): Locator {
+	return card.locator('.replies-open');
+}
+
+/** Opens a card's replies (and reply form) unless they are open; without JavaScript, a link to the page showing them. */
+export async function openReplies(card: Locator): Promise<void> {
+	const toggle = repliesToggle(card);
+	if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+	await expect(card.locator('section.replies')).toBeVisible();
+}
+
+/** Opens a card's replies and sends a reply to its author. */
+export async function replyTo(card: Locator, authorName: string, words: string): Promise<void> {
+	await openReplies(card);
+	await card.getByLabel(`Reply to ${authorName}`, { exact: true }).fill(words);
+	await card.getByRole('button', { name: 'Send reply', exact: true }).click();
+}
+
+/** A card's response button ("Sending love", "Proud of you", "I’m here"), found by its name. */
+export function reaction(card: Locator, label: 'Sending love' | 'Proud of you' | 'I’m here'): Locator {
+	return card.getByRole('button', { name: new RegExp(`^${escapeRegExp(label)}(:|$)`) });
+}
+
+/** Opens the "More" menu of one's own check-in (or reply, in `scope`): a button with JavaScript, a link without. */
+export async function openMore(scope: Locator): Promise<Locator> {
+	const menu = scope.locator('.more-menu').first();
+	if ((await menu.locator('.more-items').count()) === 0) await menu.locator('.more-open').click();
+	await expect(menu.locator('.more-items')).toBeVisible();
+	return menu;
 }

@@ -27,6 +27,7 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { UNAVAILABLE_LIVE_MESSAGE, UNAVAILABLE_MESSAGE, UNAVAILABLE_TITLE, UNSURE_MESSAGE, unavailableLine } from '../../src/lib/unavailable';
+import { openCheckInForm } from './circle-helpers';
 import { LIVE, SESSION_COOKIE, expectPathname, gotoHydrated, liveStatus, logIn, sessionCookie, watchForTrouble } from './helpers';
 import type { ServerProcess } from './server-process';
 import { health, serversUnavailable, startServers, until, type SharedDatabase, type SharedServers } from './servers-kit';
@@ -198,7 +199,7 @@ async function outage(mode: 'fast' | 'immediate', browserPage: Page | null): Pro
 		if (browserPage) {
 			// The browser comes back online: its socket retries, and its post is refused with the words kept.
 			await browserPage.context().setOffline(false);
-			const form = browserPage.getByRole('region', { name: 'Check in' });
+			const form = await openCheckInForm(browserPage);
 			await form.getByText('Okay', { exact: true }).click();
 			await form.getByLabel(/A few words/).fill(browserWords);
 			await form.getByRole('button', { name: 'Post check-in' }).click();
@@ -436,7 +437,7 @@ test('PostgreSQL stopped while a member fills in forms: each keeps what was type
 				await expect(page.getByRole('heading', { level: 1, name: UNAVAILABLE_TITLE })).toHaveCount(0);
 
 			// Without JavaScript: the 503 page, with the words sent shown back to copy.
-			const form = plain.getByRole('region', { name: 'Check in' });
+			const form = await openCheckInForm(plain);
 			await form.getByText('Okay', { exact: true }).click();
 			await form.getByLabel(/A few words/).fill(words);
 			const [posted] = await Promise.all([

@@ -3,7 +3,7 @@
 // ever in Cache Storage, and a new version that waits until the person chooses to reload into it.
 import type { APIRequestContext, Page } from '@playwright/test';
 import { KEPT_STATIC_FILES, OFFLINE_PAGE } from '../../src/lib/service-worker/cache-policy';
-import { circleTab, createCircle, markWindow, uniqueCircleName, windowStillMarked } from './circle-helpers';
+import { circleTab, createCircle, markWindow, openCheckInForm, uniqueCircleName, windowStillMarked } from './circle-helpers';
 import { expect, expectNoAxeViolations, expectNoHorizontalScroll, expectPathname, gotoHydrated, signUp, test, uniqueUser, waitForHydration } from './helpers';
 
 test.use({ viewport: { width: 375, height: 667 } });
@@ -139,7 +139,7 @@ test('after a circle’s pages were opened, Cache Storage holds only the allow-l
 		await circleTab(page, name, tab).click();
 		await expect(circleTab(page, name, tab)).toHaveAttribute('aria-current', 'page');
 	}
-	const form = page.getByRole('region', { name: 'Check in' });
+	const form = await openCheckInForm(page);
 	await form.getByText('Good', { exact: true }).click();
 	await form.getByLabel(/A few words/).fill('Cooked together tonight.');
 	await form.getByRole('button', { name: 'Post check-in' }).click();

@@ -17,7 +17,7 @@ import {
 	test,
 	uniqueUser
 } from './helpers';
-import { confirmOpener, createAccountAndJoin, createCircle, makeInvite, memberItem, uniqueCircleName } from './circle-helpers';
+import { confirmOpener, createAccountAndJoin, createCircle, makeInvite, memberItem, openCheckInForm, openReplies, uniqueCircleName } from './circle-helpers';
 
 function checkInBy(page: Page, text: string) {
 	return page
@@ -31,7 +31,7 @@ function waitingCheckIns(page: Page) {
 }
 
 async function writeCheckIn(page: Page, mood: string, words: string) {
-	const form = page.getByRole('region', { name: 'Check in' });
+	const form = await openCheckInForm(page);
 	await form.getByText(mood, { exact: true }).click();
 	await form.getByLabel(/A few words/).fill(words);
 	await form.getByRole('button', { name: 'Post check-in' }).click();
@@ -108,8 +108,9 @@ test('a reply written offline waits under its check-in and is sent once when bac
 
 	await page.context().setOffline(true);
 	const words = 'Proud of you for getting through it.';
+	await openReplies(card);
 	await card.getByLabel('Reply to Sam').fill(words);
-	await card.getByRole('button', { name: 'Reply' }).click();
+	await card.getByRole('button', { name: 'Send reply' }).click();
 	const waiting = card.getByRole('list', { name: 'Your replies waiting to send' });
 	await expect(waiting).toContainText('Waiting to send');
 	await expect(waiting).toContainText(words);
@@ -118,6 +119,7 @@ test('a reply written offline waits under its check-in and is sent once when bac
 	await page.context().setOffline(false);
 	await expect(waiting).toHaveCount(0, { timeout: 30_000 });
 	await expect(card.locator('.replies li').filter({ hasText: words })).toHaveCount(1);
+	await openReplies(checkInBy(second.page, 'Long day at work.'));
 	await expect(checkInBy(second.page, 'Long day at work.').locator('.replies li').filter({ hasText: words })).toHaveCount(1);
 	await expect(liveStatus(page)).toHaveText(LIVE, { timeout: 30_000 });
 	expect(await storedWith(page, circleId, words)).toBe(1);
@@ -133,7 +135,7 @@ test('a double tap on "Post check-in" or "Reply" posts once', async ({ page, bro
 		if (response.request().method() === 'POST' && /\?\/(post|reply)$/.test(response.url())) answered += 1;
 	});
 
-	const form = page.getByRole('region', { name: 'Check in' });
+	const form = await openCheckInForm(page);
 	await form.getByText('Good', { exact: true }).click();
 	await form.getByLabel(/A few words/).fill('Tapped twice.');
 	// Two sends before the page can change anything: both go, with the same key.
@@ -147,6 +149,7 @@ test('a double tap on "Post check-in" or "Reply" posts once', async ({ page, bro
 	expect(await storedWith(page, circleId, 'Tapped twice.')).toBe(1);
 
 	const card = checkInBy(page, 'Tapped twice.');
+	await openReplies(card);
 	await card.getByLabel(/^Reply to/).fill('And a reply, tapped twice.');
 	await card.evaluate((article) => {
 		const reply = article.querySelector<HTMLFormElement>('form[action$="?/reply"]')!;
@@ -158,6 +161,7 @@ test('a double tap on "Post check-in" or "Reply" posts once', async ({ page, bro
 	expect(await storedWith(page, circleId, 'And a reply, tapped twice.')).toBe(1);
 
 	// The next check-in is another post, with its own key.
+	await openCheckInForm(page);
 	await form.getByText('Okay', { exact: true }).click();
 	await form.getByLabel(/A few words/).fill('Another one.');
 	await form.getByRole('button', { name: 'Post check-in' }).click();
@@ -222,14 +226,15 @@ test('without JavaScript a check-in and a reply still post, and a form sent twic
 		await context.addCookies(await page.context().cookies());
 		const plain = await context.newPage();
 		await plain.goto(`/circles/${circleId}`);
-		const form = plain.getByRole('region', { name: 'Check in' });
+		const form = await openCheckInForm(plain);
 		await form.getByText('Great', { exact: true }).click();
 		await form.getByLabel(/A few words/).fill('Plain form, no scripts.');
 		await form.getByRole('button', { name: 'Post check-in' }).click();
 		await expect(checkInBy(plain, 'Plain form, no scripts.')).toHaveCount(1);
 		const card = checkInBy(plain, 'Plain form, no scripts.');
+		await openReplies(card);
 		await card.getByLabel(/^Reply to/).fill('A plain reply.');
-		await card.getByRole('button', { name: 'Reply' }).click();
+		await card.getByRole('button', { name: 'Send reply' }).click();
 		await expect(checkInBy(plain, 'Plain form, no scripts.').locator('.replies li').filter({ hasText: 'A plain reply.' })).toHaveCount(1);
 
 		// The same page's form sent twice (a double click, a reload that sends it again): once.

@@ -16,7 +16,7 @@ test('the help page is public and gives 988 and 911', async ({ page }) => {
 test('every page links to the crisis lines', async ({ page }) => {
 	await page.goto('/login');
 	const crisis = page.getByRole('banner').getByRole('link', { name: /988.*911/ });
-	await expect(crisis).toHaveText('In crisis? Call or text 988 · Overdose: call 911');
+	await expect(crisis).toHaveAccessibleName('Crisis help: call or text 988 · Overdose: call 911');
 	await crisis.click();
 	await expect(page).toHaveURL(/\/help$/);
 	await expect(page.getByRole('heading', { level: 1, name: 'Help, right now' })).toBeVisible();

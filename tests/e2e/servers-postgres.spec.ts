@@ -18,6 +18,7 @@ import {
 	makeInvite,
 	markWindow,
 	memberItem,
+	openCheckInForm,
 	uniqueCircleName,
 	windowStillMarked
 } from './circle-helpers';
@@ -92,7 +93,7 @@ test('one member on server A, the other on server B: invite and join, a live che
 		await expect(liveStatus(a.page)).toHaveText(LIVE);
 		await markWindow(a.page);
 		await markWindow(b.page);
-		const form = b.page.getByRole('region', { name: 'Check in' });
+		const form = await openCheckInForm(b.page);
 		await form.getByText('Okay', { exact: true }).click();
 		await form.getByLabel(/A few words/).fill('Posted through server B.');
 		await form.getByRole('button', { name: 'Post check-in' }).click();

@@ -42,6 +42,11 @@ interface Shown {
 
 /** The feed of the page, as it is in the DOM now. */
 async function shownFeed(page: Page): Promise<{ items: Shown[]; loadOlder: boolean; pendingPill: boolean }> {
+	// Replies are collapsed behind each card's "Reply" / "3 replies": open them all to read them.
+	await page.evaluate(async () => {
+		for (const toggle of document.querySelectorAll<HTMLButtonElement>('ol.checkins article button.replies-open[aria-expanded="false"]')) toggle.click();
+		await new Promise((resolve) => requestAnimationFrame(resolve));
+	});
 	return page.evaluate((kinds) => {
 		const items = [...document.querySelectorAll<HTMLElement>('ol.checkins > li > article[data-checkin-id]')].map((article) => {
 			const reactions: Record<string, number> = {};

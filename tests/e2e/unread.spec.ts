@@ -108,7 +108,8 @@ test('a post shows as "1 new" on the other member’s circles list, live, in the
 	await expect(page.getByText(`2 new in ${name}`, { exact: true })).toBeVisible();
 	await expect(page).toHaveTitle('(2) Your circles · Hearth');
 
-	// Logged out: no count, no badge.
+	// Logged out: no count, no badge. (The header's "Log out" is for wide screens; a phone logs out on the account page.)
+	await page.setViewportSize({ width: 1280, height: 720 });
 	await page.getByRole('navigation', { name: 'Account' }).getByRole('button', { name: 'Log out', exact: true }).click();
 	await expect(page.getByRole('heading', { level: 1, name: 'Log in' })).toBeVisible();
 	await expect.poll(() => badges(page).then((set) => set.at(-1))).toBe(0);
