@@ -3,13 +3,13 @@
 // never blocked and the words are posted as written; turned off on the account page, nothing is
 // offered. Axe-clean with the hint showing, light and dark.
 import { expect, expectNoAxeViolations, gotoHydrated, signUp, test, uniqueUser } from './helpers';
-import { checkInBy, createCircle, postCheckIn, uniqueCircleName } from './circle-helpers';
+import { checkInBy, createCircle, openCheckInForm, openReplies, postCheckIn, uniqueCircleName } from './circle-helpers';
 
 test('a gentler way is offered while writing a check-in, never blocks it, and can be turned off', async ({ page }) => {
 	await signUp(page, uniqueUser({ displayName: 'Maria' }));
 	const circleName = uniqueCircleName('Kind words');
 	const circleId = await createCircle(page, circleName);
-	const form = page.getByRole('region', { name: 'Check in' });
+	const form = await openCheckInForm(page);
 	const words = form.getByLabel(/A few words/);
 	const hint = form.getByText('A gentler way?');
 
@@ -35,6 +35,12 @@ test('a gentler way is offered while writing a check-in, never blocks it, and ca
 	await expect(checkInBy(page, 'You always forget to call, and I worry.')).toBeVisible();
 	await expect(hint).toHaveCount(0);
 
+	// A reply too.
+	const card = checkInBy(page, 'You always forget to call, and I worry.');
+	await openReplies(card);
+	await card.getByLabel('Reply to Maria', { exact: true }).fill('Why can’t you just call?');
+	await expect(card.getByText(/About “Why can’t you just”/)).toBeVisible();
+
 	// Turned off on the account page: nothing is offered any more.
 	await gotoHydrated(page, '/account');
 	const choice = page.getByRole('group', { name: 'Suggest gentler words while I write' });
@@ -42,6 +48,7 @@ test('a gentler way is offered while writing a check-in, never blocks it, and ca
 	await page.getByRole('region', { name: 'Help while writing' }).getByRole('button', { name: 'Save' }).click();
 	await expect(page.getByText('No more suggestions while you write.')).toBeVisible();
 	await gotoHydrated(page, `/circles/${circleId}`);
+	await openCheckInForm(page);
 	await words.fill('You always forget to call.');
 	// Off: the help is not there at all, so there is nothing to wait for.
 	await expect(form.locator('.kind-words')).toHaveCount(0);

@@ -95,7 +95,7 @@ describe('the circle home page loader', () => {
 			expect(home.memberCount).toBe(members.length);
 			expect(home.inRecovery).toEqual(members.filter((member) => member.inRecovery).map((member) => member.displayName));
 			expect(home.iAmInRecovery).toBe(me.inRecovery);
-			expect(home.needsProfile).toBe(!me.relationship);
+			expect(home.needsProfile).toBe(!me.relationship && !me.inRecovery);
 			expect(home.activity).toEqual(await recentActivity(testDb.db, person, circleId, 8));
 			expect(home.recovery).toEqual(await listRecoverySummaries(testDb.db, person, circleId, NOW));
 			const waiting = (await listAgreements(testDb.db, person, circleId, NOW)).filter((a) => isWaitingFor(a, person.id)).length;

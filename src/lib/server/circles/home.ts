@@ -22,7 +22,8 @@ export async function loadCircleHome(db: Database, access: CircleAccess, options
 		memberCount: members.length,
 		inRecovery: inRecovery.map((member) => member.displayName),
 		iAmInRecovery: me?.inRecovery ?? false,
-		needsProfile: !me?.relationship,
+		// Asked who they are here: a person in recovery who said so has answered (a relationship is optional for them).
+		needsProfile: !me?.relationship && !me?.inRecovery,
 		activity: await loadRecentActivity(db, access, HOME_ACTIVITY_ITEMS),
 		recovery: await loadRecoverySummaries(db, access, peopleInRecovery(members), now),
 		agreementsWaitingForMe: await countAgreementsWaitingFor(db, access)
