@@ -178,7 +178,7 @@ export async function startPush(db: Database, options: PushOptions = {}): Promis
 			}
 		}
 		const wanted = new Map(notices.map((notice) => [noticeKey(notice.event.circleId, notice.member.user_id), notice]));
-		return claimed.map((row) => wanted.get(noticeKey(row.circle_id, row.user_id))!).filter(Boolean);
+		return claimed.flatMap((row) => wanted.get(noticeKey(row.circle_id, row.user_id)) ?? []);
 	}
 
 	/**
@@ -203,7 +203,11 @@ export async function startPush(db: Database, options: PushOptions = {}): Promis
 		if (notices.size === 0) return;
 		const claimed = await claim([...notices.values()], at);
 		const byUser = new Map<string, Notice[]>();
-		for (const notice of claimed) byUser.set(notice.member.user_id, [...(byUser.get(notice.member.user_id) ?? []), notice]);
+		for (const notice of claimed) {
+			const theirs = byUser.get(notice.member.user_id);
+			if (theirs) theirs.push(notice);
+			else byUser.set(notice.member.user_id, [notice]);
+		}
 		for (const target of await targetsOf(db, [...byUser.keys()])) {
 			for (const { event, member } of byUser.get(target.userId)!) {
 				sender.send(target, messageFor(event, member.name, member.hide_name === 1), event.circleId);
