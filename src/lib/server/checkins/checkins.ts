@@ -79,12 +79,17 @@ async function withResponses(db: Reader, rows: CheckInRow[]): Promise<CheckInVie
 		.execute();
 
 	const views = new Map<string, CheckInView>();
+	// One object per author, shared by their check-ins: the page's data then names each author once
+	// (devalue keeps shared objects shared), not once per check-in.
+	const authors = new Map<string, CheckInView['author']>();
 	for (const row of rows) {
 		const removed = row.deleted_at !== null;
+		let author = authors.get(row.author_id);
+		if (!author) authors.set(row.author_id, (author = { id: row.author_id, displayName: row.display_name, relationship: row.relationship ?? '' }));
 		views.set(row.id, {
 			id: row.id,
 			circleId: row.circle_id,
-			author: { id: row.author_id, displayName: row.display_name, relationship: row.relationship ?? '' },
+			author,
 			mood: removed ? null : row.mood,
 			craving: removed ? null : row.craving,
 			need: removed ? null : (row.need as Need | null),
