@@ -22,7 +22,7 @@ import type { DatabaseConnection, Dialect, Driver, Kysely, QueryResult } from 'k
 import type BetterSqlite3 from 'better-sqlite3';
 
 /** Distinct SQL texts the app runs are a few hundred; past this the cache starts over. */
-const STATEMENT_CACHE_LIMIT = 1000;
+export const STATEMENT_CACHE_LIMIT = 1000;
 
 interface Batch {
 	/** Settles when the batch's COMMIT has returned (or failed). */
