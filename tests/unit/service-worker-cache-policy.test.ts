@@ -36,8 +36,10 @@ describe('what a version stores when it installs', () => {
 		expect(precachePaths({ build: [], files: FILES, base: '' })).toEqual(['/favicon.svg', '/manifest.webmanifest', '/icons/maskable-512.png', '/offline']);
 	});
 
-	it('keeps only public static files: icons and the manifest', () => {
-		expect(KEPT_STATIC_FILES.every((path) => /^\/(favicon\.svg|manifest\.webmanifest|apple-touch-icon\.png|icons\/[a-z0-9-]+\.png)$/.test(path))).toBe(true);
+	it('keeps only public static files: icons, the manifest and the first script of every page', () => {
+		expect(
+			KEPT_STATIC_FILES.every((path) => /^\/(favicon\.svg|leave-guard\.js|manifest\.webmanifest|apple-touch-icon\.png|icons\/[a-z0-9-]+\.png)$/.test(path))
+		).toBe(true);
 		expect(OFFLINE_PAGE).toBe('/offline');
 	});
 });

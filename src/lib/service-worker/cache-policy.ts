@@ -14,6 +14,8 @@ export const OFFLINE_PAGE = '/offline';
 /** Static files worth keeping for the installed app and the offline page (all public, none private). */
 export const KEPT_STATIC_FILES: readonly string[] = [
 	'/favicon.svg',
+	// Every page's first script ("Leave quickly": app.html), the offline page's too.
+	'/leave-guard.js',
 	'/manifest.webmanifest',
 	'/apple-touch-icon.png',
 	'/icons/icon-192.png',
