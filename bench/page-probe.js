@@ -1,6 +1,7 @@
 // A quick look at the page figures alone, for working on them: seeds (or reuses) a small
 // database, starts the production server, and measures the circle home, its data and /help the
-// way `npm run bench` does (requests per second at concurrency 8, and the home's HTML size).
+// way `npm run bench` does (requests per second at concurrency 8, and the home's HTML size), and
+// the server's CPU time per request.
 // `node bench/page-probe.js [--profile] [--seconds 4] [--only home|homeData] [--sql-trace] [--dir /tmp/hearth-page-probe]`
 // The figures that count are `npm run bench`'s: this is for trying one change after another.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -50,15 +51,20 @@ try {
 		const first = await get(url, headers);
 		if (first.status !== 200) throw new Error(`${url}: ${first.status}`);
 		await fixedConcurrency({ url, headers, concurrency: 4, seconds: 1 });
+		// The server's own CPU per request as well: on a shared machine whose speed drifts from one
+		// minute to the next, it moves far less than requests per second do.
+		const cpuBefore = server.cpu();
 		const run = await fixedConcurrency({ url, headers, concurrency: 8, seconds: Number(values.seconds) });
-		figures[name] = { bytes: Buffer.byteLength(first.text), rps: Math.round(run.rps) };
+		const cpuMs = ((server.cpu() - cpuBefore) * 1000) / run.latencies.length;
+		figures[name] = { bytes: Buffer.byteLength(first.text), rps: Math.round(run.rps), cpuMs };
 	}
 	const ratio = (name) => (figures[name].rps / figures.help.rps).toFixed(2);
+	const cpu = (name) => `${figures[name].cpuMs.toFixed(2)} ms CPU`;
 	if (values.only)
 		console.log(`${values.only} ${(figures[values.only].bytes / 1024).toFixed(1)} KB ${figures[values.only].rps}/s (${ratio(values.only)}× help)`);
 	else
 		console.log(
-			`home ${(figures.home.bytes / 1024).toFixed(1)} KB ${figures.home.rps}/s (${ratio('home')}× help) · data ${(figures.homeData.bytes / 1024).toFixed(1)} KB ${figures.homeData.rps}/s (${ratio('homeData')}×) · help ${figures.help.rps}/s`
+			`home ${(figures.home.bytes / 1024).toFixed(1)} KB ${figures.home.rps}/s (${ratio('home')}× help, ${cpu('home')}) · data ${(figures.homeData.bytes / 1024).toFixed(1)} KB ${figures.homeData.rps}/s (${ratio('homeData')}×, ${cpu('homeData')}) · help ${figures.help.rps}/s (${cpu('help')})`
 		);
 } finally {
 	await server.stop();
