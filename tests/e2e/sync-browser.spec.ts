@@ -51,7 +51,8 @@ async function shownFeed(page: Page): Promise<{ items: Shown[]; loadOlder: boole
 		const items = [...document.querySelectorAll<HTMLElement>('ol.checkins > li > article[data-checkin-id]')].map((article) => {
 			const reactions: Record<string, number> = {};
 			for (const kind of kinds) {
-				const count = article.querySelector(`button.reaction[value="${kind}"] .count`)?.textContent ?? '';
+				// The button shows its emoji and, once anyone has chosen it, how many.
+				const count = article.querySelector(`button.reaction[value="${kind}"]`)?.textContent ?? '';
 				reactions[kind] = Number(/\d+/.exec(count)?.[0] ?? 0);
 			}
 			return {
