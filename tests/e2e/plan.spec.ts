@@ -72,8 +72,8 @@ test('a person in recovery writes their plan, a member suggests an addition, it 
 		// Bea sees it live and adds it; Carl sees it in her plan, live.
 		await expect(mine.getByText('Carl: 555-0100, any time.')).toBeVisible();
 		await mine.getByRole('button', { name: 'Add it to my plan' }).click();
-		await expect(beas.getByRole('listitem').filter({ hasText: 'People I can ask for help' })).toContainText('Carl: 555-0100, any time.');
 		await expect(beas.getByRole('heading', { name: 'Suggested additions' })).toHaveCount(0);
+		await expect(beas.getByRole('listitem').filter({ hasText: 'People I can ask for help' })).toContainText('Carl: 555-0100, any time.');
 		await beas.getByText('History (2 versions)').click();
 		await expect(beas.getByText(/Version 2: Bea, adding Carl’s suggestion/)).toBeVisible();
 
@@ -146,4 +146,61 @@ test.describe('on a phone', () => {
 			await stranger.context.close();
 		}
 	});
+});
+
+/** The addresses held in the plan copy's cache, as the page sees them. */
+function planCopies(page: Page): Promise<string[]> {
+	return page.evaluate(async () => {
+		if (!(await caches.has('hearth-plan-copy'))) return [];
+		const keys = await (await caches.open('hearth-plan-copy')).keys();
+		return keys.map((request) => new URL(request.url).pathname);
+	});
+}
+
+test('“Keep a copy on this phone” opens the plan without a connection; turning it off or logging out removes it', async ({ page, context }) => {
+	const owner = uniqueUser({ displayName: 'Maria' });
+	await signUp(page, owner);
+	const circleId = await createCircle(page, uniqueCircleName());
+	await markInRecovery(page, circleId);
+	const path = `/circles/${circleId}/plan`;
+	await gotoHydrated(page, path);
+	await expect
+		.poll(() => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null), { message: 'the service worker controls the page' })
+		.toMatch(/\/service-worker\.js$/);
+	const mine = planOf(page, 'Your safety plan');
+	await mine.getByLabel(/^My warning signs/).fill('OFFLINE-WORDS: not sleeping.');
+	await mine.getByRole('button', { name: 'Save my plan' }).click();
+	await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+
+	const keep = page.getByLabel('Keep a copy on this phone');
+	await expect(keep).not.toBeChecked();
+	expect(await planCopies(page)).toEqual([]);
+	await keep.check();
+	await expect.poll(() => planCopies(page)).toEqual([path]);
+	await expectNoAxeViolations(page);
+
+	await context.setOffline(true);
+	await page.goto(path);
+	await expect(page.getByRole('heading', { level: 1, name: 'Safety plan' })).toBeVisible();
+	await expect(planOf(page, 'Your safety plan')).toContainText('OFFLINE-WORDS: not sleeping.');
+	await expect(page.getByRole('heading', { level: 2, name: 'If someone may be overdosing' })).toBeVisible();
+	// Every other page of the circle is still never kept: the offline page answers.
+	await page.goto(`/circles/${circleId}/members`);
+	await expect(page.getByRole('heading', { level: 1, name: 'You’re offline' })).toBeVisible();
+	await context.setOffline(false);
+	// Back online, the offline page goes on to the page that was asked for by itself.
+	await expect(page.getByRole('heading', { level: 1, name: 'You’re offline' })).toHaveCount(0);
+	await expect(page).toHaveURL(new RegExp(`/circles/${circleId}/members$`));
+	await page.waitForLoadState('load');
+
+	await gotoHydrated(page, path);
+	await expect(page.getByLabel('Keep a copy on this phone')).toBeChecked();
+	await page.getByLabel('Keep a copy on this phone').uncheck();
+	await expect.poll(() => planCopies(page)).toEqual([]);
+
+	await page.getByLabel('Keep a copy on this phone').check();
+	await expect.poll(() => planCopies(page)).toEqual([path]);
+	await page.getByRole('button', { name: 'Log out' }).click();
+	await expect(page.getByRole('banner').getByRole('link', { name: 'Log in' })).toBeVisible();
+	await expect.poll(() => planCopies(page)).toEqual([]);
 });
