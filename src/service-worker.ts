@@ -1,7 +1,9 @@
 // Hearth's service worker: makes Hearth installable and gives a kind page instead of the
 // browser's error when the network fails. What it may keep is an allow-list, decided in
 // $lib/service-worker/cache-policy.ts: the versioned build files, a few static files and the
-// offline page. Circle pages, circle data and anything of a signed-in person are never stored.
+// offline page. Circle pages, circle data and anything of a signed-in person are never stored,
+// with one opt-in exception: the plan page a person chose to keep a copy of (PLAN_COPY_CACHE),
+// stored by the page itself and answered here only when the network fails.
 //
 // A new version installs beside the running one and waits: the page offers "A new version of
 // Hearth is ready — Reload" ($lib/service-worker/app-update.svelte.ts), and only when the person
@@ -12,7 +14,17 @@
 /// <reference types="@sveltejs/kit" />
 import { base, build, files, version } from '$service-worker';
 import { flush, OUTBOX_SYNC_TAG } from '$lib/outbox';
-import { OFFLINE_PAGE, SKIP_WAITING, cacheName, cachesToDelete, handlingOf, mayStore, precachePaths } from '$lib/service-worker/cache-policy';
+import {
+	OFFLINE_PAGE,
+	PLAN_COPY_CACHE,
+	SKIP_WAITING,
+	cacheName,
+	cachesToDelete,
+	handlingOf,
+	isPlanCopyPath,
+	mayStore,
+	precachePaths
+} from '$lib/service-worker/cache-policy';
 import { readPushMessage, ownPath } from '$lib/service-worker/notifications';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
@@ -61,12 +73,20 @@ async function fromCache(request: Request): Promise<Response> {
 	return response;
 }
 
-/** A page: from the network and never stored; the offline page only when there is no answer at all. */
+/**
+ * A page: from the network and never stored. When there is no answer at all: the person's own
+ * copy of that plan page if they chose to keep one, else the offline page.
+ */
 async function navigation(event: FetchEvent): Promise<Response> {
 	try {
 		const preloaded = (await event.preloadResponse) as Response | undefined;
 		return preloaded ?? (await fetch(event.request));
 	} catch (error) {
+		const path = new URL(event.request.url).pathname;
+		if (isPlanCopyPath(path, base)) {
+			const copy = await caches.match(path, { cacheName: PLAN_COPY_CACHE });
+			if (copy) return copy;
+		}
 		const offline = await caches.match(`${base}${OFFLINE_PAGE}`, { cacheName: CACHE });
 		if (offline) return offline;
 		throw error;

@@ -80,6 +80,12 @@ export function describeEvent(event: EventContent, actor: string): string {
 			return `${event.payload.displayName} shared that they had a lapse. Coming back is part of recovery.`;
 		case 'circle.time-zone-changed':
 			return `${actor} set the circle’s time zone to ${event.payload.timeZone}.`;
+		case 'plan.changed':
+			return event.payload.ownerId === null ? `${actor} updated the family’s overdose plan.` : `${actor} updated their safety plan.`;
+		case 'plan.suggested':
+			return `${actor} suggested an addition to a safety plan.`;
+		case 'plan.suggestion-answered':
+			return event.payload.accepted ? `${actor} added a suggestion to their safety plan.` : `${actor} answered a suggestion for their safety plan.`;
 		case 'member.account-deleted':
 			return 'Someone deleted their Hearth account. What they shared is gone; agreements keep their part as “a former member”.';
 		case 'event.erased':

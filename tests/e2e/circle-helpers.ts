@@ -47,7 +47,7 @@ export function circleTabs(page: Page, circleName: string): Locator {
 	return page.getByRole('navigation', { name: `${circleName}: sections` });
 }
 
-export function circleTab(page: Page, circleName: string, label: 'Home' | 'Agreements' | 'Milestones' | 'Members' | 'Invites' | 'Settings'): Locator {
+export function circleTab(page: Page, circleName: string, label: 'Home' | 'Agreements' | 'Milestones' | 'Plan' | 'Members' | 'Invites' | 'Settings'): Locator {
 	return circleTabs(page, circleName).getByRole('link', { name: label, exact: true });
 }
 

@@ -348,7 +348,7 @@ test('outsiders get 404, signed-out visitors are sent to log in, plain members g
 		await joinWithSignUp(second.page, link, member, circleId);
 		await expect(circleTab(second.page, circleName, 'Home')).toBeVisible();
 		await expect(circleTab(second.page, circleName, 'Members')).toBeVisible();
-		const memberTabs = ['Home', 'Agreements', 'Milestones', 'Members'];
+		const memberTabs = ['Home', 'Agreements', 'Milestones', 'Plan', 'Members'];
 		await expect(circleTabs(second.page, circleName).getByRole('link')).toHaveText(memberTabs);
 		await second.page.goto(`${base}/members`);
 		await expect(circleTabs(second.page, circleName).getByRole('link')).toHaveText(memberTabs);

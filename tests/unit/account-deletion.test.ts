@@ -9,6 +9,7 @@ import { hashToken } from '$lib/server/auth/tokens';
 import { deleteAccount, previewAccountDeletion, PASSWORD_TRIES, WRONG_PASSWORD } from '$lib/server/account/deletion';
 import { ERASED_EVENT } from '$lib/server/account/erase-from-log';
 import * as agreements from '$lib/server/boundaries/agreements';
+import * as plans from '$lib/server/plans/plans';
 import * as checkins from '$lib/server/checkins/checkins';
 import * as circles from '$lib/server/circles/circles';
 import * as milestones from '$lib/server/milestones/milestones';
@@ -148,7 +149,13 @@ describe('asking first', () => {
 		const counts = Object.fromEntries(preview.deleted.map(({ label, count }) => [label, count]));
 		expect(counts).toMatchObject({ 'Check-ins': 1, Replies: 1, Reactions: 1, 'Small victories you added': 1, 'Cheers you gave': 1 });
 		expect(counts['Recovery dates and lapses']).toBeGreaterThan(0);
-		expect(preview.kept.map(({ label }) => label)).toEqual(['Agreement proposals', 'Answers to agreement proposals', 'Comments on agreements']);
+		expect(preview.kept.map(({ label }) => label)).toEqual([
+			'Agreement proposals',
+			'Answers to agreement proposals',
+			'Comments on agreements',
+			'Changes you made to overdose plans'
+		]);
+		expect(counts).toMatchObject({ 'Versions of your safety plan': 1, 'Suggestions you made for safety plans': 1 });
 		expect(preview.leaving.map((circle) => circle.name)).toEqual(['The Kims', 'The Lees']);
 		expect(preview.deletedWithAccount.map((circle) => circle.name)).toEqual(['Just me']);
 		expect(preview.mustHandOver).toEqual([]);
@@ -222,6 +229,7 @@ describe('deleting', () => {
 		for (const table of ['agreements', 'agreement_versions', 'agreement_proposals', 'agreement_answers', 'agreement_comments']) {
 			expect(tablesBefore).toContain(table);
 		}
+		for (const table of ['plan_versions', 'plan_suggestions']) expect(tablesBefore).toContain(table);
 
 		expect(await deleteAccount(db(), sam, PASSWORD)).toEqual({ circlesDeleted: 1 });
 		expect(await rowsHolding(traces)).toEqual([]);
@@ -244,6 +252,21 @@ describe('deleting', () => {
 		expect(await db().selectFrom('milestone_cheers').selectAll().execute()).toEqual([]);
 		// Their own circle went with them.
 		expect(await db().selectFrom('circles').select('id').where('id', '=', ownCircleId).executeTakeFirst()).toBeUndefined();
+	});
+
+	it('takes their own safety plan and their suggestions, and keeps the overdose plan’s history with “a former member”', async () => {
+		await freshDatabase();
+		const { sam, ana, circleId } = await samWithEverything();
+		await deleteAccount(db(), sam, PASSWORD);
+		const view = await plans.getPlans(db(), await requireMember(db(), ana, circleId));
+		expect(view.people.map((plan) => plan.owner.displayName)).toEqual(['Ana']);
+		expect(view.family.sections.naloxoneWhere).toBe('SAM-NALOXONE');
+		expect(view.family.history).toEqual([expect.objectContaining({ number: 1, createdBy: null })]);
+		// Ana took his suggestion into her plan: the words are hers now; whose it was is not kept.
+		expect(view.people[0]!.sections.helpers).toBe('SAM-SUGGESTION');
+		expect(view.people[0]!.history[0]).toMatchObject({ createdBy: { id: ana.id }, suggestedBy: null });
+		expect(await db().selectFrom('plan_versions').select('id').where('owner_id', '=', sam.id).execute()).toEqual([]);
+		expect(await db().selectFrom('plan_suggestions').selectAll().execute()).toEqual([]);
 	});
 
 	it('keeps agreement records for the circle, with “a former member” in their place', async () => {

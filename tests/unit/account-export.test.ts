@@ -71,12 +71,18 @@ describe('the export', () => {
 		expect(data.milestones).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'victory', title: 'SAM-VICTORY' })]));
 		expect(data.victories).toEqual([expect.objectContaining({ title: 'SAM-VICTORY', forWhom: 'person' })]);
 		expect(data.cheers).toEqual([expect.objectContaining({ message: 'SAM-CHEER', circle: 'The Lees' })]);
+		expect(data.safetyPlan).toEqual([
+			expect.objectContaining({ version: 1, circle: 'The Lees', sections: expect.objectContaining({ warningSigns: 'SAM-PLAN' }) })
+		]);
+		expect(data.overdosePlanChanges).toEqual([expect.objectContaining({ version: 1, sections: expect.objectContaining({ naloxoneWhere: 'SAM-NALOXONE' }) })]);
+		expect(data.planSuggestions).toEqual([expect.objectContaining({ body: 'SAM-SUGGESTION', section: 'helpers', status: 'accepted' })]);
 	});
 
 	it('never holds another member’s private lapse, note, words or email, and never a session’s token hash', async () => {
 		const { sam, ana, maria, circleId } = await samAndAna(db);
 		const text = (await collect(exporting.exportAccountJson(db, sam.id))).join('');
-		for (const theirs of ['ANA-PRIVATE-NOTE', '2026-03-03', 'ANA-CHECKIN', ana.email, ana.id, maria.email, maria.id]) expect(text).not.toContain(theirs);
+		for (const theirs of ['ANA-PRIVATE-NOTE', '2026-03-03', 'ANA-CHECKIN', 'ANA-PLAN', 'ANA-SUGGESTION', ana.email, ana.id, maria.email, maria.id])
+			expect(text).not.toContain(theirs);
 		const anaLapse = await db.selectFrom('recovery_stretches').select('id').where('user_id', '=', ana.id).where('circle_id', '=', circleId).execute();
 		for (const { id } of anaLapse) expect(text).not.toContain(id);
 		const tokenHashes = await db.selectFrom('sessions').select('id').where('user_id', '=', sam.id).execute();

@@ -81,6 +81,18 @@ const SENTENCES: { [T in CircleEventType]: Array<[EventContent & { type: T }, st
 	'circle.time-zone-changed': [
 		[{ type: 'circle.time-zone-changed', payload: { timeZone: 'Europe/Madrid' } }, 'Maria set the circle’s time zone to Europe/Madrid.']
 	],
+	'plan.changed': [
+		[{ type: 'plan.changed', payload: { ownerId: null, version: 2 } }, 'Maria updated the family’s overdose plan.'],
+		[{ type: 'plan.changed', payload: { ownerId: 'u1', version: 1 } }, 'Maria updated their safety plan.']
+	],
+	'plan.suggested': [[{ type: 'plan.suggested', payload: { ownerId: 'u1', suggestionId: 's1' } }, 'Maria suggested an addition to a safety plan.']],
+	'plan.suggestion-answered': [
+		[{ type: 'plan.suggestion-answered', payload: { ownerId: 'u1', suggestionId: 's1', accepted: true } }, 'Maria added a suggestion to their safety plan.'],
+		[
+			{ type: 'plan.suggestion-answered', payload: { ownerId: 'u1', suggestionId: 's1', accepted: false } },
+			'Maria answered a suggestion for their safety plan.'
+		]
+	],
 	'member.account-deleted': [
 		[
 			{ type: 'member.account-deleted', payload: {} },

@@ -130,8 +130,34 @@ const MATRIX: Record<string, Entry> = {
 			return { on: '2026-02-01', share: 'yes' };
 		}
 	},
+	// The plan: any member changes the family's part; a person in recovery keeps their own (every
+	// current member is one here). Suggestions go to someone else's plan (the owner's, or the
+	// target's when the owner suggests), and are answered by the one whose plan it is.
+	'/circles/[circleId]/plan#load': { needs: 'member' },
+	'/circles/[circleId]/plan#saveFamily': { needs: 'member', form: () => ({ baseVersion: '0', naloxoneWhere: 'Kitchen drawer' }) },
+	'/circles/[circleId]/plan#saveOwn': { needs: 'member', form: () => ({ baseVersion: '0', warningSigns: 'Not sleeping.' }) },
+	'/circles/[circleId]/plan#suggest': {
+		needs: 'member',
+		form: (f, actor) => ({ ownerId: actor?.id === f.people.owner.id ? f.target.id : f.people.owner.id, section: 'helpers', body: 'Call Ana.' })
+	},
+	'/circles/[circleId]/plan#answerSuggestion': {
+		needs: 'member',
+		form: async (f, actor) => ({ suggestionId: await suggestionFor(f, actor), answer: 'accept' })
+	},
 	'/circles/[circleId]/recovery#shareLapse': { needs: 'member', form: async (f, actor) => ({ stretchId: await privateLapse(f, actor) }) }
 };
+
+/** A suggestion waiting on the actor's own plan when they keep one, else on the owner's. */
+async function suggestionFor(f: Fixture, actor: SessionUser | null): Promise<string> {
+	const owner = isCurrentMember(f, actor) ? actor : f.people.owner;
+	const suggester = owner.id === f.target.id ? f.people.owner : f.target;
+	const { suggestionId } = await plans.suggestAddition(dbModule.getDb(), await accessOf(suggester, f.circleId), {
+		ownerId: owner.id,
+		section: 'helpers',
+		body: 'Call Ana.'
+	});
+	return suggestionId;
+}
 
 /** A small victory added by the actor when they can add one, else by the owner. */
 async function ownVictory(f: Fixture, actor: SessionUser | null): Promise<string> {
@@ -217,6 +243,7 @@ let invites: typeof import('$lib/server/circles/invites');
 let agreements: typeof import('$lib/server/boundaries/agreements');
 let milestones: typeof import('$lib/server/milestones/milestones');
 let recovery: typeof import('$lib/server/milestones/recovery');
+let plans: typeof import('$lib/server/plans/plans');
 let dbModule: typeof import('$lib/server/db');
 let people: typeof import('./support/people');
 let fixture: Fixture;
@@ -247,6 +274,7 @@ beforeAll(async () => {
 	agreements = await import('$lib/server/boundaries/agreements');
 	milestones = await import('$lib/server/milestones/milestones');
 	recovery = await import('$lib/server/milestones/recovery');
+	plans = await import('$lib/server/plans/plans');
 	dbModule = await import('$lib/server/db');
 	people = await import('./support/people');
 	fixture = await makeFixture();

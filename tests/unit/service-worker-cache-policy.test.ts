@@ -4,7 +4,17 @@
 import { describe, expect, it } from 'vitest';
 import { render } from 'svelte/server';
 import WaitingPosts from '$lib/components/WaitingPosts.svelte';
-import { KEPT_STATIC_FILES, OFFLINE_PAGE, cacheName, cachesToDelete, handlingOf, mayStore, precachePaths } from '$lib/service-worker/cache-policy';
+import {
+	KEPT_STATIC_FILES,
+	OFFLINE_PAGE,
+	PLAN_COPY_CACHE,
+	cacheName,
+	cachesToDelete,
+	handlingOf,
+	isPlanCopyPath,
+	mayStore,
+	precachePaths
+} from '$lib/service-worker/cache-policy';
 
 const ORIGIN = 'https://hearth.example';
 const BUILD = ['/_app/immutable/entry/start.abc.js', '/_app/immutable/assets/0.def.css', '/_app/version.json'];
@@ -105,6 +115,37 @@ describe('the caches a new version deletes', () => {
 		expect(current).toBe('hearth-1700000000000');
 		expect(cachesToDelete(['hearth-1600000000000', current, 'something-else'], current)).toEqual(['hearth-1600000000000', 'something-else']);
 		expect(cachesToDelete([current], current)).toEqual([]);
+	});
+
+	it('keeps the plan page a person chose to keep on their phone: theirs, not a version’s', () => {
+		const current = cacheName('1700000000000');
+		expect(cachesToDelete(['hearth-1600000000000', PLAN_COPY_CACHE, current], current)).toEqual(['hearth-1600000000000']);
+	});
+});
+
+describe('the one opt-in exception: a copy of a circle’s plan page', () => {
+	it('is a circle’s plan page only, nothing else of a circle, and never its data', () => {
+		expect(isPlanCopyPath('/circles/abcdefgh234567/plan')).toBe(true);
+		expect(isPlanCopyPath('/app/circles/abcdefgh234567/plan', '/app')).toBe(true);
+		for (const path of [
+			'/circles/abcdefgh234567',
+			'/circles/abcdefgh234567/agreements',
+			'/circles/abcdefgh234567/plan/__data.json',
+			'/circles/abcdefgh234567/plan/',
+			'/circles/ABC/plan',
+			'/circles/../account/plan',
+			'/circles/abcdefgh234567/members/plan',
+			'/account/plan',
+			'/circles/abcdefgh234567/plan?/saveOwn'
+		]) {
+			expect(isPlanCopyPath(path), path).toBe(false);
+		}
+	});
+
+	it('is never answered from the cache while online: the plan page is a page like the others', () => {
+		expect(handlingOf(get('/circles/abcdefgh234567/plan', 'navigate'), ORIGIN, allowed)).toBe('navigate');
+		expect(handlingOf(get('/circles/abcdefgh234567/plan'), ORIGIN, allowed)).toBe('network');
+		expect(handlingOf(get('/circles/abcdefgh234567/plan/__data.json'), ORIGIN, allowed)).toBe('network');
 	});
 });
 

@@ -42,6 +42,11 @@ export type CircleEvent =
 	| EventOf<'recovery.date-set', { userId: string; displayName: string; startedOn: string }>
 	| EventOf<'recovery.lapse-shared', { userId: string; displayName: string }>
 	| EventOf<'circle.time-zone-changed', { timeZone: string }>
+	// The safety and overdose plan: which plan (ownerId null: the family's overdose plan) and its new
+	// version; never its words, which pages load afresh (membership checked again).
+	| EventOf<'plan.changed', { ownerId: string | null; version: number }>
+	| EventOf<'plan.suggested', { ownerId: string; suggestionId: string }>
+	| EventOf<'plan.suggestion-answered', { ownerId: string; suggestionId: string; accepted: boolean }>
 	// Someone deleted their account: what they shared is gone, so open pages read the circle afresh.
 	// It names nobody; neither does anything left in the log (account/erase-from-log.ts).
 	| EventOf<'member.account-deleted', Record<string, never>>

@@ -24,6 +24,19 @@ export const KEPT_STATIC_FILES: readonly string[] = [
 	'/icons/maskable-512.png'
 ];
 
+/**
+ * The one exception to "a circle's pages are never stored", and only by the person's own choice:
+ * "Keep a copy on this phone" on a circle's plan page (src/lib/service-worker/plan-copy.ts) keeps
+ * that one page, to open when there is no connection. Turning it off, logging out or another
+ * person signing in on the device removes it. It is no version's cache, so an update keeps it.
+ */
+export const PLAN_COPY_CACHE = 'hearth-plan-copy';
+
+/** A circle's plan page, the only page that copy may hold. */
+export function isPlanCopyPath(path: string, base = ''): boolean {
+	return path.startsWith(`${base}/`) && /^\/circles\/[a-z2-7]{1,64}\/plan$/.test(path.slice(base.length));
+}
+
 /** Every cache of this app's starts so: the current one is `hearth-<version>`. */
 const CACHE_PREFIX = 'hearth-';
 
@@ -32,12 +45,13 @@ export function cacheName(version: string): string {
 }
 
 /**
- * The caches to delete once a version takes over: every one but its own, whoever made it. The
+ * The caches to delete once a version takes over: every one but its own (and the person's plan
+ * copy, which is theirs, not a version's), whoever made it. The
  * origin's Cache Storage is Hearth's alone, and an old cache is either stale or, were a past
  * version ever to have stored something it should not have, private.
  */
 export function cachesToDelete(names: readonly string[], current: string): string[] {
-	return names.filter((name) => name !== current);
+	return names.filter((name) => name !== current && name !== PLAN_COPY_CACHE);
 }
 
 interface BuildManifest {

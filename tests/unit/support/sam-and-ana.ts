@@ -7,6 +7,8 @@ import * as agreements from '$lib/server/boundaries/agreements';
 import * as milestones from '$lib/server/milestones/milestones';
 import * as recovery from '$lib/server/milestones/recovery';
 import * as circles from '$lib/server/circles/circles';
+import * as plans from '$lib/server/plans/plans';
+import { emptyFamily, emptyPersonal } from '$lib/plans';
 import { circleOf } from './circles';
 import { asMember } from './as-member';
 
@@ -22,6 +24,10 @@ const cheerMilestone = asMember(milestones.cheerMilestone);
 const setRecoveryDate = asMember(recovery.setRecoveryDate);
 const recordLapse = asMember(recovery.recordLapse);
 const updateOwnProfile = asMember(circles.updateOwnProfile);
+const saveOwnPlan = asMember(plans.saveOwnPlan);
+const saveFamilyPlan = asMember(plans.saveFamilyPlan);
+const suggestAddition = asMember(plans.suggestAddition);
+const answerSuggestion = asMember(plans.answerSuggestion);
 
 const words = { category: 'money' as const, body: 'No loans for now.', support: '', consequence: '', reviewOn: null };
 
@@ -51,5 +57,14 @@ export async function samAndAna(db: Database) {
 	await addVictory(db, sam, circleId, { title: 'SAM-VICTORY', reachedOn: '2026-01-05', note: '', forCircle: false });
 	const circleVictory = await addVictory(db, maria, circleId, { title: 'Family dinner', reachedOn: '2026-01-06', note: '', forCircle: true });
 	await cheerMilestone(db, sam, circleId, circleVictory.milestone!.id, 'SAM-CHEER');
+
+	// The plan: Sam's own, his change to the family's overdose plan, his suggestion that Ana took
+	// into hers, and Ana's suggestion still waiting on his.
+	await saveOwnPlan(db, sam, circleId, { ...emptyPersonal(), warningSigns: 'SAM-PLAN' }, 0);
+	await saveOwnPlan(db, ana, circleId, { ...emptyPersonal(), warningSigns: 'ANA-PLAN' }, 0);
+	await saveFamilyPlan(db, sam, circleId, { ...emptyFamily(), naloxoneWhere: 'SAM-NALOXONE' }, 0);
+	const suggestion = await suggestAddition(db, sam, circleId, { ownerId: ana.id, section: 'helpers', body: 'SAM-SUGGESTION' });
+	await answerSuggestion(db, ana, circleId, suggestion.suggestionId, 'accept');
+	await suggestAddition(db, ana, circleId, { ownerId: sam.id, section: 'helpers', body: 'ANA-SUGGESTION' });
 	return { circleId, maria, sam, ana };
 }

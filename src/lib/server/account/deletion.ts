@@ -20,7 +20,7 @@ import { countAccountData, type ExportKey } from './export';
 import { withoutPerson } from './erase-from-log';
 
 /** Kept for the circle, with "a former member" in place of the person. */
-const KEPT_KINDS: ReadonlySet<ExportKey> = new Set(['agreementProposals', 'agreementAnswers', 'agreementComments']);
+const KEPT_KINDS: ReadonlySet<ExportKey> = new Set(['agreementProposals', 'agreementAnswers', 'agreementComments', 'overdosePlanChanges']);
 /** Not "shared words": circles are listed on their own, and devices are simply logged out. */
 const LISTED_APART: ReadonlySet<ExportKey> = new Set(['memberships', 'sessions']);
 
@@ -35,7 +35,7 @@ export interface CircleRef {
 export interface DeletionPreview {
 	/** What is deleted, kind by kind (only kinds there are some of). */
 	deleted: Array<{ label: string; count: number }>;
-	/** What stays in agreement records, as "a former member". */
+	/** What stays in agreement records and overdose plans, as "a former member". */
 	kept: Array<{ label: string; count: number }>;
 	/** Circles they leave. */
 	leaving: CircleRef[];
@@ -151,6 +151,13 @@ async function circlesHolding(db: Database, userId: string): Promise<string[]> {
 		)
 		.union(
 			db
+				.selectFrom('plan_versions')
+				.select('circle_id')
+				.where((eb) => eb.or([eb('owner_id', '=', userId), eb('created_by', '=', userId), eb('suggested_by', '=', userId)]))
+		)
+		.union(db.selectFrom('plan_suggestions').select('circle_id').where('created_by', '=', userId))
+		.union(
+			db
 				.selectFrom('milestones')
 				.select('circle_id')
 				.where((eb) => eb.or([eb('subject_id', '=', userId), eb('created_by', '=', userId)]))
@@ -196,6 +203,10 @@ async function eraseAccount(trx: Transaction<DB>, user: SessionUser, now: number
 	await trx.updateTable('agreement_proposals').set({ created_by: null }).where('created_by', '=', userId).execute();
 	await trx.updateTable('agreement_answers').set({ user_id: null }).where('user_id', '=', userId).execute();
 	await trx.updateTable('agreement_comments').set({ author_id: null }).where('author_id', '=', userId).execute();
+	// So in the overdose plans' history (0021), and as the one whose suggestion a version took in.
+	// Their own safety plan and their suggestions go with the account row below (ON DELETE CASCADE).
+	await trx.updateTable('plan_versions').set({ created_by: null }).where('created_by', '=', userId).execute();
+	await trx.updateTable('plan_versions').set({ suggested_by: null }).where('suggested_by', '=', userId).execute();
 
 	const events: CircleEvent[] = [];
 	for (const circle of circles) {

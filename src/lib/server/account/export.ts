@@ -60,6 +60,9 @@ export type ExportKey =
 	| 'milestones'
 	| 'victories'
 	| 'cheers'
+	| 'safetyPlan'
+	| 'overdosePlanChanges'
+	| 'planSuggestions'
 	| 'notificationDevices'
 	| 'notificationChoices'
 	| 'notificationTimes';
@@ -432,6 +435,77 @@ const KINDS: Kind<unknown>[] = [
 			message: row.message,
 			createdAt: iso(row.created_at),
 			editedAt: iso(row.edited_at)
+		})
+	}),
+	// The safety and overdose plan (plans/): every version of their own plan, the changes they
+	// made to their circles' overdose plans, and what they suggested for someone else's plan.
+	kind({
+		key: 'safetyPlan',
+		label: 'Versions of your safety plan',
+		rows: (db, userId, after: { id: string } | null) =>
+			db
+				.selectFrom('plan_versions')
+				.innerJoin('circles', 'circles.id', 'plan_versions.circle_id')
+				.select(['plan_versions.id', 'circles.name as circle', 'plan_versions.number', 'plan_versions.sections', 'plan_versions.created_at'])
+				.where('plan_versions.owner_id', '=', userId)
+				.$if(after !== null, (q) => q.where('plan_versions.id', '>', after!.id))
+				.orderBy('plan_versions.id'),
+		view: (row: { id: string; circle: string; number: number; sections: string; created_at: number }) => ({
+			id: row.id,
+			circle: row.circle,
+			version: row.number,
+			sections: JSON.parse(row.sections),
+			createdAt: iso(row.created_at)
+		})
+	}),
+	kind({
+		key: 'overdosePlanChanges',
+		label: 'Changes you made to overdose plans',
+		rows: (db, userId, after: { id: string } | null) =>
+			db
+				.selectFrom('plan_versions')
+				.innerJoin('circles', 'circles.id', 'plan_versions.circle_id')
+				.select(['plan_versions.id', 'circles.name as circle', 'plan_versions.number', 'plan_versions.sections', 'plan_versions.created_at'])
+				.where('plan_versions.owner_id', 'is', null)
+				.where('plan_versions.created_by', '=', userId)
+				.$if(after !== null, (q) => q.where('plan_versions.id', '>', after!.id))
+				.orderBy('plan_versions.id'),
+		view: (row: { id: string; circle: string; number: number; sections: string; created_at: number }) => ({
+			id: row.id,
+			circle: row.circle,
+			version: row.number,
+			sections: JSON.parse(row.sections),
+			createdAt: iso(row.created_at)
+		})
+	}),
+	kind({
+		key: 'planSuggestions',
+		label: 'Suggestions you made for safety plans',
+		rows: (db, userId, after: { id: string } | null) =>
+			db
+				.selectFrom('plan_suggestions')
+				.innerJoin('circles', 'circles.id', 'plan_suggestions.circle_id')
+				.select([
+					'plan_suggestions.id',
+					'circles.name as circle',
+					'plan_suggestions.section',
+					'plan_suggestions.body',
+					'plan_suggestions.status',
+					'plan_suggestions.created_at',
+					'plan_suggestions.decided_at'
+				])
+				.where('plan_suggestions.created_by', '=', userId)
+				.$if(after !== null, (q) => q.where('plan_suggestions.id', '>', after!.id))
+				.orderBy('plan_suggestions.id'),
+		// Whose plan it was is left out: it would name someone else (and their recovery).
+		view: (row: { id: string; circle: string; section: string; body: string; status: string; created_at: number; decided_at: number | null }) => ({
+			id: row.id,
+			circle: row.circle,
+			section: row.section,
+			body: row.body,
+			status: row.status,
+			createdAt: iso(row.created_at),
+			decidedAt: iso(row.decided_at)
 		})
 	}),
 	// Push notifications (push/): which devices have them on (never the push service's address or

@@ -28,6 +28,11 @@ export const CIRCLE_PERMISSIONS = {
 	setOwnRecovery: 'member',
 	addMilestone: 'member',
 	cheer: 'member',
+	// The safety and overdose plan: anyone changes the family's part; a person in recovery keeps
+	// their own (only theirs: a rule checked in the domain), and others suggest additions.
+	editFamilyPlan: 'member',
+	keepOwnPlan: 'member',
+	suggestToPlan: 'member',
 	manageInvites: 'admin',
 	// Granting admin is the owner's call, as promoting a member is.
 	inviteAdmins: 'owner',
@@ -58,6 +63,9 @@ const REFUSALS: Record<CircleAction, string> = {
 	setOwnRecovery: 'Only members can keep a recovery date here.',
 	addMilestone: 'Only members can add milestones here.',
 	cheer: 'Only members can cheer here.',
+	editFamilyPlan: 'Only members can change the overdose plan here.',
+	keepOwnPlan: 'Only members can keep a safety plan here.',
+	suggestToPlan: 'Only members can suggest additions here.',
 	changeTimeZone: 'Only the circle’s owner can change its time zone.',
 	manageInvites: 'Only the circle’s owner and admins can invite people.',
 	inviteAdmins: 'Only the circle’s owner can invite someone as an admin.',

@@ -161,6 +161,8 @@ export interface DB {
 	push_preferences: PushPreferencesTable;
 	push_settings: PushSettingsTable;
 	push_notices: PushNoticesTable;
+	plan_versions: PlanVersionsTable;
+	plan_suggestions: PlanSuggestionsTable;
 }
 
 export interface CirclesTable {
@@ -356,4 +358,32 @@ export interface MilestoneCheersTable {
 	message: string;
 	created_at: number;
 	edited_at: number | null;
+}
+
+/** The safety and overdose plan's history, append-only (migration 0021). */
+export interface PlanVersionsTable {
+	id: string;
+	circle_id: string;
+	/** The person in recovery whose plan it is; null: the family's overdose plan. */
+	owner_id: string | null;
+	number: number;
+	/** JSON object of section texts (src/lib/plans.ts). */
+	sections: string;
+	/** null: a former member (they deleted their account). */
+	created_by: string | null;
+	/** Whose accepted suggestion it was; null: none, or a former member. */
+	suggested_by: string | null;
+	created_at: number;
+}
+
+export interface PlanSuggestionsTable {
+	id: string;
+	circle_id: string;
+	owner_id: string;
+	section: string;
+	body: string;
+	created_by: string;
+	created_at: number;
+	status: Generated<'open' | 'accepted' | 'declined'>;
+	decided_at: number | null;
 }
