@@ -153,10 +153,11 @@ test('at 375 × 812 in light and dark: the first check-in within 1.5 screens, a 
 	}
 	await page.emulateMedia({ colorScheme: 'light' });
 
-	// One row of header, its crisis link short ("Crisis 988") with all its words in its name.
+	// One row of header, its crisis link short ("Crisis 988") with all its words in its name; in a
+	// circle it opens the circle's overdose plan first.
 	expect((await page.getByRole('banner').boundingBox())!.height).toBeLessThanOrEqual(60);
 	const crisis = page.getByRole('banner').getByRole('link', { name: 'Crisis help: call or text 988 · Overdose: call 911' });
-	await expect(crisis).toHaveAttribute('href', '/help');
+	await expect(crisis).toHaveAttribute('href', `/circles/${circleId}/plan#overdose`);
 	expect((await crisis.boundingBox())!.height).toBeGreaterThanOrEqual(44);
 
 	// Every section from the bar, the current one marked (aria-current and more than a colour).
@@ -164,6 +165,7 @@ test('at 375 × 812 in light and dark: the first check-in within 1.5 screens, a 
 		['Agreements', `/circles/${circleId}/agreements`],
 		['Milestones', `/circles/${circleId}/milestones`],
 		['Members', `/circles/${circleId}/members`],
+		['Plan', `/circles/${circleId}/plan`],
 		['Invites', `/circles/${circleId}/invites`],
 		['Settings', `/circles/${circleId}/settings`],
 		['Home', `/circles/${circleId}`]
