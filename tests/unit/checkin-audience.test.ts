@@ -14,6 +14,7 @@ import { startRealtime } from '$lib/server/realtime';
 import { parseForm } from '$lib/server/forms';
 import { postCheckInSchema } from '$lib/server/checkins/checkin-forms';
 import { audienceLabel, maySeeCheckIn } from '$lib/checkins';
+import { outboxFields } from '$lib/outbox/keys';
 import type { CircleEvent, CircleSyncResponse } from '$lib/realtime/events';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { circleOf } from './support/circles';
@@ -82,6 +83,20 @@ describe('choosing who sees a check-in', () => {
 		const posted = await postCheckIn(testDb.db, await circle.accessOf(circle.sam), words('no choice sent'));
 		expect(posted.audience.kind).toBe('circle');
 		expect(await feedBodies(circle, circle.ben)).toContain('no choice sent');
+	});
+
+	it('reads the people ticked, as a form sends them and as the offline outbox keeps them', () => {
+		const sent = formOf({ mood: '3', audience: 'chosen', audienceMembers: ['anaid', 'benid', 'anaid'] });
+		const asSent = parseForm(postCheckInSchema, sent);
+		expect(asSent).toMatchObject({ ok: true, data: { audience: 'chosen', audienceMembers: ['anaid', 'benid'] } });
+		const kept = outboxFields(sent);
+		expect(kept.audienceMembers).toBe('anaid benid anaid');
+		expect(parseForm(postCheckInSchema, formOf(kept))).toMatchObject({ ok: true, data: { audience: 'chosen', audienceMembers: ['anaid', 'benid'] } });
+		// A refused form gives back what was ticked, to tick it again.
+		expect(parseForm(postCheckInSchema, formOf({ audience: 'chosen', audienceMembers: ['anaid', 'benid'] }))).toMatchObject({
+			ok: false,
+			values: { audience: 'chosen', audienceMembers: 'anaid benid' }
+		});
 	});
 
 	it('refuses someone outside the circle, a made-up id and "only some people" with nobody: a clear message, nothing stored', async () => {

@@ -220,13 +220,14 @@ export function checkbox() {
 
 /**
  * A field sent any number of times (checkboxes sharing a name): every value sent, trimmed, without
- * blanks or repeats. More than `max` values is `message`.
+ * blanks or repeats. More than `max` values sent is `message`.
  */
 export function many(max: number, message: string) {
 	return v.pipe(
 		v.optional(v.array(v.string()), []),
+		// One value may hold several, space-separated (as the offline outbox keeps them: outbox/keys.ts).
+		v.transform((values) => [...new Set(values.flatMap((value) => value.split(/\s+/)).filter((value) => value !== ''))]),
 		v.maxLength(max, message),
-		v.transform((values) => [...new Set(values.map((value) => value.trim()).filter((value) => value !== ''))]),
 		v.metadata({ redisplay: 64, many: true })
 	);
 }
