@@ -74,7 +74,11 @@ export function maySeeCheckIn(checkin: { author: { id: string }; audience: Check
 }
 
 /** "Only you", "You and Ana", "Ana and Ben": who sees it, as its card says, for `viewerId`. */
-export function audienceLabel(checkin: Pick<CheckInView, 'author' | 'audience'>, viewerId: string, nameOf: (userId: string) => string | undefined): string | null {
+export function audienceLabel(
+	checkin: Pick<CheckInView, 'author' | 'audience'>,
+	viewerId: string,
+	nameOf: (userId: string) => string | undefined
+): string | null {
 	if (checkin.audience.kind === 'circle') return null;
 	const mine = checkin.author.id === viewerId;
 	if (checkin.audience.kind === 'self') return mine ? 'Only you' : `Only ${checkin.author.displayName}`;

@@ -2,7 +2,18 @@
 // one check-in for "only me" and one for Sam alone. Exactly the right people see each, live and
 // after a reload; the cards say who sees them; the form is axe clean, light and dark, at 375 px.
 import type { Page } from '@playwright/test';
-import { LIVE, expect, expectNoAxeViolations, expectNoHorizontalScroll, gotoHydrated, liveStatus, logIn, openSecondBrowser, reloadHydrated, test } from './helpers';
+import {
+	LIVE,
+	expect,
+	expectNoAxeViolations,
+	expectNoHorizontalScroll,
+	gotoHydrated,
+	liveStatus,
+	logIn,
+	openSecondBrowser,
+	reloadHydrated,
+	test
+} from './helpers';
 import { checkInBy, circleWith, openCheckInForm } from './circle-helpers';
 
 /** Posts from the circle home's form with the audience chosen, and waits for it in the author's feed. */

@@ -452,7 +452,12 @@ describe('the audience of a check-in, one more dimension (issue 20)', () => {
 		const ownerAccess = await accessOf(fixture.people.owner, fixture.circleId);
 		const words = { mood: 2, craving: null, need: null };
 		const journal = await checkins.postCheckIn(db, ownerAccess, { ...words, body: 'Journal words', audience: 'self' });
-		const forAdmin = await checkins.postCheckIn(db, ownerAccess, { ...words, body: 'Words for the admin', audience: 'chosen', audienceMembers: [fixture.people.admin.id] });
+		const forAdmin = await checkins.postCheckIn(db, ownerAccess, {
+			...words,
+			body: 'Words for the admin',
+			audience: 'chosen',
+			audienceMembers: [fixture.people.admin.id]
+		});
 		return { journal, forAdmin };
 	}
 	const sees = { owner: ['Journal words', 'Words for the admin'], admin: ['Words for the admin'], member: [] as string[] } as const;

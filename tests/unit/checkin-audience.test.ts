@@ -171,7 +171,9 @@ describe('every read path', () => {
 		expect(await refusalOf(editReply(testDb.db, ana, replyId!, 'changed'))).toMatchObject({ reason: 'not-found' });
 		expect(await refusalOf(removeReply(testDb.db, ana, replyId!))).toMatchObject({ reason: 'not-found' });
 		expect(await refusalOf(toggleReaction(testDb.db, ana, circle.forAna.id, 'love'))).toMatchObject({ reason: 'not-found' });
-		expect(await testDb.db.selectFrom('checkin_reactions').select('kind').where('checkin_id', 'in', [circle.journal.id, circle.forAna.id]).execute()).toEqual([]);
+		expect(await testDb.db.selectFrom('checkin_reactions').select('kind').where('checkin_id', 'in', [circle.journal.id, circle.forAna.id]).execute()).toEqual(
+			[]
+		);
 	});
 
 	it('unread counts and the circles list’s last activity leave out what the member may not see', async () => {
@@ -250,7 +252,13 @@ async function eventually(check: () => void, attempts = 100) {
 
 /** What a client makes of events: check-in ids it holds, and their bodies. */
 function bodiesIn(events: CircleEvent[]) {
-	return events.map((event) => (event.type === 'checkin.hidden' ? `hidden:${event.seq}` : 'checkin' in event.payload ? `${event.payload.checkin.body}:${event.seq}` : `${event.type}:${event.seq}`));
+	return events.map((event) =>
+		event.type === 'checkin.hidden'
+			? `hidden:${event.seq}`
+			: 'checkin' in event.payload
+				? `${event.payload.checkin.body}:${event.seq}`
+				: `${event.type}:${event.seq}`
+	);
 }
 
 describe('live events and catch-up', () => {
@@ -273,7 +281,14 @@ describe('live events and catch-up', () => {
 		});
 		// The stand-in says nothing: no words, no mood, no author, no actor.
 		const standIn = seen.ben[0]!;
-		expect(standIn).toEqual({ seq: a, circleId: circle.circleId, actorId: null, type: 'checkin.hidden', payload: { checkinId: expect.any(String) }, createdAt: expect.any(Number) });
+		expect(standIn).toEqual({
+			seq: a,
+			circleId: circle.circleId,
+			actorId: null,
+			type: 'checkin.hidden',
+			payload: { checkinId: expect.any(String) },
+			createdAt: expect.any(Number)
+		});
 		expect(JSON.stringify(seen.ben.slice(0, 2))).not.toMatch(/private|Ana|Sam|mood/);
 
 		// After a reconnect, catch-up says the same, with no gap in the numbers.

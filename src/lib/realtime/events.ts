@@ -100,7 +100,14 @@ export function isCheckInEvent(event: CircleEvent): event is Extract<CircleEvent
 
 /** The stand-in for a check-in event its receiver may not see: its number and time, nothing else. */
 export function checkInHidden(event: Extract<CircleEvent, { type: CheckInEventType }>): CircleEvent {
-	return { seq: event.seq, circleId: event.circleId, actorId: null, type: 'checkin.hidden', payload: { checkinId: event.payload.checkin.id }, createdAt: event.createdAt };
+	return {
+		seq: event.seq,
+		circleId: event.circleId,
+		actorId: null,
+		type: 'checkin.hidden',
+		payload: { checkinId: event.payload.checkin.id },
+		createdAt: event.createdAt
+	};
 }
 
 export type CircleEventType = CircleEvent['type'];

@@ -25,7 +25,11 @@ export interface AudienceInput {
  * id or someone outside it is refused, with nothing written), and "chosen" with nobody but the
  * author is refused rather than quietly made private.
  */
-export async function resolveAudience(trx: Reader, access: CircleAccess, input: Required<AudienceInput> & { audience: AudienceKind }): Promise<CheckInAudience> {
+export async function resolveAudience(
+	trx: Reader,
+	access: CircleAccess,
+	input: Required<AudienceInput> & { audience: AudienceKind }
+): Promise<CheckInAudience> {
 	if (input.audience !== 'chosen') return { kind: input.audience, members: [] };
 	const others = [...new Set(input.audienceMembers)].filter((id) => id !== access.userId);
 	if (others.length === 0) throw invalid(EMPTY_AUDIENCE, 'audienceMembers');

@@ -1,7 +1,17 @@
 // The check-in forms as valibot schemas (see server/forms.ts), with Hearth's own messages. Each
 // form's schema names every field it reads, so a failure gives back what was typed in each.
 import * as v from 'valibot';
-import { AUDIENCE_KINDS, CHECKIN_BODY_MAX, type AudienceKind, CRAVING_MAX, NEEDS, REACTIONS, REPLY_BODY_MAX, type Need, type ReactionKind } from '$lib/checkins';
+import {
+	AUDIENCE_KINDS,
+	CHECKIN_BODY_MAX,
+	type AudienceKind,
+	CRAVING_MAX,
+	NEEDS,
+	REACTIONS,
+	REPLY_BODY_MAX,
+	type Need,
+	type ReactionKind
+} from '$lib/checkins';
 import { choice, clientKey, field, many, text } from '$lib/server/forms';
 
 export const UNKNOWN_REACTION = 'That reaction isn’t one of the choices.';
@@ -35,7 +45,7 @@ const checkInEntries = {
 	// (checkins/audience.ts), so nothing the form says is trusted.
 	audience: v.pipe(
 		field(),
-		v.check((value) => value === '' || Object.hasOwn(AUDIENCE_KINDS, value), 'Please choose who can see this.'),
+		v.check((value) => value === '' || (AUDIENCE_CHOICES as readonly string[]).includes(value), 'Please choose who can see this.'),
 		v.transform((value) => (value === '' ? null : (value as AudienceKind)))
 	),
 	audienceMembers: many(MAX_AUDIENCE, 'That’s more people than a circle has. Please choose again.')

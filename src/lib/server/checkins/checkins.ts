@@ -162,7 +162,18 @@ function requireOwnWithinWindow(access: CircleAccess, authorId: string, createdA
 
 /** The hottest write there is, so it is built once (see db/prepared.ts). */
 const insertCheckIn = prepared(
-	(db, id: string, circleId: string, authorId: string, mood: number | null, craving: number | null, need: string | null, body: string, createdAt: number, audience: string) =>
+	(
+		db,
+		id: string,
+		circleId: string,
+		authorId: string,
+		mood: number | null,
+		craving: number | null,
+		need: string | null,
+		body: string,
+		createdAt: number,
+		audience: string
+	) =>
 		db.insertInto('checkins').values({
 			id,
 			circle_id: circleId,
