@@ -69,8 +69,14 @@ export interface CheckInAudience {
  * its author always; everyone for 'circle'; the members chosen for 'chosen'.
  */
 export function maySeeCheckIn(checkin: { author: { id: string }; audience: CheckInAudience }, userId: string): boolean {
-	if (checkin.author.id === userId || checkin.audience.kind === 'circle') return true;
-	return checkin.audience.kind === 'chosen' && checkin.audience.members.includes(userId);
+	const audience = audienceOf(checkin);
+	if (checkin.author.id === userId || audience.kind === 'circle') return true;
+	return audience.kind === 'chosen' && audience.members.includes(userId);
+}
+
+/** A check-in's audience; events logged before there was a choice carry none: they were for everyone. */
+export function audienceOf(checkin: { audience?: CheckInAudience }): CheckInAudience {
+	return checkin.audience ?? { kind: 'circle', members: [] };
 }
 
 /** "Only you", "You and Ana", "Ana and Ben": who sees it, as its card says, for `viewerId`. */
@@ -79,10 +85,11 @@ export function audienceLabel(
 	viewerId: string,
 	nameOf: (userId: string) => string | undefined
 ): string | null {
-	if (checkin.audience.kind === 'circle') return null;
+	const audience = audienceOf(checkin);
+	if (audience.kind === 'circle') return null;
 	const mine = checkin.author.id === viewerId;
-	if (checkin.audience.kind === 'self') return mine ? 'Only you' : `Only ${checkin.author.displayName}`;
-	const others = checkin.audience.members.filter((id) => id !== checkin.author.id && id !== viewerId).map((id) => nameOf(id) ?? 'someone who left');
+	if (audience.kind === 'self') return mine ? 'Only you' : `Only ${checkin.author.displayName}`;
+	const others = audience.members.filter((id) => id !== checkin.author.id && id !== viewerId).map((id) => nameOf(id) ?? 'someone who left');
 	const names = [mine ? 'You' : checkin.author.displayName, ...(mine ? [] : ['you']), ...others];
 	if (names.length === 1) return `Only ${mine ? 'you' : names[0]}`;
 	return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;

@@ -7,9 +7,11 @@ import type { SessionUser } from '$lib/server/auth/sessions';
 import { editCheckIn, listCheckIns, moodTrend, postCheckIn, postReply, removeReply, toggleReaction, editReply } from '$lib/server/checkins/checkins';
 import { AUDIENCE_NOT_IN_CIRCLE, EMPTY_AUDIENCE } from '$lib/server/checkins/audience';
 import { listMyCircles, removeMember } from '$lib/server/circles/circles';
-import { latestCircleEventSeq } from '$lib/server/circles/events';
 import { countUnread } from '$lib/server/unread/counts';
 import { exportAccountJson } from '$lib/server/account/export';
+import { deleteAccount } from '$lib/server/account/deletion';
+import { hashPassword } from '$lib/server/auth/passwords';
+import { latestCircleEventSeq, listCircleEventsAfter } from '$lib/server/circles/events';
 import { startRealtime } from '$lib/server/realtime';
 import { parseForm } from '$lib/server/forms';
 import { postCheckInSchema } from '$lib/server/checkins/checkin-forms';
@@ -218,6 +220,19 @@ describe('every read path', () => {
 		expect(await testDb.db.selectFrom('checkin_audience').select('user_id').where('checkin_id', '=', circle.forAna.id).execute()).toEqual([]);
 		expect(await feedBodies(circle, circle.sam)).toEqual(['For Ana', 'Only for me', 'For everyone']);
 		expect(await feedBodies(circle, circle.ben)).toEqual(['For everyone']);
+	});
+
+	it('a chosen member who deletes their account is named in no check-in’s audience, in the tables or the log', async () => {
+		const circle = await garcias();
+		await testDb.db
+			.updateTable('users')
+			.set({ password_hash: await hashPassword('ana’s long password') })
+			.where('id', '=', circle.ana.id)
+			.execute();
+		await deleteAccount(testDb.db, circle.ana, 'ana’s long password');
+		expect(await testDb.db.selectFrom('checkin_audience').select('user_id').where('user_id', '=', circle.ana.id).execute()).toEqual([]);
+		const { events } = await listCircleEventsAfter(testDb.db, circle.circleId, 0);
+		expect(JSON.stringify(events)).not.toContain(circle.ana.id);
 	});
 
 	it('the shared rule and the SQL agree', async () => {

@@ -1,7 +1,7 @@
 // Emit helpers for domain modules. Each is a no-op when no socket server runs (CLI scripts,
 // unit tests of the domain), and is called only after the change has committed.
 import type { Server } from 'socket.io';
-import { maySeeCheckIn } from '$lib/checkins';
+import { audienceOf, maySeeCheckIn } from '$lib/checkins';
 import {
 	checkInHidden,
 	circleRoom,
@@ -49,12 +49,12 @@ export function publishCircleEvents(events: CircleEvent[]): void {
 	const io = liveServer();
 	if (io) {
 		for (const event of events) {
-			if (!isCheckInEvent(event) || event.payload.checkin.audience.kind === 'circle') {
+			if (!isCheckInEvent(event) || audienceOf(event.payload.checkin).kind === 'circle') {
 				io.to(circleRoom(event.circleId)).emit('circle:event', event);
 				continue;
 			}
 			const { checkin } = event.payload;
-			const audience = [checkin.author.id, ...checkin.audience.members].filter((userId) => maySeeCheckIn(checkin, userId)).map(userRoom);
+			const audience = [checkin.author.id, ...audienceOf(checkin).members].filter((userId) => maySeeCheckIn(checkin, userId)).map(userRoom);
 			io.to(circleRoom(event.circleId)).except(audience).emit('circle:event', checkInHidden(event));
 			io.to(audience).emit('circle:event', event);
 		}
