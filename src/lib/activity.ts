@@ -42,6 +42,9 @@ export function describeEvent(event: EventContent, actor: string): string {
 		case 'checkin.reply-edited':
 		case 'checkin.reply-removed':
 			return `${actor} replied to ${event.payload.checkin.author.displayName}’s check-in.`;
+		case 'checkin.hidden':
+			// Never stored, so never in the history; it names nobody all the same.
+			return 'Something changed in the circle.';
 		case 'agreement.proposed':
 			return `${actor} proposed an agreement: “${event.payload.title}”.`;
 		case 'agreement.revision-proposed':

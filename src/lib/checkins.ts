@@ -46,6 +46,55 @@ export interface ReplyView {
 }
 
 /** Everything a reader sees of one check-in; also the payload of its live events. */
+/**
+ * Who sees a check-in besides its author (issue 20): the whole circle, the members chosen, or
+ * nobody (a private journal entry).
+ */
+export type AudienceKind = 'circle' | 'chosen' | 'self';
+
+export const AUDIENCE_KINDS: Record<AudienceKind, string> = {
+	circle: 'Everyone in the circle',
+	chosen: 'Only some people',
+	self: 'Only me'
+};
+
+export interface CheckInAudience {
+	kind: AudienceKind;
+	/** The members chosen (user ids), for 'chosen'; empty otherwise. */
+	members: string[];
+}
+
+/**
+ * THE rule of who may see a check-in (the server's SQL in checkins/audience.ts says the same):
+ * its author always; everyone for 'circle'; the members chosen for 'chosen'.
+ */
+export function maySeeCheckIn(checkin: { author: { id: string }; audience: CheckInAudience }, userId: string): boolean {
+	const audience = audienceOf(checkin);
+	if (checkin.author.id === userId || audience.kind === 'circle') return true;
+	return audience.kind === 'chosen' && audience.members.includes(userId);
+}
+
+/** A check-in's audience; events logged before there was a choice carry none: they were for everyone. */
+export function audienceOf(checkin: { audience?: CheckInAudience }): CheckInAudience {
+	return checkin.audience ?? { kind: 'circle', members: [] };
+}
+
+/** "Only you", "You and Ana", "Ana and Ben": who sees it, as its card says, for `viewerId`. */
+export function audienceLabel(
+	checkin: Pick<CheckInView, 'author' | 'audience'>,
+	viewerId: string,
+	nameOf: (userId: string) => string | undefined
+): string | null {
+	const audience = audienceOf(checkin);
+	if (audience.kind === 'circle') return null;
+	const mine = checkin.author.id === viewerId;
+	if (audience.kind === 'self') return mine ? 'Only you' : `Only ${checkin.author.displayName}`;
+	const others = audience.members.filter((id) => id !== checkin.author.id && id !== viewerId).map((id) => nameOf(id) ?? 'someone who left');
+	const names = [mine ? 'You' : checkin.author.displayName, ...(mine ? [] : ['you']), ...others];
+	if (names.length === 1) return `Only ${mine ? 'you' : names[0]}`;
+	return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
 export interface CheckInView {
 	id: string;
 	circleId: string;
@@ -57,6 +106,7 @@ export interface CheckInView {
 	createdAt: number;
 	editedAt: number | null;
 	removed: boolean;
+	audience: CheckInAudience;
 	/** user ids per reaction kind */
 	reactions: Record<ReactionKind, string[]>;
 	replies: ReplyView[];

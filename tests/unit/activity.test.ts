@@ -39,6 +39,7 @@ const SENTENCES: { [T in CircleEventType]: Array<[EventContent & { type: T }, st
 	'checkin.replied': [[{ type: 'checkin.replied', payload: { checkin: sams } }, 'Maria replied to Sam’s check-in.']],
 	'checkin.reply-edited': [[{ type: 'checkin.reply-edited', payload: { checkin: sams } }, 'Maria replied to Sam’s check-in.']],
 	'checkin.reply-removed': [[{ type: 'checkin.reply-removed', payload: { checkin: sams } }, 'Maria replied to Sam’s check-in.']],
+	'checkin.hidden': [[{ type: 'checkin.hidden', payload: { checkinId: 'c' } }, 'Something changed in the circle.']],
 	'agreement.proposed': [[{ type: 'agreement.proposed', payload: calls }, 'Maria proposed an agreement: “Calls”.']],
 	'agreement.revision-proposed': [[{ type: 'agreement.revision-proposed', payload: { ...calls, version: 2 } }, 'Maria proposed version 2 of “Calls”.']],
 	'agreement.withdrawal-proposed': [[{ type: 'agreement.withdrawal-proposed', payload: calls }, 'Maria proposed withdrawing the open proposal on “Calls”.']],

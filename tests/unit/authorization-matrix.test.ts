@@ -472,6 +472,71 @@ describe('an outsider learns nothing but "not found"', () => {
 	}
 });
 
+describe('the audience of a check-in, one more dimension (issue 20)', () => {
+	// The owner writes one check-in for only themselves and one for the admin. Every path that reads
+	// or answers a check-in treats one not shared with the actor exactly as outsiders are treated.
+	async function privateCheckIns() {
+		const db = dbModule.getDb();
+		const ownerAccess = await accessOf(fixture.people.owner, fixture.circleId);
+		const words = { mood: 2, craving: null, need: null };
+		const journal = await checkins.postCheckIn(db, ownerAccess, { ...words, body: 'Journal words', audience: 'self' });
+		const forAdmin = await checkins.postCheckIn(db, ownerAccess, {
+			...words,
+			body: 'Words for the admin',
+			audience: 'chosen',
+			audienceMembers: [fixture.people.admin.id]
+		});
+		return { journal, forAdmin };
+	}
+	const sees = { owner: ['Journal words', 'Words for the admin'], admin: ['Words for the admin'], member: [] as string[] } as const;
+
+	for (const actor of CURRENT) {
+		it(`${actor}: the circle's page, a member's page and the check-ins endpoint show exactly what is shared with them`, async () => {
+			await privateCheckIns();
+			const user = fixture.people[actor as 'member'];
+			const reads: Array<[string, Record<string, string>, Sending?]> = [
+				['/circles/[circleId]#load', {}],
+				['/circles/[circleId]/members/[userId]#load', { userId: fixture.people.owner.id }],
+				['/circles/[circleId]/checkins#GET', {}],
+				['/circles/[circleId]/checkins#GET', {}, { search: `?author=${fixture.people.owner.id}` }]
+			];
+			for (const [key, params, sending] of reads) {
+				const { routeId, handler } = handlers.get(key)!;
+				const text = JSON.stringify(await answerOf(handler, fakeEvent(user, fixture.circleId, routeId, undefined, params, sending)));
+				for (const body of ['Journal words', 'Words for the admin']) {
+					expect(text.includes(body), `${key} ${sending?.search ?? ''}: ${body}`).toBe((sees[actor as 'member'] as readonly string[]).includes(body));
+				}
+			}
+		});
+
+		it(`${actor}: reacting to or replying to a check-in not shared with them → not found, as for an outsider`, async () => {
+			const { journal, forAdmin } = await privateCheckIns();
+			const user = fixture.people[actor as 'member'];
+			for (const checkin of [journal, forAdmin]) {
+				const visible = (sees[actor as 'member'] as readonly string[]).includes(checkin.body);
+				for (const [key, form] of [
+					['/circles/[circleId]#react', { checkinId: checkin.id, kind: 'love' }],
+					['/circles/[circleId]#reply', { checkinId: checkin.id, body: 'Here for you.' }]
+				] as const) {
+					const { routeId, handler } = handlers.get(key)!;
+					expect(await run(handler, fakeEvent(user, fixture.circleId, routeId, form)), `${key} ${checkin.body}`).toBe(visible ? 'ok' : 'not-found');
+				}
+			}
+		});
+	}
+
+	it('posting for someone outside the circle, a made-up id or nobody: a message next to the field, nothing stored', async () => {
+		const { routeId, handler } = handlers.get('/circles/[circleId]#post')!;
+		const before = await dbModule.getDb().selectFrom('checkins').select('id').execute();
+		for (const audienceMembers of [fixture.people['non-member'].id, fixture.people['removed member'].id, 'made-up', '']) {
+			const form = { mood: '3', body: 'For some', audience: 'chosen', ...(audienceMembers ? { audienceMembers } : {}) };
+			const answer = await answerOf(handler, fakeEvent(fixture.people.member, fixture.circleId, routeId, form));
+			expect(answer, audienceMembers).toMatchObject({ failure: 400, data: { errors: { audienceMembers: expect.any(String) }, values: { body: 'For some' } } });
+		}
+		expect(await dbModule.getDb().selectFrom('checkins').select('id').execute()).toEqual(before);
+	});
+});
+
 describe('the authorization matrix', () => {
 	it('covers every load and action of every circle route and of the account’s data pages, and nothing that does not exist', () => {
 		expect([...handlers.keys()].sort()).toEqual(Object.keys(MATRIX).sort());

@@ -42,7 +42,7 @@ describe('the check-in form', () => {
 	it('needs a mood from the five, and keeps line breaks', () => {
 		expect(parseForm(checkInSchema, form({ mood: '4', body: 'line one\r\nline two' }))).toEqual({
 			ok: true,
-			data: { mood: 4, craving: null, need: null, body: 'line one\nline two' },
+			data: { mood: 4, craving: null, need: null, body: 'line one\nline two', audience: null, audienceMembers: [] },
 			values: { mood: '4', body: 'line one\r\nline two' }
 		});
 		for (const mood of ['', '0', '6', 'great', '3.5']) {

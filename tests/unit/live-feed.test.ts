@@ -27,6 +27,7 @@ function checkin(id: string, createdAt: number, body = `words of ${id}`, extra: 
 		createdAt,
 		editedAt: null,
 		removed: false,
+		audience: { kind: 'circle', members: [] },
 		reactions: { love: [], proud: [], here: [] },
 		replies: [],
 		...extra

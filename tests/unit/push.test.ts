@@ -246,6 +246,23 @@ describe('one push per circle until read', () => {
 });
 
 describe('no push', () => {
+	it('of a check-in to anyone it is not shared with: "only me" reaches nobody, "only some people" only them (issue 20)', async () => {
+		const { maria, sam, ana, accessOf } = await garcias();
+		const [mariasPhone, anasPhone] = [await deviceOf(maria), await deviceOf(ana)];
+		const samAccess = await accessOf(sam);
+		await postCheckIn(testDb.db, samAccess, { ...checkIn(), audience: 'self' });
+		expect(await pushesTo(mariasPhone)).toHaveLength(0);
+		expect(await pushesTo(anasPhone)).toHaveLength(0);
+		const forAna = await postCheckIn(testDb.db, samAccess, { ...checkIn(), audience: 'chosen', audienceMembers: [ana.id] });
+		expect(await pushesTo(mariasPhone)).toHaveLength(0);
+		expect(await pushesTo(anasPhone)).toHaveLength(1);
+		// A reply to it (Sam's own answer) is news for Ana only, too.
+		await clearPushNotice(testDb.db, ana.id, forAna.circleId);
+		await postReply(testDb.db, samAccess, forAna.id, 'Thanks for listening.');
+		expect(await pushesTo(mariasPhone)).toHaveLength(0);
+		expect(await pushesTo(anasPhone)).toHaveLength(2);
+	});
+
 	it('to a member with Hearth open (a live socket), and again once they have closed it', async () => {
 		const { circleId, maria, sam, accessOf } = await garcias();
 		const phone = await deviceOf(maria);

@@ -10,3 +10,17 @@ export function newClientKey(): string {
 	const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * A form's fields as the outbox keeps them (one string each). A field sent several times (the
+ * members a check-in is for: checkboxes of one name) is kept as its values, space-separated; the
+ * server reads those apart again (server/forms.ts `many`), so a queued check-in keeps its audience.
+ */
+export function outboxFields(formData: FormData): Record<string, string> {
+	const fields: Record<string, string> = {};
+	for (const [name, value] of formData) {
+		if (typeof value !== 'string') continue;
+		fields[name] = name in fields ? `${fields[name]} ${value}` : value;
+	}
+	return fields;
+}

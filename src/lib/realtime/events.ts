@@ -36,6 +36,10 @@ export type CircleEvent =
 	| EventOf<'invite.created', { inviteId: string }>
 	| EventOf<'invite.revoked', { inviteId: string }>
 	| EventOf<CheckInEventType, { checkin: CheckInView }>
+	// What a member gets in place of an event about a check-in they may not see (issue 20): it
+	// keeps the event's number (no gap), says nothing of it, and takes the check-in off their page
+	// if it was there (its audience was narrowed). Never stored: made per member on the way out.
+	| EventOf<'checkin.hidden', { checkinId: string }>
 	| { [T in AgreementEventType]: EventOf<T, AgreementEventPayload> }[AgreementEventType]
 	| { [T in MilestoneEventType]: EventOf<T, { milestone: MilestoneView; celebrate: boolean }> }[MilestoneEventType]
 	| EventOf<'milestone.removed', { milestoneId: string; title: string }>
@@ -96,7 +100,19 @@ export type CheckInEventType =
 	'checkin.posted' | 'checkin.edited' | 'checkin.removed' | 'checkin.reacted' | 'checkin.replied' | 'checkin.reply-edited' | 'checkin.reply-removed';
 
 export function isCheckInEvent(event: CircleEvent): event is Extract<CircleEvent, { type: CheckInEventType }> {
-	return event.type.startsWith('checkin.');
+	return event.type.startsWith('checkin.') && event.type !== 'checkin.hidden';
+}
+
+/** The stand-in for a check-in event its receiver may not see: its number and time, nothing else. */
+export function checkInHidden(event: Extract<CircleEvent, { type: CheckInEventType }>): CircleEvent {
+	return {
+		seq: event.seq,
+		circleId: event.circleId,
+		actorId: null,
+		type: 'checkin.hidden',
+		payload: { checkinId: event.payload.checkin.id },
+		createdAt: event.createdAt
+	};
 }
 
 export type CircleEventType = CircleEvent['type'];

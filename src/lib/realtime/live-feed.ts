@@ -129,9 +129,28 @@ export function applyCheckIn(state: FeedState, view: CheckInView, seq: number | 
 	return { state: { ...state, items: [...state.items, view].sort(newestFirst), versions }, outcome: 'added' };
 }
 
+/**
+ * A check-in this reader may no longer see (its author narrowed who sees it) leaves the feed, as of
+ * event `seq`; a later event that shows it again (widened) brings it back.
+ */
+export function hideCheckIn(state: FeedState, checkinId: string, seq: number): FeedState {
+	const known = state.versions[checkinId];
+	if (known !== undefined && seq <= known) return state;
+	if (known === undefined) return state; // never shown here: nothing to take away
+	return {
+		...state,
+		items: state.items.filter((item) => item.id !== checkinId),
+		pending: state.pending.filter((item) => item.id !== checkinId),
+		versions: { ...state.versions, [checkinId]: seq }
+	};
+}
+
 /** Applies the check-in events among these, in order: a replay over data read before them. */
 export function applyCheckInEvents(state: FeedState, events: CircleEvent[]): FeedState {
-	for (const event of events) if (isCheckInEvent(event)) state = applyCheckIn(state, event.payload.checkin, event.seq).state;
+	for (const event of events) {
+		if (isCheckInEvent(event)) state = applyCheckIn(state, event.payload.checkin, event.seq).state;
+		else if (event.type === 'checkin.hidden') state = hideCheckIn(state, event.payload.checkinId, event.seq);
+	}
 	return state;
 }
 

@@ -218,6 +218,20 @@ export function checkbox() {
 	);
 }
 
+/**
+ * A field sent any number of times (checkboxes sharing a name): every value sent, trimmed, without
+ * blanks or repeats. More than `max` values sent is `message`.
+ */
+export function many(max: number, message: string) {
+	return v.pipe(
+		v.optional(v.array(v.string()), []),
+		// One value may hold several, space-separated (as the offline outbox keeps them: outbox/keys.ts).
+		v.transform((values) => [...new Set(values.flatMap((value) => value.split(/\s+/)).filter((value) => value !== ''))]),
+		v.maxLength(max, message),
+		v.metadata({ redisplay: 64, many: true })
+	);
+}
+
 function entriesOf(schema: FormSchema): v.ObjectEntries {
 	if ('pipe' in schema) return (schema.pipe[0] as v.ObjectSchema<v.ObjectEntries, undefined>).entries;
 	return schema.entries;
@@ -229,6 +243,8 @@ interface FieldMetadata {
 	options?: readonly string[];
 	/** Sent more than once, the field is refused rather than its first value taken (see formInput). */
 	once?: boolean;
+	/** Every value sent counts (see `many`). */
+	many?: boolean;
 }
 
 /** A field's metadata, also from the schema a pipe starts with (e.g. yesNo builds on choice). */
@@ -247,6 +263,10 @@ function formInput(schema: FormSchema, form: FormData): Record<string, string | 
 	const input: Record<string, string | string[] | undefined> = {};
 	for (const [name, entry] of Object.entries(entriesOf(schema))) {
 		const all = form.getAll(name);
+		if (metadataOf(entry).many) {
+			input[name] = all.filter((value) => typeof value === 'string');
+			continue;
+		}
 		if (all.length > 1 && metadataOf(entry).once) {
 			input[name] = all.map((value) => (typeof value === 'string' ? value : ''));
 			continue;
@@ -262,6 +282,15 @@ function redisplayValues(schema: FormSchema, input: Record<string, string | stri
 	const entries = entriesOf(schema);
 	const values: FormValues = {};
 	for (const [name, value] of Object.entries(input)) {
+		// A list (checkboxes) comes back as its values, space-separated (ids and choices hold no spaces).
+		if (Array.isArray(value) && metadataOf(entries[name]!).many) {
+			if (value.length === 0) continue;
+			values[name] = value
+				.slice(0, 100)
+				.map((one) => firstCharacters(one, 64))
+				.join(' ');
+			continue;
+		}
 		if (typeof value !== 'string' || name === 'password' || name.endsWith('Password')) continue;
 		const { redisplay = DEFAULT_REDISPLAY, options } = metadataOf(entries[name]!);
 		if (redisplay === 0) continue;

@@ -22,7 +22,9 @@ function withoutPersonInCheckIn(checkin: CheckInView, userId: string): CheckInVi
 	const reactions = Object.fromEntries(
 		Object.entries(checkin.reactions).map(([kind, userIds]) => [kind, userIds.filter((id) => id !== userId)])
 	) as CheckInView['reactions'];
-	return { ...checkin, reactions, replies: checkin.replies.filter((reply) => reply.author.id !== userId) };
+	// Nor among those it was shared with (events from before audiences carry none).
+	const audience = checkin.audience && { ...checkin.audience, members: checkin.audience.members.filter((id) => id !== userId) };
+	return { ...checkin, reactions, replies: checkin.replies.filter((reply) => reply.author.id !== userId), ...(audience ? { audience } : {}) };
 }
 
 function withoutPersonInMilestone(milestone: MilestoneView, userId: string): MilestoneView | null {

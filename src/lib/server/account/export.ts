@@ -124,7 +124,8 @@ const KINDS: Kind<unknown>[] = [
 					'checkins.need',
 					'checkins.body',
 					'checkins.created_at',
-					'checkins.edited_at'
+					'checkins.edited_at',
+					'checkins.audience'
 				])
 				.where('checkins.author_id', '=', userId)
 				.where('checkins.deleted_at', 'is', null)
@@ -139,6 +140,7 @@ const KINDS: Kind<unknown>[] = [
 			body: string;
 			created_at: number;
 			edited_at: number | null;
+			audience: string;
 		}) => ({
 			id: row.id,
 			circle: row.circle,
@@ -147,7 +149,9 @@ const KINDS: Kind<unknown>[] = [
 			need: row.need,
 			body: row.body,
 			createdAt: iso(row.created_at),
-			editedAt: iso(row.edited_at)
+			editedAt: iso(row.edited_at),
+			// Who they shared it with: the whole circle, chosen members, or only themselves.
+			audience: row.audience
 		})
 	}),
 	kind({

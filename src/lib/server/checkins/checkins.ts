@@ -13,6 +13,7 @@ import { EDIT_WINDOW_MS, FEED_PAGE_SIZE, REACTIONS, type CheckInView, type Need,
 import type { CheckInEventType } from '$lib/realtime/events';
 import { UNKNOWN_REACTION, type CheckInInput } from './checkin-forms';
 import { earlierPost, forgetWords, keepPostKey, wordsHash } from './post-keys';
+import { loadAudiences, resolveAudience, visibleTo, writeAudience } from './audience';
 
 type Reader = Database | Transaction<DB>;
 
@@ -34,7 +35,8 @@ function checkInRows(db: Reader) {
 			'checkins.body',
 			'checkins.created_at',
 			'checkins.edited_at',
-			'checkins.deleted_at'
+			'checkins.deleted_at',
+			'checkins.audience'
 		]);
 }
 
@@ -55,6 +57,7 @@ export async function loadCheckInViews(db: Reader, ids: string[]): Promise<Check
 async function withResponses(db: Reader, rows: CheckInRow[]): Promise<CheckInView[]> {
 	if (rows.length === 0) return [];
 	const ids = rows.map((row) => row.id);
+	const audiences = await loadAudiences(db, rows);
 	const reactions = await db
 		.selectFrom('checkin_reactions')
 		.select(['checkin_id', 'user_id', 'kind'])
@@ -97,6 +100,7 @@ async function withResponses(db: Reader, rows: CheckInRow[]): Promise<CheckInVie
 			createdAt: row.created_at,
 			editedAt: row.edited_at,
 			removed,
+			audience: audiences.get(row.id)!,
 			reactions: { love: [], proud: [], here: [] },
 			replies: []
 		});
@@ -126,10 +130,19 @@ async function recordChange(trx: Transaction<DB>, access: CircleAccess, checkinI
 	return { event, checkin: checkin! };
 }
 
-/** A check-in of this circle, or not found (ids of other circles are not found here). */
+/**
+ * A check-in of this circle the member may see, or not found: ids of other circles, and check-ins
+ * not shared with them, are answered as outsiders are (audience.ts).
+ */
 async function requireCheckIn(db: Reader, access: CircleAccess, checkinId: string) {
 	if (!isRowId(checkinId)) throw notFound();
-	const row = await db.selectFrom('checkins').selectAll().where('id', '=', checkinId).where('circle_id', '=', access.circle.id).executeTakeFirst();
+	const row = await db
+		.selectFrom('checkins')
+		.selectAll()
+		.where('id', '=', checkinId)
+		.where('circle_id', '=', access.circle.id)
+		.where(visibleTo(access.userId))
+		.executeTakeFirst();
 	if (!row) throw notFound();
 	return row;
 }
@@ -149,7 +162,18 @@ function requireOwnWithinWindow(access: CircleAccess, authorId: string, createdA
 
 /** The hottest write there is, so it is built once (see db/prepared.ts). */
 const insertCheckIn = prepared(
-	(db, id: string, circleId: string, authorId: string, mood: number | null, craving: number | null, need: string | null, body: string, createdAt: number) =>
+	(
+		db,
+		id: string,
+		circleId: string,
+		authorId: string,
+		mood: number | null,
+		craving: number | null,
+		need: string | null,
+		body: string,
+		createdAt: number,
+		audience: string
+	) =>
 		db.insertInto('checkins').values({
 			id,
 			circle_id: circleId,
@@ -160,7 +184,8 @@ const insertCheckIn = prepared(
 			body,
 			created_at: createdAt,
 			edited_at: null,
-			deleted_at: null
+			deleted_at: null,
+			audience
 		})
 );
 
@@ -179,11 +204,15 @@ export async function postCheckIn(
 	const circleId = access.circle.id;
 	const id = newId();
 	const clientKey = input.clientKey ?? null;
-	const hash = clientKey ? wordsHash('checkin', [input.mood, input.craving, input.need, input.body]) : '';
+	// The audience is part of what was sent (added only when narrowed: keys of before it still match).
+	const chosen = { audience: input.audience ?? 'circle', audienceMembers: input.audienceMembers ?? [] };
+	const audienceSent = chosen.audience === 'circle' ? [] : [chosen.audience, ...[...chosen.audienceMembers].sort()];
+	const hash = clientKey ? wordsHash('checkin', [input.mood, input.craving, input.need, input.body, ...audienceSent]) : '';
 	const { event, checkin } = await db.transaction().execute(async (trx) => {
 		const member = await lockCircleFor(trx, access, 'postCheckIn');
 		const earlier = clientKey ? await earlierPost(trx, member, clientKey, 'checkin', hash) : null;
 		if (earlier) return { event: null, checkin: (await loadCheckInViews(trx, [earlier.checkinId]))[0]! };
+		const audience = await resolveAudience(trx, member, chosen);
 		// A new check-in has no reactions or replies yet, so its view is built from what is written
 		// rather than read back (this is the hottest write path: see BENCHMARKS.md).
 		const checkin: CheckInView = {
@@ -198,10 +227,12 @@ export async function postCheckIn(
 			createdAt: now,
 			editedAt: null,
 			removed: false,
+			audience,
 			reactions: { love: [], proud: [], here: [] },
 			replies: []
 		};
-		await insertCheckIn(trx, id, circleId, member.userId, checkin.mood, checkin.craving, checkin.need, checkin.body, now);
+		await insertCheckIn(trx, id, circleId, member.userId, checkin.mood, checkin.craving, checkin.need, checkin.body, now, audience.kind);
+		await writeAudience(trx, circleId, id, audience, false);
 		if (clientKey) await keepPostKey(trx, member, { clientKey, kind: 'checkin', hash, checkinId: id, replyId: null }, now);
 		const event = await appendCircleEvent(trx, { circleId, actorId: member.userId, type: 'checkin.posted' as CheckInEventType, payload: { checkin }, now });
 		return { event, checkin };
@@ -224,6 +255,11 @@ export async function editCheckIn(
 		// Read under the lock: words removed a moment ago are not written back.
 		const row = await requireStandingCheckIn(trx, member, checkinId);
 		requireOwnWithinWindow(member, row.author_id, row.created_at, now, 'check-in');
+		// Narrowed, the event's stand-in takes it off the pages of those left out (realtime/publish.ts).
+		if (input.audience) {
+			const audience = await resolveAudience(trx, member, { audience: input.audience, audienceMembers: input.audienceMembers ?? [] });
+			await writeAudience(trx, member.circle.id, checkinId, audience, true);
+		}
 		await trx
 			.updateTable('checkins')
 			.set({ mood: input.mood, craving: member.inRecovery ? input.craving : null, need: input.need, body: input.body, edited_at: now })
@@ -321,6 +357,7 @@ async function requireReply(db: Reader, access: CircleAccess, replyId: string) {
 		.select(['checkin_replies.id', 'checkin_replies.checkin_id', 'checkin_replies.author_id', 'checkin_replies.created_at'])
 		.where('checkin_replies.id', '=', replyId)
 		.where('checkins.circle_id', '=', access.circle.id)
+		.where(visibleTo(access.userId))
 		.executeTakeFirst();
 	if (!row) throw notFound();
 	return row;
@@ -389,7 +426,7 @@ export async function loadFeedPage(db: Database, access: CircleAccess, options: 
 	const limit = Math.min(options.limit ?? FEED_PAGE_SIZE, 100);
 	const after = decodeCursor(options.cursor);
 	// The page's rows in one read, newest first, rather than their ids first and the rows after.
-	let query = checkInRows(db).where('checkins.circle_id', '=', access.circle.id);
+	let query = checkInRows(db).where('checkins.circle_id', '=', access.circle.id).where(visibleTo(access.userId));
 	if (options.authorId) query = query.where('checkins.author_id', '=', options.authorId);
 	if (after) {
 		query = query.where((eb) =>
@@ -424,6 +461,8 @@ export async function moodTrend(db: Database, access: CircleAccess, memberId: st
 		.where('circle_id', '=', access.circle.id)
 		.where('author_id', '=', memberId)
 		.where('deleted_at', 'is', null)
+		// The chart, and the averages drawn from it, hold only what the reader may see.
+		.where(visibleTo(access.userId))
 		.where('created_at', '>=', now - days * 24 * 3600 * 1000)
 		.orderBy('created_at', 'asc')
 		.execute();

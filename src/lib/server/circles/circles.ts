@@ -1,6 +1,7 @@
 // Circles and their members: creating a circle, who is in it and in which role, leaving,
 // handing over, deleting, and the circle's history in words. Every command takes a checked
 // CircleAccess and checks its own permission; a refusal is thrown (see refusal.ts).
+import { eventVisibleTo } from '$lib/server/checkins/audience';
 import { sql } from 'kysely';
 import type { Database } from '$lib/server/db';
 import type { CircleRole } from '$lib/circles';
@@ -74,11 +75,13 @@ export async function listMyCircles(db: Database, user: SessionUser): Promise<Ci
 			// the circle's row too, which cost every check-in a write (BENCHMARKS.md).
 			eb.fn
 				.coalesce(
+					// Not a check-in they may not see (issue 20): a private one says nothing, not even when.
 					eb
-						.selectFrom('circle_events')
-						.select('circle_events.created_at')
-						.whereRef('circle_events.circle_id', '=', 'circles.id')
-						.orderBy('circle_events.seq', 'desc')
+						.selectFrom('circle_events as e')
+						.select('e.created_at')
+						.whereRef('e.circle_id', '=', 'circles.id')
+						.where(eventVisibleTo(user.id))
+						.orderBy('e.seq', 'desc')
 						.limit(1),
 					'circles.last_activity_at'
 				)

@@ -19,7 +19,7 @@ type Writer = Database | Transaction<DB>;
 // second writer waits until the first has committed and takes the next number, so a smaller number
 // is never visible after a larger one. UNIQUE (circle_id, seq) refuses a duplicate either way.
 // Every change in a circle writes one, so it is built once (see db/prepared.ts).
-const insertEvent = prepared((db, circleId: string, actorId: string | null, type: string, payload: string, createdAt: number) =>
+const insertEvent = prepared((db, circleId: string, actorId: string | null, type: string, payload: string, createdAt: number, checkinId: string | null) =>
 	db
 		.insertInto('circle_events')
 		.values({
@@ -28,7 +28,8 @@ const insertEvent = prepared((db, circleId: string, actorId: string | null, type
 			actor_id: actorId,
 			type,
 			payload,
-			created_at: createdAt
+			created_at: createdAt,
+			checkin_id: checkinId
 		})
 		.returning('seq')
 );
@@ -41,7 +42,9 @@ export async function appendCircleEvent<T extends CircleEventType>(
 	trx: Writer,
 	event: { circleId: string; actorId: string | null; type: T; payload: Extract<CircleEvent, { type: T }>['payload']; now: number }
 ): Promise<CircleEvent> {
-	const [row] = await insertEvent(trx, event.circleId, event.actorId, event.type, JSON.stringify(event.payload), event.now);
+	// Kept beside the payload so per-member reads can leave out check-ins they may not see (checkins/audience.ts).
+	const checkinId = 'checkin' in event.payload ? event.payload.checkin.id : null;
+	const [row] = await insertEvent(trx, event.circleId, event.actorId, event.type, JSON.stringify(event.payload), event.now, checkinId);
 	return {
 		seq: row!.seq,
 		circleId: event.circleId,

@@ -20,6 +20,8 @@ export async function loadCircleHome(db: Database, access: CircleAccess, options
 	return {
 		feed: await loadFeedPage(db, access, { cursor: options.cursor }),
 		memberCount: members.length,
+		// For choosing who sees a check-in, and naming them on its card (issue 20).
+		people: members.map((member) => ({ id: member.userId, displayName: member.displayName })),
 		inRecovery: inRecovery.map((member) => member.displayName),
 		iAmInRecovery: me?.inRecovery ?? false,
 		// Asked who they are here: a person in recovery who said so has answered (a relationship is optional for them).

@@ -141,6 +141,7 @@ export interface DB {
 	invites: InvitesTable;
 	circle_events: CircleEventsTable;
 	checkins: CheckinsTable;
+	checkin_audience: CheckinAudienceTable;
 	checkin_reactions: CheckinReactionsTable;
 	checkin_replies: CheckinRepliesTable;
 	post_keys: PostKeysTable;
@@ -215,6 +216,8 @@ export interface CircleEventsTable {
 	type: string;
 	payload: string;
 	created_at: number;
+	/** The check-in the event is about, if any (migration 0022): per-member reads leave out those they may not see. */
+	checkin_id: string | null;
 }
 
 export interface CheckinsTable {
@@ -228,6 +231,15 @@ export interface CheckinsTable {
 	created_at: number;
 	edited_at: number | null;
 	deleted_at: number | null;
+	/** Who sees it besides its author (migration 0022): 'chosen' names them in checkin_audience. */
+	audience: Generated<string>;
+}
+
+/** The members a 'chosen' check-in is shared with (its author always sees it). */
+export interface CheckinAudienceTable {
+	checkin_id: string;
+	circle_id: string;
+	user_id: string;
 }
 
 export interface CheckinReactionsTable {

@@ -17,7 +17,8 @@
 import type { Database } from '$lib/server/db';
 import { isForeignKeyViolation } from '$lib/server/db/errors';
 import { prepared } from '$lib/server/db/prepared';
-import type { CircleEvent } from '$lib/realtime/events';
+import { isCheckInEvent, type CircleEvent } from '$lib/realtime/events';
+import { maySeeCheckIn } from '$lib/checkins';
 import { onCommittedEvents, onlineUserIds } from '$lib/server/realtime/publish';
 import { DEFAULT_PUSH_LEVEL, type PushMessage } from '$lib/push';
 import { localEndpointsAllowed } from './endpoints';
@@ -144,7 +145,11 @@ export async function startPush(db: Database, options: PushOptions = {}): Promis
 	/** Who of the circle's members this event would reach now (steps 2–4), claimed or not. */
 	async function membersToTell(event: CircleEvent, at: number): Promise<Candidate[]> {
 		const candidates = await findCandidates(db, event.circleId);
-		const chosen = candidates.filter((member) => reaches(event, member.user_id, member.level ?? DEFAULT_PUSH_LEVEL) && !isQuiet(member, at));
+		// Nobody hears of a check-in they may not see (issue 20): a private one is never pushed.
+		const mayKnow = (userId: string) => !isCheckInEvent(event) || maySeeCheckIn(event.payload.checkin, userId);
+		const chosen = candidates.filter(
+			(member) => mayKnow(member.user_id) && reaches(event, member.user_id, member.level ?? DEFAULT_PUSH_LEVEL) && !isQuiet(member, at)
+		);
 		if (chosen.length === 0) return [];
 		const online = new Set(await onlineUserIds(event.circleId));
 		return chosen.filter((member) => !online.has(member.user_id));

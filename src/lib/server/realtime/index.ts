@@ -10,6 +10,7 @@ import { requireMember } from '$lib/server/circles/access';
 import { countUnread } from '$lib/server/unread/counts';
 import { markCircleRead } from '$lib/server/unread/positions';
 import { listCircleEventsAfter } from '$lib/server/circles/events';
+import { eventsForMember } from '$lib/server/checkins/audience';
 import { parseMessage } from '$lib/server/forms';
 import { isRefusal, notFound, refusalReply, throttled } from '$lib/server/refusal';
 import {
@@ -188,7 +189,9 @@ export function startRealtime(db: Database, log: EventLog, options: RealtimeOpti
 						// The socket may already be in the room (it joins its circles at connect) and live
 						// events may overtake this reply: the client holds them and merges by number.
 						socket.join(circleRoom(checked.circleId));
-						const { events, complete } = await listCircleEventsAfter(log.committed, checked.circleId, checked.afterSeq);
+						const { events: logged, complete } = await listCircleEventsAfter(log.committed, checked.circleId, checked.afterSeq);
+						// A check-in this member may not see comes as a content-free stand-in with its number (audience.ts).
+						const events = await eventsForMember(log.committed, userId, logged);
 						// Members on other servers (REDIS_URL) first; this server's own part is read last, at once.
 						const elsewhere = host.redis ? await onlineUserIdsElsewhere(io, checked.circleId) : [];
 						const online = [...new Set([...elsewhere, ...onlineUserIdsNow(io, checked.circleId)])];

@@ -1,8 +1,11 @@
 // Emit helpers for domain modules. Each is a no-op when no socket server runs (CLI scripts,
 // unit tests of the domain), and is called only after the change has committed.
 import type { Server } from 'socket.io';
+import { audienceOf, maySeeCheckIn } from '$lib/checkins';
 import {
+	checkInHidden,
 	circleRoom,
+	isCheckInEvent,
 	sessionRoom,
 	userRoom,
 	type CircleEvent,
@@ -35,11 +38,27 @@ export function onCommittedEvents(listener: CommittedEventsListener): () => void
 	return () => committedListeners.delete(listener);
 }
 
-/** Sends committed events to everyone in their circle's room, in order, and tells the listeners. */
+/**
+ * Sends committed events to everyone in their circle's room, in order, and tells the listeners. A
+ * check-in not shared with the whole circle goes whole only to its audience (each one's own room,
+ * so on every server); the rest of the room gets its content-free stand-in with the same number,
+ * which also takes it off the pages of those an edit left out (checkins/audience.ts).
+ */
 export function publishCircleEvents(events: CircleEvent[]): void {
 	if (events.length === 0) return;
 	const io = liveServer();
-	if (io) for (const event of events) io.to(circleRoom(event.circleId)).emit('circle:event', event);
+	if (io) {
+		for (const event of events) {
+			if (!isCheckInEvent(event) || audienceOf(event.payload.checkin).kind === 'circle') {
+				io.to(circleRoom(event.circleId)).emit('circle:event', event);
+				continue;
+			}
+			const { checkin } = event.payload;
+			const audience = [checkin.author.id, ...audienceOf(checkin).members].filter((userId) => maySeeCheckIn(checkin, userId)).map(userRoom);
+			io.to(circleRoom(event.circleId)).except(audience).emit('circle:event', checkInHidden(event));
+			io.to(audience).emit('circle:event', event);
+		}
+	}
 	for (const listener of committedListeners) {
 		try {
 			listener(events);

@@ -3,14 +3,15 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '$lib/server/db';
 import { NEW_EVENT_TYPES, UNREAD_CAP, type UnreadCount } from '$lib/unread';
+import { eventVisibleTo } from '$lib/server/checkins/audience';
 
 /**
- * The rule of $lib/unread.ts (countsAsNew) over circle_events aliased `e`, for `userId`. Issue 20
- * adds here what it adds there: a check-in the member may not see does not count.
+ * The rule of $lib/unread.ts (countsAsNew) over circle_events aliased `e`, for `userId`; and, as
+ * the browser only ever receives a stand-in for them, a check-in the member may not see does not count.
  */
 export function newEventFor(userId: string): RawBuilder<boolean> {
 	const types = sql.join(NEW_EVENT_TYPES.map((type) => sql.lit(type)));
-	return sql<boolean>`e.type IN (${types}) AND (e.actor_id IS NULL OR e.actor_id <> ${userId})`;
+	return sql<boolean>`e.type IN (${types}) AND (e.actor_id IS NULL OR e.actor_id <> ${userId}) AND ${eventVisibleTo(userId)}`;
 }
 
 /**

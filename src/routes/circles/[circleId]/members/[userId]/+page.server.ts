@@ -30,6 +30,8 @@ export const load: PageServerLoad = async (event) => {
 	return {
 		live,
 		member,
+		// For naming who sees a check-in on its card (issue 20).
+		people: members.map((m) => ({ id: m.userId, displayName: m.displayName })),
 		iAmInRecovery: access.inRecovery,
 		now,
 		trend,
