@@ -16,7 +16,8 @@ import {
 	openSecondBrowser,
 	signUp,
 	test,
-	uniqueUser
+	uniqueUser,
+	waitForHydration
 } from './helpers';
 import {
 	checkInBy,
@@ -217,6 +218,54 @@ test('the author edits within the window (marked edited) and removes a check-in;
 	await expect(second.page.getByText('Typo fixed in this one')).toHaveCount(0);
 	await expectNoAxeViolations(second.page);
 	await second.context.close();
+});
+
+test('an edit form holds the words in the page itself: there to change without JavaScript, and kept when typed before the scripts run', async ({
+	page,
+	browser,
+	baseURL
+}) => {
+	const owner = uniqueUser({ displayName: 'Maria' });
+	await signUp(page, owner);
+	const circleId = await createCircle(page, uniqueCircleName());
+	await postCheckIn(page, 'Okay', 'Slept badly, better now');
+	const id = (await checkInBy(page, 'Slept badly, better now').getAttribute('data-checkin-id'))!;
+	const editPath = `/circles/${circleId}?edit=${id}#edit-${id}`;
+
+	// Without JavaScript: the words are in the form, and saving another mood keeps them.
+	const plain = await browser.newContext({ baseURL, javaScriptEnabled: false });
+	try {
+		await plain.addCookies(await page.context().cookies());
+		const noScript = await plain.newPage();
+		await noScript.goto(editPath);
+		const card = noScript.locator(`article[data-checkin-id="${id}"]`);
+		await expect(card.getByLabel(/A few words/)).toHaveValue('Slept badly, better now');
+		await card.getByText('Good', { exact: true }).click();
+		await card.getByRole('button', { name: 'Save changes' }).click();
+		await expect(card.getByRole('button', { name: 'Save changes' })).toHaveCount(0);
+		await expect(card).toContainText(/Feeling:\s*\S*\s*Good/);
+		await expect(card).toContainText('Slept badly, better now');
+	} finally {
+		await plain.close();
+	}
+
+	// A slow phone: words typed before the scripts have run stay once they have.
+	let release = () => {};
+	const held = new Promise<void>((resolve) => (release = resolve));
+	const scripts = '**/_app/immutable/**/*.js';
+	await page.route(scripts, async (route) => {
+		await held;
+		await route.continue();
+	});
+	await page.goto(editPath, { waitUntil: 'commit' });
+	const field = page.locator(`article[data-checkin-id="${id}"]`).getByLabel(/A few words/);
+	await expect(field).toHaveValue('Slept badly, better now');
+	await expect(page.locator('#svelte-announcer')).toHaveCount(0); // not hydrated yet
+	await field.fill('Typed before the page was ready');
+	release();
+	await waitForHydration(page);
+	await page.unroute(scripts);
+	await expect(field).toHaveValue('Typed before the page was ready');
 });
 
 test('a member’s page shows their mood trend and check-ins, and fits a phone', async ({ page, baseURL }) => {
