@@ -3,7 +3,10 @@
 // after a reload; the cards say who sees them; the form is axe clean, light and dark, at 375 px.
 // Then narrowing one later (with and without JavaScript): it leaves the open pages, the member's
 // page, the chart and the unread count of those no longer included, live; widening brings it back.
+// And after its words can no longer be changed, who sees it still can.
 import type { Browser, Page } from '@playwright/test';
+import Database from 'better-sqlite3';
+import path from 'node:path';
 import {
 	LIVE,
 	expect,
@@ -256,6 +259,78 @@ test('narrowing a check-in later takes it away live from those left out, everywh
 	await expectNoAxeViolations(caraPage);
 
 	for (const other of [benBrowser, caraBrowser, caraPlain, mariaPlain]) {
+		await other.context.close();
+		expect(other.trouble, 'server errors, page errors or dialogs in the other browsers').toEqual([]);
+	}
+});
+
+/**
+ * Moves a check-in's posting time back, as if it was posted `minutes` ago: the server's own database
+ * file, written beside it (SQLite takes turns), since a test cannot wait out the 15-minute window.
+ */
+function postedAgo(checkinId: string, minutes: number): void {
+	const db = new Database(path.join(process.env.E2E_DB_DIR!, 'hearth.db'), { fileMustExist: true, timeout: 10_000 });
+	try {
+		db.prepare('UPDATE checkins SET created_at = ? WHERE id = ?').run(Date.now() - minutes * 60_000, checkinId);
+	} finally {
+		db.close();
+	}
+}
+
+test('after its words can no longer be changed, its author still chooses who sees a check-in, with and without JavaScript', async ({
+	page,
+	browser,
+	baseURL
+}) => {
+	const { members, circleId } = await circleWith(page, baseURL!, ['Ben']);
+	const benBrowser = await openSecondBrowser(browser, baseURL!);
+	await logIn(benBrowser.page, members[0]!);
+	const benPage = benBrowser.page;
+	await page.setViewportSize({ width: 375, height: 800 });
+	for (const each of [page, benPage]) {
+		await gotoHydrated(each, `/circles/${circleId}`);
+		await expect(liveStatus(each)).toHaveText(LIVE);
+	}
+	await postFor(page, 'Journal: shared by mistake', 'Everyone in the circle');
+	const id = (await checkInBy(page, 'Journal: shared by mistake').getAttribute('data-checkin-id'))!;
+	await expect(cardOf(benPage, id)).toBeVisible();
+	postedAgo(id, 20);
+	await reloadHydrated(page);
+	await expect(liveStatus(page)).toHaveText(LIVE);
+
+	// No "Edit" any more, but "Change who sees it", with its current choice.
+	const menu = await openMore(cardOf(page, id));
+	await expect(menu.getByRole('button', { name: 'Edit your check-in' })).toHaveCount(0);
+	await menu.getByRole('button', { name: 'Change who sees it' }).click();
+	const who = cardOf(page, id).getByRole('group', { name: 'Who can see this?' });
+	await expect(who.getByRole('radio', { name: 'Everyone in the circle' })).toBeChecked();
+	await expect(who.getByRole('radio', { name: 'Everyone in the circle' })).toBeFocused();
+	await expect(cardOf(page, id).getByLabel(/A few words/)).toHaveCount(0);
+	await who.getByRole('radio', { name: 'Only me' }).check();
+	await expectNoAxeViolations(page);
+	await expectNoHorizontalScroll(page);
+	await cardOf(page, id).getByRole('button', { name: 'Save who sees it' }).click();
+	await expect(cardOf(page, id).getByTestId('seen-by')).toHaveText(/Seen by: Only you/);
+	await expect(cardOf(page, id).getByRole('button', { name: 'Save who sees it' })).toHaveCount(0);
+	await expect(cardOf(page, id)).toContainText('Journal: shared by mistake');
+	await expect(cardOf(page, id)).not.toContainText('edited');
+	// Ben's open page loses it live.
+	await expect(cardOf(benPage, id)).toHaveCount(0);
+
+	// Without JavaScript: More is a page, and so is choosing; widened back, Ben has it again, live.
+	const plain = await withoutJavaScript(browser, baseURL!, page);
+	await plain.page.goto(`/circles/${circleId}?more=${id}#more-${id}`);
+	await cardOf(plain.page, id).getByRole('link', { name: 'Change who sees it' }).click();
+	const plainWho = cardOf(plain.page, id).getByRole('group', { name: 'Who can see this?' });
+	await expect(plainWho.getByRole('radio', { name: 'Only me' })).toBeChecked();
+	await plainWho.getByRole('radio', { name: 'Everyone in the circle' }).check();
+	await cardOf(plain.page, id).getByRole('button', { name: 'Save who sees it' }).click();
+	await expect(cardOf(plain.page, id).getByRole('button', { name: 'Save who sees it' })).toHaveCount(0);
+	await expect(cardOf(plain.page, id).getByTestId('seen-by')).toHaveCount(0);
+	await expect(cardOf(benPage, id)).toBeVisible();
+	await expect(cardOf(benPage, id)).toContainText('Journal: shared by mistake');
+
+	for (const other of [benBrowser, plain]) {
 		await other.context.close();
 		expect(other.trouble, 'server errors, page errors or dialogs in the other browsers').toEqual([]);
 	}

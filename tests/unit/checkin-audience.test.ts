@@ -4,7 +4,18 @@
 // socket.io clients), and the export. Narrowing later takes it away, live and on reload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '$lib/server/auth/sessions';
-import { editCheckIn, listCheckIns, moodTrend, postCheckIn, postReply, removeReply, toggleReaction, editReply } from '$lib/server/checkins/checkins';
+import {
+	changeCheckInAudience,
+	editCheckIn,
+	editReply,
+	listCheckIns,
+	moodTrend,
+	postCheckIn,
+	postReply,
+	removeCheckIn,
+	removeReply,
+	toggleReaction
+} from '$lib/server/checkins/checkins';
 import { AUDIENCE_NOT_IN_CIRCLE, EMPTY_AUDIENCE } from '$lib/server/checkins/audience';
 import { listMyCircles, removeMember } from '$lib/server/circles/circles';
 import { countUnread } from '$lib/server/unread/counts';
@@ -14,10 +25,10 @@ import { hashPassword } from '$lib/server/auth/passwords';
 import { latestCircleEventSeq, listCircleEventsAfter } from '$lib/server/circles/events';
 import { startRealtime } from '$lib/server/realtime';
 import { parseForm } from '$lib/server/forms';
-import { editCheckInSchema, postCheckInSchema } from '$lib/server/checkins/checkin-forms';
+import { checkInAudienceSchema, editCheckInSchema, postCheckInSchema } from '$lib/server/checkins/checkin-forms';
 import { formAction } from '$lib/server/http/respond';
 import { applyCheckInEvents, feedFromPage } from '$lib/realtime/live-feed';
-import { audienceLabel, maySeeCheckIn } from '$lib/checkins';
+import { audienceLabel, EDIT_WINDOW_MS, maySeeCheckIn } from '$lib/checkins';
 import { outboxFields } from '$lib/outbox/keys';
 import type { CircleEvent, CircleSyncResponse } from '$lib/realtime/events';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -181,6 +192,74 @@ describe('changing who sees a check-in (an edit)', () => {
 			}
 		});
 		expect(await feedBodies(circle, circle.ben)).toEqual(['For everyone']);
+	});
+
+	it('after the edit window the words stay as they are, but who sees it is the author’s to change, live, at any time', async () => {
+		const circle = await circleOf(testDb.db, ['Sam', 'Ana', 'Ben']);
+		const [, sam, ana, ben] = circle.people;
+		const samAccess = await circle.accessOf(sam);
+		const posted = await postCheckIn(testDb.db, samAccess, words('Shared by mistake'), T0);
+		const later = T0 + EDIT_WINDOW_MS + 60 * 60_000;
+		expect(await refusalOf(editCheckIn(testDb.db, samAccess, posted.id, { ...words('Shared by mistake'), audience: 'self' }, later))).toMatchObject({
+			reason: 'invalid'
+		});
+		const start = await latestCircleEventSeq(testDb.db, circle.circleId);
+		const benSocket = await server.signedIn(testDb.db, ben);
+		await sync(benSocket, circle.circleId, start);
+		const benSees = collect(benSocket);
+
+		const { checkin } = await changeCheckInAudience(testDb.db, samAccess, posted.id, { audience: 'chosen', audienceMembers: [ana.id] }, later);
+		expect(checkin).toMatchObject({ body: 'Shared by mistake', editedAt: null, audience: { kind: 'chosen', members: [ana.id] } });
+		await eventually(() => expect(benSees).toEqual([expect.objectContaining({ seq: start + 1, type: 'checkin.hidden' })]));
+		expect(await feedBodies(circle, ben)).toEqual([]);
+		expect(await feedBodies(circle, ana)).toEqual(['Shared by mistake']);
+		// The same choice again writes nothing.
+		await changeCheckInAudience(testDb.db, samAccess, posted.id, { audience: 'chosen', audienceMembers: [ana.id, sam.id] }, later + 1);
+		expect(await latestCircleEventSeq(testDb.db, circle.circleId)).toBe(start + 1);
+
+		await changeCheckInAudience(testDb.db, samAccess, posted.id, { audience: 'circle' }, later + 2);
+		await eventually(() =>
+			expect(benSees.at(-1)).toMatchObject({ seq: start + 2, type: 'checkin.edited', payload: { checkin: { body: 'Shared by mistake' } } })
+		);
+		expect(await feedBodies(circle, ben)).toEqual(['Shared by mistake']);
+		const row = await testDb.db.selectFrom('checkins').select(['body', 'edited_at']).where('id', '=', posted.id).executeTakeFirstOrThrow();
+		expect(row).toEqual({ body: 'Shared by mistake', edited_at: null });
+	});
+
+	it('only its author changes who sees it; the same refusals as posting; not one not shared, nor one removed', async () => {
+		const circle = await garcias();
+		const { sam, ana, ben, maria, everyone, journal, forAna, circleId } = circle;
+		const outsider = await addUser(testDb.db, 'Eve');
+		const samAccess = await circle.accessOf(sam);
+		const before = await latestCircleEventSeq(testDb.db, circleId);
+		expect(await refusalOf(changeCheckInAudience(testDb.db, await circle.accessOf(maria), everyone.id, { audience: 'self' }))).toMatchObject({
+			reason: 'forbidden'
+		});
+		// Someone it is not shared with cannot even tell it is there.
+		expect(await refusalOf(changeCheckInAudience(testDb.db, await circle.accessOf(ben), journal.id, { audience: 'circle' }))).toMatchObject({
+			reason: 'not-found'
+		});
+		expect(await refusalOf(changeCheckInAudience(testDb.db, await circle.accessOf(ana), forAna.id, { audience: 'circle' }))).toMatchObject({
+			reason: 'forbidden'
+		});
+		expect(await refusalOf(changeCheckInAudience(testDb.db, samAccess, forAna.id, { audience: 'chosen', audienceMembers: [outsider.id] }))).toMatchObject({
+			reason: 'invalid',
+			field: 'audienceMembers',
+			message: AUDIENCE_NOT_IN_CIRCLE
+		});
+		expect(await refusalOf(changeCheckInAudience(testDb.db, samAccess, forAna.id, { audience: 'chosen', audienceMembers: [] }))).toMatchObject({
+			reason: 'invalid',
+			field: 'audienceMembers',
+			message: EMPTY_AUDIENCE
+		});
+		expect(await latestCircleEventSeq(testDb.db, circleId)).toBe(before);
+		await removeCheckIn(testDb.db, samAccess, everyone.id);
+		expect(await refusalOf(changeCheckInAudience(testDb.db, samAccess, everyone.id, { audience: 'self' }))).toMatchObject({ reason: 'not-found' });
+		// The form says which choice is missing.
+		expect(parseForm(checkInAudienceSchema, formOf({ checkinId: forAna.id }))).toMatchObject({
+			ok: false,
+			errors: { audience: 'Please choose who can see this.' }
+		});
 	});
 
 	it('narrowed, the unread counts and "last activity" of those left out go back; widened, they come again', async () => {
