@@ -249,23 +249,30 @@ test('an edit form holds the words in the page itself: there to change without J
 		await plain.close();
 	}
 
-	// A slow phone: words typed before the scripts have run stay once they have.
-	let release = () => {};
-	const held = new Promise<void>((resolve) => (release = resolve));
-	const scripts = '**/_app/immutable/**/*.js';
-	await page.route(scripts, async (route) => {
-		await held;
-		await route.continue();
-	});
-	await page.goto(editPath, { waitUntil: 'commit' });
-	const field = page.locator(`article[data-checkin-id="${id}"]`).getByLabel(/A few words/);
-	await expect(field).toHaveValue('Slept badly, better now');
-	await expect(page.locator('#svelte-announcer')).toHaveCount(0); // not hydrated yet
-	await field.fill('Typed before the page was ready');
-	release();
-	await waitForHydration(page);
-	await page.unroute(scripts);
-	await expect(field).toHaveValue('Typed before the page was ready');
+	// A slow phone: words typed before the scripts have run stay once they have. A fresh browser
+	// (no scripts cached, no service worker serving them) whose scripts wait until released.
+	const slow = await browser.newContext({ baseURL, serviceWorkers: 'block' });
+	try {
+		await slow.addCookies(await page.context().cookies());
+		let release = () => {};
+		const held = new Promise<void>((resolve) => (release = resolve));
+		await slow.route('**/_app/immutable/**/*.js', async (route) => {
+			await held;
+			await route.continue();
+		});
+		const phone = await slow.newPage();
+		await phone.goto(editPath, { waitUntil: 'commit' });
+		const field = phone.locator(`article[data-checkin-id="${id}"]`).getByLabel(/A few words/);
+		await expect(field).toHaveValue('Slept badly, better now');
+		await expect(phone.locator('#svelte-announcer')).toHaveCount(0); // not hydrated yet
+		await field.fill('Typed before the page was ready');
+		release();
+		await waitForHydration(phone);
+		await expect(liveStatus(phone)).toHaveText(LIVE);
+		await expect(field).toHaveValue('Typed before the page was ready');
+	} finally {
+		await slow.close();
+	}
 });
 
 test('a member’s page shows their mood trend and check-ins, and fits a phone', async ({ page, baseURL }) => {
