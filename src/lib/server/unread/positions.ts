@@ -55,6 +55,21 @@ export interface MarkReadOptions {
 	now?: number;
 }
 
+async function nothingToMark(committed: Database, circleId: string, userId: string, target: number): Promise<boolean> {
+	const row = await committed
+		.selectFrom('read_positions as r')
+		.select((eb) => [
+			'r.read_seq',
+			eb
+				.exists(eb.selectFrom('push_notices as n').select('n.user_id').whereRef('n.circle_id', '=', 'r.circle_id').whereRef('n.user_id', '=', 'r.user_id'))
+				.as('notice')
+		])
+		.where('r.circle_id', '=', circleId)
+		.where('r.user_id', '=', userId)
+		.executeTakeFirst();
+	return row !== undefined && Number(row.read_seq) >= target && !row.notice;
+}
+
 /**
  * The member has seen the circle up to event `seq` (clamped to its newest). Moves their position
  * forward only; when it moved, every device of theirs is told (`circle:read` to their own room, on
@@ -71,6 +86,10 @@ export async function markCircleRead(
 	const userId = access.userId;
 	// The newest only grows, so a number clamped to it now stays within the log.
 	const target = Math.min(Math.max(0, Math.trunc(seq)), await latestCircleEventSeq(committed, circleId));
+	// Most reads change nothing (the page opened again, nothing new, no notice waiting): then no
+	// write at all, so opening a quiet circle never waits for the writer. Both only grow or only
+	// go away by a read, so a committed answer that says "nothing to do" stays true.
+	if (await nothingToMark(committed, circleId, userId, target)) return { readSeq: target, moved: false };
 	const larger = dialectOf(db) === 'postgres' ? sql`GREATEST` : sql`MAX`;
 	let moved: { read_seq: number } | undefined;
 	try {
