@@ -18,6 +18,7 @@ import { isForeignKeyViolation } from '$lib/server/db/errors';
 import { latestCircleEventSeq } from '$lib/server/circles/events';
 import type { CircleAccess } from '$lib/server/circles/access';
 import { notFound } from '$lib/server/refusal';
+import { prepared } from '$lib/server/db/prepared';
 import { publishCircleRead } from '$lib/server/realtime/publish';
 import { clearPushNotice } from '$lib/server/push';
 
@@ -30,15 +31,19 @@ export interface ReadPosition {
 
 /** Where the member has read to in this circle, and when what they last saw happened. */
 export async function readPositionOf(db: Database, access: CircleAccess): Promise<ReadPosition> {
-	const row = await db
+	const [row] = await positionOf(db, access.circle.id, access.userId);
+	return { readSeq: Number(row?.read_seq ?? 0), seenAt: row?.created_at ?? null };
+}
+
+// Read by every opening of a circle's home (db/prepared.ts).
+const positionOf = prepared((db, circleId: string, userId: string) =>
+	db
 		.selectFrom('read_positions as r')
 		.leftJoin('circle_events as e', (join) => join.onRef('e.circle_id', '=', 'r.circle_id').onRef('e.seq', '=', 'r.read_seq'))
 		.select(['r.read_seq', 'e.created_at'])
-		.where('r.circle_id', '=', access.circle.id)
-		.where('r.user_id', '=', access.userId)
-		.executeTakeFirst();
-	return { readSeq: Number(row?.read_seq ?? 0), seenAt: row?.created_at ?? null };
-}
+		.where('r.circle_id', '=', circleId)
+		.where('r.user_id', '=', userId)
+);
 
 /** In the transaction that makes someone a member: they have read up to `seq` (their joining). */
 export async function startReadPosition(trx: Database, circleId: string, userId: string, seq: number, now: number): Promise<void> {
