@@ -2,7 +2,8 @@
 // README, "Your data: export"). Every kind of row is read in pages by keyset (a page at a time,
 // ordered by its key), so a long history is streamed as text chunks and never held in memory.
 // Every query is bounded by the person's own id: nobody else's rows (their lapses, their notes,
-// their email) are ever read; other people appear at most as the circle's name for context.
+// their email) are ever read; other people appear at most as the circle's name for context, and
+// by name where the person chose them for a plan (plans.ts exportedPlan).
 // All of an export's reads see one moment (db/snapshot.ts): a change made while it streams (a
 // check-in posted, a name changed) is either wholly in it or not at all.
 import { sql, type Expression } from 'kysely';

@@ -196,7 +196,10 @@ export function exportedPlan(json: string, circleId: string, names: Map<string, 
 	const inCircle = names.get(circleId);
 	for (const list of [PERSONAL_LIST, FAMILY_LIST]) {
 		if (!Array.isArray(stored[list])) continue;
-		stored[list] = (stored[list] as unknown[]).map((ref) => (typeof ref === 'string' && inCircle?.get(ref)) || FORMER_IN_EXPORT);
+		// By name, as a page shows them; those no longer in the circle with the person after them.
+		const chosen = (stored[list] as unknown[]).map((ref) => (typeof ref === 'string' && inCircle?.get(ref)) || null);
+		const named = chosen.filter((name): name is string => name !== null).sort((a, b) => a.localeCompare(b, 'en'));
+		stored[list] = [...named, ...chosen.filter((name) => name === null).map(() => FORMER_IN_EXPORT)];
 	}
 	return stored;
 }
