@@ -61,7 +61,9 @@ try {
 	const ratio = (name) => (figures[name].rps / figures.help.rps).toFixed(2);
 	const cpu = (name) => `${figures[name].cpuMs.toFixed(2)} ms CPU`;
 	if (values.only)
-		console.log(`${values.only} ${(figures[values.only].bytes / 1024).toFixed(1)} KB ${figures[values.only].rps}/s (${ratio(values.only)}× help)`);
+		console.log(
+			`${values.only} ${(figures[values.only].bytes / 1024).toFixed(1)} KB ${figures[values.only].rps}/s (${ratio(values.only)}× help, ${cpu(values.only)}) · help ${cpu('help')}`
+		);
 	else
 		console.log(
 			`home ${(figures.home.bytes / 1024).toFixed(1)} KB ${figures.home.rps}/s (${ratio('home')}× help, ${cpu('home')}) · data ${(figures.homeData.bytes / 1024).toFixed(1)} KB ${figures.homeData.rps}/s (${ratio('homeData')}×, ${cpu('homeData')}) · help ${figures.help.rps}/s (${cpu('help')})`

@@ -62,6 +62,11 @@ const OPTIONS = {
 		default: false,
 		help: 'also run the one-server fan-out twice more, without and with a push subscription for every member, one more member per circle away (no socket), to a local push sink'
 	},
+	'push-rounds': {
+		type: 'string',
+		default: '1',
+		help: 'with --push: rounds of the two runs, alternating which goes first; p99 is over all the samples of each kind'
+	},
 	'skip-sqlite': { type: 'boolean', default: false, help: 'with --postgres: do not run the one-server SQLite Hearth' },
 	'skip-bare': { type: 'boolean', default: false, help: 'do not run the bare server' },
 	'skip-writes': { type: 'boolean', default: false, help: 'do not run the write step-up' },
@@ -201,6 +206,9 @@ const PUSH_READ_EVERY_MS = 1000;
 
 function startPushSink() {
 	const child = fork(path.join(ROOT, 'bench/push-sink.js'), [], { stdio: 'inherit' });
+	// It stands for the browsers' push services, which run elsewhere: on this machine it takes
+	// only the CPU that Hearth and the members' clients leave, so its work is not counted as Hearth's.
+	os.setPriority(child.pid, 19);
 	const ask = () =>
 		new Promise((resolve) => {
 			child.once('message', resolve);
@@ -213,12 +221,17 @@ function startPushSink() {
 }
 
 /**
- * The fan-out twice on the same server: without subscriptions, then with one for every member
- * (their sockets are open, so they get none: the cost is finding that out) and for every away
- * member (no socket: they get them). Collapse allows one push per member and circle until read, so
- * every away member reads every PUSH_READ_EVERY_MS in both runs (their notices are deleted), which
+ * The fan-out on the same server without subscriptions and with one for every member (their
+ * sockets are open, so they get none: the cost is finding that out) and for every away member (no
+ * socket: they get them). Collapse allows one push per member and circle until read, so every away
+ * member reads every PUSH_READ_EVERY_MS in both kinds of run (their notices are deleted), which
  * keeps pushes flowing at up to one per away member and circle per second: a busier push load than
- * any family makes. What is compared is POST and delivery p99 of the two runs.
+ * any family makes.
+ *
+ * With --push-rounds N the two kinds alternate N times in the order without, with, with, without,
+ * … (each kind goes first as often as second), so a machine that drifts during the runs (another
+ * process, a warm JIT, a growing database) weighs on both alike. What is compared is POST and
+ * delivery p99 over all the samples of each kind together, and each round on its own.
  */
 async function pushFanout(target, members, circles, seeded, options, markers, fanoutExtras) {
 	const sink = await startPushSink();
@@ -232,34 +245,69 @@ async function pushFanout(target, members, circles, seeded, options, markers, fa
 			// busy beyond the timeout: the next round clears them
 		}
 	}, PUSH_READ_EVERY_MS);
+	const everyone = seeded.fanout.flatMap((circle) => [...circle.members, ...circle.away]);
+	const insert = db.prepare('INSERT OR IGNORE INTO push_subscriptions (endpoint, session_id, user_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+	const subscribeEveryone = db.transaction(() => {
+		for (const member of everyone) insert.run(`${sink.origin}/push/${member.userId}`, member.sessionId, member.userId, sink.p256dh, sink.auth, Date.now());
+	});
+	const unsubscribeEveryone = db.prepare('DELETE FROM push_subscriptions');
+	const rounds = Math.max(1, options.pushRounds);
+	const order = [];
+	for (let i = 0; i < rounds; i++) order.push(...(i % 2 === 0 ? ['without', 'with'] : ['with', 'without']));
+	const samples = { without: { post: [], delivery: [] }, with: { post: [], delivery: [] } };
+	const runs = [];
+	const sent = { pushes: 0, seconds: 0, busiestSecond: 0 };
 	try {
-		log(`${target.name}: push: fan-out with no subscriptions (away members read every ${PUSH_READ_EVERY_MS} ms)…`);
-		const without = await liveFanout(target, members, circles, options, markers, fanoutExtras);
-		const everyone = seeded.fanout.flatMap((circle) => [...circle.members, ...circle.away]);
-		const insert = db.prepare('INSERT INTO push_subscriptions (endpoint, session_id, user_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-		db.transaction(() => {
-			for (const member of everyone) insert.run(`${sink.origin}/push/${member.userId}`, member.sessionId, member.userId, sink.p256dh, sink.auth, Date.now());
-		})();
-		log(`${target.name}: push: fan-out with ${everyone.length} subscriptions…`);
-		const before = await sink.stats();
-		const startedAt = Date.now();
-		const withPush = await liveFanout(target, members, circles, options, markers, fanoutExtras);
-		const after = await sink.stats();
-		const seconds = (Date.now() - startedAt) / 1000;
-		const busiest = after.perSecond.filter(([second]) => second * 1000 >= startedAt).map(([, count]) => count);
-		const pushes = {
-			subscriptions: everyone.length,
-			awayMembers: everyone.length - members.length,
-			sent: after.received - before.received,
-			perSecond: (after.received - before.received) / seconds,
-			busiestSecond: Math.max(0, ...busiest),
-			checked: after.checked,
-			problems: after.problems
+		for (const [i, kind] of order.entries()) {
+			if (kind === 'with') subscribeEveryone();
+			else unsubscribeEveryone.run();
+			log(`${target.name}: push: run ${i + 1} of ${order.length}, ${kind === 'with' ? `with ${everyone.length} subscriptions` : 'with no subscriptions'}…`);
+			// The pushes of the run before have all arrived (none is counted in this one).
+			for (let last = -1; ;) {
+				const { received } = await sink.stats();
+				if (received === last) break;
+				last = received;
+				await sleep(1000);
+			}
+			const before = await sink.stats();
+			const startedAt = Date.now();
+			const run = await liveFanout(target, members, circles, options, markers, { ...fanoutExtras, keepSamples: true });
+			const after = await sink.stats();
+			const seconds = (Date.now() - startedAt) / 1000;
+			samples[kind].post.push(...run.samples.post);
+			samples[kind].delivery.push(...run.samples.delivery);
+			const pushes = after.received - before.received;
+			const busiest = Math.max(0, ...after.perSecond.filter(([second]) => second * 1000 >= startedAt).map(([, count]) => count));
+			if (kind === 'with') {
+				sent.pushes += pushes;
+				sent.seconds += seconds;
+				sent.busiestSecond = Math.max(sent.busiestSecond, busiest);
+			}
+			runs.push({ kind, post: run.fanout.post, delivery: run.fanout.latency, missing: run.fanout.missing, duplicates: run.fanout.duplicates, pushes });
+			log(
+				`${target.name}: push: run ${i + 1} (${kind}): POST p99 ${run.fanout.post.p99?.toFixed(1)} ms, delivery p99 ${run.fanout.latency.p99?.toFixed(1)} ms, ${run.fanout.missing} missing, ${run.fanout.duplicates} doubled, ${pushes} pushes`
+			);
+		}
+		const { checked, problems } = await sink.stats();
+		const pooled = (kind) => ({ post: percentiles(samples[kind].post), delivery: percentiles(samples[kind].delivery) });
+		const result = {
+			rounds,
+			without: pooled('without'),
+			with: pooled('with'),
+			runs,
+			pushes: {
+				subscriptions: everyone.length,
+				awayMembers: everyone.length - members.length,
+				sent: sent.pushes,
+				perSecond: sent.pushes / sent.seconds,
+				busiestSecond: sent.busiestSecond,
+				checked,
+				problems
+			}
 		};
-		const summary = ({ fanout }) => ({ post: fanout.post, delivery: fanout.latency, missing: fanout.missing, delivered: fanout.delivered });
-		const result = { without: summary(without), with: summary(withPush), pushes };
+		const change = (a, b) => `${a.toFixed(1)} → ${b.toFixed(1)} ms (${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(0)}%)`;
 		log(
-			`${target.name}: push: POST p99 ${without.fanout.post.p99?.toFixed(1)} → ${withPush.fanout.post.p99?.toFixed(1)} ms, delivery p99 ${without.fanout.latency.p99?.toFixed(1)} → ${withPush.fanout.latency.p99?.toFixed(1)} ms; ${pushes.sent} pushes (${pushes.perSecond.toFixed(0)}/s over ${seconds.toFixed(0)} s, busiest second ${pushes.busiestSecond}); ${pushes.checked} checked, ${pushes.problems.length} problems`
+			`${target.name}: push: over ${rounds} round${rounds === 1 ? '' : 's'}: POST p99 ${change(result.without.post.p99, result.with.post.p99)}, delivery p99 ${change(result.without.delivery.p99, result.with.delivery.p99)}; ${sent.pushes} pushes (${result.pushes.perSecond.toFixed(0)}/s, busiest second ${sent.busiestSecond}); ${checked} checked, ${problems.length} problems`
 		);
 		return result;
 	} finally {
@@ -302,7 +350,7 @@ function churnPlan(members, share, durationMs) {
  * goes to the server its `server` number names, and the posts go to the servers in turn, so with
  * several servers most deliveries cross from one to another.
  */
-async function liveFanout(target, members, circles, options, markers, { circleSyncModule } = {}) {
+async function liveFanout(target, members, circles, options, markers, { circleSyncModule, keepSamples = false } = {}) {
 	const fleet = new ClientFleet(members, options.clientProcs);
 	const { servers } = target;
 	try {
@@ -402,10 +450,13 @@ async function liveFanout(target, members, circles, options, markers, { circleSy
 			);
 		}
 		const servicesCpu = sum(Object.values(services));
+		const { samples, ...fanoutStats } = stats;
 		return {
+			// every POST's and every delivery's milliseconds, only when asked (they are many)
+			samples: keepSamples ? samples : undefined,
 			memory,
 			fanout: {
-				...stats,
+				...fanoutStats,
 				churn,
 				servers: servers.length,
 				posts: records.length,
@@ -540,6 +591,7 @@ function matchDeliveries(records, arrivals, members, churned = new Set()) {
 		sameServer: { delivered: sameLatencies.length, latency: percentiles(sameLatencies) },
 		timeline: timeline(records, perPost),
 		post: percentiles(records.map((r) => r.doneAt - r.sentAt)),
+		samples: { post: records.map((r) => r.doneAt - r.sentAt), delivery: latencies },
 		senderLag: percentiles(records.map((r) => r.lagMs)),
 		expected,
 		delivered,

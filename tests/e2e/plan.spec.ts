@@ -14,6 +14,7 @@ import {
 	liveStatus,
 	logIn,
 	openSecondBrowser,
+	reloadHydrated,
 	signUp,
 	test,
 	uniqueUser,
@@ -93,8 +94,160 @@ test('a person in recovery writes their plan, a member suggests an addition, it 
 	}
 });
 
+test('a save made on an older version is refused with the words kept, and never overwrites the newer one', async ({ page, browser, baseURL }) => {
+	const { circleId, members } = await circleWith(page, baseURL!, ['Bea']);
+	const [bea] = members as [TestUser];
+	const b = await openSecondBrowser(browser, baseURL!);
+	try {
+		await gotoHydrated(page, `/circles/${circleId}/plan`);
+		await expect(liveStatus(page)).toHaveText(LIVE);
+		await openPlan(b.page, bea, circleId);
+		await markWindow(page);
+
+		// Maria starts writing where the naloxone is kept…
+		const mine = planOf(page, 'If someone may be overdosing');
+		await mine.getByText('Change the overdose plan').click();
+		await mine.getByLabel(/^Where the naloxone is kept/).fill('MARIA: top shelf of the hall cupboard.');
+
+		// …while Bea saves her own words for the same part.
+		const beas = planOf(b.page, 'If someone may be overdosing');
+		await beas.getByText('Change the overdose plan').click();
+		await beas.getByLabel(/^Where the naloxone is kept/).fill('BEA: kitchen drawer by the sink.');
+		await beas.getByRole('button', { name: 'Save the overdose plan' }).click();
+		await expect(b.page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+
+		// Maria is told at once, next to her form, and her words stay.
+		await expect(mine.locator('dd').first()).toHaveText('BEA: kitchen drawer by the sink.');
+		const form = mine.locator('form');
+		await expect(form.getByRole('status')).toContainText('Bea saved a new version while you were writing');
+		await expect(form.getByRole('status')).toContainText('“Where the naloxone is kept”');
+		await expect(mine.getByLabel(/^Where the naloxone is kept/)).toHaveValue('MARIA: top shelf of the hall cupboard.');
+
+		// Saving now is refused: Bea's words are not overwritten, Maria's are still in the form.
+		await mine.getByRole('button', { name: 'Save the overdose plan' }).click();
+		await expect(form.getByRole('alert')).toContainText('Bea saved a new version while you were writing, so yours isn’t saved yet.');
+		await expect(mine.getByLabel(/^Where the naloxone is kept/)).toHaveValue('MARIA: top shelf of the hall cupboard.');
+		await expect(mine.locator('dd').first()).toHaveText('BEA: kitchen drawer by the sink.');
+		await reloadHydrated(b.page);
+		await expect(planOf(b.page, 'If someone may be overdosing').locator('dd').first()).toHaveText('BEA: kitchen drawer by the sink.');
+		await expectNoAxeViolations(page);
+
+		// Having been told, Maria may put hers in its place on purpose: saving again does.
+		await mine.getByRole('button', { name: 'Save the overdose plan' }).click();
+		await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+		await expect(mine.locator('dd').first()).toHaveText('MARIA: top shelf of the hall cupboard.');
+		await expect(planOf(b.page, 'If someone may be overdosing').locator('dd').first()).toHaveText('MARIA: top shelf of the hall cupboard.');
+		await mine.getByText(/^History/).click();
+		await expect(mine.getByText(/Version 2: Maria/)).toBeVisible();
+		await expect(mine.getByText(/Version 1: Bea/)).toBeVisible();
+		expect(await windowStillMarked(page), 'nobody reloaded').toBe(true);
+		expect(b.trouble).toEqual([]);
+	} finally {
+		await b.context.close();
+	}
+});
+
 test.describe('on a phone', () => {
 	test.use({ viewport: { width: 375, height: 667 } });
+
+	test('people are chosen from the circle by keyboard, shown by name with a link, and a made-up choice is refused at the field; without JavaScript too', async ({
+		page,
+		browser,
+		baseURL
+	}) => {
+		const { circleId, members } = await circleWith(page, baseURL!, ['Bea', 'Carl']);
+		const [bea] = members as [TestUser, TestUser];
+		const b = await openSecondBrowser(browser, baseURL!);
+		try {
+			await b.page.setViewportSize({ width: 375, height: 667 });
+			await logIn(b.page, bea);
+			await markInRecovery(b.page, circleId);
+			await gotoHydrated(b.page, `/circles/${circleId}/plan`);
+
+			// Bea's own plan: the others, by name, never herself; ticked with the keyboard.
+			const mine = planOf(b.page, 'Your safety plan');
+			const helpers = mine.getByRole('group', { name: 'Who in this circle I can ask' });
+			await expect(helpers.getByRole('checkbox')).toHaveCount(2);
+			await expect(helpers.getByRole('checkbox', { name: 'Bea' })).toHaveCount(0);
+			// In the order of their names: Carl, then Maria.
+			await helpers.getByRole('checkbox', { name: 'Carl' }).focus();
+			await b.page.keyboard.press('Tab');
+			await expect(helpers.getByRole('checkbox', { name: 'Maria' })).toBeFocused();
+			await b.page.keyboard.press('Space');
+			await expect(helpers.getByRole('checkbox', { name: 'Maria' })).toBeChecked();
+			await mine.getByLabel(/^People I can ask for help/).fill('My sponsor Joe: 555-0199');
+			await expectNoHorizontalScroll(b.page);
+			await expectNoAxeViolations(b.page);
+			await mine.getByRole('button', { name: 'Save my plan' }).click();
+			await expect(b.page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+			const asking = mine.getByRole('listitem').filter({ has: b.page.getByRole('heading', { name: '4. People I can ask for help' }) });
+			await expect(asking.getByRole('link', { name: 'Maria' })).toHaveAttribute('href', new RegExp(`/circles/${circleId}/members/[a-z2-7]+$`));
+			await expect(asking).toContainText('My sponsor Joe: 555-0199');
+			await expect(asking.getByRole('link')).toHaveCount(1);
+
+			// Maria sees it, and picks who carries naloxone, herself and Bea, live for Bea.
+			await gotoHydrated(page, `/circles/${circleId}/plan`);
+			await expect(planOf(page, 'Bea’s safety plan').getByRole('link', { name: 'Maria' })).toBeVisible();
+			const overdose = planOf(page, 'If someone may be overdosing');
+			await overdose.getByText('Change the overdose plan').click();
+			const carriers = overdose.getByRole('group', { name: 'Who in this circle carries it' });
+			await carriers.getByRole('checkbox', { name: /^Maria/ }).check();
+			await carriers.getByRole('checkbox', { name: 'Bea' }).check();
+
+			// A choice that is nobody in the circle is refused next to the list; nothing is lost or stored.
+			await carriers.getByRole('checkbox', { name: 'Bea' }).evaluate((box: HTMLInputElement) => (box.value = 'aaaaaaaaaaaaaaaaaaaaaaaa'));
+			await overdose.getByLabel(/^Where the naloxone is kept/).fill('Kitchen drawer by the sink.');
+			await overdose.getByRole('button', { name: 'Save the overdose plan' }).click();
+			await expect(carriers).toHaveAccessibleDescription(/Someone you chose isn’t in this circle\. Please choose again\./);
+			await expect(carriers.getByText('Someone you chose isn’t in this circle. Please choose again.')).toBeVisible();
+			await expect(overdose.getByLabel(/^Where the naloxone is kept/)).toHaveValue('Kitchen drawer by the sink.');
+			await expect(carriers.getByRole('checkbox', { name: /^Maria/ })).toBeChecked();
+			await expect(overdose.locator('dd').first()).toHaveText('Not written yet.');
+			await expectNoAxeViolations(page);
+			await reloadHydrated(page);
+
+			const again = planOf(page, 'If someone may be overdosing');
+			await again.getByText('Change the overdose plan').click();
+			await again
+				.getByRole('group', { name: 'Who in this circle carries it' })
+				.getByRole('checkbox', { name: /^Maria/ })
+				.check();
+			await again.getByRole('group', { name: 'Who in this circle carries it' }).getByRole('checkbox', { name: 'Bea' }).check();
+			await again.getByLabel(/^Who in the circle carries naloxone/).fill('Grandpa Lou, in his coat.');
+			await again.getByRole('button', { name: 'Save the overdose plan' }).click();
+			await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+			const shown = planOf(b.page, 'If someone may be overdosing');
+			await expect(shown.getByRole('link', { name: 'Bea' })).toBeVisible();
+			await expect(shown.getByRole('link', { name: 'Maria' })).toBeVisible();
+			await expect(shown).toContainText('Grandpa Lou, in his coat.');
+			await expectNoHorizontalScroll(b.page);
+			await expectNoAxeViolations(b.page);
+
+			// Without JavaScript: the boxes show what is chosen, and unticking one is saved.
+			const plain = await browser.newContext({ baseURL, javaScriptEnabled: false, viewport: { width: 375, height: 667 } });
+			try {
+				await plain.addCookies(await page.context().cookies());
+				const noJs = await plain.newPage();
+				await noJs.goto(`/circles/${circleId}/plan`);
+				const form = planOf(noJs, 'If someone may be overdosing');
+				await form.getByText('Change the overdose plan').click();
+				const boxes = form.getByRole('group', { name: 'Who in this circle carries it' });
+				await expect(boxes.getByRole('checkbox', { name: 'Bea' })).toBeChecked();
+				await expect(boxes.getByRole('checkbox', { name: 'Carl' })).not.toBeChecked();
+				await boxes.getByRole('checkbox', { name: 'Bea' }).uncheck();
+				await form.getByRole('button', { name: 'Save the overdose plan' }).click();
+				await expect(noJs.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+				await expect(planOf(noJs, 'If someone may be overdosing').getByRole('link', { name: 'Bea' })).toHaveCount(0);
+				await expect(planOf(noJs, 'If someone may be overdosing').getByRole('link', { name: 'Maria' })).toBeVisible();
+			} finally {
+				await plain.close();
+			}
+			await expect(shown.getByRole('link', { name: 'Bea' })).toHaveCount(0);
+			expect(b.trouble).toEqual([]);
+		} finally {
+			await b.context.close();
+		}
+	});
 
 	test('the crisis link opens the overdose plan; it prints on at most two pages without navigation; strangers get a 404', async ({
 		page,

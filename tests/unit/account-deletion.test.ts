@@ -261,6 +261,11 @@ describe('deleting', () => {
 		const view = await plans.getPlans(db(), await requireMember(db(), ana, circleId));
 		expect(view.people.map((plan) => plan.owner.displayName)).toEqual(['Ana']);
 		expect(view.family.sections.naloxoneWhere).toBe('SAM-NALOXONE');
+		// Where he was chosen (someone Ana can ask; a carrier of naloxone), nobody is named now:
+		// the versions keep a reference that nothing left can turn back into him.
+		expect(view.people[0]!.helpers).toEqual({ members: [], former: 1 });
+		expect(view.family.carriers).toEqual({ members: [expect.objectContaining({ displayName: 'Maria' })], former: 1 });
+		expect(JSON.stringify(view)).not.toContain(sam.id);
 		expect(view.family.history).toEqual([expect.objectContaining({ number: 1, createdBy: null })]);
 		// Ana took his suggestion into her plan: the words are hers now; whose it was is not kept.
 		expect(view.people[0]!.sections.helpers).toBe('SAM-SUGGESTION');

@@ -6,6 +6,9 @@ import type { Database } from '$lib/server/db';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
 import { samAndAna } from './support/sam-and-ana';
+import * as plans from '$lib/server/plans/plans';
+import { requireMember } from '$lib/server/circles/access';
+import { leaveCircle } from '$lib/server/circles/circles';
 import { useAppDatabase, type AppTestDatabase } from './support/app-database';
 
 let dbModule: typeof import('$lib/server/db');
@@ -71,10 +74,13 @@ describe('the export', () => {
 		expect(data.milestones).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'victory', title: 'SAM-VICTORY' })]));
 		expect(data.victories).toEqual([expect.objectContaining({ title: 'SAM-VICTORY', forWhom: 'person' })]);
 		expect(data.cheers).toEqual([expect.objectContaining({ message: 'SAM-CHEER', circle: 'The Lees' })]);
+		// Whom a plan chose from the circle: by name, as the person chose them.
 		expect(data.safetyPlan).toEqual([
-			expect.objectContaining({ version: 1, circle: 'The Lees', sections: expect.objectContaining({ warningSigns: 'SAM-PLAN' }) })
+			expect.objectContaining({ version: 1, circle: 'The Lees', sections: expect.objectContaining({ warningSigns: 'SAM-PLAN', helperMembers: ['Ana'] }) })
 		]);
-		expect(data.overdosePlanChanges).toEqual([expect.objectContaining({ version: 1, sections: expect.objectContaining({ naloxoneWhere: 'SAM-NALOXONE' }) })]);
+		expect(data.overdosePlanChanges).toEqual([
+			expect.objectContaining({ version: 1, sections: expect.objectContaining({ naloxoneWhere: 'SAM-NALOXONE', carrierMembers: ['Maria', 'Sam'] }) })
+		]);
 		expect(data.planSuggestions).toEqual([expect.objectContaining({ body: 'SAM-SUGGESTION', section: 'helpers', status: 'accepted' })]);
 	});
 
@@ -83,6 +89,8 @@ describe('the export', () => {
 		const text = (await collect(exporting.exportAccountJson(db, sam.id))).join('');
 		for (const theirs of ['ANA-PRIVATE-NOTE', '2026-03-03', 'ANA-CHECKIN', 'ANA-PLAN', 'ANA-SUGGESTION', ana.email, ana.id, maria.email, maria.id])
 			expect(text).not.toContain(theirs);
+		// Nor the references a plan version keeps for whom it chose.
+		for (const person of [ana, maria, sam]) expect(text).not.toContain(plans.memberRef(circleId, person.id));
 		const anaLapse = await db.selectFrom('recovery_stretches').select('id').where('user_id', '=', ana.id).where('circle_id', '=', circleId).execute();
 		for (const { id } of anaLapse) expect(text).not.toContain(id);
 		const tokenHashes = await db.selectFrom('sessions').select('id').where('user_id', '=', sam.id).execute();
@@ -90,6 +98,21 @@ describe('the export', () => {
 		for (const { id } of tokenHashes) expect(text).not.toContain(id);
 		// And Ana's own export does hold her private note: it is hers.
 		expect((await collect(exporting.exportAccountJson(db, ana.id))).join('')).toContain('ANA-PRIVATE-NOTE');
+	});
+
+	it('names whom a plan chose only while the person is in that circle with them', async () => {
+		const { sam, circleId } = await samAndAna(db);
+		await leaveCircle(db, await requireMember(db, sam, circleId));
+		const data = JSON.parse((await collect(exporting.exportAccountJson(db, sam.id))).join(''));
+		expect(data.safetyPlan).toEqual([expect.objectContaining({ sections: expect.objectContaining({ helperMembers: [plans.FORMER_IN_EXPORT] }) })]);
+		expect(data.overdosePlanChanges).toEqual([
+			expect.objectContaining({ sections: expect.objectContaining({ carrierMembers: [plans.FORMER_IN_EXPORT, plans.FORMER_IN_EXPORT] }) })
+		]);
+		// The printable page shows the same.
+		const summary = await exporting.summarizeAccountData(db, sam.id);
+		expect(summary.kinds.find((kind) => kind.key === 'safetyPlan')!.rows).toEqual([
+			expect.objectContaining({ sections: expect.objectContaining({ helperMembers: [plans.FORMER_IN_EXPORT] }) })
+		]);
 	});
 
 	it('comes out a page of rows per chunk: a long history is never read at once', async () => {

@@ -4,14 +4,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { parseForm } from '$lib/server/forms';
 import { requireMember } from '$lib/server/circles/access';
-import { deleteCircle, updateOwnProfile } from '$lib/server/circles/circles';
+import { deleteCircle, leaveCircle, updateOwnProfile } from '$lib/server/circles/circles';
 import { listCircleEventsAfter } from '$lib/server/circles/events';
-import { emptyFamily, emptyPersonal, PLAN_SECTION_MAX, type PersonalSections } from '$lib/plans';
+import { emptyFamily, emptyPersonal, newerVersionsNotice, PLAN_CHOSEN_MAX, PLAN_SECTION_MAX, type PersonalSections } from '$lib/plans';
 import { familyPlanSchema, personalPlanSchema, suggestionSchema } from '$lib/server/plans/plan-forms';
 import {
 	ALREADY_ANSWERED,
-	CHANGED_MEANWHILE,
+	CHOSEN_NOT_HERE,
+	CHOSEN_SELF,
+	CHOSEN_TWICE,
 	NOT_IN_RECOVERY,
+	TOO_MANY_CHOSEN,
+	changedMeanwhile,
+	memberRef,
 	NOT_YOUR_SUGGESTION,
 	OWN_PLAN_SUGGESTION,
 	answerSuggestion,
@@ -22,7 +27,8 @@ import {
 } from '$lib/server/plans/plans';
 import type { SessionUser } from '$lib/server/auth/sessions';
 import { createTestDatabase, type TestDatabase } from './support/database';
-import { circleOf } from './support/circles';
+import { circleOf, joinCircle } from './support/circles';
+import { addUser } from './support/people';
 
 let testDb: TestDatabase;
 beforeEach(async () => {
@@ -85,14 +91,17 @@ describe('a person in recovery’s own plan', () => {
 		expect(await count('plan_versions')).toBe(2);
 	});
 
-	it('refuses a change made on an older version than the newest', async () => {
+	it('refuses a change made on an older version than the newest, saying it was their own', async () => {
 		const { circleId, sam } = await garcias();
 		await saveOwnPlan(testDb.db, await as(circleId, sam), samsPlan(), 0, at(1));
 		await expect(saveOwnPlan(testDb.db, await as(circleId, sam), samsPlan({ onMyOwn: 'Music.' }), 0, at(2))).rejects.toMatchObject({
 			reason: 'conflict',
-			message: CHANGED_MEANWHILE
+			message: changedMeanwhile({ self: true, names: [], count: 1 })
 		});
 		expect(await count('plan_versions')).toBe(1);
+		expect(changedMeanwhile({ self: true, names: [], count: 1 })).toMatch(
+			/^You saved a newer version while writing this .* so this one isn’t saved yet\. Your words are still here/
+		);
 	});
 });
 
@@ -108,6 +117,197 @@ describe('the family’s overdose plan', () => {
 			[1, 'Ana']
 		]);
 		await expect(saveFamilyPlan(testDb.db, await as(circleId, sam), emptyFamily(), 1, at(3))).rejects.toMatchObject({ reason: 'conflict' });
+	});
+
+	it('is never saved over a newer version: the refusal names who saved it, and nothing is stored', async () => {
+		const { circleId, ana, maria, sam } = await garcias();
+		await saveFamilyPlan(testDb.db, await as(circleId, ana), { ...emptyFamily(), naloxoneWhere: 'Kitchen drawer' }, 0, at(1));
+		// Maria was writing on the empty plan.
+		await expect(saveFamilyPlan(testDb.db, await as(circleId, maria), { ...emptyFamily(), naloxoneWhere: 'Hall cupboard' }, 0, at(2))).rejects.toMatchObject({
+			reason: 'conflict',
+			message:
+				'Ana saved a new version while you were writing, so yours isn’t saved yet. Your words are still here: have a look at the plan above, then save again to put yours in its place.'
+		});
+		// Two more by Sam and by Maria herself (on another device): all of them are named.
+		await saveFamilyPlan(testDb.db, await as(circleId, sam), { ...emptyFamily(), naloxoneWhere: 'Glove box' }, 1, at(3));
+		await saveFamilyPlan(testDb.db, await as(circleId, maria), { ...emptyFamily(), naloxoneWhere: 'Glove box', localNotes: 'Call 911' }, 2, at(4));
+		await expect(saveFamilyPlan(testDb.db, await as(circleId, maria), { ...emptyFamily(), naloxoneWhere: 'Hall cupboard' }, 0, at(5))).rejects.toMatchObject({
+			message: expect.stringMatching(/^Ana, Sam and you saved new versions while you were writing, so yours isn’t saved yet\./)
+		});
+		// A made-up version names nobody.
+		await expect(saveFamilyPlan(testDb.db, await as(circleId, maria), emptyFamily(), -1, at(6))).rejects.toMatchObject({
+			message: expect.stringMatching(/^Someone saved a new version while you were writing/)
+		});
+		const { family } = await getPlans(testDb.db, await as(circleId, sam));
+		expect(family.version).toBe(3);
+		expect(family.sections.naloxoneWhere).toBe('Glove box');
+	});
+});
+
+describe('what the page tells a member still writing on an older version', () => {
+	const history = [
+		{ number: 3, createdBy: { id: 'b', displayName: 'Bea' }, suggestedBy: null, createdAt: 3 },
+		{ number: 2, createdBy: null, suggestedBy: null, createdAt: 2 },
+		{ number: 1, createdBy: { id: 'm', displayName: 'Maria' }, suggestedBy: null, createdAt: 1 }
+	];
+	const titles = [
+		{ key: 'naloxoneWhere', title: 'Where the naloxone is kept' },
+		{ key: 'carriers', title: 'Who in the circle carries naloxone' }
+	];
+
+	it('is nothing until a newer version came, then who saved it and which parts changed', () => {
+		const same = { naloxoneWhere: 'Drawer', carriers: '\nb' };
+		expect(newerVersionsNotice({ history, base: 3, me: 'm', before: same, after: same, titles })).toBeNull();
+		expect(newerVersionsNotice({ history, base: 2, me: 'm', before: same, after: { ...same, naloxoneWhere: 'Shelf' }, titles })).toBe(
+			'Bea saved a new version while you were writing: “Where the naloxone is kept” changed. Your words are still here; have a look at the plan above before you save yours.'
+		);
+		expect(newerVersionsNotice({ history, base: 1, me: 'b', before: same, after: { naloxoneWhere: 'Shelf', carriers: '\nb m' }, titles })).toBe(
+			'You and a former member saved new versions while you were writing: “Where the naloxone is kept” and “Who in the circle carries naloxone” changed. Your words are still here; have a look at the plan above before you save yours.'
+		);
+	});
+});
+
+describe('members chosen from the circle', () => {
+	/** The plan versions as stored, newest last. */
+	const stored = async () =>
+		(await testDb.db.selectFrom('plan_versions').select(['owner_id', 'number', 'sections']).orderBy('created_at').execute()).map((row) => ({
+			...row,
+			sections: JSON.parse(row.sections) as Record<string, unknown>
+		}));
+
+	it('are shown by name beside the words, kept in every version as references that hold no account id', async () => {
+		const { circleId, sam, ana, maria } = await garcias();
+		const carl = await addUser(testDb.db, 'Carl');
+		await joinCircle(testDb.db, circleId, maria, carl, at(0));
+		const v1 = await saveOwnPlan(
+			testDb.db,
+			await as(circleId, sam),
+			{ ...samsPlan({ helpers: 'Uncle Joe: 555-0199' }), helperMembers: [maria.id, ana.id] },
+			0,
+			at(1)
+		);
+		expect(v1).toEqual({ version: 1, saved: true });
+		// Anyone may carry naloxone, the writer too.
+		await saveFamilyPlan(testDb.db, await as(circleId, ana), { ...emptyFamily(), carriers: 'Joe, in his jacket', carrierMembers: [ana.id, sam.id] }, 0, at(2));
+
+		const plans = await getPlans(testDb.db, await as(circleId, carl));
+		expect(plans.members.map((person) => person.displayName)).toEqual(['Ana', 'Carl', 'Maria', 'Sam']);
+		const [plan] = plans.people;
+		expect(plan!.helpers).toEqual({
+			members: [
+				{ id: ana.id, displayName: 'Ana' },
+				{ id: maria.id, displayName: 'Maria' }
+			],
+			former: 0
+		});
+		expect(plan!.sections.helpers).toBe('Uncle Joe: 555-0199');
+		expect(plans.family.carriers).toEqual({
+			members: [
+				{ id: ana.id, displayName: 'Ana' },
+				{ id: sam.id, displayName: 'Sam' }
+			],
+			former: 0
+		});
+		expect(plans.family.sections.carriers).toBe('Joe, in his jacket');
+
+		// Stored as references only: no id or name of theirs in the row.
+		const rows = await stored();
+		expect(rows[0]!.sections.helperMembers).toEqual([memberRef(circleId, maria.id), memberRef(circleId, ana.id)].sort());
+		expect(rows[1]!.sections.carrierMembers).toEqual([memberRef(circleId, ana.id), memberRef(circleId, sam.id)].sort());
+		for (const row of rows) for (const person of [sam, ana, maria]) expect(JSON.stringify(row.sections)).not.toContain(person.id);
+		// A reference differs from circle to circle, so nothing links a person across them.
+		expect(memberRef('anothercircle', ana.id)).not.toBe(memberRef(circleId, ana.id));
+
+		// The same choices again store nothing; a change in them alone is a new version.
+		expect(
+			await saveOwnPlan(testDb.db, await as(circleId, sam), { ...samsPlan({ helpers: 'Uncle Joe: 555-0199' }), helperMembers: [ana.id, maria.id] }, 1, at(3))
+		).toEqual({
+			version: 1,
+			saved: false
+		});
+		expect(
+			await saveOwnPlan(testDb.db, await as(circleId, sam), { ...samsPlan({ helpers: 'Uncle Joe: 555-0199' }), helperMembers: [carl.id] }, 1, at(4))
+		).toEqual({
+			version: 2,
+			saved: true
+		});
+		const [now] = (await getPlans(testDb.db, await as(circleId, sam))).people;
+		expect(now!.helpers.members.map((person) => person.displayName)).toEqual(['Carl']);
+		// The history keeps what each version chose.
+		expect((await stored()).filter((row) => row.owner_id === sam.id).map((row) => (row.sections.helperMembers as string[]).length)).toEqual([2, 1]);
+	});
+
+	it('who leave the circle are left out (counted, never named), and a suggestion taken in keeps the choices', async () => {
+		const { circleId, sam, ana, maria } = await garcias();
+		await saveOwnPlan(testDb.db, await as(circleId, sam), { ...samsPlan(), helperMembers: [ana.id, maria.id] }, 0, at(1));
+		await saveFamilyPlan(testDb.db, await as(circleId, maria), { ...emptyFamily(), carrierMembers: [ana.id] }, 0, at(2));
+		const { suggestionId } = await suggestAddition(
+			testDb.db,
+			await as(circleId, maria),
+			{ ownerId: sam.id, section: 'helpers', body: 'Maria: 555-0100' },
+			at(3)
+		);
+		await answerSuggestion(testDb.db, await as(circleId, sam), suggestionId, 'accept', at(4));
+
+		await leaveCircle(testDb.db, await as(circleId, ana), at(5));
+		const { people, family } = await getPlans(testDb.db, await as(circleId, maria));
+		expect(people[0]!.sections.helpers).toBe('Maria: 555-0100');
+		expect(people[0]!.helpers).toEqual({ members: [{ id: maria.id, displayName: 'Maria' }], former: 1 });
+		expect(family.carriers).toEqual({ members: [], former: 1 });
+		expect(JSON.stringify({ people, family })).not.toContain(ana.id);
+		expect(JSON.stringify({ people, family })).not.toContain('Ana');
+	});
+
+	it('refuses a made-up id, someone elsewhere, one twice, too many, or oneself as a helper, next to the field, with nothing stored', async () => {
+		const { circleId, sam, ana, maria } = await garcias();
+		const other = await circleOf(testDb.db, ['Lee'], { at: T0, name: 'Elsewhere' });
+		const [, lee] = other.people;
+		const cases: Array<[string[], string]> = [
+			[['not an id'], CHOSEN_NOT_HERE],
+			[['aaaaaaaaaaaaaaaaaaaaaaaa'], CHOSEN_NOT_HERE],
+			[[ana.id, lee.id], CHOSEN_NOT_HERE],
+			[[ana.id, ana.id], CHOSEN_TWICE],
+			[Array.from({ length: PLAN_CHOSEN_MAX + 1 }, (_, i) => `${'a'.repeat(20)}${i}`), TOO_MANY_CHOSEN],
+			[[sam.id, ana.id], CHOSEN_SELF]
+		];
+		for (const [helperMembers, message] of cases) {
+			await expect(saveOwnPlan(testDb.db, await as(circleId, sam), { ...samsPlan(), helperMembers }, 0, at(1))).rejects.toMatchObject({
+				reason: 'invalid',
+				field: 'helperMembers',
+				message
+			});
+		}
+		for (const [carrierMembers, message] of cases.slice(0, 5)) {
+			await expect(saveFamilyPlan(testDb.db, await as(circleId, maria), { ...emptyFamily(), carrierMembers }, 0, at(1))).rejects.toMatchObject({
+				reason: 'invalid',
+				field: 'carrierMembers',
+				message
+			});
+		}
+		expect(await count('plan_versions')).toBe(0);
+		expect((await listCircleEventsAfter(testDb.db, circleId, 0)).events.filter((event) => event.type === 'plan.changed')).toEqual([]);
+	});
+
+	it('sent from the form: one twice or too many is refused next to the field, with the ticks kept', () => {
+		const form = new FormData();
+		form.set('baseVersion', '0');
+		form.set('helpers', 'Joe: 555-0199');
+		form.append('helperMembers', 'abc');
+		form.append('helperMembers', 'abc');
+		const twice = parseForm(personalPlanSchema, form);
+		expect(twice.ok).toBe(false);
+		if (!twice.ok) {
+			expect(twice.errors.helperMembers).toBe(CHOSEN_TWICE);
+			expect(twice.values).toMatchObject({ helpers: 'Joe: 555-0199', helperMembers: 'abc abc' });
+		}
+		const family = new FormData();
+		for (let i = 0; i <= PLAN_CHOSEN_MAX; i++) family.append('carrierMembers', `id${i}`);
+		const many = parseForm(familyPlanSchema, family);
+		expect(many.ok).toBe(false);
+		if (!many.ok) expect(many.errors.carrierMembers).toBe(TOO_MANY_CHOSEN);
+		// Nothing ticked is nobody chosen.
+		const none = parseForm(familyPlanSchema, new FormData());
+		expect(none.ok && none.data.carrierMembers).toEqual([]);
 	});
 });
 

@@ -215,6 +215,18 @@ describe('one push per circle until read', () => {
 		expect(new Set(sink.to(phone.endpoint).map((p) => p.headers['topic']))).toEqual(new Set([circleId]));
 	});
 
+	it('reading a circle already read to its newest event still clears a notice sent meanwhile', async () => {
+		// A phone marked the circle read, then the push for that same event claimed its notice
+		// (pushes are gathered for a moment): opening the circle again moves nothing, yet must let
+		// the next push through.
+		const { circleId, maria, sam, accessOf } = await garcias();
+		await postCheckIn(testDb.db, await accessOf(sam), checkIn());
+		await markCircleRead(testDb.db, await accessOf(maria), Number.MAX_SAFE_INTEGER);
+		await testDb.all('INSERT INTO push_notices (circle_id, user_id, pushed_at) VALUES (?, ?, ?)', circleId, maria.id, Date.now());
+		expect(await markCircleRead(testDb.db, await accessOf(maria), Number.MAX_SAFE_INTEGER)).toMatchObject({ moved: false });
+		expect(Number(await testDb.value('SELECT COUNT(*) FROM push_notices WHERE user_id = ?', maria.id))).toBe(0);
+	});
+
 	it('another circle is pushed on its own', async () => {
 		const first = await garcias();
 		const other = await circleOf(testDb.db, []);

@@ -58,11 +58,12 @@ export async function samAndAna(db: Database) {
 	const circleVictory = await addVictory(db, maria, circleId, { title: 'Family dinner', reachedOn: '2026-01-06', note: '', forCircle: true });
 	await cheerMilestone(db, sam, circleId, circleVictory.milestone!.id, 'SAM-CHEER');
 
-	// The plan: Sam's own, his change to the family's overdose plan, his suggestion that Ana took
-	// into hers, and Ana's suggestion still waiting on his.
-	await saveOwnPlan(db, sam, circleId, { ...emptyPersonal(), warningSigns: 'SAM-PLAN' }, 0);
-	await saveOwnPlan(db, ana, circleId, { ...emptyPersonal(), warningSigns: 'ANA-PLAN' }, 0);
-	await saveFamilyPlan(db, sam, circleId, { ...emptyFamily(), naloxoneWhere: 'SAM-NALOXONE' }, 0);
+	// The plan: Sam's own (Ana is someone he can ask), his change to the family's overdose plan
+	// (Maria and he carry naloxone), his suggestion that Ana took into hers (where he is someone she
+	// can ask), and Ana's suggestion still waiting on his.
+	await saveOwnPlan(db, sam, circleId, { ...emptyPersonal(), warningSigns: 'SAM-PLAN', helperMembers: [ana.id] }, 0);
+	await saveOwnPlan(db, ana, circleId, { ...emptyPersonal(), warningSigns: 'ANA-PLAN', helperMembers: [sam.id] }, 0);
+	await saveFamilyPlan(db, sam, circleId, { ...emptyFamily(), naloxoneWhere: 'SAM-NALOXONE', carrierMembers: [maria.id, sam.id] }, 0);
 	const suggestion = await suggestAddition(db, sam, circleId, { ownerId: ana.id, section: 'helpers', body: 'SAM-SUGGESTION' });
 	await answerSuggestion(db, ana, circleId, suggestion.suggestionId, 'accept');
 	await suggestAddition(db, ana, circleId, { ownerId: sam.id, section: 'helpers', body: 'ANA-SUGGESTION' });

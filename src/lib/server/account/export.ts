@@ -2,7 +2,8 @@
 // README, "Your data: export"). Every kind of row is read in pages by keyset (a page at a time,
 // ordered by its key), so a long history is streamed as text chunks and never held in memory.
 // Every query is bounded by the person's own id: nobody else's rows (their lapses, their notes,
-// their email) are ever read; other people appear at most as the circle's name for context.
+// their email) are ever read; other people appear at most as the circle's name for context, and
+// by name where the person chose them for a plan (plans.ts exportedPlan).
 // All of an export's reads see one moment (db/snapshot.ts): a change made while it streams (a
 // check-in posted, a name changed) is either wholly in it or not at all.
 import { sql, type Expression } from 'kysely';
@@ -10,6 +11,7 @@ import type { Database } from '$lib/server/db';
 import { openReadSnapshot, withReadSnapshot } from '$lib/server/db/snapshot';
 import { describeDevice } from '$lib/server/auth/device';
 import { timeOf } from '$lib/push';
+import { chosenNamesFor, exportedPlan } from '$lib/server/plans/plans';
 
 /** Rows read per query. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -32,7 +34,9 @@ interface Kind<R> {
 	key: ExportKey;
 	label: string;
 	rows(db: Database, userId: string, after: R | null): RowsQuery<R>;
-	view(row: R): Row;
+	/** What a page of rows needs read beside them (in the same snapshot) before each is shown. */
+	context?(db: Database, userId: string, rows: R[]): Promise<unknown>;
+	view(row: R, context: unknown): Row;
 }
 
 /** A select query (Kysely's builder) whose rows are R. */
@@ -40,6 +44,12 @@ type RowsQuery<R> = Expression<unknown> & { limit(limit: number): { execute(): P
 
 function page<R>(definition: Kind<R>, db: Database, userId: string, after: R | null, limit: number): Promise<R[]> {
 	return definition.rows(db, userId, after).limit(limit).execute();
+}
+
+/** A page of rows as the export shows them. */
+async function viewsOf<R>(definition: Kind<R>, db: Database, userId: string, rows: R[]): Promise<Row[]> {
+	const context = definition.context ? await definition.context(db, userId, rows) : undefined;
+	return rows.map((row) => definition.view(row, context));
 }
 
 async function count<R>(definition: Kind<R>, db: Database, userId: string): Promise<number> {
@@ -67,9 +77,44 @@ export type ExportKey =
 	| 'notificationChoices'
 	| 'notificationTimes';
 
-function kind<R>(definition: Kind<R>): Kind<unknown> {
+function kind<R, C = undefined>(
+	definition: Omit<Kind<R>, 'context' | 'view'> & { context?(db: Database, userId: string, rows: R[]): Promise<C>; view(row: R, context: C): Row }
+): Kind<unknown> {
 	return definition as Kind<unknown>;
 }
+
+/** A plan version's row: its circle and what it holds. */
+interface PlanRow {
+	id: string;
+	circle_id: string;
+	circle: string;
+	number: number;
+	sections: string;
+	created_at: number;
+}
+
+/**
+ * Whom a plan chose from its circle is shown by name, as the person chose them: only members of
+ * a circle the person is in now, and as "someone no longer in the circle with you" otherwise
+ * (plans.ts exportedPlan). Never their id, and never the reference a version keeps.
+ */
+const planKind = (definition: Pick<Kind<PlanRow>, 'key' | 'label' | 'rows'>) =>
+	kind({
+		...definition,
+		context: (db: Database, userId: string, rows: PlanRow[]) =>
+			chosenNamesFor(
+				db,
+				userId,
+				rows.map((row) => row.circle_id)
+			),
+		view: (row: PlanRow, names: Awaited<ReturnType<typeof chosenNamesFor>>) => ({
+			id: row.id,
+			circle: row.circle,
+			version: row.number,
+			sections: exportedPlan(row.sections, row.circle_id, names),
+			createdAt: iso(row.created_at)
+		})
+	});
 
 const KINDS: Kind<unknown>[] = [
 	kind({
@@ -443,44 +488,44 @@ const KINDS: Kind<unknown>[] = [
 	}),
 	// The safety and overdose plan (plans/): every version of their own plan, the changes they
 	// made to their circles' overdose plans, and what they suggested for someone else's plan.
-	kind({
+	planKind({
 		key: 'safetyPlan',
 		label: 'Versions of your safety plan',
 		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('plan_versions')
 				.innerJoin('circles', 'circles.id', 'plan_versions.circle_id')
-				.select(['plan_versions.id', 'circles.name as circle', 'plan_versions.number', 'plan_versions.sections', 'plan_versions.created_at'])
+				.select([
+					'plan_versions.id',
+					'plan_versions.circle_id',
+					'circles.name as circle',
+					'plan_versions.number',
+					'plan_versions.sections',
+					'plan_versions.created_at'
+				])
 				.where('plan_versions.owner_id', '=', userId)
 				.$if(after !== null, (q) => q.where('plan_versions.id', '>', after!.id))
-				.orderBy('plan_versions.id'),
-		view: (row: { id: string; circle: string; number: number; sections: string; created_at: number }) => ({
-			id: row.id,
-			circle: row.circle,
-			version: row.number,
-			sections: JSON.parse(row.sections),
-			createdAt: iso(row.created_at)
-		})
+				.orderBy('plan_versions.id')
 	}),
-	kind({
+	planKind({
 		key: 'overdosePlanChanges',
 		label: 'Changes you made to overdose plans',
 		rows: (db, userId, after: { id: string } | null) =>
 			db
 				.selectFrom('plan_versions')
 				.innerJoin('circles', 'circles.id', 'plan_versions.circle_id')
-				.select(['plan_versions.id', 'circles.name as circle', 'plan_versions.number', 'plan_versions.sections', 'plan_versions.created_at'])
+				.select([
+					'plan_versions.id',
+					'plan_versions.circle_id',
+					'circles.name as circle',
+					'plan_versions.number',
+					'plan_versions.sections',
+					'plan_versions.created_at'
+				])
 				.where('plan_versions.owner_id', 'is', null)
 				.where('plan_versions.created_by', '=', userId)
 				.$if(after !== null, (q) => q.where('plan_versions.id', '>', after!.id))
-				.orderBy('plan_versions.id'),
-		view: (row: { id: string; circle: string; number: number; sections: string; created_at: number }) => ({
-			id: row.id,
-			circle: row.circle,
-			version: row.number,
-			sections: JSON.parse(row.sections),
-			createdAt: iso(row.created_at)
-		})
+				.orderBy('plan_versions.id')
 	}),
 	kind({
 		key: 'planSuggestions',
@@ -618,7 +663,7 @@ export async function* exportAccountJson(
 			yield `,${JSON.stringify(definition.key)}:[`;
 			let first = true;
 			for await (const page of rowsOf(snapshot.db, userId, definition, pageSize)) {
-				const text = page.map((row) => JSON.stringify(definition.view(row))).join(',');
+				const text = (await viewsOf(definition, snapshot.db, userId, page)).map((row) => JSON.stringify(row)).join(',');
 				yield first ? text : `,${text}`;
 				first = false;
 			}
@@ -646,7 +691,7 @@ export async function summarizeAccountData(db: Database, userId: string, shown =
 		for (const definition of KINDS) {
 			const howMany = await count(definition, snapshot, userId);
 			const rows = await page(definition, snapshot, userId, null, shown);
-			kinds.push({ key: definition.key, label: definition.label, count: howMany, rows: rows.map((row) => definition.view(row)) });
+			kinds.push({ key: definition.key, label: definition.label, count: howMany, rows: await viewsOf(definition, snapshot, userId, rows) });
 		}
 		return { account, kinds, shown };
 	});

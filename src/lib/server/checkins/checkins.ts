@@ -453,22 +453,36 @@ export async function listCheckIns(db: Database, access: CircleAccess, options: 
 }
 
 /** listCheckIns as part of a page whose loader has checked `access` already (circles/home.ts). */
+// The feed's first page, what every opening of a circle reads: built once (db/prepared.ts).
+const newestInFeed = prepared((db, circleId: string, readerId: string, limit: number) =>
+	checkInRows(db)
+		.where('checkins.circle_id', '=', circleId)
+		.where(visibleTo(readerId))
+		.orderBy('checkins.created_at', 'desc')
+		.orderBy('checkins.id', 'desc')
+		.limit(limit)
+);
+
 export async function loadFeedPage(db: Database, access: CircleAccess, options: FeedOptions = {}): Promise<FeedPage> {
 	const limit = Math.min(options.limit ?? FEED_PAGE_SIZE, 100);
 	const after = decodeCursor(options.cursor);
 	// The page's rows in one read, newest first, rather than their ids first and the rows after.
-	let query = checkInRows(db).where('checkins.circle_id', '=', access.circle.id).where(visibleTo(access.userId));
-	if (options.authorId) query = query.where('checkins.author_id', '=', options.authorId);
-	if (after) {
-		query = query.where((eb) =>
-			eb.or([eb('checkins.created_at', '<', after.createdAt), eb.and([eb('checkins.created_at', '=', after.createdAt), eb('checkins.id', '<', after.id)])])
-		);
+	let rows: CheckInRow[];
+	if (!options.authorId && !after) rows = await newestInFeed(db, access.circle.id, access.userId, limit + 1);
+	else {
+		let query = checkInRows(db).where('checkins.circle_id', '=', access.circle.id).where(visibleTo(access.userId));
+		if (options.authorId) query = query.where('checkins.author_id', '=', options.authorId);
+		if (after) {
+			query = query.where((eb) =>
+				eb.or([eb('checkins.created_at', '<', after.createdAt), eb.and([eb('checkins.created_at', '=', after.createdAt), eb('checkins.id', '<', after.id)])])
+			);
+		}
+		rows = await query
+			.orderBy('checkins.created_at', 'desc')
+			.orderBy('checkins.id', 'desc')
+			.limit(limit + 1)
+			.execute();
 	}
-	const rows = await query
-		.orderBy('checkins.created_at', 'desc')
-		.orderBy('checkins.id', 'desc')
-		.limit(limit + 1)
-		.execute();
 	const page = rows.slice(0, limit);
 	const last = page[page.length - 1];
 	return {

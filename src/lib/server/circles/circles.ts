@@ -10,6 +10,7 @@ import type { SessionUser } from '$lib/server/auth/sessions';
 import { newId } from '$lib/server/ids';
 import { invalid, notFound } from '$lib/server/refusal';
 import { isForeignKeyViolation } from '$lib/server/db/errors';
+import { prepared } from '$lib/server/db/prepared';
 import { addUserToCircleRoom, closeCircleRoom, publishCircleEvents, removeUserFromCircleRoom } from '$lib/server/realtime/publish';
 import { lockCircleFor, requireCan, type CircleAccess } from './access';
 import type { CircleInput, ProfileInput } from './circle-forms';
@@ -134,14 +135,18 @@ export async function listMembers(db: Database, access: CircleAccess): Promise<C
 }
 
 /** The circle's members, owner first; `access` is the proof that the reader is one of them. */
-export async function loadMembers(db: Database, access: CircleAccess): Promise<CircleMember[]> {
-	const rows = await db
+// Every circle page reads its members, and the home its recent activity: built once (db/prepared.ts).
+const membersOf = prepared((db, circleId: string) =>
+	db
 		.selectFrom('memberships')
 		.innerJoin('users', 'users.id', 'memberships.user_id')
 		.select(['users.id', 'users.display_name', 'memberships.role', 'memberships.relationship', 'memberships.in_recovery', 'memberships.joined_at'])
-		.where('memberships.circle_id', '=', access.circle.id)
+		.where('memberships.circle_id', '=', circleId)
 		.orderBy('memberships.joined_at', 'asc')
-		.execute();
+);
+
+export async function loadMembers(db: Database, access: CircleAccess): Promise<CircleMember[]> {
+	const rows = await membersOf(db, access.circle.id);
 	return rows
 		.map((row) => ({
 			userId: row.id,
@@ -376,12 +381,12 @@ export interface CircleActivity {
 }
 
 /** Recent history of the circle in words (sentences from $lib/activity), from its event log. */
-export async function loadRecentActivity(db: Database, access: CircleAccess, limit = 20): Promise<CircleActivity[]> {
-	const rows = await db
+const recentActivity = prepared((db, circleId: string, limit: number) =>
+	db
 		.selectFrom('circle_events')
 		.leftJoin('users', 'users.id', 'circle_events.actor_id')
 		.select(['circle_events.id', 'circle_events.type', 'circle_events.payload', 'circle_events.created_at', 'users.display_name as actor'])
-		.where('circle_events.circle_id', '=', access.circle.id)
+		.where('circle_events.circle_id', '=', circleId)
 		// Written out exactly as in the partial index circle_events_activity (migrations 0006, 0008), so
 		// SQLite can use it: a busy circle's check-in events are never read just to be skipped.
 		.where(sql<boolean>`circle_events.type NOT LIKE 'invite.%' AND circle_events.type NOT LIKE 'checkin.%'`)
@@ -389,7 +394,10 @@ export async function loadRecentActivity(db: Database, access: CircleAccess, lim
 		.where('circle_events.type', '!=', sql.lit(ERASED_EVENT))
 		.orderBy('circle_events.seq', 'desc')
 		.limit(limit)
-		.execute();
+);
+
+export async function loadRecentActivity(db: Database, access: CircleAccess, limit = 20): Promise<CircleActivity[]> {
+	const rows = await recentActivity(db, access.circle.id, limit);
 	return rows.map((row) => ({
 		id: row.id,
 		createdAt: row.created_at,

@@ -95,10 +95,14 @@ export async function listCircleEventsAfter(
  * its data, so the data reflects at least that event, and the browser replays what came after.
  */
 export async function latestCircleEventSeq(committed: Database, circleId: string): Promise<number> {
-	const row = await committed
+	const [row] = await newestSeq(committed, circleId);
+	return Number(row?.latest ?? 0);
+}
+
+// Read several times by every circle page (db/prepared.ts).
+const newestSeq = prepared((db, circleId: string) =>
+	db
 		.selectFrom('circle_events')
 		.select((eb) => eb.fn.max('seq').as('latest'))
 		.where('circle_id', '=', circleId)
-		.executeTakeFirst();
-	return Number(row?.latest ?? 0);
-}
+);

@@ -5,12 +5,14 @@ import {
 	FAMILY_SECTIONS,
 	PERSONAL_SECTIONS,
 	PERSONAL_SECTION_KEYS,
+	PLAN_CHOSEN_MAX,
 	PLAN_SECTION_MAX,
 	PLAN_SUGGESTION_MAX,
 	type FamilySections,
 	type PersonalSections
 } from '$lib/plans';
 import { choice, field, text } from '$lib/server/forms';
+import { CHOSEN_TWICE, TOO_MANY_CHOSEN, type FamilyPlanInput, type PersonalPlanInput } from './plans';
 
 /** The version the writer was looking at (-1 when it is not a number, so it never matches). */
 const baseVersion = v.pipe(
@@ -24,15 +26,27 @@ function sectionEntries<const S extends readonly { key: string; title: string }[
 	};
 }
 
-export const personalPlanSchema = v.object({ ...sectionEntries(PERSONAL_SECTIONS), baseVersion });
-export const familyPlanSchema = v.object({ ...sectionEntries(FAMILY_SECTIONS), baseVersion });
+/**
+ * Members ticked from the circle (checkboxes sharing a name): every value sent, trimmed. One sent
+ * twice or too many is refused here; whether they are in the circle is the domain's to check.
+ */
+const chosen = v.pipe(
+	v.optional(v.array(v.string()), []),
+	v.transform((values) => values.map((value) => value.trim()).filter((value) => value !== '')),
+	v.check((values) => values.length <= PLAN_CHOSEN_MAX, TOO_MANY_CHOSEN),
+	v.check((values) => new Set(values).size === values.length, CHOSEN_TWICE),
+	v.metadata({ redisplay: 64, many: true })
+);
 
-export function personalSectionsOf(data: v.InferOutput<typeof personalPlanSchema>): PersonalSections {
-	return Object.fromEntries(PERSONAL_SECTIONS.map(({ key }) => [key, data[key]])) as PersonalSections;
+export const personalPlanSchema = v.object({ ...sectionEntries(PERSONAL_SECTIONS), helperMembers: chosen, baseVersion });
+export const familyPlanSchema = v.object({ ...sectionEntries(FAMILY_SECTIONS), carrierMembers: chosen, baseVersion });
+
+export function personalSectionsOf(data: v.InferOutput<typeof personalPlanSchema>): PersonalPlanInput {
+	return { ...(Object.fromEntries(PERSONAL_SECTIONS.map(({ key }) => [key, data[key]])) as PersonalSections), helperMembers: data.helperMembers };
 }
 
-export function familySectionsOf(data: v.InferOutput<typeof familyPlanSchema>): FamilySections {
-	return Object.fromEntries(FAMILY_SECTIONS.map(({ key }) => [key, data[key]])) as FamilySections;
+export function familySectionsOf(data: v.InferOutput<typeof familyPlanSchema>): FamilyPlanInput {
+	return { ...(Object.fromEntries(FAMILY_SECTIONS.map(({ key }) => [key, data[key]])) as FamilySections), carrierMembers: data.carrierMembers };
 }
 
 /** An addition someone suggests to a person's plan. */

@@ -18,6 +18,7 @@ import { isForeignKeyViolation } from '$lib/server/db/errors';
 import { latestCircleEventSeq } from '$lib/server/circles/events';
 import type { CircleAccess } from '$lib/server/circles/access';
 import { notFound } from '$lib/server/refusal';
+import { prepared } from '$lib/server/db/prepared';
 import { publishCircleRead } from '$lib/server/realtime/publish';
 import { clearPushNotice } from '$lib/server/push';
 
@@ -30,15 +31,19 @@ export interface ReadPosition {
 
 /** Where the member has read to in this circle, and when what they last saw happened. */
 export async function readPositionOf(db: Database, access: CircleAccess): Promise<ReadPosition> {
-	const row = await db
+	const [row] = await positionOf(db, access.circle.id, access.userId);
+	return { readSeq: Number(row?.read_seq ?? 0), seenAt: row?.created_at ?? null };
+}
+
+// Read by every opening of a circle's home (db/prepared.ts).
+const positionOf = prepared((db, circleId: string, userId: string) =>
+	db
 		.selectFrom('read_positions as r')
 		.leftJoin('circle_events as e', (join) => join.onRef('e.circle_id', '=', 'r.circle_id').onRef('e.seq', '=', 'r.read_seq'))
 		.select(['r.read_seq', 'e.created_at'])
-		.where('r.circle_id', '=', access.circle.id)
-		.where('r.user_id', '=', access.userId)
-		.executeTakeFirst();
-	return { readSeq: Number(row?.read_seq ?? 0), seenAt: row?.created_at ?? null };
-}
+		.where('r.circle_id', '=', circleId)
+		.where('r.user_id', '=', userId)
+);
 
 /** In the transaction that makes someone a member: they have read up to `seq` (their joining). */
 export async function startReadPosition(trx: Database, circleId: string, userId: string, seq: number, now: number): Promise<void> {
@@ -53,6 +58,21 @@ export interface MarkReadOptions {
 	/** Where the newest event is read to clamp with: the committed reader (see circles/events.ts). */
 	committed?: Database;
 	now?: number;
+}
+
+async function nothingToMark(committed: Database, circleId: string, userId: string, target: number): Promise<boolean> {
+	const row = await committed
+		.selectFrom('read_positions as r')
+		.select((eb) => [
+			'r.read_seq',
+			eb
+				.exists(eb.selectFrom('push_notices as n').select('n.user_id').whereRef('n.circle_id', '=', 'r.circle_id').whereRef('n.user_id', '=', 'r.user_id'))
+				.as('notice')
+		])
+		.where('r.circle_id', '=', circleId)
+		.where('r.user_id', '=', userId)
+		.executeTakeFirst();
+	return row !== undefined && Number(row.read_seq) >= target && !row.notice;
 }
 
 /**
@@ -71,6 +91,10 @@ export async function markCircleRead(
 	const userId = access.userId;
 	// The newest only grows, so a number clamped to it now stays within the log.
 	const target = Math.min(Math.max(0, Math.trunc(seq)), await latestCircleEventSeq(committed, circleId));
+	// Most reads change nothing (the page opened again, nothing new, no notice waiting): then no
+	// write at all, so opening a quiet circle never waits for the writer. Both only grow or only
+	// go away by a read, so a committed answer that says "nothing to do" stays true.
+	if (await nothingToMark(committed, circleId, userId, target)) return { readSeq: target, moved: false };
 	const larger = dialectOf(db) === 'postgres' ? sql`GREATEST` : sql`MAX`;
 	let moved: { read_seq: number } | undefined;
 	try {
