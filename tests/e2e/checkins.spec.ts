@@ -16,7 +16,8 @@ import {
 	openSecondBrowser,
 	signUp,
 	test,
-	uniqueUser
+	uniqueUser,
+	waitForHydration
 } from './helpers';
 import {
 	checkInBy,
@@ -217,6 +218,61 @@ test('the author edits within the window (marked edited) and removes a check-in;
 	await expect(second.page.getByText('Typo fixed in this one')).toHaveCount(0);
 	await expectNoAxeViolations(second.page);
 	await second.context.close();
+});
+
+test('an edit form holds the words in the page itself: there to change without JavaScript, and kept when typed before the scripts run', async ({
+	page,
+	browser,
+	baseURL
+}) => {
+	const owner = uniqueUser({ displayName: 'Maria' });
+	await signUp(page, owner);
+	const circleId = await createCircle(page, uniqueCircleName());
+	await postCheckIn(page, 'Okay', 'Slept badly, better now');
+	const id = (await checkInBy(page, 'Slept badly, better now').getAttribute('data-checkin-id'))!;
+	const editPath = `/circles/${circleId}?edit=${id}#edit-${id}`;
+
+	// Without JavaScript: the words are in the form, and saving another mood keeps them.
+	const plain = await browser.newContext({ baseURL, javaScriptEnabled: false });
+	try {
+		await plain.addCookies(await page.context().cookies());
+		const noScript = await plain.newPage();
+		await noScript.goto(editPath);
+		const card = noScript.locator(`article[data-checkin-id="${id}"]`);
+		await expect(card.getByLabel(/A few words/)).toHaveValue('Slept badly, better now');
+		await card.getByText('Good', { exact: true }).click();
+		await card.getByRole('button', { name: 'Save changes' }).click();
+		await expect(card.getByRole('button', { name: 'Save changes' })).toHaveCount(0);
+		await expect(card).toContainText(/Feeling:\s*\S*\s*Good/);
+		await expect(card).toContainText('Slept badly, better now');
+	} finally {
+		await plain.close();
+	}
+
+	// A slow phone: words typed before the scripts have run stay once they have. A fresh browser
+	// (no scripts cached, no service worker serving them) whose scripts wait until released.
+	const slow = await browser.newContext({ baseURL, serviceWorkers: 'block' });
+	try {
+		await slow.addCookies(await page.context().cookies());
+		let release = () => {};
+		const held = new Promise<void>((resolve) => (release = resolve));
+		await slow.route('**/_app/immutable/**/*.js', async (route) => {
+			await held;
+			await route.continue();
+		});
+		const phone = await slow.newPage();
+		await phone.goto(editPath, { waitUntil: 'commit' });
+		const field = phone.locator(`article[data-checkin-id="${id}"]`).getByLabel(/A few words/);
+		await expect(field).toHaveValue('Slept badly, better now');
+		await expect(phone.locator('#svelte-announcer')).toHaveCount(0); // not hydrated yet
+		await field.fill('Typed before the page was ready');
+		release();
+		await waitForHydration(phone);
+		await expect(liveStatus(phone)).toHaveText(LIVE);
+		await expect(field).toHaveValue('Typed before the page was ready');
+	} finally {
+		await slow.close();
+	}
 });
 
 test('a member’s page shows their mood trend and check-ins, and fits a phone', async ({ page, baseURL }) => {

@@ -70,6 +70,7 @@ const MATRIX: Record<string, Entry> = {
 	'/circles/[circleId]#post': { needs: 'member', form: () => ({ mood: '3', body: 'Okay today.' }) },
 	// Editing and removing act on the actor's own words (an outsider's attempt targets the owner's).
 	'/circles/[circleId]#edit': { needs: 'member', form: async (f, actor) => ({ checkinId: await ownCheckIn(f, actor), mood: '4' }) },
+	'/circles/[circleId]#audience': { needs: 'member', form: async (f, actor) => ({ checkinId: await ownCheckIn(f, actor), audience: 'self' }) },
 	'/circles/[circleId]#remove': { needs: 'member', form: async (f, actor) => ({ checkinId: await ownCheckIn(f, actor) }) },
 	'/circles/[circleId]#react': { needs: 'member', form: async (f) => ({ checkinId: await ownCheckIn(f, f.people.owner), kind: 'love' }) },
 	'/circles/[circleId]#reply': { needs: 'member', form: async (f) => ({ checkinId: await ownCheckIn(f, f.people.owner), body: 'Here for you.' }) },

@@ -4,7 +4,18 @@
 // socket.io clients), and the export. Narrowing later takes it away, live and on reload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '$lib/server/auth/sessions';
-import { editCheckIn, listCheckIns, moodTrend, postCheckIn, postReply, removeReply, toggleReaction, editReply } from '$lib/server/checkins/checkins';
+import {
+	changeCheckInAudience,
+	editCheckIn,
+	editReply,
+	listCheckIns,
+	moodTrend,
+	postCheckIn,
+	postReply,
+	removeCheckIn,
+	removeReply,
+	toggleReaction
+} from '$lib/server/checkins/checkins';
 import { AUDIENCE_NOT_IN_CIRCLE, EMPTY_AUDIENCE } from '$lib/server/checkins/audience';
 import { listMyCircles, removeMember } from '$lib/server/circles/circles';
 import { countUnread } from '$lib/server/unread/counts';
@@ -14,8 +25,10 @@ import { hashPassword } from '$lib/server/auth/passwords';
 import { latestCircleEventSeq, listCircleEventsAfter } from '$lib/server/circles/events';
 import { startRealtime } from '$lib/server/realtime';
 import { parseForm } from '$lib/server/forms';
-import { postCheckInSchema } from '$lib/server/checkins/checkin-forms';
-import { audienceLabel, maySeeCheckIn } from '$lib/checkins';
+import { checkInAudienceSchema, editCheckInSchema, postCheckInSchema } from '$lib/server/checkins/checkin-forms';
+import { formAction } from '$lib/server/http/respond';
+import { applyCheckInEvents, feedFromPage } from '$lib/realtime/live-feed';
+import { audienceLabel, EDIT_WINDOW_MS, maySeeCheckIn } from '$lib/checkins';
 import { outboxFields } from '$lib/outbox/keys';
 import type { CircleEvent, CircleSyncResponse } from '$lib/realtime/events';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -127,6 +140,151 @@ describe('choosing who sees a check-in', () => {
 			ok: false,
 			errors: { audience: 'Please choose who can see this.' }
 		});
+	});
+});
+
+describe('changing who sees a check-in (an edit)', () => {
+	it('refuses someone outside the circle, one who left it, a made-up id and "only some people" with nobody: nothing changes', async () => {
+		const circle = await garcias();
+		const { sam, ana, ben, forAna, circleId } = circle;
+		const outsider = await addUser(testDb.db, 'Eve');
+		await removeMember(testDb.db, await circle.accessOf(circle.maria), ben.id);
+		const before = await latestCircleEventSeq(testDb.db, circleId);
+		const access = await circle.accessOf(sam);
+		const narrowTo = (audienceMembers: string[]) =>
+			refusalOf(editCheckIn(testDb.db, access, forAna.id, { ...words('Changed words'), audience: 'chosen', audienceMembers }, T0 + 10));
+		for (const audienceMembers of [[outsider.id], [ana.id, outsider.id], [ben.id], ['made-up-id']]) {
+			expect(await narrowTo(audienceMembers)).toMatchObject({ reason: 'invalid', field: 'audienceMembers', message: AUDIENCE_NOT_IN_CIRCLE });
+		}
+		for (const audienceMembers of [[], [sam.id]]) {
+			expect(await narrowTo(audienceMembers)).toMatchObject({ reason: 'invalid', field: 'audienceMembers', message: EMPTY_AUDIENCE });
+		}
+		// Nothing written: no event, the words and the audience as they were.
+		expect(await latestCircleEventSeq(testDb.db, circleId)).toBe(before);
+		const row = await testDb.db.selectFrom('checkins').select(['body', 'audience', 'edited_at']).where('id', '=', forAna.id).executeTakeFirstOrThrow();
+		expect(row).toEqual({ body: 'For Ana', audience: 'chosen', edited_at: null });
+		expect(await testDb.db.selectFrom('checkin_audience').select('user_id').where('checkin_id', '=', forAna.id).execute()).toEqual([{ user_id: ana.id }]);
+		expect(await feedBodies(circle, ana)).toContain('For Ana');
+	});
+
+	it('as a form: a 400 with the message next to the people, and what was typed and ticked given back', async () => {
+		const circle = await garcias();
+		const outsider = await addUser(testDb.db, 'Eve');
+		const access = await circle.accessOf(circle.sam);
+		const body = new URLSearchParams([
+			['checkinId', circle.everyone.id],
+			['mood', '3'],
+			['body', 'Only for Ana now'],
+			['audience', 'chosen'],
+			['audienceMembers', circle.ana.id],
+			['audienceMembers', outsider.id]
+		]);
+		const request = new Request('http://hearth.test/', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+		const answer = await formAction({ request }, 'edit', editCheckInSchema, ({ checkinId, ...input }) =>
+			editCheckIn(testDb.db, access, checkinId, input, T0 + 10)
+		);
+		expect(answer).toMatchObject({
+			status: 400,
+			data: {
+				action: 'edit',
+				errors: { audienceMembers: AUDIENCE_NOT_IN_CIRCLE },
+				values: { body: 'Only for Ana now', audience: 'chosen', audienceMembers: `${circle.ana.id} ${outsider.id}` }
+			}
+		});
+		expect(await feedBodies(circle, circle.ben)).toEqual(['For everyone']);
+	});
+
+	it('after the edit window the words stay as they are, but who sees it is the author’s to change, live, at any time', async () => {
+		const circle = await circleOf(testDb.db, ['Sam', 'Ana', 'Ben']);
+		const [, sam, ana, ben] = circle.people;
+		const samAccess = await circle.accessOf(sam);
+		const posted = await postCheckIn(testDb.db, samAccess, words('Shared by mistake'), T0);
+		const later = T0 + EDIT_WINDOW_MS + 60 * 60_000;
+		expect(await refusalOf(editCheckIn(testDb.db, samAccess, posted.id, { ...words('Shared by mistake'), audience: 'self' }, later))).toMatchObject({
+			reason: 'invalid'
+		});
+		const start = await latestCircleEventSeq(testDb.db, circle.circleId);
+		const benSocket = await server.signedIn(testDb.db, ben);
+		await sync(benSocket, circle.circleId, start);
+		const benSees = collect(benSocket);
+
+		const { checkin } = await changeCheckInAudience(testDb.db, samAccess, posted.id, { audience: 'chosen', audienceMembers: [ana.id] }, later);
+		expect(checkin).toMatchObject({ body: 'Shared by mistake', editedAt: null, audience: { kind: 'chosen', members: [ana.id] } });
+		await eventually(() => expect(benSees).toEqual([expect.objectContaining({ seq: start + 1, type: 'checkin.hidden' })]));
+		expect(await feedBodies(circle, ben)).toEqual([]);
+		expect(await feedBodies(circle, ana)).toEqual(['Shared by mistake']);
+		// The same choice again writes nothing.
+		await changeCheckInAudience(testDb.db, samAccess, posted.id, { audience: 'chosen', audienceMembers: [ana.id, sam.id] }, later + 1);
+		expect(await latestCircleEventSeq(testDb.db, circle.circleId)).toBe(start + 1);
+
+		await changeCheckInAudience(testDb.db, samAccess, posted.id, { audience: 'circle' }, later + 2);
+		await eventually(() =>
+			expect(benSees.at(-1)).toMatchObject({ seq: start + 2, type: 'checkin.edited', payload: { checkin: { body: 'Shared by mistake' } } })
+		);
+		expect(await feedBodies(circle, ben)).toEqual(['Shared by mistake']);
+		const row = await testDb.db.selectFrom('checkins').select(['body', 'edited_at']).where('id', '=', posted.id).executeTakeFirstOrThrow();
+		expect(row).toEqual({ body: 'Shared by mistake', edited_at: null });
+	});
+
+	it('only its author changes who sees it; the same refusals as posting; not one not shared, nor one removed', async () => {
+		const circle = await garcias();
+		const { sam, ana, ben, maria, everyone, journal, forAna, circleId } = circle;
+		const outsider = await addUser(testDb.db, 'Eve');
+		const samAccess = await circle.accessOf(sam);
+		const before = await latestCircleEventSeq(testDb.db, circleId);
+		expect(await refusalOf(changeCheckInAudience(testDb.db, await circle.accessOf(maria), everyone.id, { audience: 'self' }))).toMatchObject({
+			reason: 'forbidden'
+		});
+		// Someone it is not shared with cannot even tell it is there.
+		expect(await refusalOf(changeCheckInAudience(testDb.db, await circle.accessOf(ben), journal.id, { audience: 'circle' }))).toMatchObject({
+			reason: 'not-found'
+		});
+		expect(await refusalOf(changeCheckInAudience(testDb.db, await circle.accessOf(ana), forAna.id, { audience: 'circle' }))).toMatchObject({
+			reason: 'forbidden'
+		});
+		expect(await refusalOf(changeCheckInAudience(testDb.db, samAccess, forAna.id, { audience: 'chosen', audienceMembers: [outsider.id] }))).toMatchObject({
+			reason: 'invalid',
+			field: 'audienceMembers',
+			message: AUDIENCE_NOT_IN_CIRCLE
+		});
+		expect(await refusalOf(changeCheckInAudience(testDb.db, samAccess, forAna.id, { audience: 'chosen', audienceMembers: [] }))).toMatchObject({
+			reason: 'invalid',
+			field: 'audienceMembers',
+			message: EMPTY_AUDIENCE
+		});
+		expect(await latestCircleEventSeq(testDb.db, circleId)).toBe(before);
+		await removeCheckIn(testDb.db, samAccess, everyone.id);
+		expect(await refusalOf(changeCheckInAudience(testDb.db, samAccess, everyone.id, { audience: 'self' }))).toMatchObject({ reason: 'not-found' });
+		// The form says which choice is missing.
+		expect(parseForm(checkInAudienceSchema, formOf({ checkinId: forAna.id }))).toMatchObject({
+			ok: false,
+			errors: { audience: 'Please choose who can see this.' }
+		});
+	});
+
+	it('narrowed, the unread counts and "last activity" of those left out go back; widened, they come again', async () => {
+		const circle = await garcias();
+		const { sam, ana, ben } = circle;
+		const count = async (reader: SessionUser) => (await countUnread(testDb.committed, reader.id)).find((c) => c.circleId === circle.circleId)!.count;
+		const lastActivity = async (reader: SessionUser) => (await listMyCircles(testDb.db, reader)).find((c) => c.id === circle.circleId)!.lastActivityAt;
+		const [anaBefore, benBefore] = [await count(ana), await count(ben)];
+		const benLastBefore = await lastActivity(ben);
+		const later = T0 + 60_000;
+		const samAccess = await circle.accessOf(sam);
+		const posted = await postCheckIn(testDb.db, samAccess, words('Can someone call me?'), later);
+		// Ana answers it: a reply counts as new for Ben too.
+		await postReply(testDb.db, await circle.accessOf(ana), posted.id, 'Calling now', later + 1);
+		expect(await count(ben)).toBe(benBefore + 2);
+		expect(await lastActivity(ben)).toBe(later + 1);
+
+		await editCheckIn(testDb.db, samAccess, posted.id, { ...words('Can someone call me?'), audience: 'chosen', audienceMembers: [ana.id] }, later + 2);
+		expect(await count(ben)).toBe(benBefore);
+		expect(await lastActivity(ben)).toBe(benLastBefore);
+		expect(await count(ana)).toBe(anaBefore + 1); // Sam's check-in; her own reply never counted
+
+		await editCheckIn(testDb.db, samAccess, posted.id, { ...words('Can someone call me?'), audience: 'circle' }, later + 3);
+		expect(await count(ben)).toBe(benBefore + 2);
+		expect(await lastActivity(ben)).toBe(later + 3);
 	});
 });
 
@@ -316,6 +474,55 @@ describe('live events and catch-up', () => {
 			expect(reply.ok).toBe(true);
 			if (reply.ok) expect(bodiesIn(reply.events)).toEqual(expected);
 		}
+	});
+
+	it('a page away while a check-in was narrowed, then widened, catches up: off the page, then back, with no gap and no words while hidden', async () => {
+		const circle = await circleOf(testDb.db, ['Sam', 'Ana', 'Ben']);
+		const [, sam, ana, ben] = circle.people;
+		const samAccess = await circle.accessOf(sam);
+		const posted = await postCheckIn(testDb.db, samAccess, words('How is everyone?'));
+		const loadedAt = await latestCircleEventSeq(testDb.db, circle.circleId);
+		// Ben's page as it was loaded, live, then away (the tab asleep, the train in a tunnel).
+		let benFeed = feedFromPage(await listCheckIns(testDb.db, await circle.accessOf(ben)), loadedAt);
+		expect(benFeed.items.map((c) => c.body)).toEqual(['How is everyone?']);
+		const away = await server.signedIn(testDb.db, ben);
+		expect((await sync(away, circle.circleId, loadedAt)).ok).toBe(true);
+		away.disconnect();
+
+		// Meanwhile Sam narrows it to Ana, Ana answers it, and Sam posts another for everyone.
+		await editCheckIn(testDb.db, samAccess, posted.id, { ...words('How is everyone? (just you, Ana)'), audience: 'chosen', audienceMembers: [ana.id] });
+		await postReply(testDb.db, await circle.accessOf(ana), posted.id, 'I’m okay, thank you');
+		await postCheckIn(testDb.db, samAccess, words('Dinner on Sunday'));
+		const back = await server.signedIn(testDb.db, ben);
+		const reply = await sync(back, circle.circleId, loadedAt);
+		if (!reply.ok) throw new Error('catch-up refused');
+		expect(reply.complete).toBe(true);
+		expect(reply.events.map((e) => e.seq)).toEqual([loadedAt + 1, loadedAt + 2, loadedAt + 3]);
+		expect(bodiesIn(reply.events)).toEqual([`hidden:${loadedAt + 1}`, `hidden:${loadedAt + 2}`, `Dinner on Sunday:${loadedAt + 3}`]);
+		expect(JSON.stringify(reply.events.slice(0, 2))).not.toMatch(/just you|okay|Ana|mood/);
+		benFeed = applyCheckInEvents(benFeed, reply.events);
+		expect(benFeed.items.map((c) => c.body)).toEqual(['Dinner on Sunday']);
+		// Ana, away too, gets all of it.
+		const anaSocket = await server.signedIn(testDb.db, ana);
+		const anaReply = await sync(anaSocket, circle.circleId, loadedAt);
+		expect(anaReply.ok && bodiesIn(anaReply.events)).toEqual([
+			`How is everyone? (just you, Ana):${loadedAt + 1}`,
+			`How is everyone? (just you, Ana):${loadedAt + 2}`,
+			`Dinner on Sunday:${loadedAt + 3}`
+		]);
+
+		// Away again; widened back to everyone: the catch-up brings it back, Ana's reply with it.
+		back.disconnect();
+		await editCheckIn(testDb.db, samAccess, posted.id, { ...words('How is everyone?'), audience: 'circle' });
+		const again = await server.signedIn(testDb.db, ben);
+		const widened = await sync(again, circle.circleId, loadedAt + 3);
+		if (!widened.ok) throw new Error('catch-up refused');
+		expect(widened.events).toEqual([expect.objectContaining({ seq: loadedAt + 4, type: 'checkin.edited' })]);
+		benFeed = applyCheckInEvents(benFeed, widened.events);
+		expect(benFeed.items.map((c) => [c.body, c.replies.map((r) => r.body)])).toEqual([
+			['Dinner on Sunday', []],
+			['How is everyone?', ['I’m okay, thank you']]
+		]);
 	});
 
 	it('narrowing later takes it off the pages of those left out, live and on catch-up; widening brings it back', async () => {

@@ -87,6 +87,46 @@ describe('the counts in the browser', () => {
 		expect(unread.countOf('a')).toBe(3);
 	});
 
+	it('ask again when who sees a check-in changed: narrowed (its stand-in, once per check-in) or widened (someone’s edit)', () => {
+		const hidden = (circleId: string, seq: number, checkinId: string) =>
+			({ circleId, seq, type: 'checkin.hidden', actorId: null, payload: { checkinId }, createdAt: 0 }) as CircleEvent;
+		const edited = (circleId: string, seq: number, checkinId: string, actorId: string) =>
+			({ circleId, seq, type: 'checkin.edited', actorId, payload: { checkin: { id: checkinId } }, createdAt: 0 }) as CircleEvent;
+		const asksAfterAWhile = (socket: FakeSocket) => {
+			vi.advanceTimersByTime(1000);
+			return socket.asked.length;
+		};
+		const { socket, unread } = start([circle('a', 1, 10), circle('b', 0, 20)]);
+		socket.send('circle:event', event('a', 11)); // a check-in for everyone
+		expect(unread.countOf('a')).toBe(2);
+		// Narrowed, it comes as its stand-in: what still counts is the server's to say.
+		socket.send('circle:event', hidden('a', 12, 'x'));
+		expect(unread.countOf('a')).toBe(2);
+		expect(asksAfterAWhile(socket)).toBe(1);
+		socket.answer([circle('a', 1, 12), circle('b', 0, 20)]);
+		expect(unread.countOf('a')).toBe(1);
+		// More stand-ins for it (responses to it) change nothing; nor one where nothing counts.
+		socket.send('circle:event', hidden('a', 13, 'x'));
+		socket.send('circle:event', hidden('b', 21, 'y'));
+		expect(asksAfterAWhile(socket)).toBe(0);
+		// Widened (someone else's edit): its posting may count again.
+		socket.send('circle:event', edited('b', 22, 'y', OTHER));
+		expect(asksAfterAWhile(socket)).toBe(1);
+		socket.answer([circle('a', 1, 13), circle('b', 1, 22)]);
+		expect(unread.countOf('b')).toBe(1);
+		// My own edits change nothing of mine; narrowed again, its stand-in is news again.
+		socket.send('circle:event', edited('a', 14, 'z', ME));
+		expect(asksAfterAWhile(socket)).toBe(0);
+		socket.send('circle:event', hidden('b', 23, 'y'));
+		expect(asksAfterAWhile(socket)).toBe(1);
+		socket.answer([circle('a', 1, 14), circle('b', 0, 23)]);
+		expect(unread.total).toBe(1);
+		// Already read: nothing after it counts, so nothing to ask.
+		unread.markRead('a', 15);
+		socket.send('circle:event', hidden('a', 15, 'w'));
+		expect(asksAfterAWhile(socket)).toBe(0);
+	});
+
 	it('clear when read here or on another device; a read of only part recounts', () => {
 		const { socket, unread } = start([circle('a', 3, 10), circle('b', 2, 20)]);
 		unread.markRead('a', 10);

@@ -38,7 +38,8 @@ const LEASE_MS = 30_000;
 const LEASE_WAIT_MS = 250;
 
 export const NOT_SENT_GONE = 'You’re no longer in this circle (or it was deleted), so it wasn’t sent.';
-export const REPLY_NOT_SENT_GONE = 'The check-in it answers was removed, or you’re no longer in this circle, so it wasn’t sent.';
+export const REPLY_NOT_SENT_GONE =
+	'The check-in it answers was removed or is no longer shared with you, or you’re no longer in this circle, so it wasn’t sent.';
 const NOT_SENT = 'Hearth couldn’t take it, so it wasn’t sent.';
 
 /** The words of the server's answer that say why it refused. */

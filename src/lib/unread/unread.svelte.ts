@@ -6,10 +6,14 @@
 // events newer than that are added here, each once (by its number), and only those the one rule
 // ($lib/unread.ts) calls new. Events that arrive while a count is on its way wait for it. Reading
 // a circle, here or on another device (`circle:read`), clears it.
+//
+// Who sees a check-in can change after it counted (issue 20): narrowed, its posting and replies no
+// longer count for those left out (they get a `checkin.hidden` stand-in); widened by an edit, they
+// count again. Which of its events those were only the server knows, so either asks it again.
 import { getContext, setContext } from 'svelte';
 import { SvelteMap } from 'svelte/reactivity';
 import type { Socket } from 'socket.io-client';
-import type { CircleEvent, ClientToServerEvents, ServerToClientEvents } from '$lib/realtime/events';
+import { isCheckInEvent, type CircleEvent, type ClientToServerEvents, type ServerToClientEvents } from '$lib/realtime/events';
 import { countsAsNew, UNREAD_CAP, type UnreadCount } from '$lib/unread';
 import { ReadMarks } from './read-marks';
 
@@ -46,6 +50,9 @@ export class Unread {
 	readonly #marks: ReadMarks;
 	/** What arrived (events, reads elsewhere) while a count was on its way: applied over it. */
 	#waiting: Array<() => void> | null = null;
+	/** Check-ins of each circle that came as stand-ins (not shared with this person), by circle id. */
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
+	readonly #hidden = new Map<string, Set<string>>();
 	/** How far this page has read each circle: a count read before the mark went through is not the truth. */
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	readonly #readHere = new Map<string, number>();
@@ -58,7 +65,11 @@ export class Unread {
 		this.#socket = socket;
 		this.#userId = userId;
 		this.#marks = new ReadMarks({ send: (circleId, seq) => socket.emit('circle:read', { circleId, seq }, () => {}) });
-		const onConnect = () => this.recount();
+		const onConnect = () => {
+			// What came while away is not known here: a stand-in after it is news again.
+			this.#hidden.clear();
+			this.recount();
+		};
 		const onEvent = (event: CircleEvent) => this.#receive(event);
 		const onRead = ({ circleId, seq }: { circleId: string; seq: number }) => {
 			if (this.#waiting) this.#waiting.push(() => this.#readUpTo(circleId, seq));
@@ -66,6 +77,7 @@ export class Unread {
 		};
 		const onGone = ({ circleId }: { circleId: string }) => {
 			this.#circles.delete(circleId);
+			this.#hidden.delete(circleId);
 			this.#readHere.delete(circleId);
 			this.counts.delete(circleId);
 			this.#marks.forget(circleId);
@@ -161,8 +173,30 @@ export class Unread {
 		circle.after.add(event.seq);
 		while (circle.after.delete(circle.base + 1)) circle.base++;
 		circle.newest = Math.max(circle.newest, event.seq);
-		if (event.seq <= circle.read || !countsAsNew(event, this.#userId)) return;
+		if (event.seq <= circle.read) return;
+		if (this.#audienceMayHaveChanged(event)) return this.#recountSoon();
+		if (!countsAsNew(event, this.#userId)) return;
 		this.counts.set(event.circleId, Math.min(UNREAD_CAP + 1, (this.counts.get(event.circleId) ?? 0) + 1));
+	}
+
+	/**
+	 * True when this event may change what already counts (see the top): the first stand-in for a
+	 * check-in while something counts (it may be one that counted, now narrowed), or someone's edit
+	 * (it may have widened one). Further stand-ins for the same check-in change nothing.
+	 */
+	#audienceMayHaveChanged(event: CircleEvent): boolean {
+		let hidden = this.#hidden.get(event.circleId);
+		if (event.type === 'checkin.hidden') {
+			if (hidden?.has(event.payload.checkinId)) return false;
+			// eslint-disable-next-line svelte/prefer-svelte-reactivity
+			if (!hidden) this.#hidden.set(event.circleId, (hidden = new Set()));
+			hidden.add(event.payload.checkinId);
+			return (this.counts.get(event.circleId) ?? 0) > 0;
+		}
+		if (!isCheckInEvent(event)) return false;
+		// Shared with this person again: a later stand-in for it is news again.
+		hidden?.delete(event.payload.checkin.id);
+		return event.type === 'checkin.edited' && event.actorId !== this.#userId;
 	}
 
 	#readUpTo(circleId: string, seq: number): void {

@@ -65,6 +65,13 @@ export const postCheckInSchema = v.object({ ...checkInEntries, clientKey: client
 
 export const editCheckInSchema = v.object({ checkinId: field(), ...checkInEntries });
 
+/** Who sees a check-in, changed by its author at any time (checkins.ts changeCheckInAudience). */
+export const checkInAudienceSchema = v.object({
+	checkinId: field(),
+	audience: choice(AUDIENCE_CHOICES, 'Please choose who can see this.'),
+	audienceMembers: checkInEntries.audienceMembers
+});
+
 /** Removing a check-in: which one. */
 export const checkInIdSchema = v.object({ checkinId: field() });
 

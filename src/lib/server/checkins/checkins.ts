@@ -9,7 +9,7 @@ import { lockCircleFor, requireCan, type CircleAccess } from '$lib/server/circle
 import { forbidden, invalid, notFound } from '$lib/server/refusal';
 import { appendCircleEvent } from '$lib/server/circles/events';
 import { publishCircleEvents } from '$lib/server/realtime/publish';
-import { EDIT_WINDOW_MS, FEED_PAGE_SIZE, REACTIONS, type CheckInView, type Need, type ReactionKind, type ReplyView } from '$lib/checkins';
+import { EDIT_WINDOW_MS, FEED_PAGE_SIZE, REACTIONS, type AudienceKind, type CheckInView, type Need, type ReactionKind, type ReplyView } from '$lib/checkins';
 import type { CheckInEventType } from '$lib/realtime/events';
 import { UNKNOWN_REACTION, type CheckInInput } from './checkin-forms';
 import { earlierPost, forgetWords, keepPostKey, wordsHash } from './post-keys';
@@ -269,6 +269,37 @@ export async function editCheckIn(
 		return recordChange(trx, member, checkinId, 'checkin.edited', now);
 	});
 	publishCircleEvents([change.event]);
+	return { checkin: change.checkin };
+}
+
+/**
+ * The author changes who sees their check-in, at any time (issue 20): its words are theirs to
+ * change for 15 minutes after posting (editCheckIn), what they share is theirs to decide always.
+ * Narrowed, its event's stand-in takes it off the pages of those left out (realtime/publish.ts);
+ * widened, the event brings it to those let in. The same choice again changes nothing.
+ */
+export async function changeCheckInAudience(
+	db: Database,
+	access: CircleAccess,
+	checkinId: string,
+	input: { audience: AudienceKind; audienceMembers?: string[] },
+	now = Date.now()
+): Promise<{ checkin: CheckInView }> {
+	requireCan(access, 'postCheckIn');
+	const change = await db.transaction().execute(async (trx) => {
+		const member = await lockCircleFor(trx, access, 'postCheckIn');
+		const row = await requireStandingCheckIn(trx, member, checkinId);
+		if (row.author_id !== member.userId) throw forbidden('Only the person who wrote a check-in chooses who sees it.');
+		const audience = await resolveAudience(trx, member, { audience: input.audience, audienceMembers: input.audienceMembers ?? [] });
+		const before = (await loadAudiences(trx, [row])).get(checkinId)!;
+		if (before.kind === audience.kind && before.members.join(' ') === audience.members.join(' ')) {
+			return { event: null, checkin: (await loadCheckInViews(trx, [checkinId]))[0]! };
+		}
+		await writeAudience(trx, member.circle.id, checkinId, audience, true);
+		// Its words are as they were: an edit of who sees it, not of what it says (edited_at stays).
+		return recordChange(trx, member, checkinId, 'checkin.edited', now);
+	});
+	if (change.event) publishCircleEvents([change.event]);
 	return { checkin: change.checkin };
 }
 

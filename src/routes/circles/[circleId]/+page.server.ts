@@ -4,6 +4,7 @@ import { circleAccess } from '$lib/server/http/guards';
 import { formAction, orError } from '$lib/server/http/respond';
 import { loadCircleHome } from '$lib/server/circles/home';
 import {
+	checkInAudienceSchema,
 	checkInIdSchema,
 	editCheckInSchema,
 	editReplySchema,
@@ -12,7 +13,16 @@ import {
 	reactionSchema,
 	replyIdSchema
 } from '$lib/server/checkins/checkin-forms';
-import { editCheckIn, editReply, postCheckIn, postReply, removeCheckIn, removeReply, toggleReaction } from '$lib/server/checkins/checkins';
+import {
+	changeCheckInAudience,
+	editCheckIn,
+	editReply,
+	postCheckIn,
+	postReply,
+	removeCheckIn,
+	removeReply,
+	toggleReaction
+} from '$lib/server/checkins/checkins';
 import { logPositionFor } from '$lib/server/realtime/log-position';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -51,6 +61,12 @@ export const actions: Actions = {
 	edit: async (event) => {
 		const access = await circleAccess(event, 'postCheckIn');
 		return formAction(event, 'edit', editCheckInSchema, ({ checkinId, ...input }) => editCheckIn(getDb(), access, checkinId, input));
+	},
+
+	// Who sees it, at any time (the words only within the edit window: `edit`).
+	audience: async (event) => {
+		const access = await circleAccess(event, 'postCheckIn');
+		return formAction(event, 'audience', checkInAudienceSchema, ({ checkinId, ...input }) => changeCheckInAudience(getDb(), access, checkinId, input));
 	},
 
 	remove: async (event) => {
