@@ -283,6 +283,62 @@ test('proposing lands on the new agreement even when its own live event arrives 
 	await expect(statusLine(page)).toHaveText('Waiting for answers: 0 of 2 agreed');
 });
 
+test('a revision written while another arrives live is refused with the words kept, then builds on the newer one: it never replaces theirs unseen', async ({
+	page,
+	browser,
+	baseURL
+}) => {
+	const { circleId, members } = await circleWith(page, baseURL!, ['Bea']);
+	const [bea] = members as [TestUser];
+	const agreementId = await proposeAgreement(page, circleId, { title: 'Phone calls at night', category: 'Communication', body: 'No phone calls after 10 pm.' });
+	const agreementPath = `/circles/${circleId}/agreements/${agreementId}`;
+	const b = await openSecondBrowser(browser, baseURL!);
+	try {
+		await openAs(b.page, bea, `${agreementPath}/revise`);
+		await gotoHydrated(page, `${agreementPath}/revise`);
+		await expect(liveStatus(page)).toHaveText(LIVE);
+		await markWindow(page);
+
+		// Maria starts writing her revision…
+		const mariasBody = 'MARIA: no phone calls after 9 pm.';
+		const mariasReason = 'Earlier is kinder for everyone.';
+		await agreementFields.body(page).fill(mariasBody);
+		await agreementFields.reason(page).fill(mariasReason);
+
+		// …while Bea proposes hers, which reaches Maria's page live.
+		const beasBody = 'BEA: no phone calls after 11 pm.';
+		const arrived = page.waitForResponse((response) => response.url().includes(`${agreementPath}/revise/__data.json`));
+		await agreementFields.body(b.page).fill(beasBody);
+		await b.page.getByRole('button', { name: 'Propose version 2' }).click();
+		await expectPathname(b.page, agreementPath);
+		await expect(b.page.getByRole('heading', { level: 2, name: 'Waiting for answers: Version 2' })).toBeVisible();
+		await arrived;
+
+		// Maria proposes hers: refused, next to the form, saying who; her words stay; Bea's stays waiting.
+		const form = page.locator('form').filter({ has: agreementFields.body(page) });
+		await page.getByRole('button', { name: /^Propose version/ }).click();
+		await expect(form.getByRole('alert')).toContainText('While you were writing, version 2 was proposed.');
+		await expectPathname(page, `${agreementPath}/revise`);
+		await expect(agreementFields.body(page)).toHaveValue(mariasBody);
+		await expect(agreementFields.reason(page)).toHaveValue(mariasReason);
+		await reloadHydrated(b.page);
+		await expect(b.page.getByRole('region', { name: 'Waiting for answers: Version 2' }).getByText(beasBody)).toBeVisible();
+		await expectNoAxeViolations(page);
+
+		// Having been told, Maria may propose hers after Bea's on purpose: it becomes version 3.
+		await page.getByRole('button', { name: 'Propose version 3' }).click();
+		await expectPathname(page, agreementPath);
+		const open = page.getByRole('region', { name: 'Waiting for answers: Version 3' });
+		await expect(open.getByText(mariasBody)).toBeVisible();
+		await expect(history(page).getByRole('heading', { level: 3 })).toHaveText(['Version 3', 'Version 2', 'Version 1 (the first proposal)']);
+		await expect(historyEntry(page, 'Version 2')).toContainText('Replaced by a newer proposal.');
+		expect(await windowStillMarked(page), 'nobody reloaded').toBe(true);
+		expect(b.trouble).toEqual([]);
+	} finally {
+		await b.context.close();
+	}
+});
+
 test('bad input on the new page says what to fix next to each field, keeps the words, and stores nothing', async ({ page, baseURL }) => {
 	const owner = uniqueUser({ displayName: 'Maria' });
 	await signUp(page, owner);
