@@ -452,17 +452,19 @@ export async function listCheckIns(db: Database, access: CircleAccess, options: 
 	return loadFeedPage(db, access, options);
 }
 
-/** listCheckIns as part of a page whose loader has checked `access` already (circles/home.ts). */
-// The feed's first page, what every opening of a circle reads: built once (db/prepared.ts).
-const newestInFeed = prepared((db, circleId: string, readerId: string, limit: number) =>
-	checkInRows(db)
+/** A circle's check-ins this reader may see, newest first: the feed's query, before its page. */
+function feedInOrder(db: Reader, circleId: string, readerId: string) {
+	return checkInRows(db)
 		.where('checkins.circle_id', '=', circleId)
 		.where(visibleTo(readerId))
 		.orderBy('checkins.created_at', 'desc')
-		.orderBy('checkins.id', 'desc')
-		.limit(limit)
-);
+		.orderBy('checkins.id', 'desc');
+}
 
+// The feed's first page, what every opening of a circle reads: built once (db/prepared.ts).
+const newestInFeed = prepared((db, circleId: string, readerId: string, limit: number) => feedInOrder(db, circleId, readerId).limit(limit));
+
+/** listCheckIns as part of a page whose loader has checked `access` already (circles/home.ts). */
 export async function loadFeedPage(db: Database, access: CircleAccess, options: FeedOptions = {}): Promise<FeedPage> {
 	const limit = Math.min(options.limit ?? FEED_PAGE_SIZE, 100);
 	const after = decodeCursor(options.cursor);
@@ -470,18 +472,14 @@ export async function loadFeedPage(db: Database, access: CircleAccess, options: 
 	let rows: CheckInRow[];
 	if (!options.authorId && !after) rows = await newestInFeed(db, access.circle.id, access.userId, limit + 1);
 	else {
-		let query = checkInRows(db).where('checkins.circle_id', '=', access.circle.id).where(visibleTo(access.userId));
+		let query = feedInOrder(db, access.circle.id, access.userId);
 		if (options.authorId) query = query.where('checkins.author_id', '=', options.authorId);
 		if (after) {
 			query = query.where((eb) =>
 				eb.or([eb('checkins.created_at', '<', after.createdAt), eb.and([eb('checkins.created_at', '=', after.createdAt), eb('checkins.id', '<', after.id)])])
 			);
 		}
-		rows = await query
-			.orderBy('checkins.created_at', 'desc')
-			.orderBy('checkins.id', 'desc')
-			.limit(limit + 1)
-			.execute();
+		rows = await query.limit(limit + 1).execute();
 	}
 	const page = rows.slice(0, limit);
 	const last = page[page.length - 1];

@@ -60,8 +60,10 @@ export interface MarkReadOptions {
 	now?: number;
 }
 
-async function nothingToMark(committed: Database, circleId: string, userId: string, target: number): Promise<boolean> {
-	const row = await committed
+// Asked by every opening of a circle's home (db/prepared.ts): where the member has read to, and
+// whether a push notice waits to be cleared.
+const positionAndNotice = prepared((db, circleId: string, userId: string) =>
+	db
 		.selectFrom('read_positions as r')
 		.select((eb) => [
 			'r.read_seq',
@@ -71,7 +73,10 @@ async function nothingToMark(committed: Database, circleId: string, userId: stri
 		])
 		.where('r.circle_id', '=', circleId)
 		.where('r.user_id', '=', userId)
-		.executeTakeFirst();
+);
+
+async function nothingToMark(committed: Database, circleId: string, userId: string, target: number): Promise<boolean> {
+	const [row] = await positionAndNotice(committed, circleId, userId);
 	return row !== undefined && Number(row.read_seq) >= target && !row.notice;
 }
 
