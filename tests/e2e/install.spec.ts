@@ -171,7 +171,11 @@ test('after a circle’s pages were opened, Cache Storage holds only the allow-l
 	await page.goto(`/circles/${circleId}/members`);
 	await expect(page.getByRole('heading', { level: 1, name: 'You’re offline' })).toBeVisible();
 	await expect(page.getByText(name)).toHaveCount(0);
+	// Back online, the offline page reloads itself into the circle's page. Waiting for it matters:
+	// a context closed while that navigation was in flight hung teardown past the timeout, twice in CI.
 	await page.context().setOffline(false);
+	await expect(page.getByRole('heading', { level: 1, name: 'Members' })).toBeVisible();
+	await waitForHydration(page);
 });
 
 test('a new version waits until the person chooses Reload; then it takes over and the old caches go', async ({ page }) => {
