@@ -7,6 +7,10 @@
 // The worker is web-push's own generateRequestDetails, run as plain CommonJS with `eval` (as the
 // SQLite checkpoint worker is), so the build needs no separate worker file. If the worker cannot
 // start or dies, pushes are encrypted on the event loop instead (said once): slower, never lost.
+//
+// A push may wait a few milliseconds; a request should not. On Linux the worker lowers its own
+// thread's priority (nice 10, by its thread id from /proc/thread-self), so when every core is busy
+// the event loop and the sockets come first. Elsewhere it runs at the process's priority.
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import webPush from 'web-push';
@@ -29,6 +33,10 @@ export interface EncryptInput {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const webPush = require(workerData.webPush);
+try {
+	const thread = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+	require('node:os').setPriority(thread, 10);
+} catch {}
 parentPort.on('message', ({ id, endpoint, p256dh, auth, payload, options }) => {
 	try {
 		const details = webPush.generateRequestDetails({ endpoint, keys: { p256dh, auth } }, payload, options);
