@@ -2,9 +2,9 @@
 // database, starts the production server, and measures the circle home, its data and /help the
 // way `npm run bench` does (requests per second at concurrency 8, and the home's HTML size), and
 // the server's CPU time per request.
-// `node bench/page-probe.js [--profile] [--seconds 4] [--only home|homeData] [--sql-trace] [--dir /tmp/hearth-page-probe]`
+// `node bench/page-probe.js [--profile] [--seconds 4] [--only home|homeData] [--sql-trace] [--save] [--dir /tmp/hearth-page-probe]`
 // The figures that count are `npm run bench`'s: this is for trying one change after another.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ import { fixedConcurrency, get } from './load.js';
 const { values } = parseArgs({
 	options: {
 		profile: { type: 'boolean', default: false },
+		save: { type: 'boolean', default: false },
 		seconds: { type: 'string', default: '4' },
 		dir: { type: 'string', default: '/tmp/hearth-page-probe' },
 		only: { type: 'string' },
@@ -50,6 +51,8 @@ try {
 		if (values.only && name !== values.only && name !== 'help') continue;
 		const first = await get(url, headers);
 		if (first.status !== 200) throw new Error(`${url}: ${first.status}`);
+		// What was answered, to read what the bytes are (home.html, homeData.html, help.html).
+		if (values.save) writeFileSync(path.join(dir, `${name}.html`), first.text);
 		await fixedConcurrency({ url, headers, concurrency: 4, seconds: 1 });
 		// The server's own CPU per request as well: on a shared machine whose speed drifts from one
 		// minute to the next, it moves far less than requests per second do.

@@ -217,15 +217,21 @@ export function checkInBy(page: Page, text: string): Locator {
 }
 
 /**
- * The circle home's check-in form (the region "Check in"), opened by its "Check in" button first
- * when it is closed. Works with and without JavaScript (the form is in a <details>).
+ * The circle home's check-in form (the region "Check in"), opened by its "Check in" control first
+ * when it is closed. Works with and without JavaScript (a button that opens it in place, or a link
+ * to the page with ?compose, which the server sends open).
  */
 export async function openCheckInForm(page: Page): Promise<Locator> {
 	const region = page.getByRole('region', { name: 'Check in' });
-	const disclosure = region.locator('details.compose-disclosure');
-	if ((await disclosure.getAttribute('open')) === null) await region.locator('summary').click();
-	await expect(disclosure).toHaveAttribute('open', '');
+	const form = region.locator('form[action$="?/post"]');
+	if ((await form.count()) === 0) await composeControl(page).click();
+	await expect(form).toBeVisible();
 	return region;
+}
+
+/** "Check in", which opens the check-in form: a button with JavaScript, a link without. */
+export function composeControl(page: Page): Locator {
+	return page.getByRole('region', { name: 'Check in' }).locator('.compose-open');
 }
 
 /** Posts a check-in from the circle home's form and waits for it in the feed. */

@@ -52,7 +52,7 @@ async function shownFeed(page: Page): Promise<{ items: Shown[]; loadOlder: boole
 			const reactions: Record<string, number> = {};
 			for (const kind of kinds) {
 				// The button shows its emoji and, once anyone has chosen it, how many.
-				const count = article.querySelector(`button.reaction[value="${kind}"]`)?.textContent ?? '';
+				const count = article.querySelector(`.reactions button[value="${kind}"]`)?.textContent ?? '';
 				reactions[kind] = Number(/\d+/.exec(count)?.[0] ?? 0);
 			}
 			return {

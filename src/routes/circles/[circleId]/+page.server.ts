@@ -24,6 +24,7 @@ import {
 	toggleReaction
 } from '$lib/server/checkins/checkins';
 import { logPositionFor } from '$lib/server/realtime/log-position';
+import { packFeedPage } from '$lib/checkin-wire';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -47,7 +48,14 @@ export const load: PageServerLoad = async (event) => {
 	// form makes its own for every post. One for all reply forms: a page without JavaScript sends
 	// one form and is then replaced by the answer, which brings new keys.
 	const postKeys = { checkIn: crypto.randomUUID(), reply: crypto.randomUUID() };
-	return { ...home, live, olderPage: event.url.searchParams.has('before'), postKeys, lastVisitSeenAt: lastVisit.seenAt };
+	return {
+		...home,
+		feed: packFeedPage(circleId, home.feed),
+		live,
+		olderPage: event.url.searchParams.has('before'),
+		postKeys,
+		lastVisitSeenAt: lastVisit.seenAt
+	};
 };
 
 // Each failure keeps the check-in's or reply's id among its values (checkinId, replyId), so the

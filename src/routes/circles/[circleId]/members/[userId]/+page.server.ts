@@ -6,6 +6,7 @@ import { listCheckIns, moodTrend } from '$lib/server/checkins/checkins';
 import { listMilestones } from '$lib/server/milestones/milestones';
 import { listRecoverySummaries } from '$lib/server/milestones/recovery';
 import { logPositionFor } from '$lib/server/realtime/log-position';
+import { packFeedPage } from '$lib/checkin-wire';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -37,7 +38,7 @@ export const load: PageServerLoad = async (event) => {
 		trend,
 		recovery: recovery.find((summary) => summary.person.id === userId) ?? null,
 		milestones,
-		feed,
+		feed: packFeedPage(circleId, feed),
 		// A reply's key for a page without JavaScript (see the circle page's load).
 		replyKey: crypto.randomUUID()
 	};
