@@ -836,7 +836,7 @@ async function pageSpeed(target, server, page, options) {
  * server), and the benchmark measured that lighter page for a day without noticing.
  */
 function checkInsShownOnHome(homeHtml, feedJson) {
-	const shown = (homeHtml.match(/<article[^>]*data-checkin-id="/g) ?? []).length;
+	const shown = (homeHtml.match(/<article[^>]*aria-labelledby="by-/g) ?? []).length;
 	const expected = JSON.parse(feedJson).checkins.length;
 	if (expected === 0 || shown !== expected) {
 		throw new Error(

@@ -21,7 +21,18 @@ import {
 	test,
 	watchForTrouble
 } from './helpers';
-import { checkInBy, circleWith, markWindow, openCheckInForm, openMore, reaction, repliesToggle, replyTo, windowStillMarked } from './circle-helpers';
+import {
+	checkInBy,
+	checkInIdOf,
+	circleWith,
+	markWindow,
+	openCheckInForm,
+	openMore,
+	reaction,
+	repliesToggle,
+	replyTo,
+	windowStillMarked
+} from './circle-helpers';
 
 /** Posts from the circle home's form with the audience chosen, and waits for it in the author's feed. */
 type Audience = 'Everyone in the circle' | 'Only me' | 'Only some people';
@@ -106,7 +117,7 @@ test('a check-in for "only me" and one for one chosen member reach exactly the r
 
 /** A check-in's card by its id (its words may change). */
 function cardOf(page: Page, checkinId: string) {
-	return page.locator(`article[data-checkin-id="${checkinId}"]`);
+	return page.locator(`article[aria-labelledby="by-${checkinId}"]`);
 }
 
 /**
@@ -149,7 +160,7 @@ test('narrowing a check-in later takes it away live from those left out, everywh
 
 	// Maria posts for the whole circle: Ben and Cara see it live; Cara answers it and sends love.
 	await postFor(page, 'Rough day, honestly', 'Everyone in the circle');
-	const rough = (await checkInBy(page, 'Rough day, honestly').getAttribute('data-checkin-id'))!;
+	const rough = await checkInIdOf(checkInBy(page, 'Rough day, honestly'));
 	const mariaPath = (await checkInBy(page, 'Rough day, honestly').getByRole('link', { name: 'Maria' }).getAttribute('href'))!;
 	await expect(cardOf(benPage, rough)).toBeVisible();
 	await expect(cardOf(caraPage, rough)).toBeVisible();
@@ -222,7 +233,7 @@ test('narrowing a check-in later takes it away live from those left out, everywh
 	const newInCircle = caraPage.getByText(`1 new in ${circleName}`, { exact: true });
 	await expect(caraPage.getByText(new RegExp(`new in ${circleName}$`))).toHaveCount(0);
 	await postFor(page, 'Thinking about Sunday', 'Everyone in the circle');
-	const sunday = (await checkInBy(page, 'Thinking about Sunday').getAttribute('data-checkin-id'))!;
+	const sunday = await checkInIdOf(checkInBy(page, 'Thinking about Sunday'));
 	await expect(newInCircle).toBeVisible();
 	// ...until Maria narrows that one to Ben, here without JavaScript: it no longer counts, live and after a reload.
 	const mariaPlain = await withoutJavaScript(browser, baseURL!, page);
@@ -292,7 +303,7 @@ test('after its words can no longer be changed, its author still chooses who see
 		await expect(liveStatus(each)).toHaveText(LIVE);
 	}
 	await postFor(page, 'Journal: shared by mistake', 'Everyone in the circle');
-	const id = (await checkInBy(page, 'Journal: shared by mistake').getAttribute('data-checkin-id'))!;
+	const id = await checkInIdOf(checkInBy(page, 'Journal: shared by mistake'));
 	await expect(cardOf(benPage, id)).toBeVisible();
 	postedAgo(id, 20);
 	await reloadHydrated(page);

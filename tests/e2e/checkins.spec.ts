@@ -21,6 +21,8 @@ import {
 } from './helpers';
 import {
 	checkInBy,
+	checkInCard,
+	checkInIdOf,
 	confirmOpener,
 	createAccountAndJoin,
 	createCircle,
@@ -203,7 +205,7 @@ test('the author edits within the window (marked edited) and removes a check-in;
 	await gotoHydrated(page, `/circles/${circleId}`);
 	await postCheckIn(page, 'Okay', 'Typo in thsi one');
 
-	const mine = page.locator(`article[data-checkin-id="${await checkInBy(page, 'Typo in thsi one').getAttribute('data-checkin-id')}"]`);
+	const mine = checkInCard(page, await checkInIdOf(checkInBy(page, 'Typo in thsi one')));
 	await (await openMore(mine)).getByRole('button', { name: 'Edit your check-in' }).click();
 	await mine.getByLabel(/A few words/).fill('Typo fixed in this one');
 	await mine.getByRole('button', { name: 'Save changes' }).click();
@@ -229,7 +231,7 @@ test('an edit form holds the words in the page itself: there to change without J
 	await signUp(page, owner);
 	const circleId = await createCircle(page, uniqueCircleName());
 	await postCheckIn(page, 'Okay', 'Slept badly, better now');
-	const id = (await checkInBy(page, 'Slept badly, better now').getAttribute('data-checkin-id'))!;
+	const id = await checkInIdOf(checkInBy(page, 'Slept badly, better now'));
 	const editPath = `/circles/${circleId}?edit=${id}#edit-${id}`;
 
 	// Without JavaScript: the words are in the form, and saving another mood keeps them.
@@ -238,7 +240,7 @@ test('an edit form holds the words in the page itself: there to change without J
 		await plain.addCookies(await page.context().cookies());
 		const noScript = await plain.newPage();
 		await noScript.goto(editPath);
-		const card = noScript.locator(`article[data-checkin-id="${id}"]`);
+		const card = checkInCard(noScript, id);
 		await expect(card.getByLabel(/A few words/)).toHaveValue('Slept badly, better now');
 		await card.getByText('Good', { exact: true }).click();
 		await card.getByRole('button', { name: 'Save changes' }).click();
@@ -262,7 +264,7 @@ test('an edit form holds the words in the page itself: there to change without J
 		});
 		const phone = await slow.newPage();
 		await phone.goto(editPath, { waitUntil: 'commit' });
-		const field = phone.locator(`article[data-checkin-id="${id}"]`).getByLabel(/A few words/);
+		const field = checkInCard(phone, id).getByLabel(/A few words/);
 		await expect(field).toHaveValue('Slept badly, better now');
 		await expect(phone.locator('#svelte-announcer')).toHaveCount(0); // not hydrated yet
 		await field.fill('Typed before the page was ready');

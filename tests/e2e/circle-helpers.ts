@@ -216,6 +216,18 @@ export function checkInBy(page: Page, text: string): Locator {
 	return page.locator('article').filter({ hasText: text });
 }
 
+/** A check-in card's id (its article is labelled by its author's line, `by-<id>`). */
+export async function checkInIdOf(card: Locator): Promise<string> {
+	const labelledBy = await card.getAttribute('aria-labelledby');
+	expect(labelledBy, 'a check-in card').toMatch(/^by-[a-z0-9]+$/);
+	return labelledBy!.slice('by-'.length);
+}
+
+/** The card of the check-in with this id, whatever it says now. */
+export function checkInCard(page: Page | Locator, id: string): Locator {
+	return page.locator(`article[aria-labelledby="by-${id}"]`);
+}
+
 /**
  * The circle home's check-in form (the region "Check in"), opened by its "Check in" control first
  * when it is closed. Works with and without JavaScript (a button that opens it in place, or a link

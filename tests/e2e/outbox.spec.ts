@@ -22,7 +22,7 @@ import { confirmOpener, createAccountAndJoin, createCircle, makeInvite, memberIt
 function checkInBy(page: Page, text: string) {
 	return page
 		.getByRole('region', { name: /Check-ins/ })
-		.locator('article[data-checkin-id]')
+		.locator('article[aria-labelledby^="by-"]')
 		.filter({ hasText: text });
 }
 

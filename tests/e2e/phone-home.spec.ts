@@ -19,6 +19,8 @@ import {
 } from './helpers';
 import {
 	checkInBy,
+	checkInCard,
+	checkInIdOf,
 	circleTab,
 	circleTabs,
 	createAccountAndJoin,
@@ -109,7 +111,7 @@ async function openWithoutScripts(browser: Browser, page: Page, path: string): P
 /** The top of the feed's first check-in, from the top of the page. */
 function firstCheckInTop(page: Page): Promise<number> {
 	return page.evaluate(() => {
-		const first = document.querySelector('ol.checkins article[data-checkin-id]');
+		const first = document.querySelector('ol.checkins article[aria-labelledby^="by-"]');
 		if (!first) throw new Error('no check-in on the page');
 		return first.getBoundingClientRect().top + window.scrollY;
 	});
@@ -124,7 +126,7 @@ test('at 375 × 812 in light and dark: the first check-in within 1.5 screens, a 
 
 	// What a phone is sent: all 20 check-ins in the HTML, and how much that weighs.
 	const html = await (await page.request.get(`/circles/${circleId}`)).text();
-	expect((html.match(/<article[^>]*data-checkin-id="/g) ?? []).length).toBe(20);
+	expect((html.match(/<article[^>]*aria-labelledby="by-/g) ?? []).length).toBe(20);
 	test.info().annotations.push({ type: 'home HTML bytes (20 check-ins)', description: String(Buffer.byteLength(html)) });
 	const scripts = (html.match(/<script[^>]*>[\s\S]*?<\/script>/g) ?? []).reduce((sum, script) => sum + Buffer.byteLength(script), 0);
 	console.log(`circle home HTML with 20 check-ins: ${Buffer.byteLength(html)} bytes, of which inline scripts (the data) ${scripts}`);
@@ -252,7 +254,7 @@ test('without JavaScript the circle home still posts, replies, reacts and edits'
 		await expect(reaction(hers, 'I’m here')).toHaveAccessibleName('I’m here: you');
 
 		// Edit: More (a <details>) → Edit, a link to the page with the form open.
-		const mine = plain.locator(`article[data-checkin-id="${await checkInBy(plain, 'Written with scripts off.').getAttribute('data-checkin-id')}"]`);
+		const mine = checkInCard(plain, await checkInIdOf(checkInBy(plain, 'Written with scripts off.')));
 		const menu = await openMore(mine);
 		await menu.getByRole('link', { name: 'Edit your check-in' }).click();
 		await mine.getByLabel(/A few words/).fill('Written with scripts off, then fixed.');

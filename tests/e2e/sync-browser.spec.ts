@@ -48,7 +48,7 @@ async function shownFeed(page: Page): Promise<{ items: Shown[]; loadOlder: boole
 		await new Promise((resolve) => requestAnimationFrame(resolve));
 	});
 	return page.evaluate((kinds) => {
-		const items = [...document.querySelectorAll<HTMLElement>('ol.checkins > li > article[data-checkin-id]')].map((article) => {
+		const items = [...document.querySelectorAll<HTMLElement>('ol.checkins > li > article[aria-labelledby^="by-"]')].map((article) => {
 			const reactions: Record<string, number> = {};
 			for (const kind of kinds) {
 				// The button shows its emoji and, once anyone has chosen it, how many.
@@ -56,7 +56,7 @@ async function shownFeed(page: Page): Promise<{ items: Shown[]; loadOlder: boole
 				reactions[kind] = Number(/\d+/.exec(count)?.[0] ?? 0);
 			}
 			return {
-				id: article.dataset.checkinId ?? '',
+				id: (article.getAttribute('aria-labelledby') ?? '').replace(/^by-/, ''),
 				removed: article.classList.contains('removed'),
 				placeholder: (article.textContent ?? '').includes('This check-in was removed.'),
 				body: article.querySelector(':scope > p.written')?.textContent?.trim() ?? null,
