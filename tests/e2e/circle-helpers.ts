@@ -236,7 +236,7 @@ export function checkInCard(page: Page | Locator, id: string): Locator {
 export async function openCheckInForm(page: Page): Promise<Locator> {
 	const region = page.getByRole('region', { name: 'Check in' });
 	const form = region.locator('form[action$="?/post"]');
-	if ((await form.count()) === 0) await composeControl(page).click();
+	if (!(await form.isVisible())) await composeControl(page).click();
 	await expect(form).toBeVisible();
 	return region;
 }

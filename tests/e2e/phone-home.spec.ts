@@ -222,9 +222,14 @@ test('at 375 × 812 in light and dark: the first check-in within 1.5 screens, a 
 	await form.getByLabel(/A few words/).fill('Posted from a phone.');
 	await form.getByRole('button', { name: 'Post check-in' }).click();
 	await expect(page.locator('ol.checkins article').first()).toContainText('Posted from a phone.');
-	await expect(form.locator('form')).toHaveCount(0);
+	await expect(form.locator('form')).toBeHidden();
 	await expect(composeControl(page)).toHaveAttribute('aria-expanded', 'false');
 	await expect(composeControl(page)).toBeFocused();
+	// Words typed and then closed away by pressing "Check in" again are still there when it opens again.
+	await (await openCheckInForm(page)).getByLabel(/A few words/).fill('Half a thought');
+	await composeControl(page).click();
+	await expect(form.locator('form')).toBeHidden();
+	await expect((await openCheckInForm(page)).getByLabel(/A few words/)).toHaveValue('Half a thought');
 });
 
 test('without JavaScript the circle home still posts, replies, reacts and edits', async ({ page, browser, baseURL }) => {
