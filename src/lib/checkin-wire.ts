@@ -4,7 +4,8 @@
 // "seen by the whole circle" were most of the feed's data (BENCHMARKS.md, issue 19). Packed, a
 // check-in keeps only what differs from the usual, and each author is one object shared by their
 // check-ins (devalue writes a shared object once). Unpacked, it is the same CheckInView again.
-import { REACTIONS, type CheckInView, type ReactionKind } from './checkins';
+import { audienceOf, REACTIONS, type CheckInView, type ReactionKind } from './checkins';
+import type { FeedPageData } from './realtime/live-feed';
 
 /** A CheckInView without its circle (the page's) and without what is as usual. */
 export interface PackedCheckIn {
@@ -35,12 +36,7 @@ export interface PackedFeedPage {
 
 const REACTION_KINDS = Object.keys(REACTIONS) as ReactionKind[];
 
-interface FeedPage {
-	checkins: CheckInView[];
-	nextCursor: string | null;
-}
-
-export function packFeedPage(circleId: string, page: FeedPage): PackedFeedPage {
+export function packFeedPage(circleId: string, page: FeedPageData): PackedFeedPage {
 	const authors = new Map<string, CheckInView['author']>();
 	const checkins = page.checkins.map((view): PackedCheckIn => {
 		let author = authors.get(view.author.id);
@@ -63,7 +59,7 @@ export function packFeedPage(circleId: string, page: FeedPage): PackedFeedPage {
 }
 
 /** The page's check-ins as views again, each with objects of its own (nothing shared between two). */
-export function unpackFeedPage(page: PackedFeedPage): FeedPage {
+export function unpackFeedPage(page: PackedFeedPage): FeedPageData {
 	const checkins = page.checkins.map((packed): CheckInView => ({
 		id: packed.id,
 		circleId: page.circleId,
@@ -75,7 +71,7 @@ export function unpackFeedPage(page: PackedFeedPage): FeedPage {
 		createdAt: packed.createdAt,
 		editedAt: packed.editedAt ?? null,
 		removed: packed.removed ?? false,
-		audience: packed.audience ?? { kind: 'circle', members: [] },
+		audience: audienceOf(packed),
 		reactions: Object.fromEntries(REACTION_KINDS.map((kind) => [kind, packed.reactions?.[kind] ?? []])) as CheckInView['reactions'],
 		replies: packed.replies ?? []
 	}));
