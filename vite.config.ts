@@ -25,7 +25,7 @@ const NOT_ABOUT_THE_DOMAIN_DATABASE = [
 	...['checkpoints', 'group-commit', 'migration-0012', 'outage-forms', 'postgres', 'postgres-outage'],
 	...['account-forms', 'activity', 'celebration', 'character-count', 'circle-sync', 'device-and-time', 'enhanced-forms', 'forms', 'live-feed'],
 	...['mail-messages', 'mood-chart', 'push-notifications', 'realtime-redis', 'redirects', 'request-signal', 'service-worker-cache-policy', 'session-ended'],
-	...['kind-words', 'push-encryption', 'sentences', 'unread-live']
+	...['kind-words', 'push-delivery', 'sentences', 'unread-live']
 ].map((name) => `tests/unit/${name}.test.ts`);
 
 /**

@@ -12,7 +12,7 @@ import { proposeAgreement } from '$lib/server/boundaries/agreements';
 import { startRealtime } from '$lib/server/realtime';
 import { onlineUserIds } from '$lib/server/realtime/publish';
 import { clearPushNotice, startPush, type PushService } from '$lib/server/push';
-import { endpointProblem, isInternalAddress, publicOnlyLookup } from '$lib/server/push/endpoints';
+import { endpointProblem, isInternalAddress } from '$lib/server/push/endpoints';
 import { saveSubscription } from '$lib/server/push/subscriptions';
 import { saveCirclePush, savePushTimes } from '$lib/server/push/preferences';
 import { loadVapidKeys } from '$lib/server/push/vapid';
@@ -376,7 +376,8 @@ describe('endpoints', () => {
 		expect(endpointProblem('http://10.0.0.1:9000/push', true)).not.toBeNull();
 	});
 
-	it('a name that resolves to an internal address is never connected to', async () => {
+	// That a name resolving to one of them is never connected to: push-delivery.test.ts.
+	it('addresses inside this machine or its networks are internal', () => {
 		for (const address of [
 			'127.0.0.1',
 			'10.1.2.3',
@@ -391,8 +392,6 @@ describe('endpoints', () => {
 		])
 			expect(isInternalAddress(address), address).toBe(true);
 		for (const address of ['142.250.74.10', '2a00:1450:4001:82b::200a']) expect(isInternalAddress(address), address).toBe(false);
-		const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => publicOnlyLookup('localhost', {}, (caught) => resolve(caught)));
-		expect(error?.code).toBe('EPUSHINTERNAL');
 	});
 });
 

@@ -3,12 +3,11 @@
 // can hand Hearth any URL; without these rules a hostile one would make the server POST to its
 // own neighbours (a database's admin port, a cloud's metadata address). So:
 // - at subscribe time: https: only, a host name (not an IP literal, not localhost), no user:password;
-// - at send time: the name is resolved, and an address that is loopback, private, link-local,
-//   shared (CGNAT), multicast or reserved is refused (the connection is never opened), and a
-//   redirect is never followed (node's request does not follow them).
+// - at send time (delivery.ts): the name is resolved, and an address that is loopback, private,
+//   link-local, shared (CGNAT), multicast or reserved (INTERNAL_ADDRESSES) is refused (the
+//   connection is never opened), and a redirect is never followed (node's request does not).
 // Tests and local development need a push endpoint on this machine: HEARTH_PUSH_LOCAL_ENDPOINTS=1
 // allows http: and https: to 127.0.0.1 only. It is never on by default; never set it in production.
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
 /** The environment flag that lets endpoints on 127.0.0.1 through (tests, local development). */
@@ -42,8 +41,11 @@ export function endpointProblem(endpoint: string, allowLocal: boolean): string |
 	return null;
 }
 
-/** Addresses no push service has: this machine, private networks, and the like. */
-const INTERNAL = new BlockList();
+/**
+ * Addresses no push service has: this machine, private networks, and the like. An IPv4 address
+ * written as IPv6 (::ffff:10.0.0.1) is checked against the IPv4 rules by BlockList itself.
+ */
+export const INTERNAL_ADDRESSES = new BlockList();
 for (const [network, prefix] of [
 	['0.0.0.0', 8],
 	['10.0.0.0', 8],
@@ -57,7 +59,7 @@ for (const [network, prefix] of [
 	['224.0.0.0', 4],
 	['240.0.0.0', 4]
 ] as const)
-	INTERNAL.addSubnet(network, prefix, 'ipv4');
+	INTERNAL_ADDRESSES.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
 	['::', 128],
 	['::1', 128],
@@ -66,34 +68,11 @@ for (const [network, prefix] of [
 	['ff00::', 8],
 	['64:ff9b::', 96]
 ] as const)
-	INTERNAL.addSubnet(network, prefix, 'ipv6');
+	INTERNAL_ADDRESSES.addSubnet(network, prefix, 'ipv6');
 
 /** Whether an address is inside (this machine, a private network, …) rather than on the internet. */
 export function isInternalAddress(address: string): boolean {
 	const family = isIP(address);
-	if (family === 4) return INTERNAL.check(address, 'ipv4');
-	if (family !== 6) return true;
-	const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-	if (mapped) return INTERNAL.check(mapped[1]!, 'ipv4');
-	return INTERNAL.check(address, 'ipv6');
-}
-
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/**
- * A `lookup` for http(s).request that resolves as usual and refuses internal addresses, so the
- * address checked is the address connected to (no second resolution to rebind in between).
- */
-export function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-	dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-		if (error) return callback(error, []);
-		const allowed = addresses.filter((entry) => !isInternalAddress(entry.address));
-		if (allowed.length === 0) {
-			const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves only to internal addresses; no push is sent there.`);
-			refused.code = 'EPUSHINTERNAL';
-			return callback(refused, []);
-		}
-		if (options.all) return callback(null, allowed);
-		callback(null, allowed[0]!.address, allowed[0]!.family);
-	});
+	if (family === 0) return true;
+	return INTERNAL_ADDRESSES.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }

@@ -2,26 +2,21 @@
 // - at most MAX_CONCURRENT_SENDS requests open at once (per server);
 // - at most MAX_WAITING_SENDS more waiting; beyond that a push is dropped (and that is logged once
 //   until the queue has room again): a slow or dead push service can never make memory grow;
-// - each request gives up after SEND_TIMEOUT_MS, its answer is read up to 4 KB and dropped;
-// - the request is Web Push as web-push builds it (aes128gcm, VAPID, TTL, Topic, Urgency), encrypted
-//   on a worker thread (encryption.ts), sent by
-//   node's own http(s).request, which never follows a redirect, through publicOnlyLookup (endpoints.ts).
+// - each request gives up after SEND_TIMEOUT_MS;
+// - the request is Web Push as web-push builds it (aes128gcm, VAPID, TTL, Topic, Urgency),
+//   encrypted and sent on a worker thread (delivery.ts), never to an internal address (endpoints.ts).
 // A 404 or 410 means the subscription is gone: `onGone` deletes its row. Any other failure is
 // logged once per push service and kind until one succeeds again, and never thrown anywhere.
-import http from 'node:http';
-import https from 'node:https';
 import webPush from 'web-push';
 import type { PushMessage } from '$lib/push';
 import type { VapidKeys } from './vapid';
-import { publicOnlyLookup } from './endpoints';
-import { PushEncryption } from './encryption';
+import { PushDelivery } from './delivery';
 
 export const MAX_CONCURRENT_SENDS = 16;
 export const MAX_WAITING_SENDS = 2000;
 export const SEND_TIMEOUT_MS = 10_000;
 /** How long a push service keeps a push for a phone that is off (then it is dropped): a day. */
 export const PUSH_TTL_SECONDS = 24 * 60 * 60;
-const MAX_ANSWER_BYTES = 4096;
 /** How long a signed VAPID header is valid (RFC 8292: at most 24 hours), and how early it is renewed. */
 const VAPID_VALID_MS = 12 * 60 * 60 * 1000;
 const VAPID_RENEW_MS = 60 * 60 * 1000;
@@ -61,13 +56,13 @@ export class PushSender {
 	readonly #said = new Map<string, string>();
 	/** Signed VAPID headers per push service's origin (a handful: one per browser vendor). */
 	readonly #vapid = new Map<string, { header: string; renewAt: number }>();
-	readonly #encryption: PushEncryption;
+	readonly #delivery: PushDelivery;
 	/** How many pushes each outcome had (tests and /healthz-like curiosity). */
 	readonly counts = { sent: 0, gone: 0, failed: 0, dropped: 0 };
 
 	constructor(options: SenderOptions) {
 		this.#options = { concurrency: MAX_CONCURRENT_SENDS, maxWaiting: MAX_WAITING_SENDS, timeoutMs: SEND_TIMEOUT_MS, log: console.error, ...options };
-		this.#encryption = new PushEncryption(this.#options.log);
+		this.#delivery = new PushDelivery({ allowLocal: options.allowLocal, timeoutMs: this.#options.timeoutMs, log: this.#options.log });
 	}
 
 	/** Queues a push; returns at once. `topic` collapses pushes waiting at the push service (a circle's id). */
@@ -82,9 +77,9 @@ export class PushSender {
 		this.#pump();
 	}
 
-	/** Stops the encryption worker (the service stopped). */
+	/** Stops the delivery worker (the service stopped). */
 	close(): Promise<void> {
-		return this.#encryption.stop();
+		return this.#delivery.stop();
 	}
 
 	/** Resolves once nothing is waiting or being sent (tests, shutdown). */
@@ -94,9 +89,9 @@ export class PushSender {
 	}
 
 	/**
-	 * Starts the next push, one per turn of the event loop: building a push is about a millisecond
-	 * of CPU (its own ECDH key and encryption), and sixteen started in one go held up the requests
-	 * waiting behind them (POST p99 in `npm run bench -- --push`).
+	 * Starts the next push, one per turn of the event loop: sixteen started in one go held up the
+	 * requests waiting behind them (POST p99 in `npm run bench -- --push`), when each was still
+	 * encrypted here; handing one to the worker is cheap, but a burst of them still is not.
 	 */
 	#pump(): void {
 		if (this.#startScheduled || this.#running >= this.#options.concurrency || this.#waiting.length === 0) return;
@@ -158,42 +153,14 @@ export class PushSender {
 		return header;
 	}
 
-	async #request(target: PushTarget, message: PushMessage, topic: string | undefined): Promise<number> {
-		const { timeoutMs, allowLocal } = this.#options;
-		const details = await this.#encryption.encrypt({
+	#request(target: PushTarget, message: PushMessage, topic: string | undefined): Promise<number> {
+		return this.#delivery.deliver({
 			endpoint: target.endpoint,
 			p256dh: target.p256dh,
 			auth: target.auth,
 			payload: JSON.stringify(message),
-			options: { TTL: PUSH_TTL_SECONDS, contentEncoding: 'aes128gcm', urgency: 'normal', ...(topic ? { topic } : {}) }
-		});
-		const url = new URL(details.endpoint);
-		details.headers.Authorization = this.#vapidAuthorization(url.origin);
-		const local = allowLocal && url.hostname === '127.0.0.1';
-		const transport = url.protocol === 'http:' && local ? http : https;
-		return new Promise((resolve, reject) => {
-			const request = transport.request(
-				url,
-				{
-					method: details.method,
-					headers: details.headers,
-					timeout: timeoutMs,
-					signal: AbortSignal.timeout(timeoutMs),
-					...(local ? {} : { lookup: publicOnlyLookup })
-				},
-				(response) => {
-					let read = 0;
-					response.on('data', (chunk: Buffer) => {
-						read += chunk.length;
-						if (read > MAX_ANSWER_BYTES) response.destroy();
-					});
-					response.on('close', () => resolve(response.statusCode ?? 0));
-					response.on('error', () => resolve(response.statusCode ?? 0));
-				}
-			);
-			request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-			request.on('error', reject);
-			request.end(details.body ?? undefined);
+			options: { TTL: PUSH_TTL_SECONDS, contentEncoding: 'aes128gcm', urgency: 'normal', ...(topic ? { topic } : {}) },
+			authorization: this.#vapidAuthorization(new URL(target.endpoint).origin)
 		});
 	}
 }
