@@ -30,15 +30,25 @@ export function isTimeZone(name: string): boolean {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+// formatToParts takes several microseconds, and every opening of a circle asks what day it is
+// there more than once. Today's zones are all whole minutes off UTC, so a date can only turn at
+// the start of a minute: the last answer per zone holds for the rest of its minute.
+const lastAnswers = new Map<string, { minute: number; day: IsoDay }>();
+
 /** The calendar date at instant `at` in `timeZone`. */
 export function dayIn(timeZone: string, at: number): IsoDay {
+	const minute = Math.floor(at / 60_000);
+	const last = lastAnswers.get(timeZone);
+	if (last?.minute === minute) return last.day;
 	let format = formatters.get(timeZone);
 	if (!format) {
 		format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hourCycle: 'h23' });
 		formatters.set(timeZone, format);
 	}
 	const parts = Object.fromEntries(format.formatToParts(at).map((part) => [part.type, part.value]));
-	return `${parts.year!.padStart(4, '0')}-${parts.month}-${parts.day}`;
+	const day = `${parts.year!.padStart(4, '0')}-${parts.month}-${parts.day}`;
+	lastAnswers.set(timeZone, { minute, day });
+	return day;
 }
 
 /** Days since 1970-01-01 of a civil date. */
@@ -76,33 +86,39 @@ export interface ScheduledMilestone {
 }
 
 /**
- * The automatic milestones of a stretch that started on `start`, in order, up to and including
- * `until`: 1 day, 1 week, 30, 60 and 90 days, 6 and 9 months, 1 year, 18 months, then every year.
+ * The automatic milestones of a stretch that started on `start`, in order and without end:
+ * 1 day, 1 week, 30, 60 and 90 days, 6 and 9 months, 1 year, 18 months, then every year.
  * After a lapse, the first day is "Came back" rather than "1 day".
  */
+function* schedule(start: IsoDay, cameBack: boolean): Generator<ScheduledMilestone> {
+	yield cameBack ? { kind: 'came-back', label: 'Came back', on: addDays(start, 1) } : { kind: 'day-1', label: '1 day', on: addDays(start, 1) };
+	yield { kind: 'week-1', label: '1 week', on: addDays(start, 7) };
+	yield { kind: 'day-30', label: '30 days', on: addDays(start, 30) };
+	yield { kind: 'day-60', label: '60 days', on: addDays(start, 60) };
+	yield { kind: 'day-90', label: '90 days', on: addDays(start, 90) };
+	yield { kind: 'month-6', label: '6 months', on: addMonths(start, 6) };
+	yield { kind: 'month-9', label: '9 months', on: addMonths(start, 9) };
+	yield { kind: 'year-1', label: '1 year', on: addMonths(start, 12) };
+	yield { kind: 'month-18', label: '18 months', on: addMonths(start, 18) };
+	for (let years = 2; ; years++) yield { kind: `year-${years}`, label: `${years} years`, on: addMonths(start, years * 12) };
+}
+
+/** The automatic milestones of a stretch that started on `start`, in order, up to and including `until`. */
 export function milestonesUntil(start: IsoDay, until: IsoDay, { cameBack = false } = {}): ScheduledMilestone[] {
-	const schedule: ScheduledMilestone[] = [];
-	const push = (kind: string, label: string, on: IsoDay) => {
-		if (on <= until) schedule.push({ kind, label, on });
-	};
-	push(cameBack ? 'came-back' : 'day-1', cameBack ? 'Came back' : '1 day', addDays(start, 1));
-	push('week-1', '1 week', addDays(start, 7));
-	push('day-30', '30 days', addDays(start, 30));
-	push('day-60', '60 days', addDays(start, 60));
-	push('day-90', '90 days', addDays(start, 90));
-	push('month-6', '6 months', addMonths(start, 6));
-	push('month-9', '9 months', addMonths(start, 9));
-	push('year-1', '1 year', addMonths(start, 12));
-	push('month-18', '18 months', addMonths(start, 18));
-	for (let years = 2; addMonths(start, years * 12) <= until; years++) push(`year-${years}`, `${years} years`, addMonths(start, years * 12));
-	return schedule;
+	const reached: ScheduledMilestone[] = [];
+	for (const milestone of schedule(start, cameBack)) {
+		if (milestone.on > until) break;
+		reached.push(milestone);
+	}
+	return reached;
 }
 
 /** The first automatic milestone after `today`. */
-export function nextMilestone(start: IsoDay, today: IsoDay, options: { cameBack?: boolean } = {}): ScheduledMilestone {
-	// Looking two years past today always finds one: milestones are at most a year apart.
-	const ahead = milestonesUntil(start, addMonths(today, 24), options);
-	return ahead.find((milestone) => milestone.on > today)!;
+export function nextMilestone(start: IsoDay, today: IsoDay, { cameBack = false }: { cameBack?: boolean } = {}): ScheduledMilestone {
+	// Every opening of a circle asks it for each person in recovery: stop at the first one ahead
+	// rather than listing every milestone since the start.
+	for (const milestone of schedule(start, cameBack)) if (milestone.on > today) return milestone;
+	throw new Error('unreachable: the schedule has no end');
 }
 
 export interface Stretch {

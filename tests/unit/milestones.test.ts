@@ -278,6 +278,8 @@ describe('counting days in the circle’s time zone', () => {
 			expect(countAt(start, timeZone, at), where).toBe(expected);
 			expect(countAt(start, timeZone, midnight), where).toBe(expected);
 			expect(countAt(start, timeZone, nextMidnight - 1), where).toBe(expected);
+			// Asked right after the last millisecond before it (dayIn keeps its last answer for the minute).
+			expect(countAt(start, timeZone, nextMidnight), where).toBe(expected + 1);
 			expect(countAt(start, timeZone, between(random, midnight, nextMidnight - 1)), where).toBe(expected);
 
 			// One minute either side of each midnight: exactly one more.

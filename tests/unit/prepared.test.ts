@@ -2,7 +2,7 @@
 // in the right places, on a database or inside a transaction.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
-import { prepared } from '$lib/server/db/prepared';
+import { idList, inIds, prepared, type IdList } from '$lib/server/db/prepared';
 import { createSqliteTestDatabase, createTestDatabase, TEST_DIALECT, type TestDatabase } from './support/database';
 import { addUser } from './support/people';
 
@@ -63,6 +63,25 @@ describe('prepared queries', () => {
 		} finally {
 			await other.dispose();
 		}
+	});
+
+	it('takes a list of ids of any length as one parameter, and only as values', async () => {
+		const build = vi.fn((db: TestDatabase['db'], ids: IdList) =>
+			db
+				.selectFrom('users')
+				.select('display_name')
+				.where(inIds(db, 'users.id', ids))
+				.orderBy('display_name')
+		);
+		const namesOf = prepared(build);
+		const [ana, sam, lee] = [await addUser(testDb.db, 'Ana'), await addUser(testDb.db, 'Sam'), await addUser(testDb.db, 'Lee')];
+		const names = async (ids: string[]) => (await namesOf(testDb.db, idList(testDb.db, ids))).map((row) => row.display_name);
+		expect(await names([ana.id])).toEqual(['Ana']);
+		expect(await names([sam.id, lee.id, ana.id])).toEqual(['Ana', 'Lee', 'Sam']);
+		expect(await names([])).toEqual([]);
+		expect(await names(["x') OR 1=1 --", `${ana.id}"]`, '[]', 'null'])).toEqual([]);
+		await testDb.db.transaction().execute(async (trx) => expect(await namesOf(trx, idList(trx, [lee.id]))).toEqual([{ display_name: 'Lee' }]));
+		expect(build).toHaveBeenCalledTimes(1);
 	});
 
 	// One process holding both dialects (this suite's "postgres" project does): each gets its own SQL.

@@ -18,6 +18,7 @@ import {
 } from '$lib/agreements';
 import { isInForceProposal, tallyAnswers, type CurrentMember, type ProposalRow } from './agreement-rules';
 import { currentMembers, type Reader } from './agreement-records';
+import { prepared } from '$lib/server/db/prepared';
 
 /**
  * Builds what members see of a circle's agreements (one, when `agreementId` is given), newest
@@ -194,21 +195,13 @@ export async function getAgreement(db: Reader, access: CircleAccess, agreementId
 	return agreement;
 }
 
-/**
- * How many agreements wait for this member's answer (the home page's count): the same rule as
- * `isWaitingFor` on the views above, asked of the database in one query instead of building them.
- * An agreement waits for a member when
- * - something is open and they have not answered it since they joined (either answer counts), or
- * - a version is in force and their latest answer to it since they joined is not "I agree"
- *   (a newcomer, or someone who came back, has not acknowledged it yet).
- */
-export async function countAgreementsWaitingFor(db: Reader, access: CircleAccess): Promise<number> {
-	const me = access.userId;
-	const row = await db
+// Every opening of a circle asks it: built once (db/prepared.ts).
+const agreementsWaitingFor = prepared((db, circleId: string, me: string) =>
+	db
 		.selectFrom('agreements as a')
 		.innerJoin('memberships as m', (join) => join.onRef('m.circle_id', '=', 'a.circle_id').on('m.user_id', '=', me))
 		.select((eb) => eb.fn.countAll<number>().as('count'))
-		.where('a.circle_id', '=', access.circle.id)
+		.where('a.circle_id', '=', circleId)
 		.where((eb) =>
 			eb.or([
 				eb.and([
@@ -255,6 +248,17 @@ export async function countAgreementsWaitingFor(db: Reader, access: CircleAccess
 				])
 			])
 		)
-		.executeTakeFirst();
+);
+
+/**
+ * How many agreements wait for this member's answer (the home page's count): the same rule as
+ * `isWaitingFor` on the views above, asked of the database in one query instead of building them.
+ * An agreement waits for a member when
+ * - something is open and they have not answered it since they joined (either answer counts), or
+ * - a version is in force and their latest answer to it since they joined is not "I agree"
+ *   (a newcomer, or someone who came back, has not acknowledged it yet).
+ */
+export async function countAgreementsWaitingFor(db: Reader, access: CircleAccess): Promise<number> {
+	const [row] = await agreementsWaitingFor(db, access.circle.id, access.userId);
 	return Number(row?.count ?? 0);
 }

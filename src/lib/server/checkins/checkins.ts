@@ -3,7 +3,7 @@
 // is, for the page and for the live event alike.
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
-import { prepared } from '$lib/server/db/prepared';
+import { idList, inIds, prepared, type IdList } from '$lib/server/db/prepared';
 import { isRowId, newId } from '$lib/server/ids';
 import { lockCircleFor, requireCan, type CircleAccess } from '$lib/server/circles/access';
 import { forbidden, invalid, notFound } from '$lib/server/refusal';
@@ -45,7 +45,7 @@ type CheckInRow = Awaited<ReturnType<ReturnType<typeof checkInRows>['execute']>>
 /** Builds what readers see of these check-ins (in the order given), with reactions and replies. */
 export async function loadCheckInViews(db: Reader, ids: string[]): Promise<CheckInView[]> {
 	if (ids.length === 0) return [];
-	const rows = await checkInRows(db).where('checkins.id', 'in', ids).execute();
+	const rows = await checkInsById(db, idList(db, ids));
 	const byId = new Map(rows.map((row) => [row.id, row]));
 	return withResponses(
 		db,
@@ -53,18 +53,19 @@ export async function loadCheckInViews(db: Reader, ids: string[]): Promise<Check
 	);
 }
 
-/** The views of these check-in rows, in their order, with reactions and replies. */
-async function withResponses(db: Reader, rows: CheckInRow[]): Promise<CheckInView[]> {
-	if (rows.length === 0) return [];
-	const ids = rows.map((row) => row.id);
-	const audiences = await loadAudiences(db, rows);
-	const reactions = await db
+// What every opening of a circle and every change of a check-in reads: built once (db/prepared.ts).
+const checkInsById = prepared((db, ids: IdList) => checkInRows(db).where(inIds(db, 'checkins.id', ids)));
+
+const reactionsOf = prepared((db, checkinIds: IdList) =>
+	db
 		.selectFrom('checkin_reactions')
 		.select(['checkin_id', 'user_id', 'kind'])
-		.where('checkin_id', 'in', ids)
+		.where(inIds(db, 'checkin_id', checkinIds))
 		.orderBy('created_at')
-		.execute();
-	const replies = await db
+);
+
+const repliesOf = prepared((db, checkinIds: IdList) =>
+	db
 		.selectFrom('checkin_replies')
 		.innerJoin('users', 'users.id', 'checkin_replies.author_id')
 		.select([
@@ -76,10 +77,19 @@ async function withResponses(db: Reader, rows: CheckInRow[]): Promise<CheckInVie
 			'checkin_replies.created_at',
 			'checkin_replies.edited_at'
 		])
-		.where('checkin_replies.checkin_id', 'in', ids)
+		.where(inIds(db, 'checkin_replies.checkin_id', checkinIds))
 		.orderBy('checkin_replies.created_at')
 		.orderBy('checkin_replies.id')
-		.execute();
+);
+
+/** The views of these check-in rows, in their order, with reactions and replies. */
+async function withResponses(db: Reader, rows: CheckInRow[]): Promise<CheckInView[]> {
+	if (rows.length === 0) return [];
+	const ids = rows.map((row) => row.id);
+	const audiences = await loadAudiences(db, rows);
+	const list = idList(db, ids);
+	const reactions = await reactionsOf(db, list);
+	const replies = await repliesOf(db, list);
 
 	const views = new Map<string, CheckInView>();
 	// One object per author, shared by their check-ins: the page's data then names each author once

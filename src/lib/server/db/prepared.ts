@@ -8,14 +8,14 @@
 // `prepared` builds the query once with a marker standing in for each argument, and finds where
 // the markers landed among the compiled parameters; from then on it runs the same SQL with the
 // real values in their places. The builder must only use its arguments as values (in where,
-// values, set): no `if` on them, no arrays; anything else would be built into the SQL once and
-// for all.
+// values, set): no `if` on them, no arrays (for a list of ids, idList and inIds below); anything
+// else would be built into the SQL once and for all.
 //
 // PostgreSQL compiles the same builder to other SQL ($1 for SQLite's ?), so a template is kept
 // per dialect: one process can hold both (the test suite does), and the first compile must not
 // serve the other's SQL. On PostgreSQL it saves the build, and the SQL runs as a named prepared
 // statement (postgres/connection.js nameStatement): parsed and planned once per connection.
-import { CompiledQuery, PostgresAdapter, type Compilable } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type Compilable } from 'kysely';
 import { nameStatement } from './postgres/connection.js';
 import type { Database } from './types';
 
@@ -50,4 +50,24 @@ export function prepared<Args extends unknown[], Row>(build: (db: Database, ...a
 		const result = await db.executeQuery<Row>(CompiledQuery.raw(template.sql, parameters));
 		return result.rows;
 	};
+}
+
+/**
+ * Ids as one parameter of a prepared query, where Kysely's `in` would build one placeholder per
+ * id (and so new SQL for every length). In the builder: `.where(inIds(db, 'checkin_id', ids))`; when
+ * running it: `idList(db, ids)`. SQLite reads the list as JSON (json_each), PostgreSQL as an array.
+ */
+export type IdList = string & { readonly idList: unique symbol };
+
+const isPostgres = (db: Database) => db.getExecutor().adapter instanceof PostgresAdapter;
+
+export function idList(db: Database, ids: readonly string[]): IdList {
+	return (isPostgres(db) ? ids : JSON.stringify(ids)) as unknown as IdList;
+}
+
+/** `column` is one of the ids in `list` (a prepared query's argument, see idList). */
+export function inIds(db: Database, column: string, list: IdList) {
+	return isPostgres(db)
+		? sql<boolean>`${sql.ref(column)} = any(cast(${list} as text[]))`
+		: sql<boolean>`${sql.ref(column)} in (select value from json_each(${list}))`;
 }

@@ -7,6 +7,7 @@
 import type { Transaction } from 'kysely';
 import type { Database, DB } from '$lib/server/db';
 import { isRowId, newId } from '$lib/server/ids';
+import { prepared } from '$lib/server/db/prepared';
 import { lockCircleFor, requireCan, type CircleAccess } from '$lib/server/circles/access';
 import { lockCircle } from '$lib/server/db/dialect';
 import { conflict, forbidden, invalid, notFound } from '$lib/server/refusal';
@@ -27,11 +28,25 @@ export interface StretchRow extends StretchRecord {
 	lapseNote: string;
 }
 
+// Every opening of a circle reads them (its recovery card): built once (db/prepared.ts).
+const stretchesOfCircle = prepared((db, circleId: string) =>
+	db.selectFrom('recovery_stretches').selectAll().where('circle_id', '=', circleId).orderBy('user_id').orderBy('started_on').orderBy('created_at')
+);
+
+const stretchesOfPerson = prepared((db, circleId: string, userId: string) =>
+	db
+		.selectFrom('recovery_stretches')
+		.selectAll()
+		.where('circle_id', '=', circleId)
+		.where('user_id', '=', userId)
+		.orderBy('user_id')
+		.orderBy('started_on')
+		.orderBy('created_at')
+);
+
 /** Recovery stretches in a circle (of one person, when given), oldest first per person. */
 export async function loadStretches(db: Reader, circleId: string, userId?: string): Promise<StretchRow[]> {
-	let query = db.selectFrom('recovery_stretches').selectAll().where('circle_id', '=', circleId);
-	if (userId) query = query.where('user_id', '=', userId);
-	const rows = await query.orderBy('user_id').orderBy('started_on').orderBy('created_at').execute();
+	const rows = userId ? await stretchesOfPerson(db, circleId, userId) : await stretchesOfCircle(db, circleId);
 	return rows.map((row) => ({
 		id: row.id,
 		userId: row.user_id,
