@@ -5,30 +5,42 @@
 // build/client (gzipped here at level 9 if one is missing).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { ROOT } from './servers.js';
 
-const CLIENT_DIR = path.join(ROOT, 'build/client');
+// Not servers.js's ROOT: an end-to-end test counts the same way (phone-home.spec.ts), and should
+// not pull the benchmark's server handling into the type check.
+const CLIENT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'build/client');
 
+/**
+ * @param {string} html
+ * @param {string | null} linkHeader
+ */
 function namedByPage(html, linkHeader) {
+	/** @type {string[]} */
 	const urls = [];
-	for (const match of (linkHeader ?? '').matchAll(/<([^>]+)>;\s*rel="(modulepreload|preload)"/g)) urls.push(match[1]);
+	for (const match of (linkHeader ?? '').matchAll(/<([^>]+)>;\s*rel="(modulepreload|preload)"/g)) urls.push(match[1] ?? '');
 	for (const match of html.matchAll(/<link\b[^>]*>/g)) {
 		const tag = match[0];
 		const href = /href="([^"]+)"/.exec(tag)?.[1];
 		if (href && /rel="(stylesheet|modulepreload)"/.test(tag)) urls.push(href);
 	}
-	for (const match of html.matchAll(/import\(\s*"([^"]+)"\s*\)/g)) urls.push(match[1]);
+	for (const match of html.matchAll(/import\(\s*"([^"]+)"\s*\)/g)) urls.push(match[1] ?? '');
 	return urls.filter((url) => /\.(js|css)$/.test(url));
 }
 
-/** Static imports of a minified module: `import ... from "x"`, `export ... from "x"`, `import "x"`. */
+/**
+ * Static imports of a minified module: `import ... from "x"`, `export ... from "x"`, `import "x"`.
+ * @param {string} source
+ */
 function staticImports(source) {
+	/** @type {string[]} */
 	const found = [];
-	for (const match of source.matchAll(/(?:\bimport|\bexport)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+\.js)["']/g)) found.push(match[1]);
+	for (const match of source.matchAll(/(?:\bimport|\bexport)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+\.js)["']/g)) found.push(match[1] ?? '');
 	return found;
 }
 
+/** @param {string} file */
 function gzipBytes(file) {
 	const gz = `${file}.gz`;
 	if (existsSync(gz)) return readFileSync(gz).length;
@@ -44,8 +56,7 @@ export function firstVisitAssets(pageUrl, html, linkHeader) {
 	const seen = new Map(); // pathname -> { kind, raw, gzip }
 	const missing = [];
 	const queue = namedByPage(html, linkHeader).map((href) => new URL(href, pageUrl));
-	while (queue.length > 0) {
-		const url = queue.shift();
+	for (let url = queue.shift(); url; url = queue.shift()) {
 		const pathname = url.pathname;
 		if (seen.has(pathname)) continue;
 		const file = path.join(CLIENT_DIR, decodeURIComponent(pathname));
@@ -58,6 +69,7 @@ export function firstVisitAssets(pageUrl, html, linkHeader) {
 		seen.set(pathname, { kind, raw: source.length, gzip: gzipBytes(file) });
 		if (kind === 'js') for (const spec of staticImports(source.toString('utf8'))) queue.push(new URL(spec, url));
 	}
+	/** @param {'js' | 'css'} kind @param {'raw' | 'gzip'} key */
 	const sum = (kind, key) => [...seen.values()].filter((a) => a.kind === kind).reduce((total, a) => total + a[key], 0);
 	return {
 		jsFiles: [...seen.values()].filter((a) => a.kind === 'js').length,

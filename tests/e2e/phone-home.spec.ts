@@ -3,6 +3,8 @@
 // bar within thumb reach, nothing scrolls sideways, and the page passes axe with a reply and the
 // "More" menu open. Without JavaScript the page still posts, replies and reacts. Replies stay
 // collapsed, and come live: into a card that is open, as a new count on one that is closed.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { request as apiRequest, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import {
 	LIVE,
@@ -34,6 +36,7 @@ import {
 	repliesToggle,
 	uniqueCircleName
 } from './circle-helpers';
+import { firstVisitAssets } from '../../bench/assets.js';
 
 const PHONE = { width: 375, height: 812 };
 test.use({ viewport: PHONE });
@@ -298,4 +301,28 @@ test('replies stay collapsed: one arriving for an open card shows in it live, a 
 	await expect(closed).not.toContainText('And one here.');
 	await openReplies(closed);
 	await expect(closed.locator('section.replies')).toContainText('And one here.');
+});
+
+test('a first visit to the circle home downloads at most 80 KB of gzipped JavaScript, and the live connection, loaded after it, still comes', async ({
+	page,
+	baseURL
+}) => {
+	const { beaApi, circleId } = await familyCircle(page, baseURL!, 2);
+	// What `npm run bench` counts: the scripts the page names (HTML and `link` header) and what
+	// they import statically, as the gzip files the server sends.
+	const response = await page.request.get(`/circles/${circleId}`);
+	expect(response.status()).toBe(200);
+	const firstVisit = firstVisitAssets(response.url(), await response.text(), response.headers()['link'] ?? null);
+	expect(firstVisit.missing).toEqual([]);
+	expect(firstVisit.jsGzipBytes, `${firstVisit.jsFiles} files: ${JSON.stringify(firstVisit.files)}`).toBeLessThanOrEqual(80 * 1024);
+	// socket.io's client is not among them (it is loaded once the page is up) ...
+	for (const file of Object.keys(firstVisit.files)) {
+		const source = readFileSync(path.join('build/client', file), 'utf8');
+		expect(source, file).not.toContain('engine.io');
+	}
+	// ... and the page still goes live, and takes a check-in posted elsewhere.
+	await gotoHydrated(page, `/circles/${circleId}`);
+	await expect(liveStatus(page)).toHaveText(LIVE);
+	await send(beaApi, baseURL!, `/circles/${circleId}?/post`, { mood: '4', need: '', body: 'Posted while Maria looks.', clientKey: crypto.randomUUID() });
+	await expect(checkInBy(page, 'Posted while Maria looks.')).toBeVisible();
 });
