@@ -227,7 +227,7 @@ export function formatReport(result) {
 			(x) => `${fmt.kb(x.home.bytes)}, ${x.home.checkinsInHtml ?? '?'} check-ins`,
 			'text',
 			(help) => fmt.kb(help.bytes),
-			{ ratio: false }
+			{ ratio: false, target: '≤ 30 KB', ok: { sqlite: (_, d) => d.home.bytes <= 30 * 1024 } }
 		);
 		rp(
 			'circle home render p50 (1 at a time)',
@@ -258,16 +258,21 @@ export function formatReport(result) {
 			(x) => x.home.throughput.rps,
 			'rate',
 			(help) => help.throughput.rps,
+			// Issue 19's figures (the ½ of an earlier round was never near: BENCHMARKS.md).
 			{
-				target: '≥ ½ of /help',
-				ok: { sqlite: (v, d) => v >= d.help.throughput.rps / 2 }
+				target: '≥ 0.4× /help',
+				ok: { sqlite: (v, d) => v >= 0.4 * d.help.throughput.rps }
 			}
 		);
 		rp(
 			`circle home data only (__data.json) req/s`,
 			(x) => x.homeData?.throughput.rps,
 			'rate',
-			(help) => help.throughput.rps
+			(help) => help.throughput.rps,
+			{
+				target: '≥ ½ of /help',
+				ok: { sqlite: (v, d) => v >= d.help.throughput.rps / 2 }
+			}
 		);
 		rp(
 			`feed JSON req/s (concurrency ${options.concurrency})`,
