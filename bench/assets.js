@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 
 // Not servers.js's ROOT: an end-to-end test counts the same way (phone-home.spec.ts), and should
 // not pull the benchmark's server handling into the type check.
-const CLIENT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'build/client');
+export const CLIENT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'build/client');
 
 /**
  * @param {string} html

@@ -36,7 +36,7 @@ import {
 	repliesToggle,
 	uniqueCircleName
 } from './circle-helpers';
-import { firstVisitAssets } from '../../bench/assets.js';
+import { CLIENT_DIR, firstVisitAssets } from '../../bench/assets.js';
 
 const PHONE = { width: 375, height: 812 };
 test.use({ viewport: PHONE });
@@ -317,7 +317,7 @@ test('a first visit to the circle home downloads at most 80 KB of gzipped JavaSc
 	expect(firstVisit.jsGzipBytes, `${firstVisit.jsFiles} files: ${JSON.stringify(firstVisit.files)}`).toBeLessThanOrEqual(80 * 1024);
 	// socket.io's client is not among them (it is loaded once the page is up) ...
 	for (const file of Object.keys(firstVisit.files)) {
-		const source = readFileSync(path.join('build/client', file), 'utf8');
+		const source = readFileSync(path.join(CLIENT_DIR, file), 'utf8');
 		expect(source, file).not.toContain('engine.io');
 	}
 	// ... and the page still goes live, and takes a check-in posted elsewhere.
